@@ -1,0 +1,78 @@
+package dev.edgegateway.config;
+
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The whole gateway config: one YAML document, immutable once built. The constructor checks
+ * every rule that spans sections (names unique, routes name real clusters, no two listeners on
+ * one address), so an instance that exists is one the gateway can run.
+ */
+public record GatewayConfig(
+        List<ListenerConfig> listeners,
+        AdminConfig admin,
+        RuntimeConfig runtime,
+        TimeoutsConfig timeouts,
+        LimitsConfig limits,
+        ForwardingConfig forwarding,
+        DrainConfig drain,
+        List<RouteConfig> routes,
+        List<ClusterConfig> clusters) {
+
+    public GatewayConfig {
+        listeners = listeners == null ? List.of() : List.copyOf(listeners);
+        admin = admin == null ? AdminConfig.DEFAULT : admin;
+        runtime = runtime == null ? RuntimeConfig.DEFAULT : runtime;
+        timeouts = timeouts == null ? TimeoutsConfig.DEFAULT : timeouts;
+        limits = limits == null ? LimitsConfig.DEFAULT : limits;
+        forwarding = forwarding == null ? ForwardingConfig.DEFAULT : forwarding;
+        drain = drain == null ? DrainConfig.DEFAULT : drain;
+        routes = routes == null ? List.of() : List.copyOf(routes);
+        clusters = clusters == null ? List.of() : List.copyOf(clusters);
+
+        var v = ConfigViolation.collector();
+        v.check(!listeners.isEmpty(), "listeners", "at least one listener is required");
+        Set<String> listenerNames = new HashSet<>();
+        Map<HostPort, String> bound = new HashMap<>();
+        if (admin.address().port() != 0) {
+            bound.put(admin.address(), "admin.address");
+        }
+        for (int i = 0; i < listeners.size(); i++) {
+            ListenerConfig l = listeners.get(i);
+            v.check(listenerNames.add(l.name()), "listeners[" + i + "].name", "duplicate listener name '" + l.name() + "'");
+            if (l.address().port() != 0) {
+                String other = bound.putIfAbsent(l.address(), "listeners[" + i + "]");
+                v.check(other == null, "listeners[" + i + "].address", l.address() + " is already used by " + other);
+            }
+        }
+        Set<String> clusterNames = new HashSet<>();
+        for (int i = 0; i < clusters.size(); i++) {
+            v.check(clusterNames.add(clusters.get(i).name()), "clusters[" + i + "].name",
+                    "duplicate cluster name '" + clusters.get(i).name() + "'");
+        }
+        Set<String> routeNames = new HashSet<>();
+        for (int i = 0; i < routes.size(); i++) {
+            RouteConfig r = routes.get(i);
+            v.check(routeNames.add(r.name()), "routes[" + i + "].name", "duplicate route name '" + r.name() + "'");
+            if (!clusterNames.contains(r.cluster())) {
+                v.add("routes[" + i + "].cluster", "unknown cluster '" + r.cluster() + "'"
+                        + Suggestions.didYouMean(r.cluster(), clusterNames)
+                        + (clusterNames.isEmpty() ? " (no clusters are defined)" : " (defined: " + String.join(", ", clusterNames.stream().sorted().toList()) + ")"));
+            }
+        }
+        v.throwIfAny();
+    }
+
+    /** The cluster with this name, or null. */
+    public ClusterConfig cluster(String name) {
+        for (ClusterConfig c : clusters) {
+            if (c.name().equals(name)) {
+                return c;
+            }
+        }
+        return null;
+    }
+}

@@ -1,0 +1,153 @@
+package dev.edgegateway.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class ConfigLoaderTest {
+
+    private static final String VALID = """
+            listeners:
+              - name: public
+                address: 127.0.0.1:8080
+            admin:
+              address: 127.0.0.1:9901
+            timeouts:
+              connect: 250ms
+              responseHeader: 1m30s
+            limits:
+              maxHeaderBytes: 32KiB
+            forwarding:
+              trustedProxies: [10.0.0.0/8, "::1"]
+            routes:
+              - name: api
+                match: {host: API.example.com, pathPrefix: /api}
+                cluster: api
+              - name: web
+                cluster: web
+            clusters:
+              - name: api
+                endpoints: [127.0.0.1:9001, "[::1]:9002"]
+              - name: web
+                endpoints: [127.0.0.1:9003]
+            """;
+
+    @Test
+    void bindsEveryFieldAndFillsDefaults() throws ConfigException {
+        GatewayConfig c = ConfigLoader.parse(VALID, "gw.yaml", 1).config();
+        assertThat(c.listeners()).containsExactly(new ListenerConfig("public", new HostPort("127.0.0.1", 8080)));
+        assertThat(c.timeouts().connect()).isEqualTo(Duration.ofMillis(250));
+        assertThat(c.timeouts().responseHeader()).isEqualTo(Duration.ofSeconds(90));
+        assertThat(c.timeouts().idle()).isEqualTo(Duration.ofSeconds(60));
+        assertThat(c.limits().maxHeaderBytes()).isEqualTo(32 * 1024);
+        assertThat(c.routes().get(0).match().host()).isEqualTo("api.example.com");
+        assertThat(c.routes().get(1).match()).isEqualTo(RouteMatch.ANY);
+        assertThat(c.cluster("api").endpoints()).containsExactly(new HostPort("127.0.0.1", 9001), new HostPort("::1", 9002));
+        assertThat(c.forwarding().isTrusted(new byte[] {10, 1, 2, 3})).isTrue();
+        assertThat(c.forwarding().isTrusted(new byte[] {11, 1, 2, 3})).isFalse();
+    }
+
+    @Test
+    void unknownFieldIsLocatedAndGetsASuggestion() {
+        String typo = VALID.replace("responseHeader:", "responseHeadr:");
+        List<ConfigError> errors = errorsOf(typo);
+        assertThat(errors).hasSize(1);
+        ConfigError e = errors.get(0);
+        assertThat(e.line()).isEqualTo(8);
+        assertThat(e.column()).isEqualTo(3);
+        assertThat(e.path()).isEqualTo("timeouts.responseHeadr");
+        assertThat(e.message()).contains("unknown field 'responseHeadr'").contains("did you mean 'responseHeader'");
+        assertThat(e.toString()).startsWith("gw.yaml:8:3: timeouts.responseHeadr: unknown field");
+    }
+
+    @Test
+    void reportsEveryErrorNotJustTheFirst() {
+        String bad = VALID.replace("250ms", "fast").replace("cluster: web", "cluster: wbe").replace("127.0.0.1:9003", "127.0.0.1");
+        List<ConfigError> errors = errorsOf(bad);
+        assertThat(errors).extracting(ConfigError::path)
+                .containsExactlyInAnyOrder("timeouts.connect", "clusters[1].endpoints[0]");
+        // The dangling route is found once the clusters bind: fix the endpoint and it shows.
+        List<ConfigError> second = errorsOf(bad.replace("[127.0.0.1]", "[127.0.0.1:9003]").replace("fast", "1s"));
+        assertThat(second).singleElement().satisfies(e -> {
+            assertThat(e.path()).isEqualTo("routes[1].cluster");
+            assertThat(e.line()).isEqualTo(18);
+            assertThat(e.message()).contains("unknown cluster 'wbe'").contains("did you mean 'web'");
+        });
+    }
+
+    @Test
+    void constructorRulesAreLocatedAtTheirField() {
+        List<ConfigError> errors = errorsOf(VALID.replace("pathPrefix: /api", "pathPrefix: api"));
+        assertThat(errors).singleElement().satisfies(e -> {
+            assertThat(e.path()).isEqualTo("routes[0].match.pathPrefix");
+            assertThat(e.line()).isEqualTo(15);
+            assertThat(e.message()).contains("must start with '/'");
+        });
+    }
+
+    @Test
+    void missingRequiredFieldIsLocatedAtItsRecord() {
+        List<ConfigError> errors = errorsOf(VALID.replace("    cluster: api\n", "\n"));
+        assertThat(errors).singleElement().satisfies(e -> {
+            assertThat(e.path()).isEqualTo("routes[0].cluster");
+            assertThat(e.message()).isEqualTo("is required");
+            assertThat(e.line()).isEqualTo(14);
+        });
+    }
+
+    @Test
+    void duplicateKeysAndNamesAreErrors() {
+        assertThat(errorsOf(VALID.replace("  connect: 250ms\n", "  connect: 250ms\n  connect: 1s\n")))
+                .singleElement().satisfies(e -> assertThat(e.message()).contains("duplicate key 'connect'"));
+        assertThat(errorsOf(VALID.replace("name: web\n    endpoints", "name: api\n    endpoints")))
+                .extracting(ConfigError::message).anyMatch(m -> m.contains("duplicate cluster name 'api'"));
+    }
+
+    @Test
+    void brokenYamlIsLocated() {
+        List<ConfigError> errors = errorsOf("listeners:\n  - name: [oops\n");
+        assertThat(errors).singleElement().satisfies(e -> {
+            assertThat(e.message()).startsWith("not valid YAML");
+            assertThat(e.line()).isGreaterThan(0);
+        });
+    }
+
+    @Test
+    void wrongShapesAreExplained() {
+        assertThat(errorsOf(VALID.replace("limits:\n  maxHeaderBytes: 32KiB", "limits: 5")))
+                .singleElement().satisfies(e -> assertThat(e.message()).startsWith("expected a mapping of maxRequestLineBytes"));
+        assertThat(errorsOf(VALID.replace("runtime:", "x:") + "runtime:\n  transport: kqueue\n"))
+                .singleElement().satisfies(e -> assertThat(e.message()).isEqualTo("expected one of auto, io_uring, epoll, nio, found 'kqueue'"));
+    }
+
+    @Test
+    void renderedConfigLoadsBackToTheSameModel() throws ConfigException {
+        GatewayConfig c = ConfigLoader.parse(VALID, "gw.yaml", 1).config();
+        String yaml = ConfigRenderer.toYaml(c);
+        assertThat(yaml).contains("connect: 250ms").contains("responseHeader: 90s");
+        assertThat(ConfigLoader.parse(yaml, "rendered", 2).config()).isEqualTo(c);
+    }
+
+    @Test
+    void durationsAndAddressBlocks() {
+        assertThat(Durations.parse("1h30m")).isEqualTo(Duration.ofMinutes(90));
+        assertThat(Durations.parse("PT2S")).isEqualTo(Duration.ofSeconds(2));
+        assertThatThrownBy(() -> Durations.parse("5")).hasMessageContaining("expected a duration");
+        assertThat(Cidr.parse("192.168.0.0/16").contains(new byte[] {(byte) 192, (byte) 168, 7, 1})).isTrue();
+        assertThat(Cidr.parse("192.168.0.0/17").contains(new byte[] {(byte) 192, (byte) 168, (byte) 200, 1})).isFalse();
+        assertThatThrownBy(() -> Cidr.parse("example.com")).hasMessageContaining("expected an address block");
+        assertThat(HostPort.parse("[::1]:80")).isEqualTo(new HostPort("::1", 80));
+    }
+
+    private static List<ConfigError> errorsOf(String yaml) {
+        try {
+            ConfigLoader.parse(yaml, "gw.yaml", 1);
+        } catch (ConfigException e) {
+            return e.errors();
+        }
+        throw new AssertionError("expected the document to be rejected");
+    }
+}
