@@ -1,0 +1,185 @@
+package dev.edgegateway.proxy;
+
+import dev.edgegateway.config.ConfigSnapshot;
+import dev.edgegateway.config.GatewayConfig;
+import dev.edgegateway.config.HostPort;
+import dev.edgegateway.config.ListenerConfig;
+import dev.edgegateway.health.EndpointRegistry;
+import dev.edgegateway.proxy.admin.AdminServer;
+import dev.edgegateway.proxy.metrics.GatewayMetrics;
+import dev.edgegateway.proxy.server.DownstreamInitializer;
+import dev.edgegateway.proxy.server.GatewayState;
+import dev.edgegateway.proxy.server.ServerContext;
+import dev.edgegateway.proxy.transport.Transport;
+import dev.edgegateway.proxy.upstream.UpstreamPool;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.resolver.dns.DnsAddressResolverGroup;
+import io.netty.resolver.dns.DnsNameResolverBuilder;
+import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A running gateway: its listeners, admin port, event loops and origin pools. {@link #start}
+ * returns once every listener is bound and {@code /ready} says so; {@link #drainAndStop()} is
+ * what SIGTERM does. Thread-safe.
+ */
+public final class Gateway implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Gateway.class);
+
+    private final Transport transport;
+    private final EventLoopGroup acceptor;
+    private final EventLoopGroup workers;
+    private final EventLoopGroup adminLoop;
+    private final DnsAddressResolverGroup resolver;
+    private final ServerContext server;
+    private final EndpointRegistry endpoints = new EndpointRegistry();
+    private final Map<String, Channel> listeners = new LinkedHashMap<>();
+    private AdminServer admin;
+    private volatile boolean ready;
+    private volatile boolean stopped;
+
+    private Gateway(ConfigSnapshot snapshot) {
+        GatewayConfig config = snapshot.config();
+        transport = Transport.select(config.runtime().transport());
+        int threads = config.runtime().workerThreads() > 0 ? config.runtime().workerThreads() : Runtime.getRuntime().availableProcessors();
+        String reasons = Transport.unavailableReasons();
+        log.info("transport: {} with {} event loop(s){}", transport.name(), threads, reasons.isEmpty() ? "" : " (" + reasons + ")");
+        acceptor = transport.newGroup(1, "edge-accept");
+        workers = transport.newGroup(threads, "edge-worker");
+        adminLoop = transport.newGroup(1, "edge-admin");
+        resolver = new DnsAddressResolverGroup(new DnsNameResolverBuilder().datagramChannelType(transport.datagramChannelClass()));
+        GatewayMetrics metrics = new GatewayMetrics();
+        Map<EventExecutor, UpstreamPool> pools = new HashMap<>();
+        for (EventExecutor loop : workers) {
+            pools.put(loop, new UpstreamPool((EventLoop) loop, transport, resolver, metrics));
+        }
+        server = new ServerContext(GatewayState.compile(snapshot, endpoints, metrics), metrics,
+                new DefaultChannelGroup("clients", GlobalEventExecutor.INSTANCE), pools);
+    }
+
+    /** Binds every listener and the admin port; throws if any cannot be bound (and releases the rest). */
+    public static Gateway start(ConfigSnapshot snapshot) throws InterruptedException {
+        Gateway g = new Gateway(snapshot);
+        try {
+            g.bind(snapshot.config());
+        } catch (RuntimeException | InterruptedException e) {
+            g.close();
+            throw e;
+        }
+        return g;
+    }
+
+    private void bind(GatewayConfig config) throws InterruptedException {
+        ServerBootstrap b = new ServerBootstrap()
+                .group(acceptor, workers)
+                .channel(transport.serverChannelClass())
+                .option(ChannelOption.SO_BACKLOG, 4096)
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childOption(ChannelOption.AUTO_READ, false)
+                .childHandler(new DownstreamInitializer(server));
+        for (ListenerConfig l : config.listeners()) {
+            Channel ch = b.bind(socketAddress(l.address())).sync().channel();
+            listeners.put(l.name(), ch);
+            log.info("listener {} on {}", l.name(), ch.localAddress());
+        }
+        admin = AdminServer.start(socketAddress(config.admin().address()), adminLoop, transport.serverChannelClass(), server, () -> ready);
+        log.info("admin on {} (/healthz /ready /metrics /config)", admin.address());
+        ready = true;
+    }
+
+    private static InetSocketAddress socketAddress(HostPort hp) {
+        // Listener and admin hosts are literal addresses or names resolved once at start, off the event loops.
+        return new InetSocketAddress(hp.host(), hp.port());
+    }
+
+    /** Where a listener is bound (its real port when the config said 0). */
+    public InetSocketAddress listenerAddress(String name) {
+        Channel ch = listeners.get(name);
+        if (ch == null) {
+            throw new IllegalArgumentException("no listener named " + name);
+        }
+        return (InetSocketAddress) ch.localAddress();
+    }
+
+    public InetSocketAddress adminAddress() {
+        return admin.address();
+    }
+
+    public GatewayMetrics metrics() {
+        return server.metrics();
+    }
+
+    public String transportName() {
+        return transport.name();
+    }
+
+    public boolean isReady() {
+        return ready && !server.draining();
+    }
+
+    /**
+     * Graceful stop: readiness goes false at once; after the readiness delay the listeners close;
+     * idle client connections close, busy ones after their current response (which says
+     * {@code Connection: close}); at the drain timeout whatever is left is closed. Blocks until done.
+     */
+    public void drainAndStop() {
+        GatewayConfig config = server.state().config();
+        Duration delay = config.drain().readinessDelay();
+        log.info("draining: not ready; listeners close in {} ms", delay.toMillis());
+        server.startDraining();
+        sleep(delay.toMillis());
+        listeners.values().forEach(ch -> ch.close().syncUninterruptibly());
+        server.channels().forEach(DownstreamInitializer::closeIfIdle);
+        long deadline = System.nanoTime() + config.drain().timeout().toNanos();
+        while (!server.channels().isEmpty() && System.nanoTime() < deadline) {
+            sleep(20);
+        }
+        int left = server.channels().size();
+        if (left > 0) {
+            log.warn("drain timeout: closing {} connection(s) still busy", left);
+        }
+        close();
+        log.info("stopped");
+    }
+
+    /** Immediate stop: closes everything now. */
+    @Override
+    public void close() {
+        if (stopped) {
+            return;
+        }
+        stopped = true;
+        ready = false;
+        listeners.values().forEach(Channel::close);
+        server.channels().close().awaitUninterruptibly(2, TimeUnit.SECONDS);
+        if (admin != null) {
+            admin.close();
+        }
+        resolver.close();
+        workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        acceptor.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        adminLoop.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

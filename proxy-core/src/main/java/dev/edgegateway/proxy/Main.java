@@ -1,0 +1,158 @@
+package dev.edgegateway.proxy;
+
+import dev.edgegateway.config.ConfigException;
+import dev.edgegateway.config.ConfigLoader;
+import dev.edgegateway.config.ConfigSnapshot;
+import dev.edgegateway.proxy.quickstart.DemoOrigins;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import sun.misc.Signal;
+
+/**
+ * {@code edge run --config FILE} | {@code edge validate --config FILE} | {@code edge quickstart} |
+ * {@code edge demo-origins PORT...}.
+ */
+public final class Main {
+    private static final Logger log = LoggerFactory.getLogger(Main.class);
+    private static final String USAGE = """
+            usage:
+              edge run --config FILE        run the gateway
+              edge validate --config FILE   check a config; exit 0, or print every error and exit 1
+              edge quickstart               demo origins on 127.0.0.1:9001-9003 and the gateway on
+                                            127.0.0.1:8080 (admin 127.0.0.1:9901)
+              edge demo-origins PORT...     only the demo origins, on 127.0.0.1 (for config/examples)
+            """;
+
+    private Main() {}
+
+    public static void main(String[] args) throws Exception {
+        System.exit(run(args, System.out, System.err));
+    }
+
+    static int run(String[] args, PrintStream out, PrintStream err) throws Exception {
+        if (args.length == 0) {
+            err.print(USAGE);
+            return 2;
+        }
+        switch (args[0]) {
+            case "run" -> {
+                Path file = configArg(args, err);
+                if (file == null) {
+                    return 2;
+                }
+                ConfigSnapshot snapshot;
+                try {
+                    snapshot = ConfigLoader.load(file, 1);
+                } catch (ConfigException e) {
+                    err.println(e.getMessage());
+                    return 1;
+                }
+                serveUntilSignalled(Gateway.start(snapshot), null);
+                return 0;
+            }
+            case "validate" -> {
+                Path file = configArg(args, err);
+                if (file == null) {
+                    return 2;
+                }
+                try {
+                    ConfigSnapshot s = ConfigLoader.load(file, 1);
+                    out.println("ok: " + file + " (" + s.config().listeners().size() + " listener(s), " + s.config().routes().size()
+                            + " route(s), " + s.config().clusters().size() + " cluster(s))");
+                    return 0;
+                } catch (ConfigException e) {
+                    err.println(e.getMessage());
+                    return 1;
+                }
+            }
+            case "quickstart" -> {
+                String yaml;
+                try (InputStream in = Main.class.getResourceAsStream("/quickstart.yaml")) {
+                    yaml = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+                }
+                ConfigSnapshot snapshot = ConfigLoader.parse(yaml, "<quickstart>", 1);
+                DemoOrigins origins = DemoOrigins.start(List.of(9001, 9002, 9003));
+                Gateway gateway = Gateway.start(snapshot);
+                out.println("""
+
+                        edge gateway quickstart
+                          traffic  http://127.0.0.1:8080/      -> cluster web (origins 9001, 9002, round robin)
+                                   http://127.0.0.1:8080/api/  -> cluster api (origin 9003)
+                          admin    http://127.0.0.1:9901/healthz /ready /metrics /config
+                          try      curl -s localhost:8080/ ; curl -s localhost:8080/api/hello
+                          stop     Ctrl-C (drains, then exits)
+                        """);
+                serveUntilSignalled(gateway, origins);
+                return 0;
+            }
+            case "demo-origins" -> {
+                List<Integer> ports = new ArrayList<>();
+                for (int i = 1; i < args.length; i++) {
+                    ports.add(Integer.parseInt(args[i]));
+                }
+                if (ports.isEmpty()) {
+                    ports = List.of(9001, 9002, 9003, 9004, 9005, 9006);
+                }
+                DemoOrigins origins = DemoOrigins.start(ports);
+                out.println("demo origins on 127.0.0.1 ports " + ports + "; Ctrl-C stops them");
+                CountDownLatch stop = new CountDownLatch(1);
+                onTermination(stop::countDown);
+                stop.await();
+                origins.close();
+                return 0;
+            }
+            case "-h", "--help", "help" -> {
+                out.print(USAGE);
+                return 0;
+            }
+            default -> {
+                err.print("unknown command '" + args[0] + "'\n" + USAGE);
+                return 2;
+            }
+        }
+    }
+
+    private static Path configArg(String[] args, PrintStream err) {
+        for (int i = 1; i < args.length - 1; i++) {
+            if (args[i].equals("--config")) {
+                return Path.of(args[i + 1]);
+            }
+        }
+        err.print("missing --config FILE\n" + USAGE);
+        return null;
+    }
+
+    /** Serves until SIGTERM or SIGINT, then drains (DESIGN.md "Draining on SIGTERM") and returns. */
+    private static void serveUntilSignalled(Gateway gateway, AutoCloseable alsoClose) throws Exception {
+        CountDownLatch stop = new CountDownLatch(1);
+        onTermination(stop::countDown);
+        stop.await();
+        gateway.drainAndStop();
+        if (alsoClose != null) {
+            alsoClose.close();
+        }
+    }
+
+    private static void onTermination(Runnable action) {
+        // A signal handler, not a shutdown hook: the drain decides when to exit, and exits 0.
+        for (String name : new String[] {"TERM", "INT"}) {
+            try {
+                Signal.handle(new Signal(name), s -> {
+                    log.info("SIG{} received", name);
+                    action.run();
+                });
+            } catch (IllegalArgumentException e) {
+                log.warn("cannot handle SIG{}: {}", name, e.getMessage());
+            }
+        }
+    }
+
+}

@@ -1,0 +1,159 @@
+package dev.edgegateway.proxy.metrics;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The gateway's meters, in one Prometheus registry scraped at the admin port's {@code /metrics}.
+ * Every label value comes from the config (route and cluster names) or from a fixed set (status
+ * class, reason), never from client input, so the number of series is bounded by the config.
+ * Thread-safe.
+ */
+public final class GatewayMetrics {
+    /** Histogram buckets for an edge: 1 ms to 10 s. */
+    static final Duration[] LATENCY_BUCKETS = {
+        Duration.ofMillis(1), Duration.ofMillis(2), Duration.ofMillis(5), Duration.ofMillis(10), Duration.ofMillis(25),
+        Duration.ofMillis(50), Duration.ofMillis(100), Duration.ofMillis(250), Duration.ofMillis(500), Duration.ofSeconds(1),
+        Duration.ofMillis(2500), Duration.ofSeconds(5), Duration.ofSeconds(10)};
+
+    /** Why the gateway itself answered a request without an origin. */
+    public enum Rejection { BAD_REQUEST, URI_TOO_LONG, HEADERS_TOO_LARGE, BODY_TOO_LARGE, HEADER_TIMEOUT, NO_ROUTE, METHOD_NOT_ALLOWED, VERSION }
+
+    /** Why an origin connection or exchange failed. */
+    public enum UpstreamError { CONNECT_REFUSED, CONNECT_TIMEOUT, RESET, RESPONSE_TIMEOUT, BAD_RESPONSE }
+
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final AtomicInteger downstreamOpen = new AtomicInteger();
+    private final AtomicInteger upstreamOpen = new AtomicInteger();
+    private final AtomicLong configGeneration = new AtomicLong();
+    private final Counter upstreamOpened;
+    private final Counter downstreamAccepted;
+    private final Counter[] rejections = new Counter[Rejection.values().length];
+    private final Map<String, Counter[]> upstreamErrors = new ConcurrentHashMap<>();
+    private final RouteMetrics unrouted;
+
+    public GatewayMetrics() {
+        Gauge.builder("edge.downstream.connections.open", downstreamOpen, AtomicInteger::get)
+                .description("Client connections open now").register(registry);
+        downstreamAccepted = Counter.builder("edge.downstream.connections.accepted")
+                .description("Client connections accepted").register(registry);
+        Gauge.builder("edge.upstream.connections.open", upstreamOpen, AtomicInteger::get)
+                .description("Origin connections open now (in use or idle in a pool)").register(registry);
+        upstreamOpened = Counter.builder("edge.upstream.connections.opened")
+                .description("Origin connections opened; far fewer than requests when keep-alive works").register(registry);
+        Gauge.builder("edge.config.generation", configGeneration, AtomicLong::get)
+                .description("Generation of the config being served").register(registry);
+        for (Rejection r : Rejection.values()) {
+            rejections[r.ordinal()] = Counter.builder("edge.downstream.rejected")
+                    .description("Requests the gateway answered itself, by reason")
+                    .tag("reason", r.name().toLowerCase()).register(registry);
+        }
+        unrouted = routeMetrics("none", "none");
+        new JvmMemoryMetrics().bindTo(registry);
+        new JvmGcMetrics().bindTo(registry);
+        new JvmThreadMetrics().bindTo(registry);
+        new ProcessorMetrics().bindTo(registry);
+    }
+
+    /** Meters for one route; build once per config snapshot, not per request. */
+    public RouteMetrics routeMetrics(String route, String cluster) {
+        return new RouteMetrics(route, cluster);
+    }
+
+    /** Meters for requests that matched no route or were rejected before routing. */
+    public RouteMetrics unrouted() {
+        return unrouted;
+    }
+
+    public void rejected(Rejection reason) {
+        rejections[reason.ordinal()].increment();
+    }
+
+    public void upstreamError(String cluster, UpstreamError error) {
+        upstreamErrors.computeIfAbsent(cluster, c -> {
+            Counter[] counters = new Counter[UpstreamError.values().length];
+            for (UpstreamError e : UpstreamError.values()) {
+                counters[e.ordinal()] = Counter.builder("edge.upstream.errors")
+                        .description("Failed origin connections and exchanges, by cluster and kind")
+                        .tags("cluster", c, "kind", e.name().toLowerCase()).register(registry);
+            }
+            return counters;
+        })[error.ordinal()].increment();
+    }
+
+    public void downstreamOpened() {
+        downstreamOpen.incrementAndGet();
+        downstreamAccepted.increment();
+    }
+
+    public void downstreamClosed() {
+        downstreamOpen.decrementAndGet();
+    }
+
+    public void upstreamConnectionOpened() {
+        upstreamOpen.incrementAndGet();
+        upstreamOpened.increment();
+    }
+
+    public void upstreamConnectionClosed() {
+        upstreamOpen.decrementAndGet();
+    }
+
+    public void configGeneration(long generation) {
+        configGeneration.set(generation);
+    }
+
+    public int downstreamConnectionsOpen() {
+        return downstreamOpen.get();
+    }
+
+    public PrometheusMeterRegistry registry() {
+        return registry;
+    }
+
+    /** Prometheus text exposition of every meter. */
+    public String scrape() {
+        return registry.scrape();
+    }
+
+    /** Requests and latency for one (route, cluster); recording is an array lookup and two adds. */
+    public final class RouteMetrics {
+        private final Counter[] byStatusClass = new Counter[6];
+        private final Timer duration;
+
+        RouteMetrics(String route, String cluster) {
+            String[] classes = {"other", "1xx", "2xx", "3xx", "4xx", "5xx"};
+            for (int i = 0; i < classes.length; i++) {
+                byStatusClass[i] = Counter.builder("edge.downstream.requests")
+                        .description("Requests answered, by route, cluster and status class")
+                        .tags("route", route, "cluster", cluster, "status_class", classes[i]).register(registry);
+            }
+            duration = Timer.builder("edge.downstream.request.duration")
+                    .description("Time from a request's first line to the last byte of its response")
+                    .tags("route", route, "cluster", cluster)
+                    .serviceLevelObjectives(LATENCY_BUCKETS)
+                    .minimumExpectedValue(LATENCY_BUCKETS[0])
+                    .maximumExpectedValue(LATENCY_BUCKETS[LATENCY_BUCKETS.length - 1])
+                    .register(registry);
+        }
+
+        public void record(int status, long elapsedNanos) {
+            int c = status / 100;
+            byStatusClass[c >= 1 && c <= 5 ? c : 0].increment();
+            duration.record(elapsedNanos, TimeUnit.NANOSECONDS);
+        }
+    }
+}

@@ -1,0 +1,99 @@
+package dev.edgegateway.proxy.quickstart;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpServerKeepAliveHandler;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Small HTTP origins for trying the gateway: each answers every request with its own name, the
+ * request line and the forwarding headers the gateway added, so a person can see which origin
+ * answered and what it was told. Not for production traffic.
+ */
+public final class DemoOrigins implements AutoCloseable {
+    private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("demo-origin", true), NioIoHandler.newFactory());
+    private final List<Channel> channels = new ArrayList<>();
+
+    /** Starts one origin per port on 127.0.0.1, named {@code origin-<port>}. */
+    public static DemoOrigins start(List<Integer> ports) throws InterruptedException {
+        DemoOrigins origins = new DemoOrigins();
+        try {
+            for (int port : ports) {
+                origins.channels.add(origins.bind(port));
+            }
+        } catch (RuntimeException | InterruptedException e) {
+            origins.close();
+            throw e;
+        }
+        return origins;
+    }
+
+    private Channel bind(int port) throws InterruptedException {
+        String name = "origin-" + port;
+        return new ServerBootstrap()
+                .group(group)
+                .channel(NioServerSocketChannel.class)
+                .childHandler(new ChannelInitializer<Channel>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        ch.pipeline().addLast(new HttpServerCodec(), new HttpServerKeepAliveHandler(),
+                                new HttpObjectAggregator(1 << 20), new Echo(name));
+                    }
+                })
+                .bind(new InetSocketAddress("127.0.0.1", port)).sync().channel();
+    }
+
+    @Override
+    public void close() {
+        channels.forEach(Channel::close);
+        group.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS);
+    }
+
+    private static final class Echo extends SimpleChannelInboundHandler<FullHttpRequest> {
+        private final String name;
+
+        Echo(String name) {
+            this.name = name;
+        }
+
+        @Override
+        protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) {
+            StringBuilder sb = new StringBuilder()
+                    .append("hello from ").append(name).append('\n')
+                    .append(req.method()).append(' ').append(req.uri()).append('\n');
+            for (String h : new String[] {"host", "x-forwarded-for", "x-forwarded-proto", "x-forwarded-host", "x-request-id"}) {
+                String v = req.headers().get(h);
+                if (v != null) {
+                    sb.append(h).append(": ").append(v).append('\n');
+                }
+            }
+            sb.append("body bytes: ").append(req.content().readableBytes()).append('\n');
+            ByteBuf body = ByteBufUtil.writeUtf8(ctx.alloc(), sb);
+            FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK, body);
+            r.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8").set("x-origin", name);
+            HttpUtil.setContentLength(r, body.readableBytes());
+            ctx.writeAndFlush(r);
+        }
+    }
+}

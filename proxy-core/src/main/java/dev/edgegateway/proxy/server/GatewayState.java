@@ -1,0 +1,63 @@
+package dev.edgegateway.proxy.server;
+
+import dev.edgegateway.config.ConfigSnapshot;
+import dev.edgegateway.config.ForwardingConfig;
+import dev.edgegateway.config.GatewayConfig;
+import dev.edgegateway.health.EndpointRegistry;
+import dev.edgegateway.proxy.metrics.GatewayMetrics;
+import dev.edgegateway.proxy.metrics.GatewayMetrics.RouteMetrics;
+import dev.edgegateway.routing.Route;
+import dev.edgegateway.routing.RouteTable;
+
+/**
+ * Everything a request needs from one config snapshot, compiled once: the route table, each
+ * route's meters, and the timeouts in the units the event loop uses. Immutable; a request reads
+ * the current one once and keeps it to the end, so a reload never changes a request midway.
+ */
+public final class GatewayState {
+    private final ConfigSnapshot snapshot;
+    private final RouteTable routes;
+    private final RouteMetrics[] routeMetrics;
+    final long connectTimeoutMillis;
+    final long responseHeaderTimeoutNanos;
+    final long upstreamIdleNanos;
+    final long maxRequestBodyBytes;
+    final ForwardingConfig forwarding;
+
+    private GatewayState(ConfigSnapshot snapshot, RouteTable routes, RouteMetrics[] routeMetrics) {
+        GatewayConfig c = snapshot.config();
+        this.snapshot = snapshot;
+        this.routes = routes;
+        this.routeMetrics = routeMetrics;
+        this.connectTimeoutMillis = c.timeouts().connect().toMillis();
+        this.responseHeaderTimeoutNanos = c.timeouts().responseHeader().toNanos();
+        this.upstreamIdleNanos = c.timeouts().upstreamIdle().toNanos();
+        this.maxRequestBodyBytes = c.limits().maxRequestBodyBytes();
+        this.forwarding = c.forwarding();
+    }
+
+    public static GatewayState compile(ConfigSnapshot snapshot, EndpointRegistry registry, GatewayMetrics metrics) {
+        RouteTable table = RouteTable.compile(snapshot.config(), registry);
+        RouteMetrics[] meters = new RouteMetrics[table.routes().size()];
+        for (Route r : table.routes()) {
+            meters[r.index()] = metrics.routeMetrics(r.name(), r.cluster().name());
+        }
+        return new GatewayState(snapshot, table, meters);
+    }
+
+    public ConfigSnapshot snapshot() {
+        return snapshot;
+    }
+
+    public GatewayConfig config() {
+        return snapshot.config();
+    }
+
+    RouteTable routes() {
+        return routes;
+    }
+
+    RouteMetrics metrics(Route route) {
+        return routeMetrics[route.index()];
+    }
+}

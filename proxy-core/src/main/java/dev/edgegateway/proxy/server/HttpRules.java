@@ -1,0 +1,117 @@
+package dev.edgegateway.proxy.server;
+
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.util.AsciiString;
+import java.util.Locale;
+import java.util.concurrent.ThreadLocalRandom;
+
+/** HTTP/1.1 message rules a proxy applies: hop-by-hop headers, request targets, hosts, request ids. */
+final class HttpRules {
+    static final AsciiString X_FORWARDED_FOR = AsciiString.cached("x-forwarded-for");
+    static final AsciiString X_FORWARDED_PROTO = AsciiString.cached("x-forwarded-proto");
+    static final AsciiString X_FORWARDED_HOST = AsciiString.cached("x-forwarded-host");
+    static final AsciiString X_REQUEST_ID = AsciiString.cached("x-request-id");
+    static final AsciiString HTTP = AsciiString.cached("http");
+    private static final AsciiString PROXY_CONNECTION = AsciiString.cached("proxy-connection");
+    private static final byte[] HEX = "0123456789abcdef".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+
+    private HttpRules() {}
+
+    /**
+     * Removes the headers that belong to one connection, not to the message (RFC 9110 7.6.1):
+     * those named in {@code Connection}, and the standard hop-by-hop set. The caller re-adds
+     * {@code Transfer-Encoding: chunked} where it re-frames a body.
+     */
+    static void stripHopByHop(HttpHeaders h) {
+        String connection = h.get(HttpHeaderNames.CONNECTION);
+        if (connection != null) {
+            int start = 0;
+            for (int i = 0; i <= connection.length(); i++) {
+                if (i == connection.length() || connection.charAt(i) == ',') {
+                    String token = connection.substring(start, i).trim();
+                    if (!token.isEmpty() && !token.equalsIgnoreCase("close") && !token.equalsIgnoreCase("keep-alive")) {
+                        h.remove(token);
+                    }
+                    start = i + 1;
+                }
+            }
+            h.remove(HttpHeaderNames.CONNECTION);
+        }
+        h.remove(HttpHeaderNames.KEEP_ALIVE);
+        h.remove(PROXY_CONNECTION);
+        h.remove(HttpHeaderNames.TE);
+        h.remove(HttpHeaderNames.TRAILER);
+        h.remove(HttpHeaderNames.TRANSFER_ENCODING);
+        h.remove(HttpHeaderNames.UPGRADE);
+        h.remove(HttpHeaderNames.PROXY_AUTHORIZATION);
+        h.remove(HttpHeaderNames.PROXY_AUTHENTICATE);
+    }
+
+    /**
+     * The routing key of a Host header or URI authority: lower case, without port; IPv6 literals
+     * keep their brackets. Returns null for an authority that is not a plain host[:port].
+     */
+    static String hostKey(String authority) {
+        int end = authority.length();
+        if (authority.startsWith("[")) {
+            int close = authority.indexOf(']');
+            if (close < 0) {
+                return null;
+            }
+            end = close + 1;
+        } else {
+            int colon = authority.indexOf(':');
+            if (colon >= 0) {
+                end = colon;
+            }
+        }
+        if (end < authority.length() && (authority.charAt(end) != ':' || !digits(authority, end + 1))) {
+            return null;
+        }
+        for (int i = 0; i < end; i++) {
+            char c = authority.charAt(i);
+            if (c <= ' ' || c == '@' || c == '/' || c == '\\' || c >= 0x7f) {
+                return null;
+            }
+        }
+        String host = end == authority.length() ? authority : authority.substring(0, end);
+        return host.toLowerCase(Locale.ROOT);
+    }
+
+    private static boolean digits(String s, int from) {
+        if (from >= s.length()) {
+            return false;
+        }
+        for (int i = from; i < s.length(); i++) {
+            if (s.charAt(i) < '0' || s.charAt(i) > '9') {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Length of the scheme prefix of an absolute-form target ({@code http://}, {@code https://}), else 0. */
+    static int absoluteFormPrefix(String uri) {
+        if (uri.regionMatches(true, 0, "http://", 0, 7)) {
+            return 7;
+        }
+        if (uri.regionMatches(true, 0, "https://", 0, 8)) {
+            return 8;
+        }
+        return 0;
+    }
+
+    /** A new request id: 128 random bits as 32 hex digits. */
+    static AsciiString newRequestId() {
+        ThreadLocalRandom r = ThreadLocalRandom.current();
+        byte[] out = new byte[32];
+        long a = r.nextLong();
+        long b = r.nextLong();
+        for (int i = 0; i < 16; i++) {
+            out[i] = HEX[(int) (a >>> (60 - 4 * i)) & 0xF];
+            out[16 + i] = HEX[(int) (b >>> (60 - 4 * i)) & 0xF];
+        }
+        return new AsciiString(out, false);
+    }
+}

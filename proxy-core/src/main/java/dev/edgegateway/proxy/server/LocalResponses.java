@@ -1,0 +1,31 @@
+package dev.edgegateway.proxy.server;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.util.AsciiString;
+import java.nio.charset.StandardCharsets;
+
+/** Answers the gateway gives itself (404, 502, 504 ...): short, plain text, saying what happened. */
+final class LocalResponses {
+    private static final AsciiString TEXT = AsciiString.cached("text/plain; charset=utf-8");
+
+    private LocalResponses() {}
+
+    static FullHttpResponse of(int status, String reason, ByteBufAllocator alloc) {
+        HttpResponseStatus s = HttpResponseStatus.valueOf(status);
+        byte[] body = (s.code() + " " + s.reasonPhrase() + ": " + reason + "\n").getBytes(StandardCharsets.UTF_8);
+        ByteBuf content = alloc.buffer(body.length).writeBytes(body);
+        FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, s, content);
+        r.headers()
+                .set(HttpHeaderNames.CONTENT_TYPE, TEXT)
+                .setInt(HttpHeaderNames.CONTENT_LENGTH, body.length)
+                .set(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_STORE);
+        return r;
+    }
+}

@@ -1,0 +1,734 @@
+package dev.edgegateway.proxy.server;
+
+import dev.edgegateway.health.Endpoint;
+import dev.edgegateway.proxy.metrics.GatewayMetrics;
+import dev.edgegateway.proxy.metrics.GatewayMetrics.Rejection;
+import dev.edgegateway.proxy.metrics.GatewayMetrics.RouteMetrics;
+import dev.edgegateway.proxy.metrics.GatewayMetrics.UpstreamError;
+import dev.edgegateway.proxy.upstream.UpstreamConnection;
+import dev.edgegateway.proxy.upstream.UpstreamListener;
+import dev.edgegateway.proxy.upstream.UpstreamPool;
+import dev.edgegateway.routing.Route;
+import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ConnectTimeoutException;
+import io.netty.handler.codec.DecoderResult;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpObject;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.util.AsciiString;
+import io.netty.util.ReferenceCountUtil;
+import java.net.InetSocketAddress;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One client connection's request path: guard, route, pick, relay, record (DESIGN.md). Handles one
+ * exchange at a time; a pipelined request waits in the {@link io.netty.handler.flow.FlowControlHandler}
+ * before this handler until the current response is done.
+ *
+ * <p>Reading is explicit (auto-read is off on both sides): the client is read only while the
+ * origin connection can take more, and the origin only while the client can take more, so a body
+ * of any size streams through with at most a socket buffer or two in memory. Origin connections
+ * come from the pool of this connection's own event loop: everything here runs on one thread.
+ *
+ * <p>Ownership: a request or response part is either written on (the write owns it) or released
+ * here; nothing is retained.
+ */
+final class ProxyHandler extends ChannelDuplexHandler implements UpstreamListener {
+    private static final Logger log = LoggerFactory.getLogger(ProxyHandler.class);
+
+    private enum State {
+        /** Waiting for a request. */
+        IDLE,
+        /** Request headers read; waiting for an origin connection. The client is not read. */
+        CONNECTING,
+        /** Relaying the request body and/or the response. */
+        STREAMING,
+        /** The gateway answered; consuming the (empty) end of the request before the next one. */
+        SKIPPING,
+        /** The connection is closing; everything that still arrives is dropped. */
+        CLOSING
+    }
+
+    private final ServerContext server;
+    private final GatewayMetrics metrics;
+    private final RequestHeaderTimer headerTimer;
+    private final ChannelFutureListener onConnected = this::connected;
+    private final Runnable onResponseTimeout = this::responseTimedOut;
+
+    private ChannelHandlerContext ctx;
+    private UpstreamPool pool;
+    private AsciiString clientIp;
+    private byte[] clientAddress;
+
+    // The current exchange.
+    private State state = State.IDLE;
+    private GatewayState snapshot;
+    private HttpRequest request;
+    private Route route;
+    private RouteMetrics routeMetrics;
+    private Endpoint endpoint;
+    private boolean endpointBusy;
+    private UpstreamConnection upstream;
+    private ChannelFuture pendingConnect;
+    private ScheduledFuture<?> responseTimeout;
+    private long startNanos;
+    private int status;
+    private boolean clientKeepAlive;
+    private boolean http10;
+    private boolean requestHasBody;
+    private boolean requestComplete;
+    private long requestBodyBytes;
+    private boolean responseStarted;
+    private boolean interimResponse;
+    private boolean upstreamReusable;
+    private boolean closeAfterResponse;
+    private boolean retried;
+    private boolean waitingUpstreamWritable;
+    private boolean waitingDownstreamWritable;
+    private boolean readPending;
+
+    ProxyHandler(ServerContext server, RequestHeaderTimer headerTimer) {
+        this.server = server;
+        this.metrics = server.metrics();
+        this.headerTimer = headerTimer;
+    }
+
+    // ---- client side -------------------------------------------------------------------------
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        metrics.downstreamOpened();
+        server.channels().add(ctx.channel());
+        pool = server.pool(ctx.channel().eventLoop());
+        InetSocketAddress remote = (InetSocketAddress) ctx.channel().remoteAddress();
+        clientAddress = remote.getAddress().getAddress();
+        clientIp = new AsciiString(remote.getAddress().getHostAddress());
+        requestRead();
+        ctx.fireChannelActive();
+    }
+
+    /**
+     * Asks for the next message. The demand stands until a message arrives: a socket read that
+     * decodes to nothing (half a header block) is followed by another read, here, rather than
+     * relying on the decoder and the flow-control queue to pass the demand along between them.
+     */
+    private void requestRead() {
+        readPending = true;
+        ctx.read();
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        if (readPending) {
+            ctx.read();
+        }
+        ctx.fireChannelReadComplete();
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        readPending = false;
+        if (msg instanceof HttpRequest req) {
+            onRequest(req);
+        } else if (msg instanceof HttpContent content) {
+            onRequestContent(content);
+        } else {
+            ReferenceCountUtil.release(msg);
+        }
+    }
+
+    private void onRequest(HttpRequest req) {
+        if (state != State.IDLE) {
+            // Cannot happen while reads are driven by this handler; refuse to mix two exchanges.
+            ReferenceCountUtil.release(req);
+            closeNow();
+            return;
+        }
+        headerTimer.requestReceived();
+        beginExchange();
+        DecoderResult result = req.decoderResult();
+        if (result.isFailure()) {
+            ReferenceCountUtil.release(req);
+            rejectMalformed(result.cause());
+            return;
+        }
+        HttpHeaders h = req.headers();
+        http10 = req.protocolVersion().minorVersion() == 0;
+        clientKeepAlive = HttpUtil.isKeepAlive(req);
+        String transferEncoding = h.get(HttpHeaderNames.TRANSFER_ENCODING);
+        long contentLength = HttpUtil.getContentLength(req, 0L);
+        requestHasBody = transferEncoding != null || contentLength > 0;
+
+        if (req.protocolVersion().majorVersion() != 1) {
+            reject(505, Rejection.VERSION, "only HTTP/1.0 and HTTP/1.1 are served here", true);
+            return;
+        }
+        if (transferEncoding != null && (http10 || !transferEncoding.trim().equalsIgnoreCase("chunked")
+                || h.getAll(HttpHeaderNames.TRANSFER_ENCODING).size() > 1)) {
+            reject(400, Rejection.BAD_REQUEST, "unsupported Transfer-Encoding (only a single 'chunked' is accepted)", true);
+            return;
+        }
+        if (snapshot.maxRequestBodyBytes > 0 && contentLength > snapshot.maxRequestBodyBytes) {
+            reject(413, Rejection.BODY_TOO_LARGE, "request body larger than " + snapshot.maxRequestBodyBytes + " bytes", true);
+            return;
+        }
+        if (HttpMethod.CONNECT.equals(req.method())) {
+            reject(405, Rejection.METHOD_NOT_ALLOWED, "this gateway is not a forward proxy", true);
+            return;
+        }
+
+        // Request target: origin-form is routed by Host; absolute-form by its own authority
+        // (RFC 9112 3.2.2), and only ever to a configured cluster: never an open proxy.
+        String uri = req.uri();
+        String host;
+        String path;
+        if (!uri.isEmpty() && uri.charAt(0) == '/') {
+            path = uri;
+            String hostHeader = h.get(HttpHeaderNames.HOST);
+            if (hostHeader == null) {
+                if (!http10) {
+                    reject(400, Rejection.BAD_REQUEST, "missing Host header", requestHasBody);
+                    return;
+                }
+                host = "";
+            } else {
+                host = HttpRules.hostKey(hostHeader);
+            }
+        } else {
+            int prefix = HttpRules.absoluteFormPrefix(uri);
+            if (prefix == 0) {
+                reject(uri.equals("*") ? 404 : 400, uri.equals("*") ? Rejection.NO_ROUTE : Rejection.BAD_REQUEST,
+                        uri.equals("*") ? "no route" : "invalid request target", requestHasBody);
+                return;
+            }
+            int slash = prefix;
+            while (slash < uri.length() && uri.charAt(slash) != '/' && uri.charAt(slash) != '?') {
+                slash++;
+            }
+            String authority = uri.substring(prefix, slash);
+            host = HttpRules.hostKey(authority);
+            path = slash == uri.length() ? "/" : uri.charAt(slash) == '?' ? "/" + uri.substring(slash) : uri.substring(slash);
+            req.setUri(path);
+            h.set(HttpHeaderNames.HOST, authority);
+        }
+        if (host == null || h.getAll(HttpHeaderNames.HOST).size() > 1) {
+            reject(400, Rejection.BAD_REQUEST, "invalid or repeated Host", requestHasBody);
+            return;
+        }
+
+        route = snapshot.routes().match(host, path);
+        if (route == null) {
+            reject(404, Rejection.NO_ROUTE, "no route", requestHasBody);
+            return;
+        }
+        routeMetrics = snapshot.metrics(route);
+        endpoint = route.cluster().balancer().pick();
+        if (endpoint == null) {
+            respondLocally(503, "no endpoint available in cluster " + route.cluster().name(), false);
+            return;
+        }
+
+        String incomingHost = h.get(HttpHeaderNames.HOST);
+        HttpRules.stripHopByHop(h);
+        if (transferEncoding != null) {
+            h.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+        }
+        addForwardingHeaders(h, incomingHost);
+        req.setProtocolVersion(HttpVersion.HTTP_1_1);
+        request = req;
+        state = State.CONNECTING;
+        acquireUpstream();
+    }
+
+    private void addForwardingHeaders(HttpHeaders h, String incomingHost) {
+        boolean trusted = snapshot.forwarding.isTrusted(clientAddress);
+        String xff = trusted ? h.get(HttpRules.X_FORWARDED_FOR) : null;
+        if (xff != null) {
+            h.set(HttpRules.X_FORWARDED_FOR, xff + ", " + clientIp);
+        } else {
+            h.set(HttpRules.X_FORWARDED_FOR, clientIp);
+        }
+        if (!trusted || !h.contains(HttpRules.X_FORWARDED_PROTO)) {
+            h.set(HttpRules.X_FORWARDED_PROTO, HttpRules.HTTP);
+        }
+        if (!trusted || !h.contains(HttpRules.X_FORWARDED_HOST)) {
+            if (incomingHost != null) {
+                h.set(HttpRules.X_FORWARDED_HOST, incomingHost);
+            } else {
+                h.remove(HttpRules.X_FORWARDED_HOST);
+            }
+        }
+        if (!trusted || !h.contains(HttpRules.X_REQUEST_ID)) {
+            h.set(HttpRules.X_REQUEST_ID, HttpRules.newRequestId());
+        }
+    }
+
+    private void onRequestContent(HttpContent content) {
+        boolean last = content instanceof LastHttpContent;
+        switch (state) {
+            case STREAMING -> {
+                requestBodyBytes += content.content().readableBytes();
+                if (snapshot.maxRequestBodyBytes > 0 && requestBodyBytes > snapshot.maxRequestBodyBytes) {
+                    content.release();
+                    metrics.rejected(Rejection.BODY_TOO_LARGE);
+                    dropUpstream();
+                    if (responseStarted) {
+                        closeNow();
+                    } else {
+                        respondLocally(413, "request body larger than " + snapshot.maxRequestBodyBytes + " bytes", true);
+                    }
+                    return;
+                }
+                UpstreamConnection u = upstream;
+                if (u == null) {
+                    content.release();
+                    return;
+                }
+                u.channel().writeAndFlush(content, u.channel().voidPromise());
+                if (last) {
+                    requestComplete = true;
+                    if (!responseStarted) {
+                        startResponseTimer();
+                    }
+                } else if (u.channel().isWritable()) {
+                    requestRead();
+                } else {
+                    waitingUpstreamWritable = true;
+                }
+            }
+            case SKIPPING -> {
+                content.release();
+                if (last) {
+                    requestComplete = true;
+                    awaitNextRequest();
+                } else {
+                    requestRead();
+                }
+            }
+            default -> content.release();
+        }
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        if (waitingDownstreamWritable && ctx.channel().isWritable() && upstream != null) {
+            waitingDownstreamWritable = false;
+            upstream.channel().read();
+        }
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt == RequestHeaderTimer.EXPIRED) {
+            if (state == State.IDLE) {
+                reject(408, Rejection.HEADER_TIMEOUT, "request headers not received in time", true);
+            }
+        } else if (evt instanceof IdleStateEvent) {
+            // Idle with nothing in flight is the keep-alive timeout. Waiting on an origin for
+            // connect or response headers has its own timers; any other stall ends the connection.
+            boolean waitingOnOrigin = state == State.CONNECTING || (state == State.STREAMING && responseTimeout != null);
+            if (!waitingOnOrigin) {
+                closeNow();
+            }
+        } else {
+            ctx.fireUserEventTriggered(evt);
+        }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        metrics.downstreamClosed();
+        state = State.CLOSING;
+        cancelResponseTimer();
+        dropUpstream();
+        pendingConnect = null;
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        // Resets by clients are routine at the edge: not worth more than a debug line.
+        log.debug("client connection {} failed: {}", ctx.channel(), cause.toString());
+        closeNow();
+    }
+
+    /** Drain: closes the connection now if no request is in progress; otherwise after its response. */
+    void closeIfIdle() {
+        if (state == State.IDLE) {
+            closeNow();
+        } else {
+            closeAfterResponse = true;
+        }
+    }
+
+    // ---- origin side -------------------------------------------------------------------------
+
+    private void acquireUpstream() {
+        UpstreamConnection c = retried ? null : pool.poll(endpoint);
+        if (c != null) {
+            upstreamReady(c);
+            return;
+        }
+        ChannelFuture f = pool.connect(endpoint, snapshot.connectTimeoutMillis, snapshot.upstreamIdleNanos,
+                route.cluster().config().maxIdleConnectionsPerEndpoint());
+        pendingConnect = f;
+        f.addListener(onConnected);
+    }
+
+    private void connected(ChannelFuture f) {
+        UpstreamConnection conn = f.isSuccess() ? f.channel().pipeline().get(UpstreamConnection.class) : null;
+        if (f != pendingConnect) {
+            // The exchange that asked is gone; the fresh connection is clean, so pool it.
+            if (conn != null) {
+                conn.release();
+            }
+            return;
+        }
+        pendingConnect = null;
+        if (conn == null) {
+            boolean timeout = f.cause() instanceof ConnectTimeoutException;
+            metrics.upstreamError(route.cluster().name(), timeout ? UpstreamError.CONNECT_TIMEOUT : UpstreamError.CONNECT_REFUSED);
+            respondLocally(timeout ? 504 : 502, timeout ? "connecting to the origin timed out" : "the origin refused the connection", false);
+            return;
+        }
+        upstreamReady(conn);
+    }
+
+    private void upstreamReady(UpstreamConnection conn) {
+        upstream = conn;
+        conn.bind(this);
+        if (!endpointBusy) {
+            endpointBusy = true;
+            endpoint.requestStarted();
+        }
+        state = State.STREAMING;
+        upstreamReusable = true;
+        if (requestComplete) {
+            // A retry of a body-less request after a stale keep-alive connection failed.
+            conn.channel().write(request, conn.channel().voidPromise());
+            conn.channel().writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT, conn.channel().voidPromise());
+            startResponseTimer();
+        } else {
+            conn.channel().write(request, conn.channel().voidPromise());
+            requestRead(); // the body, or the empty end of a body-less request
+        }
+        conn.channel().read(); // watch for the response, or an early close
+    }
+
+    @Override
+    public void onUpstreamMessage(HttpObject msg) {
+        if (state != State.STREAMING) {
+            ReferenceCountUtil.release(msg);
+            return;
+        }
+        if (msg instanceof HttpResponse r) {
+            onResponseHead(r);
+        } else if (msg instanceof HttpContent c) {
+            onResponseContent(c);
+        } else {
+            ReferenceCountUtil.release(msg);
+        }
+    }
+
+    private void onResponseHead(HttpResponse r) {
+        int code = r.status().code();
+        // HttpClientCodec sends heads and bodies apart; a head with content is its invalid-message form.
+        if (r.decoderResult().isFailure() || code == 101 || r instanceof HttpContent) {
+            ReferenceCountUtil.release(r);
+            metrics.upstreamError(route.cluster().name(), UpstreamError.BAD_RESPONSE);
+            dropUpstream();
+            if (responseStarted) {
+                closeNow();
+            } else {
+                respondLocally(502, "the origin sent an invalid response", false);
+            }
+            return;
+        }
+        if (code < 200) {
+            interimResponse = true; // 100 Continue and friends: relay, the real response follows
+            ctx.write(r, ctx.voidPromise());
+            return;
+        }
+        cancelResponseTimer();
+        status = code;
+        responseStarted = true;
+        HttpHeaders h = r.headers();
+        upstreamReusable = HttpUtil.isKeepAlive(r);
+        boolean chunked = HttpUtil.isTransferEncodingChunked(r);
+        boolean bodyless = HttpMethod.HEAD.equals(request.method()) || code == 204 || code == 304;
+        boolean delimited = chunked || bodyless || h.contains(HttpHeaderNames.CONTENT_LENGTH);
+        HttpRules.stripHopByHop(h);
+        if (!delimited) {
+            // The origin ends this body by closing: re-frame it as chunked for HTTP/1.1 clients;
+            // an HTTP/1.0 client gets a body that also ends with the connection.
+            upstreamReusable = false;
+            if (http10) {
+                closeAfterResponse = true;
+            } else {
+                chunked = true;
+            }
+        }
+        if (chunked && !bodyless) {
+            h.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+        }
+        if (!clientKeepAlive || !requestComplete || server.draining()) {
+            closeAfterResponse = true;
+        }
+        if (closeAfterResponse) {
+            h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        } else if (http10) {
+            h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+        }
+        r.setProtocolVersion(HttpVersion.HTTP_1_1);
+        ctx.write(r, ctx.voidPromise());
+    }
+
+    private void onResponseContent(HttpContent c) {
+        if (state != State.STREAMING) {
+            c.release();
+            return;
+        }
+        if (interimResponse) {
+            if (c instanceof LastHttpContent) {
+                interimResponse = false;
+            }
+            ctx.write(c, ctx.voidPromise());
+            return;
+        }
+        if (!(c instanceof LastHttpContent)) {
+            ctx.write(c, ctx.voidPromise());
+            return;
+        }
+        // The response is complete: settle the origin connection, then the client's.
+        boolean close = closeAfterResponse;
+        UpstreamConnection u = upstream;
+        upstream = null;
+        finishEndpoint();
+        if (u != null) {
+            if (upstreamReusable && requestComplete) {
+                u.release();
+            } else {
+                u.discard();
+            }
+        }
+        record();
+        ChannelFuture written = ctx.writeAndFlush(c);
+        if (close) {
+            state = State.CLOSING;
+            written.addListener(ChannelFutureListener.CLOSE);
+        } else {
+            awaitNextRequest();
+        }
+    }
+
+    @Override
+    public void onUpstreamReadComplete() {
+        if (state != State.STREAMING || upstream == null) {
+            return;
+        }
+        ctx.flush();
+        if (ctx.channel().isWritable()) {
+            upstream.channel().read();
+        } else {
+            waitingDownstreamWritable = true;
+        }
+    }
+
+    @Override
+    public void onUpstreamWritabilityChanged(boolean writable) {
+        if (writable && waitingUpstreamWritable && state == State.STREAMING) {
+            waitingUpstreamWritable = false;
+            requestRead();
+        }
+    }
+
+    @Override
+    public void onUpstreamClosed(Throwable cause) {
+        if (state != State.STREAMING || upstream == null) {
+            return;
+        }
+        UpstreamConnection u = upstream;
+        upstream = null;
+        cancelResponseTimer();
+        if (responseStarted) {
+            // Part of the response is already with the client: it can only see the truncation.
+            metrics.upstreamError(route.cluster().name(), UpstreamError.RESET);
+            finishEndpoint();
+            closeNow();
+            return;
+        }
+        if (u.reused() && requestComplete && !requestHasBody && !retried) {
+            // The origin closed a pooled connection just as the request went out: a normal
+            // keep-alive race. Nothing was processed, so a body-less request goes again once.
+            retried = true;
+            state = State.CONNECTING;
+            acquireUpstream();
+            return;
+        }
+        metrics.upstreamError(route.cluster().name(), UpstreamError.RESET);
+        finishEndpoint();
+        respondLocally(502, "the origin closed the connection before responding", false);
+    }
+
+    @Override
+    public void onUpstreamIdle() {
+        if (state == State.STREAMING && responseTimeout == null) {
+            // A body stalled mid-stream for the whole idle timeout.
+            dropUpstream();
+            closeNow();
+        }
+    }
+
+    private void startResponseTimer() {
+        cancelResponseTimer();
+        responseTimeout = ctx.executor().schedule(onResponseTimeout, snapshot.responseHeaderTimeoutNanos, TimeUnit.NANOSECONDS);
+    }
+
+    private void cancelResponseTimer() {
+        if (responseTimeout != null) {
+            responseTimeout.cancel(false);
+            responseTimeout = null;
+        }
+    }
+
+    private void responseTimedOut() {
+        responseTimeout = null;
+        if (state != State.STREAMING || responseStarted) {
+            return;
+        }
+        metrics.upstreamError(route.cluster().name(), UpstreamError.RESPONSE_TIMEOUT);
+        dropUpstream();
+        respondLocally(504, "the origin did not respond in time", false);
+    }
+
+    // ---- shared ------------------------------------------------------------------------------
+
+    private void beginExchange() {
+        snapshot = server.state();
+        startNanos = System.nanoTime();
+        routeMetrics = metrics.unrouted();
+        route = null;
+        endpoint = null;
+        endpointBusy = false;
+        request = null;
+        status = 0;
+        requestHasBody = false;
+        requestComplete = false;
+        requestBodyBytes = 0;
+        responseStarted = false;
+        interimResponse = false;
+        retried = false;
+        closeAfterResponse = server.draining();
+        waitingUpstreamWritable = false;
+        waitingDownstreamWritable = false;
+    }
+
+    private void rejectMalformed(Throwable cause) {
+        if (cause instanceof TooLongHttpLineException) {
+            reject(414, Rejection.URI_TOO_LONG, "request line too long", true);
+        } else if (cause instanceof TooLongHttpHeaderException) {
+            reject(431, Rejection.HEADERS_TOO_LARGE, "request headers too large", true);
+        } else if (cause instanceof ServerCodec.AmbiguousFramingException) {
+            reject(400, Rejection.BAD_REQUEST, "both Content-Length and Transfer-Encoding are present", true);
+        } else {
+            reject(400, Rejection.BAD_REQUEST, "malformed request", true);
+        }
+    }
+
+    private void reject(int code, Rejection reason, String message, boolean close) {
+        metrics.rejected(reason);
+        respondLocally(code, message, close);
+    }
+
+    /**
+     * Answers from the gateway itself. The connection stays open only if the client wants it and
+     * no unread request body stands between this response and the next request.
+     */
+    private void respondLocally(int code, String message, boolean close) {
+        cancelResponseTimer();
+        dropUpstream();
+        status = code;
+        record();
+        boolean closing = close || !clientKeepAlive || server.draining() || closeAfterResponse || (requestHasBody && !requestComplete);
+        FullHttpResponse r = LocalResponses.of(code, message, ctx.alloc());
+        if (closing) {
+            r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        } else if (http10) {
+            r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+        }
+        ChannelFuture written = ctx.writeAndFlush(r);
+        if (closing) {
+            state = State.CLOSING;
+            written.addListener(ChannelFutureListener.CLOSE);
+        } else if (requestComplete) {
+            awaitNextRequest();
+        } else {
+            state = State.SKIPPING;
+            requestRead();
+        }
+    }
+
+    private void record() {
+        routeMetrics.record(status, System.nanoTime() - startNanos);
+    }
+
+    private void awaitNextRequest() {
+        if (server.draining()) {
+            closeNow();
+            return;
+        }
+        state = State.IDLE;
+        request = null;
+        route = null;
+        endpoint = null;
+        headerTimer.awaitRequest();
+        requestRead();
+    }
+
+    /** Closes the origin connection of the exchange, if any: its state is unknown. */
+    private void dropUpstream() {
+        pendingConnect = null;
+        UpstreamConnection u = upstream;
+        upstream = null;
+        if (u != null) {
+            u.discard();
+        }
+        finishEndpoint();
+    }
+
+    private void finishEndpoint() {
+        if (endpointBusy) {
+            endpointBusy = false;
+            endpoint.requestFinished();
+        }
+    }
+
+    private void closeNow() {
+        state = State.CLOSING;
+        ctx.close();
+    }
+}

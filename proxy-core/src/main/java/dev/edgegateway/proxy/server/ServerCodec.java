@@ -1,0 +1,83 @@
+package dev.edgegateway.proxy.server;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.CombinedChannelDuplexHandler;
+import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.codec.http.HttpMessage;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpRequestDecoder;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseEncoder;
+import io.netty.handler.codec.http.HttpStatusClass;
+import java.util.ArrayDeque;
+import java.util.List;
+
+/**
+ * HTTP/1.1 server codec for the listener: Netty's {@link io.netty.handler.codec.http.HttpServerCodec}
+ * with one change, a request that carries both {@code Content-Length} and
+ * {@code Transfer-Encoding} is invalid (its decoder result fails and the guard answers 400)
+ * instead of being repaired by dropping Content-Length. Ambiguous framing is how request
+ * smuggling starts, and an edge proxy should refuse it rather than guess (RFC 9112 6.3 allows
+ * either; HAProxy and Envoy refuse by default too).
+ *
+ * <p>The encoder remembers each request's method so a response to HEAD has no body whatever its
+ * headers say.
+ */
+public final class ServerCodec extends CombinedChannelDuplexHandler<ServerCodec.StrictRequestDecoder, ServerCodec.MethodAwareResponseEncoder> {
+    /** Marks the failure that the guard turns into "400: both Content-Length and Transfer-Encoding". */
+    public static final class AmbiguousFramingException extends IllegalArgumentException {
+        private static final long serialVersionUID = 1L;
+
+        AmbiguousFramingException() {
+            super("both Content-Length and Transfer-Encoding are present", null);
+        }
+    }
+
+    private final ArrayDeque<HttpMethod> methods = new ArrayDeque<>();
+
+    public ServerCodec(int maxRequestLineBytes, int maxHeaderBytes, int maxChunkBytes) {
+        HttpDecoderConfig config = new HttpDecoderConfig()
+                .setMaxInitialLineLength(maxRequestLineBytes)
+                .setMaxHeaderSize(maxHeaderBytes)
+                .setMaxChunkSize(maxChunkBytes)
+                .setAllowDuplicateContentLengths(false)
+                .setValidateHeaders(true);
+        init(new StrictRequestDecoder(config), new MethodAwareResponseEncoder());
+    }
+
+    final class StrictRequestDecoder extends HttpRequestDecoder {
+        StrictRequestDecoder(HttpDecoderConfig config) {
+            super(config);
+        }
+
+        @Override
+        protected void decode(ChannelHandlerContext ctx, ByteBuf buffer, List<Object> out) throws Exception {
+            int before = out.size();
+            super.decode(ctx, buffer, out);
+            for (int i = before; i < out.size(); i++) {
+                if (out.get(i) instanceof HttpRequest request) {
+                    methods.add(request.method());
+                }
+            }
+        }
+
+        @Override
+        protected void handleTransferEncodingChunkedWithContentLength(HttpMessage message) {
+            throw new AmbiguousFramingException();
+        }
+    }
+
+    final class MethodAwareResponseEncoder extends HttpResponseEncoder {
+        @Override
+        protected boolean isContentAlwaysEmpty(HttpResponse msg) {
+            // An interim (1xx) response is followed by the real one for the same request.
+            if (msg.status().codeClass() == HttpStatusClass.INFORMATIONAL) {
+                return super.isContentAlwaysEmpty(msg);
+            }
+            HttpMethod method = methods.poll();
+            return HttpMethod.HEAD.equals(method) || super.isContentAlwaysEmpty(msg);
+        }
+    }
+}

@@ -1,0 +1,61 @@
+package dev.edgegateway.proxy.server;
+
+import dev.edgegateway.proxy.metrics.GatewayMetrics;
+import dev.edgegateway.proxy.upstream.UpstreamPool;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.util.concurrent.EventExecutor;
+import java.util.Map;
+
+/**
+ * What every client connection shares: the current {@link GatewayState} (swapped atomically on
+ * reload), the drain flag, the meters, the open connections and each event loop's origin pool.
+ */
+public final class ServerContext {
+    private volatile GatewayState state;
+    private volatile boolean draining;
+    private final GatewayMetrics metrics;
+    private final ChannelGroup channels;
+    private final Map<EventExecutor, UpstreamPool> pools;
+
+    public ServerContext(GatewayState state, GatewayMetrics metrics, ChannelGroup channels, Map<EventExecutor, UpstreamPool> pools) {
+        this.state = state;
+        this.metrics = metrics;
+        this.channels = channels;
+        this.pools = Map.copyOf(pools);
+        metrics.configGeneration(state.snapshot().generation());
+    }
+
+    public GatewayState state() {
+        return state;
+    }
+
+    /** Publishes a new state; requests already running keep the one they started with. */
+    public void publish(GatewayState next) {
+        state = next;
+        metrics.configGeneration(next.snapshot().generation());
+    }
+
+    public boolean draining() {
+        return draining;
+    }
+
+    public void startDraining() {
+        draining = true;
+    }
+
+    public GatewayMetrics metrics() {
+        return metrics;
+    }
+
+    public ChannelGroup channels() {
+        return channels;
+    }
+
+    UpstreamPool pool(EventExecutor loop) {
+        UpstreamPool p = pools.get(loop);
+        if (p == null) {
+            throw new IllegalStateException("no origin pool for " + loop);
+        }
+        return p;
+    }
+}

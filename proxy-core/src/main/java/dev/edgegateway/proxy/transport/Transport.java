@@ -1,0 +1,81 @@
+package dev.edgegateway.proxy.transport;
+
+import dev.edgegateway.config.RuntimeConfig;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.IoHandlerFactory;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.ServerChannel;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollDatagramChannel;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.DatagramChannel;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioDatagramChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.channel.uring.IoUring;
+import io.netty.channel.uring.IoUringDatagramChannel;
+import io.netty.channel.uring.IoUringIoHandler;
+import io.netty.channel.uring.IoUringServerSocketChannel;
+import io.netty.channel.uring.IoUringSocketChannel;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import java.util.function.Supplier;
+
+/**
+ * The I/O transport, chosen once at start: io_uring if the kernel allows it, else epoll, else
+ * NIO. Every channel the gateway opens (listeners, origin connections, DNS) uses the same one, so
+ * an origin connection can live on the event loop of the client connection that asked for it.
+ */
+public record Transport(
+        String name,
+        Supplier<IoHandlerFactory> ioHandlerFactory,
+        Class<? extends ServerChannel> serverChannelClass,
+        Class<? extends SocketChannel> socketChannelClass,
+        Class<? extends DatagramChannel> datagramChannelClass) {
+
+    private static final Transport IO_URING = new Transport("io_uring", IoUringIoHandler::newFactory,
+            IoUringServerSocketChannel.class, IoUringSocketChannel.class, IoUringDatagramChannel.class);
+    private static final Transport EPOLL = new Transport("epoll", EpollIoHandler::newFactory,
+            EpollServerSocketChannel.class, EpollSocketChannel.class, EpollDatagramChannel.class);
+    private static final Transport NIO = new Transport("nio", NioIoHandler::newFactory,
+            NioServerSocketChannel.class, NioSocketChannel.class, NioDatagramChannel.class);
+
+    /**
+     * The transport to use. {@code auto} falls back quietly; naming a transport the machine
+     * cannot run is an error that says why.
+     */
+    public static Transport select(RuntimeConfig.Transport wanted) {
+        return switch (wanted) {
+            case AUTO -> IoUring.isAvailable() ? IO_URING : Epoll.isAvailable() ? EPOLL : NIO;
+            case IO_URING -> require(IO_URING, IoUring.isAvailable(), IoUring.unavailabilityCause());
+            case EPOLL -> require(EPOLL, Epoll.isAvailable(), Epoll.unavailabilityCause());
+            case NIO -> NIO;
+        };
+    }
+
+    /** Why the native transports that were not chosen are unavailable, for the start-up log line. */
+    public static String unavailableReasons() {
+        StringBuilder sb = new StringBuilder();
+        if (!IoUring.isAvailable()) {
+            sb.append("io_uring unavailable: ").append(IoUring.unavailabilityCause());
+        }
+        if (!Epoll.isAvailable()) {
+            sb.append(sb.length() > 0 ? "; " : "").append("epoll unavailable: ").append(Epoll.unavailabilityCause());
+        }
+        return sb.toString();
+    }
+
+    private static Transport require(Transport t, boolean available, Throwable cause) {
+        if (!available) {
+            throw new IllegalStateException("runtime.transport is " + t.name + " but it cannot be used here: " + cause, cause);
+        }
+        return t;
+    }
+
+    public EventLoopGroup newGroup(int threads, String threadPrefix) {
+        return new MultiThreadIoEventLoopGroup(threads, new DefaultThreadFactory(threadPrefix, true), ioHandlerFactory.get());
+    }
+}

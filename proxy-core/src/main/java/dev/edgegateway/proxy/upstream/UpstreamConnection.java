@@ -1,0 +1,130 @@
+package dev.edgegateway.proxy.upstream;
+
+import dev.edgegateway.health.Endpoint;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.HttpObject;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.util.ReferenceCountUtil;
+import java.nio.channels.ClosedChannelException;
+
+/**
+ * One keep-alive connection to one endpoint, the last handler of its pipeline. Held by at most
+ * one exchange at a time; between exchanges it waits in its event loop's {@link UpstreamPool}
+ * with a read pending, so that an origin closing it (or, wrongly, sending bytes) is noticed
+ * there and the connection is dropped rather than handed to the next request.
+ * Confined to one event loop; not thread-safe.
+ */
+public final class UpstreamConnection extends ChannelInboundHandlerAdapter {
+    private static final ClosedChannelException CLOSED = new ClosedChannelException();
+
+    private final Endpoint endpoint;
+    private final UpstreamPool pool;
+    private Channel channel;
+    private UpstreamListener listener;
+    private int uses;
+
+    UpstreamConnection(Endpoint endpoint, UpstreamPool pool) {
+        this.endpoint = endpoint;
+        this.pool = pool;
+    }
+
+    public Channel channel() {
+        return channel;
+    }
+
+    public Endpoint endpoint() {
+        return endpoint;
+    }
+
+    /** True if an earlier exchange used this connection: a failure may be a stale keep-alive. */
+    public boolean reused() {
+        return uses > 1;
+    }
+
+    /** Gives the connection to an exchange. */
+    public void bind(UpstreamListener l) {
+        listener = l;
+        uses++;
+    }
+
+    /** Returns the connection to the pool (the exchange is done and the connection is clean). */
+    public void release() {
+        listener = null;
+        pool.release(this);
+    }
+
+    /** Closes the connection (its state is unknown or it is not reusable). */
+    public void discard() {
+        listener = null;
+        channel.close();
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        channel = ctx.channel();
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        UpstreamListener l = listener;
+        if (l != null && msg instanceof HttpObject o) {
+            l.onUpstreamMessage(o);
+        } else {
+            // Bytes from an origin while no request is outstanding: the connection is unusable.
+            ReferenceCountUtil.release(msg);
+            ctx.close();
+        }
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        UpstreamListener l = listener;
+        if (l != null) {
+            l.onUpstreamReadComplete();
+        }
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        UpstreamListener l = listener;
+        if (l != null) {
+            l.onUpstreamWritabilityChanged(ctx.channel().isWritable());
+        }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        pool.onClosed(this);
+        UpstreamListener l = listener;
+        listener = null;
+        if (l != null) {
+            l.onUpstreamClosed(CLOSED);
+        }
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        UpstreamListener l = listener;
+        listener = null;
+        ctx.close();
+        if (l != null) {
+            l.onUpstreamClosed(cause);
+        }
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof IdleStateEvent) {
+            UpstreamListener l = listener;
+            if (l != null) {
+                l.onUpstreamIdle();
+            } else {
+                ctx.close(); // idle in the pool past upstreamIdle
+            }
+        } else {
+            ctx.fireUserEventTriggered(evt);
+        }
+    }
+}
