@@ -345,6 +345,8 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamListene
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
         if (evt == RequestHeaderTimer.EXPIRED) {
             if (state == State.IDLE) {
+                headerTimer.requestReceived();
+                beginExchange();
                 reject(408, Rejection.HEADER_TIMEOUT, "request headers not received in time", true);
             }
         } else if (evt instanceof IdleStateEvent) {

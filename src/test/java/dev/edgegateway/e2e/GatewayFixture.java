@@ -1,0 +1,55 @@
+package dev.edgegateway.e2e;
+
+import dev.edgegateway.config.ConfigLoader;
+import dev.edgegateway.proxy.Gateway;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+
+/** A gateway started in this JVM from a YAML document, listening on free loopback ports. */
+final class GatewayFixture implements AutoCloseable {
+    final Gateway gateway;
+    private final HttpClient admin = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    GatewayFixture(String yaml) throws Exception {
+        gateway = Gateway.start(ConfigLoader.parse(yaml, "test.yaml", 1));
+    }
+
+    /** A config with one listener and one admin port on free ports, plus what {@code rest} adds. */
+    static String config(String rest) {
+        return """
+                listeners:
+                  - name: public
+                    address: 127.0.0.1:0
+                admin:
+                  address: 127.0.0.1:0
+                """ + rest;
+    }
+
+    int port() {
+        return gateway.listenerAddress("public").getPort();
+    }
+
+    String adminGet(String path) throws IOException, InterruptedException {
+        return admin.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.adminAddress().getPort() + path)).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+    }
+
+    /** The value of one Prometheus sample, e.g. {@code edge_upstream_connections_opened_total}. */
+    double metric(String series) throws IOException, InterruptedException {
+        for (String line : adminGet("/metrics").split("\n")) {
+            if (line.startsWith(series + " ")) {
+                return Double.parseDouble(line.substring(series.length() + 1).trim());
+            }
+        }
+        throw new AssertionError("no series " + series);
+    }
+
+    @Override
+    public void close() {
+        gateway.close();
+    }
+}

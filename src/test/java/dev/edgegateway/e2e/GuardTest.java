@@ -1,0 +1,123 @@
+package dev.edgegateway.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** Bad input gets a 4xx from the gateway and never reaches an origin. */
+@Timeout(60)
+class GuardTest {
+    private TestOrigin origin;
+    private GatewayFixture gw;
+
+    @BeforeEach
+    void start() throws Exception {
+        origin = new TestOrigin("o");
+        gw = new GatewayFixture(GatewayFixture.config("""
+                timeouts: {requestHeader: 300ms}
+                limits: {maxRequestLineBytes: 1024, maxHeaderBytes: 4096, maxRequestBodyBytes: 1000}
+                routes:
+                  - name: shop
+                    match: {host: shop.test}
+                    cluster: shop
+                clusters:
+                  - name: shop
+                    endpoints: [%s]
+                """.formatted(origin.address())));
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        try {
+            assertThat(origin.requests.get()).as("requests that reached the origin").isZero();
+        } finally {
+            gw.close();
+            origin.close();
+        }
+    }
+
+    private RawHttp.Response send(String raw) throws Exception {
+        return RawHttp.exchange(gw.port(), raw);
+    }
+
+    @Test
+    void contentLengthTogetherWithTransferEncodingIs400() throws Exception {
+        RawHttp.Response r = send("POST / HTTP/1.1\r\nHost: shop.test\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET /smuggled HTTP/1.1\r\nHost: shop.test\r\n\r\n");
+        assertThat(r.status()).isEqualTo(400);
+        assertThat(r.text()).contains("both Content-Length and Transfer-Encoding");
+        assertThat(r.header("connection")).isEqualTo("close");
+    }
+
+    @Test
+    void invalidContentLengthIs400() throws Exception {
+        assertThat(send("POST / HTTP/1.1\r\nHost: shop.test\r\nContent-Length: 12abc\r\n\r\n").status()).isEqualTo(400);
+        assertThat(send("POST / HTTP/1.1\r\nHost: shop.test\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\nabcd").status()).isEqualTo(400);
+    }
+
+    @Test
+    void unknownTransferEncodingIs400() throws Exception {
+        assertThat(send("POST / HTTP/1.1\r\nHost: shop.test\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n").status()).isEqualTo(400);
+    }
+
+    @Test
+    void tooLongRequestLineIs414() throws Exception {
+        assertThat(send("GET /" + "a".repeat(2000) + " HTTP/1.1\r\nHost: shop.test\r\n\r\n").status()).isEqualTo(414);
+    }
+
+    @Test
+    void tooLargeHeadersAre431() throws Exception {
+        assertThat(send("GET / HTTP/1.1\r\nHost: shop.test\r\nX-Big: " + "a".repeat(6000) + "\r\n\r\n").status()).isEqualTo(431);
+    }
+
+    @Test
+    void declaredBodyOverTheLimitIs413() throws Exception {
+        assertThat(send("POST / HTTP/1.1\r\nHost: shop.test\r\nContent-Length: 5000\r\n\r\n").status()).isEqualTo(413);
+    }
+
+    @Test
+    void missingOrRepeatedHostIs400() throws Exception {
+        assertThat(send("GET / HTTP/1.1\r\n\r\n").status()).isEqualTo(400);
+        assertThat(send("GET / HTTP/1.1\r\nHost: shop.test\r\nHost: other.test\r\n\r\n").status()).isEqualTo(400);
+    }
+
+    @Test
+    void noMatchingRouteIs404AndTheConnectionStaysUsable() throws Exception {
+        try (RawHttp http = new RawHttp(gw.port())) {
+            http.send("GET / HTTP/1.1\r\nHost: unknown.test\r\n\r\n");
+            RawHttp.Response r = http.read();
+            assertThat(r.status()).isEqualTo(404);
+            assertThat(r.text()).contains("no route");
+            http.send("GET /again HTTP/1.1\r\nHost: unknown.test\r\n\r\n");
+            assertThat(http.read().status()).isEqualTo(404);
+        }
+    }
+
+    @Test
+    void absoluteFormToAnotherHostIs404NeverAnOpenProxy() throws Exception {
+        // The Host header names a routed host; the absolute-form target (which wins) does not.
+        RawHttp.Response r = send("GET http://evil.example/steal HTTP/1.1\r\nHost: shop.test\r\n\r\n");
+        assertThat(r.status()).isEqualTo(404);
+        assertThat(send("CONNECT evil.example:443 HTTP/1.1\r\nHost: evil.example:443\r\n\r\n").status()).isEqualTo(405);
+    }
+
+    @Test
+    void slowHeadersAreCutOffWith408() throws Exception {
+        try (RawHttp http = new RawHttp(gw.port(), 5000)) {
+            http.send("GET / HTTP/1.1\r\nHost: shop.test\r\n"); // ... and never the blank line
+            long start = System.nanoTime();
+            RawHttp.Response r = http.read();
+            assertThat(r.status()).isEqualTo(408);
+            assertThat(java.time.Duration.ofNanos(System.nanoTime() - start).toMillis()).isLessThan(4000);
+            assertThat(http.closedByPeer()).isTrue();
+        }
+        assertThat(gw.metric("edge_downstream_rejected_total{reason=\"header_timeout\"}")).isEqualTo(1);
+    }
+
+    @Test
+    void garbageIs400() throws Exception {
+        assertThat(send("HELLO\r\n\r\n").status()).isEqualTo(400);
+    }
+}

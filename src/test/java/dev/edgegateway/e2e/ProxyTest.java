@@ -1,0 +1,224 @@
+package dev.edgegateway.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpVersion;
+import java.net.ServerSocket;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** The reverse proxy over real sockets: keep-alive, forwarding headers, concurrency, origin failures. */
+@Timeout(60)
+class ProxyTest {
+    private TestOrigin a;
+    private TestOrigin b;
+    private GatewayFixture gw;
+
+    @BeforeEach
+    void start() throws Exception {
+        a = new TestOrigin("a");
+        b = new TestOrigin("b");
+        gw = new GatewayFixture(GatewayFixture.config("""
+                timeouts:
+                  connect: 1s
+                  responseHeader: 500ms
+                routes:
+                  - name: api
+                    match: {pathPrefix: /api/}
+                    cluster: api
+                  - name: web
+                    cluster: web
+                clusters:
+                  - name: web
+                    endpoints: [%s, %s]
+                  - name: api
+                    endpoints: [%s]
+                """.formatted(a.address(), b.address(), a.address())));
+    }
+
+    @AfterEach
+    void stop() {
+        gw.close();
+        a.close();
+        b.close();
+    }
+
+    @Test
+    void originSeesFarFewerConnectionsThanRequests() throws Exception {
+        int clients = 4;
+        int perClient = 250;
+        for (int c = 0; c < clients; c++) {
+            try (RawHttp http = new RawHttp(gw.port())) {
+                for (int i = 0; i < perClient; i++) {
+                    http.send("GET /page/" + i + " HTTP/1.1\r\nHost: shop.test\r\n\r\n");
+                    RawHttp.Response r = http.read();
+                    assertThat(r.status()).isEqualTo(200);
+                    assertThat(r.header("connection")).isNull();
+                }
+            }
+        }
+        int requests = a.requests.get() + b.requests.get();
+        int connections = a.connections.get() + b.connections.get();
+        assertThat(requests).isEqualTo(clients * perClient);
+        // Sequential clients need one pooled connection per endpoint per event loop at most.
+        assertThat(connections).isLessThanOrEqualTo(2 * Runtime.getRuntime().availableProcessors());
+        assertThat(gw.metric("edge_upstream_connections_opened_total")).isEqualTo(connections);
+        assertThat(gw.metric("edge_downstream_requests_total{cluster=\"web\",route=\"web\",status_class=\"2xx\"}")).isEqualTo(requests);
+    }
+
+    @Test
+    void routesByLongestPrefixAndBalancesRoundRobin() throws Exception {
+        try (RawHttp http = new RawHttp(gw.port())) {
+            List<String> origins = new ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                http.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+                origins.add(http.read().header("x-origin"));
+            }
+            assertThat(origins).containsExactlyInAnyOrder("a", "a", "b", "b");
+            http.send("GET /api/v1 HTTP/1.1\r\nHost: x\r\n\r\n");
+            assertThat(http.read().text()).isEqualTo("origin a /api/v1");
+        }
+    }
+
+    @Test
+    void forwardingHeadersAreAddedAndHopByHopHeadersRemoved() throws Exception {
+        RawHttp.Response r = RawHttp.exchange(gw.port(), "GET /x HTTP/1.1\r\nHost: shop.test:8080\r\nConnection: keep-alive, X-Secret\r\n"
+                + "X-Secret: hop\r\nKeep-Alive: timeout=5\r\nX-Forwarded-For: 6.6.6.6\r\nX-Request-Id: forged\r\nTE: trailers\r\n\r\n");
+        assertThat(r.status()).isEqualTo(200);
+        var seen = (a.seen.isEmpty() ? b.seen : a.seen).get(0).headers();
+        // The client is not a trusted proxy: its forwarding claims are replaced, not extended.
+        assertThat(seen.get("x-forwarded-for")).isEqualTo("127.0.0.1");
+        assertThat(seen.get("x-forwarded-proto")).isEqualTo("http");
+        assertThat(seen.get("x-forwarded-host")).isEqualTo("shop.test:8080");
+        assertThat(seen.get("x-request-id")).hasSize(32).isNotEqualTo("forged");
+        assertThat(seen.get("host")).isEqualTo("shop.test:8080");
+        assertThat(seen.contains("x-secret")).isFalse();
+        assertThat(seen.contains("keep-alive")).isFalse();
+        assertThat(seen.contains("te")).isFalse();
+    }
+
+    @Test
+    void chunkedRequestBodyIsRelayed() throws Exception {
+        RawHttp.Response r = RawHttp.exchange(gw.port(), "POST /upload HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+                + "5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n");
+        assertThat(r.status()).isEqualTo(200);
+        assertThat(r.text()).isEqualTo("11");
+    }
+
+    @Test
+    void thousandConcurrentClientsAreAllAnswered() throws Exception {
+        int clients = 1000;
+        EventLoopGroup group = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
+        try {
+            CountDownLatch done = new CountDownLatch(clients);
+            ConcurrentHashMap<Integer, Integer> statuses = new ConcurrentHashMap<>();
+            Bootstrap bootstrap = new Bootstrap().group(group).channel(NioSocketChannel.class)
+                    .handler(new ChannelInitializer<Channel>() {
+                        @Override
+                        protected void initChannel(Channel ch) {
+                            ch.pipeline().addLast(new HttpClientCodec(), new HttpObjectAggregator(1 << 16),
+                                    new SimpleChannelInboundHandler<FullHttpResponse>() {
+                                        @Override
+                                        protected void channelRead0(ChannelHandlerContext ctx, FullHttpResponse msg) {
+                                            statuses.merge(msg.status().code(), 1, Integer::sum);
+                                            done.countDown();
+                                            ctx.close();
+                                        }
+                                    });
+                        }
+                    });
+            // Connect all first, then send: every request is in flight at once.
+            List<Channel> channels = new ArrayList<>();
+            for (int i = 0; i < clients; i++) {
+                channels.add(bootstrap.connect("127.0.0.1", gw.port()).sync().channel());
+            }
+            for (Channel ch : channels) {
+                DefaultFullHttpRequest req = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/slow?ms=300");
+                req.headers().set(HttpHeaderNames.HOST, "x");
+                ch.writeAndFlush(req);
+            }
+            assertThat(done.await(30, TimeUnit.SECONDS)).as("all answered").isTrue();
+            assertThat(statuses).containsExactly(java.util.Map.entry(200, clients));
+            // Each origin held hundreds of requests at once: the gateway did not serialise them.
+            assertThat(a.maxInFlight.get() + b.maxInFlight.get()).isGreaterThan(clients / 2);
+        } finally {
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+        }
+    }
+
+    @Test
+    void originDownGives502WithinTheConnectTimeout() throws Exception {
+        int closedPort;
+        try (ServerSocket s = new ServerSocket(0)) {
+            closedPort = s.getLocalPort();
+        }
+        try (GatewayFixture down = new GatewayFixture(GatewayFixture.config("""
+                timeouts: {connect: 2s}
+                routes: [{name: r, cluster: gone}]
+                clusters: [{name: gone, endpoints: ["127.0.0.1:%d"]}]
+                """.formatted(closedPort)))) {
+            long start = System.nanoTime();
+            RawHttp.Response r = RawHttp.exchange(down.port(), "GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+            long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+            assertThat(r.status()).isEqualTo(502);
+            assertThat(r.text()).contains("refused");
+            assertThat(ms).isLessThan(2000);
+            assertThat(down.metric("edge_upstream_errors_total{cluster=\"gone\",kind=\"connect_refused\"}")).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void stalledOriginGives504AtTheResponseTimeoutAndTheConnectionLivesOn() throws Exception {
+        try (RawHttp http = new RawHttp(gw.port())) {
+            long start = System.nanoTime();
+            http.send("GET /stall HTTP/1.1\r\nHost: x\r\n\r\n");
+            RawHttp.Response r = http.read();
+            long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+            assertThat(r.status()).isEqualTo(504);
+            // Configured 500 ms; the upper bound only guards against "never" on a loaded CI machine.
+            assertThat(ms).isBetween(450L, 5000L);
+            http.send("GET /after HTTP/1.1\r\nHost: x\r\n\r\n");
+            assertThat(http.read().status()).isEqualTo(200);
+        }
+    }
+
+    @Test
+    void pipelinedRequestsAreAnsweredInOrder() throws Exception {
+        try (RawHttp http = new RawHttp(gw.port())) {
+            http.send("GET /api/1 HTTP/1.1\r\nHost: x\r\n\r\nGET /api/2 HTTP/1.1\r\nHost: x\r\n\r\nGET /api/3 HTTP/1.1\r\nHost: x\r\n\r\n");
+            assertThat(http.read().text()).isEqualTo("origin a /api/1");
+            assertThat(http.read().text()).isEqualTo("origin a /api/2");
+            assertThat(http.read().text()).isEqualTo("origin a /api/3");
+        }
+    }
+
+    @Test
+    void adminEndpointsAnswer() throws Exception {
+        assertThat(gw.adminGet("/healthz")).isEqualTo("ok\n");
+        assertThat(gw.adminGet("/ready")).isEqualTo("ready\n");
+        assertThat(gw.adminGet("/config")).contains("# generation: 1").contains("responseHeader: 500ms").contains("name: api");
+        assertThat(gw.adminGet("/metrics")).contains("edge_downstream_connections_open").contains("edge_downstream_request_duration_seconds_bucket");
+    }
+}
