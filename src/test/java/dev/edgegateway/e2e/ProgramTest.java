@@ -1,0 +1,171 @@
+package dev.edgegateway.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The real program, bin/edge, run as its own process. */
+@Timeout(180)
+class ProgramTest {
+    private static final long GIB = 1L << 30;
+
+    @TempDir
+    Path dir;
+
+    private Path config(int port, int adminPort, String origin, String extra) throws Exception {
+        Path file = dir.resolve("gateway.yaml");
+        Files.writeString(file, """
+                listeners:
+                  - name: public
+                    address: 127.0.0.1:%d
+                admin:
+                  address: 127.0.0.1:%d
+                runtime: {workerThreads: 2}
+                %s
+                routes: [{name: all, cluster: origin}]
+                clusters: [{name: origin, endpoints: [%s]}]
+                """.formatted(port, adminPort, extra, origin));
+        return file;
+    }
+
+    @Test
+    void oneGibStreamsBothWaysThroughA64MibHeap() throws Exception {
+        try (TestOrigin origin = new TestOrigin("big")) {
+            int port = GatewayProcess.freePort();
+            int admin = GatewayProcess.freePort();
+            Path cfg = config(port, admin, origin.address(), "");
+            // Heap and direct memory both capped far below the body: buffering it would fail the run.
+            try (GatewayProcess gw = GatewayProcess.start("-Xmx64m -XX:MaxDirectMemorySize=64m", "run", "--config", cfg.toString())) {
+                gw.awaitReady(admin, Duration.ofSeconds(30));
+
+                try (RawHttp http = new RawHttp(port, 60_000)) {
+                    http.send("POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: " + GIB + "\r\n\r\n");
+                    OutputStream out = http.output();
+                    byte[] chunk = new byte[256 * 1024];
+                    for (long sent = 0; sent < GIB; sent += chunk.length) {
+                        out.write(chunk);
+                    }
+                    out.flush();
+                    RawHttp.Response r = http.read();
+                    assertThat(r.status()).isEqualTo(200);
+                    assertThat(r.text()).isEqualTo(Long.toString(GIB));
+
+                    http.send("GET /download?bytes=" + GIB + " HTTP/1.1\r\nHost: x\r\n\r\n");
+                    Map<String, String> headers = new HashMap<>();
+                    assertThat(http.readCountingBody(headers)).isEqualTo(GIB);
+                    assertThat(headers.get("content-length")).isEqualTo(Long.toString(GIB));
+                }
+                assertThat(gw.terminate(Duration.ofSeconds(30))).isZero();
+                assertThat(gw.output()).doesNotContain("OutOfMemoryError").doesNotContain("LEAK:");
+            }
+        }
+    }
+
+    @Test
+    void sigtermUnderLoadLosesNoAcceptedRequest() throws Exception {
+        try (TestOrigin origin = new TestOrigin("drain")) {
+            int port = GatewayProcess.freePort();
+            int admin = GatewayProcess.freePort();
+            Path cfg = config(port, admin, origin.address(), "drain: {readinessDelay: 500ms, timeout: 10s}");
+            try (GatewayProcess gw = GatewayProcess.start("-Xmx256m -Dio.netty.leakDetection.level=paranoid", "run", "--config", cfg.toString())) {
+                gw.awaitReady(admin, Duration.ofSeconds(30));
+                AtomicBoolean stop = new AtomicBoolean();
+                AtomicInteger ok = new AtomicInteger();
+                AtomicInteger refused = new AtomicInteger();
+                List<String> failures = java.util.Collections.synchronizedList(new ArrayList<>());
+                List<Thread> clients = new ArrayList<>();
+                for (int i = 0; i < 16; i++) {
+                    Thread t = new Thread(() -> {
+                        while (!stop.get()) {
+                            RawHttp http;
+                            try {
+                                http = new RawHttp(port, 10_000);
+                            } catch (java.io.IOException e) {
+                                refused.incrementAndGet(); // the listener has closed: nothing was accepted
+                                return;
+                            }
+                            try (http) {
+                                while (!stop.get()) {
+                                    http.send("GET /slow?ms=20 HTTP/1.1\r\nHost: x\r\n\r\n");
+                                    RawHttp.Response r = http.read();
+                                    if (r.status() == -1) {
+                                        // Closed with no response: legitimate only on a connection the
+                                        // gateway closed before reading this request (checked below).
+                                        break;
+                                    }
+                                    if (r.status() != 200) {
+                                        failures.add("status " + r.status());
+                                    } else {
+                                        ok.incrementAndGet();
+                                    }
+                                    if ("close".equals(r.header("connection"))) {
+                                        break;
+                                    }
+                                }
+                            } catch (java.io.IOException e) {
+                                failures.add(e.toString());
+                            }
+                        }
+                    });
+                    t.start();
+                    clients.add(t);
+                }
+                Thread.sleep(1500);
+                int beforeSignal = ok.get();
+                long signalled = System.nanoTime();
+                int exit = gw.terminate(Duration.ofSeconds(30));
+                long drainMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - signalled);
+                stop.set(true);
+                for (Thread t : clients) {
+                    t.join(15_000);
+                }
+                assertThat(exit).isZero();
+                assertThat(beforeSignal).isGreaterThan(100);
+                assertThat(failures).isEmpty();
+                // Every request that reached the origin came back to its client as a 200.
+                assertThat(origin.requests.get()).isEqualTo(ok.get());
+                assertThat(refused.get()).isPositive();
+                assertThat(drainMillis).isGreaterThanOrEqualTo(500);
+                assertThat(gw.output()).contains("draining").contains("stopped").doesNotContain("LEAK:");
+            }
+        }
+    }
+
+    @Test
+    void validateReportsTheLineAndFieldOfATypo() throws Exception {
+        Path cfg = dir.resolve("typo.yaml");
+        Files.writeString(cfg, """
+                listeners:
+                  - name: public
+                    address: 127.0.0.1:8080
+                timeouts:
+                  conect: 2s
+                routes: [{name: all, cluster: web}]
+                clusters: [{name: web, endpoints: [127.0.0.1:9001]}]
+                """);
+        try (GatewayProcess p = GatewayProcess.start("", "validate", "--config", cfg.toString())) {
+            assertThat(p.process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+            assertThat(p.process.exitValue()).isEqualTo(1);
+            assertThat(p.output()).contains(cfg + ":5:3: timeouts.conect: unknown field 'conect'; did you mean 'connect'?");
+        }
+        Files.writeString(cfg, Files.readString(cfg).replace("conect", "connect"));
+        try (GatewayProcess p = GatewayProcess.start("", "validate", "--config", cfg.toString())) {
+            assertThat(p.process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+            assertThat(p.process.exitValue()).isZero();
+            assertThat(p.output()).contains("ok: " + cfg);
+        }
+    }
+}
