@@ -17,7 +17,7 @@ class GuardTest {
     void start() throws Exception {
         origin = new TestOrigin("o");
         gw = new GatewayFixture(GatewayFixture.config("""
-                timeouts: {requestHeader: 300ms}
+                timeouts: {requestHeader: 300ms, idle: 1s}
                 limits: {maxRequestLineBytes: 1024, maxHeaderBytes: 4096, maxRequestBodyBytes: 1000}
                 routes:
                   - name: shop
@@ -114,6 +114,18 @@ class GuardTest {
             assertThat(http.closedByPeer()).isTrue();
         }
         assertThat(gw.metric("edge_downstream_rejected_total{reason=\"header_timeout\"}")).isEqualTo(1);
+    }
+
+    @Test
+    void idleKeepAliveConnectionIsClosedAfterTheIdleTimeout() throws Exception {
+        try (RawHttp http = new RawHttp(gw.port(), 10_000)) {
+            http.send("GET / HTTP/1.1\r\nHost: unknown.test\r\n\r\n");
+            assertThat(http.read().status()).isEqualTo(404);
+            long start = System.nanoTime();
+            assertThat(http.closedByPeer()).isTrue();
+            // Configured 1 s; the upper bound only guards against "never".
+            assertThat(java.time.Duration.ofNanos(System.nanoTime() - start).toMillis()).isBetween(800L, 8000L);
+        }
     }
 
     @Test

@@ -145,6 +145,34 @@ class ProgramTest {
     }
 
     @Test
+    void quickstartServesTheDemoOriginsOnTheDocumentedPorts() throws Exception {
+        for (int port : new int[] {8080, 9901, 9001, 9002, 9003}) {
+            try (var s = new java.net.ServerSocket(port, 1, java.net.InetAddress.getLoopbackAddress())) {
+                s.setReuseAddress(true);
+            } catch (java.io.IOException busy) {
+                org.junit.jupiter.api.Assumptions.abort("port " + port + " is in use on this machine; the quickstart needs it");
+            }
+        }
+        try (GatewayProcess gw = GatewayProcess.start("", "quickstart")) {
+            gw.awaitReady(9901, Duration.ofSeconds(30));
+            java.util.Set<String> origins = new java.util.HashSet<>();
+            try (RawHttp http = new RawHttp(8080)) {
+                for (int i = 0; i < 4; i++) {
+                    http.send("GET / HTTP/1.1\r\nHost: localhost:8080\r\n\r\n");
+                    RawHttp.Response r = http.read();
+                    assertThat(r.status()).isEqualTo(200);
+                    assertThat(r.text()).startsWith("hello from origin-900").contains("x-forwarded-for: 127.0.0.1");
+                    origins.add(r.header("x-origin"));
+                }
+                http.send("GET /api/hello HTTP/1.1\r\nHost: localhost:8080\r\n\r\n");
+                assertThat(http.read().header("x-origin")).isEqualTo("origin-9003");
+            }
+            assertThat(origins).containsExactlyInAnyOrder("origin-9001", "origin-9002");
+            assertThat(gw.terminate(Duration.ofSeconds(30))).isZero();
+        }
+    }
+
+    @Test
     void validateReportsTheLineAndFieldOfATypo() throws Exception {
         Path cfg = dir.resolve("typo.yaml");
         Files.writeString(cfg, """

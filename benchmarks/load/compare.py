@@ -1,0 +1,212 @@
+#!/usr/bin/env python3
+"""Side-by-side load test: direct origin, nginx, HAProxy and the gateway, on this machine.
+
+All three proxies forward to the same origin (nginx serving a 1 KiB file) with upstream
+keep-alive. wrk runs against each in interleaved rounds (A B C D A B C D ...). Following
+shared/BENCHMARKING.md: the origin and wrk share CPU 0, the proxy under test runs alone on CPU 1
+(one worker / one event loop each), and besides requests/s and p99 the table shows CPU time per
+request read from /proc/PID/stat, which separates proxies even when wrk is the bottleneck.
+
+usage: benchmarks/load/compare.py [--duration 10] [--rounds 3] [--connections 64,256] [--warmup 5]
+"""
+import argparse
+import os
+import re
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+ORIGIN, NGINX, HAPROXY, GATEWAY, GATEWAY_ADMIN = 18080, 18081, 18082, 18083, 18093
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def need_tools():
+    missing = [t for t in ("wrk", "nginx", "haproxy", "taskset") if shutil.which(t) is None]
+    if not missing:
+        return
+    pkgs = {"wrk": "wrk", "nginx": "nginx-light", "haproxy": "haproxy", "taskset": "util-linux"}
+    names = " ".join(pkgs[m] for m in missing)
+    if os.geteuid() == 0 and shutil.which("apt-get"):
+        print(f"installing {names} ...", flush=True)
+        subprocess.run("apt-get update -qq", shell=True, check=True)
+        subprocess.run(f"DEBIAN_FRONTEND=noninteractive apt-get install -y -qq {names}", shell=True, check=True)
+    else:
+        sys.exit(f"missing tools; install them with: sudo apt-get install {names}")
+
+
+def write(path, text):
+    with open(path, "w") as f:
+        f.write(text)
+
+
+def start(cmd, cpu, log):
+    return subprocess.Popen(["taskset", "-c", str(cpu)] + cmd, stdout=log, stderr=subprocess.STDOUT,
+                            start_new_session=True)
+
+
+def wait_http(port, path="/", timeout=60):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=1) as r:
+                if r.status == 200:
+                    return
+        except Exception:
+            time.sleep(0.2)
+    sys.exit(f"nothing answered on port {port}{path}")
+
+
+def cpu_ticks(pids):
+    total = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15)
+        except FileNotFoundError:
+            pass
+    return total
+
+
+def family(pid):
+    """The process and its children (nginx's workers)."""
+    pids = [pid]
+    for p in os.listdir("/proc"):
+        if p.isdigit():
+            try:
+                with open(f"/proc/{p}/stat") as f:
+                    if int(f.read().rsplit(")", 1)[1].split()[1]) == pid:
+                        pids.append(int(p))
+            except (FileNotFoundError, ProcessLookupError):
+                pass
+    return pids
+
+
+def wrk(port, conns, seconds):
+    out = subprocess.run(["taskset", "-c", "0", "wrk", "-t1", f"-c{conns}", f"-d{seconds}s", "--latency",
+                          f"http://127.0.0.1:{port}/1k.bin"], capture_output=True, text=True, check=True).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    total = int(re.search(r"(\d+) requests in", out).group(1))
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    sock = re.search(r"Socket errors: (.*)", out)
+    p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)", out)
+    scale = {"us": 0.001, "ms": 1.0, "s": 1000.0}[p99.group(2)]
+    return rps, float(p99.group(1)) * scale, total, (int(errors.group(1)) if errors else 0), (sock.group(1) if sock else "")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--duration", type=int, default=10)
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--warmup", type=int, default=5)
+    ap.add_argument("--connections", default="64,256")
+    args = ap.parse_args()
+    need_tools()
+    jar = os.path.join(ROOT, "proxy-core", "target", "edge-gateway.jar")
+    if not os.path.exists(jar):
+        subprocess.run([os.path.join(ROOT, "mvnw"), "-B", "-q", "-DskipTests", "package"], cwd=ROOT, check=True)
+
+    work = tempfile.mkdtemp(prefix="edge-bench-")
+    os.chmod(work, 0o755)  # nginx workers run as an unprivileged user
+    os.makedirs(f"{work}/www")
+    write(f"{work}/www/1k.bin", "x" * 1024)
+    common = "pid {pid}; error_log " + work + "/{name}.err; events {{ worker_connections 4096; }}\n"
+    write(f"{work}/origin.conf", common.format(pid=f"{work}/origin.pid", name="origin") + f"""
+worker_processes 1; daemon off; worker_rlimit_nofile 16384;
+http {{ access_log off; keepalive_requests 1000000;
+  server {{ listen 127.0.0.1:{ORIGIN} backlog=4096; root {work}/www; }} }}""")
+    write(f"{work}/nginx.conf", common.format(pid=f"{work}/nginx.pid", name="nginx") + f"""
+worker_processes 1; daemon off; worker_rlimit_nofile 16384;
+http {{ access_log off; keepalive_requests 1000000;
+  upstream origin {{ server 127.0.0.1:{ORIGIN}; keepalive 64; }}
+  server {{ listen 127.0.0.1:{NGINX} backlog=4096;
+    location / {{ proxy_pass http://origin; proxy_http_version 1.1; proxy_set_header Connection ""; }} }} }}""")
+    write(f"{work}/haproxy.cfg", f"""
+global
+  nbthread 1
+  maxconn 8000
+defaults
+  mode http
+  timeout connect 5s
+  timeout client 30s
+  timeout server 30s
+  http-reuse always
+frontend fe
+  bind 127.0.0.1:{HAPROXY}
+  default_backend be
+backend be
+  server o1 127.0.0.1:{ORIGIN}
+""")
+    write(f"{work}/gateway.yaml", f"""
+listeners: [{{name: public, address: 127.0.0.1:{GATEWAY}}}]
+admin: {{address: 127.0.0.1:{GATEWAY_ADMIN}}}
+runtime: {{workerThreads: 1}}
+drain: {{readinessDelay: 0s, timeout: 5s}}
+routes: [{{name: all, cluster: origin}}]
+clusters: [{{name: origin, endpoints: [127.0.0.1:{ORIGIN}]}}]
+""")
+    log = open(f"{work}/processes.log", "w")
+    procs = {}
+    try:
+        procs["origin"] = start(["nginx", "-c", f"{work}/origin.conf", "-p", work], 0, log)
+        wait_http(ORIGIN, "/1k.bin")
+        procs["nginx"] = start(["nginx", "-c", f"{work}/nginx.conf", "-p", work], 1, log)
+        procs["haproxy"] = start(["haproxy", "-db", "-f", f"{work}/haproxy.cfg"], 1, log)
+        procs["gateway"] = start(["java", "-Xms512m", "-Xmx512m", "-XX:+AlwaysPreTouch", "-jar", jar, "run", "--config",
+                                  f"{work}/gateway.yaml"], 1, log)
+        for port in (NGINX, HAPROXY, GATEWAY):
+            wait_http(port, "/1k.bin")
+        targets = [("direct", ORIGIN, None), ("nginx", NGINX, "nginx"), ("haproxy", HAPROXY, "haproxy"),
+                   ("gateway", GATEWAY, "gateway")]
+        print(f"warming up {args.warmup}s each ...", flush=True)
+        for _, port, _ in targets:
+            wrk(port, 64, args.warmup)
+
+        results = {}
+        for conns in [int(c) for c in args.connections.split(",")]:
+            for r in range(args.rounds):
+                for name, port, proc in targets:
+                    pids = family(procs[proc].pid) if proc else []
+                    before = cpu_ticks(pids)
+                    rps, p99, total, non2xx, sockerr = wrk(port, conns, args.duration)
+                    used = cpu_ticks(pids) - before
+                    cpu_us = used / TICKS * 1e6 / total if proc else float("nan")
+                    results.setdefault((name, conns), []).append((rps, p99, cpu_us, non2xx, sockerr))
+                    print(f"  c={conns} round {r + 1} {name:8s} {rps:10.0f} req/s  p99 {p99:7.2f} ms"
+                          + (f"  {cpu_us:5.1f} us/req" if proc else "") + (f"  non-2xx {non2xx}" if non2xx else "")
+                          + (f"  socket errors {sockerr}" if sockerr else ""), flush=True)
+
+        print()
+        print(f"machine: {os.cpu_count()} cores, {open('/proc/cpuinfo').read().split('model name')[1].split(':')[1].splitlines()[0].strip()}")
+        print(f"wrk -t1, {args.duration}s x {args.rounds} interleaved rounds, 1 KiB responses; medians (min-max)")
+        print(f"{'target':8s} {'conns':>5s} {'req/s':>24s} {'ratio':>6s} {'p99 ms':>20s} {'CPU us/req':>11s}")
+        for (name, conns), rows in results.items():
+            rps = [x[0] for x in rows]
+            p99 = [x[1] for x in rows]
+            cpu = [x[2] for x in rows]
+            direct = statistics.median(x[0] for x in results[("direct", conns)])
+            print(f"{name:8s} {conns:5d} {statistics.median(rps):10.0f} ({min(rps):.0f}-{max(rps):.0f}) "
+                  f"{statistics.median(rps) / direct:6.2f} {statistics.median(p99):7.2f} ({min(p99):.2f}-{max(p99):.2f}) "
+                  + (f"{statistics.median(cpu):11.1f}" if name != "direct" else f"{'-':>11s}"))
+    finally:
+        for p in procs.values():
+            try:
+                os.killpg(p.pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+        for p in procs.values():
+            try:
+                p.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(p.pid, signal.SIGKILL)
+        log.close()
+
+
+if __name__ == "__main__":
+    main()
