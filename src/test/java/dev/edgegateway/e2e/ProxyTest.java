@@ -185,7 +185,9 @@ class ProxyTest {
             assertThat(r.status()).isEqualTo(502);
             assertThat(r.text()).contains("refused");
             assertThat(ms).isLessThan(2000);
-            assertThat(down.metric("edge_upstream_errors_total{cluster=\"gone\",kind=\"connect_refused\"}")).isEqualTo(1);
+            // The default policy retries a connect failure once; with one endpoint, on the same one.
+            assertThat(down.metric("edge_upstream_errors_total{cluster=\"gone\",kind=\"connect_refused\"}")).isEqualTo(2);
+            assertThat(down.metric("edge_retries_total{cluster=\"gone\"}")).isEqualTo(1);
         }
     }
 

@@ -5,13 +5,28 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * A set of interchangeable origin endpoints.
+ * A set of interchangeable origin endpoints, and how the gateway protects itself and them.
  *
  * @param maxIdleConnectionsPerEndpoint idle keep-alive connections kept per endpoint on each event loop
+ * @param healthCheck active checks; none when absent
+ * @param panicThreshold percent: when fewer of the endpoints than this are available, traffic
+ *     spreads over all of them rather than overloading the few (Envoy's panic mode); 0 turns it off
  */
-public record ClusterConfig(String name, List<HostPort> endpoints, Integer maxIdleConnectionsPerEndpoint) {
+public record ClusterConfig(String name, List<HostPort> endpoints, Integer maxIdleConnectionsPerEndpoint,
+                            HealthCheckConfig healthCheck, OutlierDetectionConfig outlierDetection,
+                            CircuitBreakerConfig circuitBreaker, RetryConfig retry, Integer panicThreshold) {
+
+    /** A cluster with every protection at its default. */
+    public ClusterConfig(String name, List<HostPort> endpoints, Integer maxIdleConnectionsPerEndpoint) {
+        this(name, endpoints, maxIdleConnectionsPerEndpoint, null, null, null, null, null);
+    }
+
     public ClusterConfig {
         endpoints = endpoints == null ? List.of() : List.copyOf(endpoints);
+        outlierDetection = outlierDetection == null ? OutlierDetectionConfig.DEFAULT : outlierDetection;
+        circuitBreaker = circuitBreaker == null ? CircuitBreakerConfig.DEFAULT : circuitBreaker;
+        retry = retry == null ? RetryConfig.DEFAULT : retry;
+        panicThreshold = panicThreshold == null ? 50 : panicThreshold;
         maxIdleConnectionsPerEndpoint = maxIdleConnectionsPerEndpoint == null ? 256 : maxIdleConnectionsPerEndpoint;
         var v = ConfigViolation.collector().require(name, "name");
         v.check(!endpoints.isEmpty(), "endpoints", "at least one endpoint (host:port) is required");
@@ -22,6 +37,7 @@ public record ClusterConfig(String name, List<HostPort> endpoints, Integer maxId
             v.check(seen.add(e), "endpoints[" + i + "]", "duplicate endpoint " + e);
         }
         v.check(maxIdleConnectionsPerEndpoint >= 0, "maxIdleConnectionsPerEndpoint", "must be 0 or more");
+        v.check(panicThreshold >= 0 && panicThreshold <= 100, "panicThreshold", "must be 0 to 100");
         v.throwIfAny();
     }
 }

@@ -4,21 +4,51 @@ import dev.edgegateway.config.HostPort;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * One origin endpoint of one cluster and its runtime state. Identity is (cluster name, address):
- * the {@link EndpointRegistry} hands out the same instance for the same identity across config
- * reloads, so state kept here (in-flight count now; health, ejection and latency later) survives.
- * Thread-safe.
+ * One origin endpoint of one cluster and its runtime state: active-check health, outlier
+ * ejection, its own breaker, requests in flight and an EWMA of its latency. Identity is
+ * (cluster name, address): the {@link EndpointRegistry} hands out the same instance for the same
+ * identity across config reloads, so this state survives them.
+ *
+ * <p>Thread-safe: read lock-free on every pick (volatile fields); changed under the instance's
+ * monitor, which only outcomes and checks take.
  */
 public final class Endpoint {
+    /** What active checks last concluded; {@code UNKNOWN} (no verdict yet) counts as healthy. */
+    public enum Health { UNKNOWN, HEALTHY, UNHEALTHY }
+
+    /** The endpoint's own breaker. */
+    public enum Breaker { CLOSED, OPEN, HALF_OPEN }
+
+    /** EWMA weight of the newest latency sample. */
+    private static final double EWMA_ALPHA = 0.2;
+
     private final String cluster;
     private final HostPort address;
     private final String id;
+    private final ClusterHealth clusterHealth;
     private final AtomicInteger inFlight = new AtomicInteger();
 
-    Endpoint(String cluster, HostPort address) {
+    private volatile Health health = Health.UNKNOWN;
+    private volatile long ejectedUntilNanos;
+    private volatile Breaker breaker = Breaker.CLOSED;
+    private volatile long breakerOpenUntilNanos;
+    private volatile double ewmaLatencyNanos;
+
+    // Guarded by this.
+    private int checkPasses;
+    private int checkFailures;
+    private int consecutive5xx;
+    private int consecutiveGatewayFailures;
+    private int consecutiveFailures;
+    private int ejections;
+    private boolean ejected;
+    private boolean probeInFlight;
+
+    Endpoint(String cluster, HostPort address, ClusterHealth clusterHealth) {
         this.cluster = cluster;
         this.address = address;
         this.id = cluster + "/" + address;
+        this.clusterHealth = clusterHealth;
     }
 
     public String cluster() {
@@ -29,9 +59,13 @@ public final class Endpoint {
         return address;
     }
 
-    /** {@code cluster/host:port}: stable, safe to log and to use as a metric label. */
+    /** {@code cluster/host:port}: stable, safe to log. */
     public String id() {
         return id;
+    }
+
+    public ClusterHealth clusterHealth() {
+        return clusterHealth;
     }
 
     /** Requests sent to this endpoint that have not finished yet. */
@@ -45,6 +79,148 @@ public final class Endpoint {
 
     public void requestFinished() {
         inFlight.decrementAndGet();
+    }
+
+    public Health health() {
+        return health;
+    }
+
+    public Breaker breaker() {
+        return breaker;
+    }
+
+    /** Nanoseconds of ejection left at {@code now}, 0 if not ejected. */
+    public long ejectedForNanos(long now) {
+        long left = ejectedUntilNanos - now;
+        return left > 0 ? left : 0;
+    }
+
+    public int ejections() {
+        synchronized (this) {
+            return ejections;
+        }
+    }
+
+    public double ewmaLatencyMillis() {
+        return ewmaLatencyNanos / 1e6;
+    }
+
+    /**
+     * Whether a pick may choose this endpoint at {@code now}, without reserving anything:
+     * not unhealthy, not ejected, breaker not open (an open breaker whose time is up may take a probe).
+     */
+    public boolean isAvailable(long now) {
+        if (health == Health.UNHEALTHY || now - ejectedUntilNanos < 0) {
+            return false;
+        }
+        Breaker b = breaker;
+        return b == Breaker.CLOSED || (b == Breaker.OPEN && now - breakerOpenUntilNanos >= 0);
+    }
+
+    /**
+     * Claims the endpoint for one request. Fails if it is unavailable, or if its breaker is due a
+     * half-open probe that another request has already taken.
+     */
+    public boolean tryUse(long now) {
+        if (!isAvailable(now)) {
+            return false;
+        }
+        if (breaker == Breaker.CLOSED) {
+            return true;
+        }
+        synchronized (this) {
+            if (breaker == Breaker.OPEN && now - breakerOpenUntilNanos >= 0 && !probeInFlight) {
+                breaker = Breaker.HALF_OPEN;
+                probeInFlight = true;
+                return true;
+            }
+            return false;
+        }
+    }
+
+    /** Records how one try ended; may eject the endpoint or move its breaker. */
+    public void record(Outcome outcome, long latencyNanos, long now) {
+        boolean open = false;
+        long ejectFor = 0;
+        synchronized (this) {
+            if (outcome == Outcome.SUCCESS) {
+                consecutive5xx = 0;
+                consecutiveGatewayFailures = 0;
+                consecutiveFailures = 0;
+                if (breaker != Breaker.CLOSED) {
+                    breaker = Breaker.CLOSED;
+                    probeInFlight = false;
+                }
+            } else {
+                consecutive5xx++;
+                consecutiveFailures++;
+                if (outcome == Outcome.GATEWAY_FAILURE) {
+                    consecutiveGatewayFailures++;
+                } else {
+                    consecutiveGatewayFailures = 0;
+                }
+                int threshold = clusterHealth.breakerConfig().endpointConsecutiveFailures();
+                if (breaker == Breaker.HALF_OPEN || (breaker == Breaker.CLOSED && threshold > 0 && consecutiveFailures >= threshold)) {
+                    breaker = Breaker.OPEN;
+                    probeInFlight = false;
+                    breakerOpenUntilNanos = now + clusterHealth.breakerConfig().endpointOpenTime().toNanos();
+                    open = true;
+                }
+                var od = clusterHealth.outlierConfig();
+                boolean trip = (od.consecutive5xx() > 0 && consecutive5xx >= od.consecutive5xx())
+                        || (od.consecutiveGatewayFailures() > 0 && consecutiveGatewayFailures >= od.consecutiveGatewayFailures());
+                if (trip && now - ejectedUntilNanos >= 0 && clusterHealth.mayEject(this, now)) {
+                    ejections++;
+                    ejectFor = Math.min(od.baseEjectionTime().toNanos() * ejections, od.maxEjectionTime().toNanos());
+                    ejectedUntilNanos = now + ejectFor;
+                    ejected = true;
+                    consecutive5xx = 0;
+                    consecutiveGatewayFailures = 0;
+                }
+            }
+            if (latencyNanos > 0 && outcome != Outcome.GATEWAY_FAILURE) {
+                double e = ewmaLatencyNanos;
+                ewmaLatencyNanos = e == 0 ? latencyNanos : e + EWMA_ALPHA * (latencyNanos - e);
+            }
+        }
+        if (open) {
+            clusterHealth.events().breakerOpened(this);
+        }
+        if (ejectFor > 0) {
+            clusterHealth.events().ejected(this, ejectFor);
+        }
+    }
+
+    /** True while ejected at {@code now}; used for the cluster's ejection cap. */
+    boolean isEjected(long now) {
+        return ejected && now - ejectedUntilNanos < 0;
+    }
+
+    /** Records one active health check; thresholds decide when the verdict changes. */
+    public void recordCheck(boolean passed, int healthyThreshold, int unhealthyThreshold) {
+        Health changedTo = null;
+        synchronized (this) {
+            if (passed) {
+                checkFailures = 0;
+                checkPasses++;
+                if (health != Health.HEALTHY && (health == Health.UNKNOWN || checkPasses >= healthyThreshold)) {
+                    changedTo = Health.HEALTHY;
+                }
+            } else {
+                checkPasses = 0;
+                checkFailures++;
+                if (health != Health.UNHEALTHY && checkFailures >= unhealthyThreshold) {
+                    changedTo = Health.UNHEALTHY;
+                }
+            }
+            if (changedTo != null) {
+                health = changedTo;
+            }
+        }
+        clusterHealth.events().checked(this, passed);
+        if (changedTo != null) {
+            clusterHealth.events().healthChanged(this, changedTo);
+        }
     }
 
     @Override

@@ -6,6 +6,7 @@ import dev.edgegateway.config.HostPort;
 import dev.edgegateway.config.ListenerConfig;
 import dev.edgegateway.health.EndpointRegistry;
 import dev.edgegateway.proxy.admin.AdminServer;
+import dev.edgegateway.proxy.healthcheck.ActiveHealthChecker;
 import dev.edgegateway.proxy.metrics.GatewayMetrics;
 import dev.edgegateway.proxy.server.DownstreamInitializer;
 import dev.edgegateway.proxy.server.GatewayState;
@@ -45,7 +46,8 @@ public final class Gateway implements AutoCloseable {
     private final EventLoopGroup adminLoop;
     private final DnsAddressResolverGroup resolver;
     private final ServerContext server;
-    private final EndpointRegistry endpoints = new EndpointRegistry();
+    private final EndpointRegistry endpoints;
+    private final ActiveHealthChecker healthChecker;
     private final Map<String, Channel> listeners = new LinkedHashMap<>();
     private AdminServer admin;
     private volatile boolean ready;
@@ -62,12 +64,14 @@ public final class Gateway implements AutoCloseable {
         adminLoop = transport.newGroup(1, "edge-admin");
         resolver = new DnsAddressResolverGroup(new DnsNameResolverBuilder().datagramChannelType(transport.datagramChannelClass()));
         GatewayMetrics metrics = new GatewayMetrics();
+        endpoints = new EndpointRegistry(metrics, System::nanoTime);
         Map<EventExecutor, UpstreamPool> pools = new HashMap<>();
         for (EventExecutor loop : workers) {
             pools.put(loop, new UpstreamPool((EventLoop) loop, transport, resolver, metrics));
         }
         server = new ServerContext(GatewayState.compile(snapshot, endpoints, metrics), metrics,
                 new DefaultChannelGroup("clients", GlobalEventExecutor.INSTANCE), pools);
+        healthChecker = new ActiveHealthChecker(adminLoop.next(), transport.socketChannelClass(), resolver);
     }
 
     /** Binds every listener and the admin port; throws if any cannot be bound (and releases the rest). */
@@ -96,6 +100,7 @@ public final class Gateway implements AutoCloseable {
             listeners.put(l.name(), ch);
             log.info("listener {} on {}", l.name(), ch.localAddress());
         }
+        healthChecker.start(server.state().clusters().values());
         admin = AdminServer.start(socketAddress(config.admin().address()), adminLoop, transport.serverChannelClass(), server, () -> ready);
         log.info("admin on {} (/healthz /ready /metrics /config)", admin.address());
         ready = true;
@@ -164,6 +169,7 @@ public final class Gateway implements AutoCloseable {
         }
         stopped = true;
         ready = false;
+        healthChecker.stop();
         listeners.values().forEach(Channel::close);
         server.channels().close().awaitUninterruptibly(2, TimeUnit.SECONDS);
         if (admin != null) {

@@ -2,8 +2,13 @@ package dev.edgegateway.routing;
 
 import dev.edgegateway.health.Endpoint;
 
-/** Chooses an endpoint of one cluster for one request. Implementations are thread-safe. */
+/** Chooses an endpoint of one cluster for one try. Implementations are thread-safe. */
 public interface LoadBalancer {
-    /** The endpoint to use, or null when the cluster has none to offer (the proxy answers 503). */
-    Endpoint pick();
+    /**
+     * The endpoint to use, claimed for this try ({@link Endpoint#tryUse}), or null when none is
+     * available (the proxy answers 503).
+     *
+     * @param avoid an endpoint not to choose if another will do (the one a retry is leaving), or null
+     */
+    Endpoint pick(Endpoint avoid);
 }

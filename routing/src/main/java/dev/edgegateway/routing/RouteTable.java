@@ -4,6 +4,7 @@ import dev.edgegateway.config.ClusterConfig;
 import dev.edgegateway.config.GatewayConfig;
 import dev.edgegateway.config.HostPort;
 import dev.edgegateway.config.RouteConfig;
+import dev.edgegateway.health.ClusterHealth;
 import dev.edgegateway.health.Endpoint;
 import dev.edgegateway.health.EndpointRegistry;
 import java.util.ArrayList;
@@ -43,7 +44,10 @@ public final class RouteTable {
             for (HostPort address : c.endpoints()) {
                 endpoints.add(registry.endpoint(c.name(), address));
             }
-            clusters.put(c.name(), new Cluster(c.name(), c, List.copyOf(endpoints), new RoundRobinBalancer(endpoints)));
+            ClusterHealth health = registry.cluster(c.name());
+            health.configure(c, endpoints);
+            clusters.put(c.name(), new Cluster(c.name(), c, List.copyOf(endpoints), health,
+                    new RoundRobinBalancer(endpoints, health, registry::nanoTime)));
         }
         List<Route> routes = new ArrayList<>();
         Map<String, List<Route>> hosts = new HashMap<>();

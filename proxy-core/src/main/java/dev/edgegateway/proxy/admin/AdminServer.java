@@ -29,7 +29,7 @@ import java.net.SocketAddress;
 import java.util.function.BooleanSupplier;
 
 /**
- * The admin listener: {@code /healthz}, {@code /ready}, {@code /metrics}, {@code /config}. Runs on
+ * The admin listener: {@code /healthz}, {@code /ready}, {@code /metrics}, {@code /config}, {@code /clusters}. Runs on
  * its own event loop so that a scrape never delays traffic. Read-only for now.
  */
 public final class AdminServer {
@@ -102,7 +102,9 @@ public final class AdminServer {
                     r.headers().set("x-config-generation", s.generation()).set("x-config-sha256", s.sha256());
                     ctx.writeAndFlush(r);
                 }
-                default -> send(ctx, HttpResponseStatus.NOT_FOUND, "text/plain", "not found; try /healthz /ready /metrics /config\n");
+                case "/clusters" -> send(ctx, HttpResponseStatus.OK, "application/json",
+                        ClustersReport.json(server.state().clusters().values(), System.nanoTime()));
+                default -> send(ctx, HttpResponseStatus.NOT_FOUND, "text/plain", "not found; try /healthz /ready /metrics /config /clusters\n");
             }
         }
 

@@ -1,5 +1,8 @@
 package dev.edgegateway.proxy.metrics;
 
+import dev.edgegateway.health.ClusterHealth;
+import dev.edgegateway.health.Endpoint;
+import dev.edgegateway.health.HealthEvents;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
@@ -22,7 +25,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * class, reason), never from client input, so the number of series is bounded by the config.
  * Thread-safe.
  */
-public final class GatewayMetrics {
+public final class GatewayMetrics implements HealthEvents {
     /** Histogram buckets for an edge: 1 ms to 10 s. */
     static final Duration[] LATENCY_BUCKETS = {
         Duration.ofMillis(1), Duration.ofMillis(2), Duration.ofMillis(5), Duration.ofMillis(10), Duration.ofMillis(25),
@@ -122,6 +125,54 @@ public final class GatewayMetrics {
 
     public PrometheusMeterRegistry registry() {
         return registry;
+    }
+
+    // ---- health: ejections, breakers, checks, retries -------------------------------------------
+
+    private final Map<String, Counter> clusterCounters = new ConcurrentHashMap<>();
+
+    private Counter clusterCounter(String name, String description, String cluster, String... tags) {
+        StringBuilder key = new StringBuilder(name).append('|').append(cluster);
+        for (String t : tags) {
+            key.append('|').append(t);
+        }
+        return clusterCounters.computeIfAbsent(key.toString(), k -> Counter.builder(name).description(description)
+                .tag("cluster", cluster).tags(tags).register(registry));
+    }
+
+    @Override
+    public void ejected(Endpoint endpoint, long forNanos) {
+        clusterCounter("edge.outlier.ejections", "Endpoints ejected by outlier detection", endpoint.cluster()).increment();
+    }
+
+    @Override
+    public void breakerOpened(Endpoint endpoint) {
+        clusterCounter("edge.breaker.opened", "Endpoint breakers opened (including reopened after a failed probe)", endpoint.cluster()).increment();
+    }
+
+    @Override
+    public void checked(Endpoint endpoint, boolean passed) {
+        clusterCounter("edge.health.checks", "Active health checks, by result", endpoint.cluster(), "result", passed ? "pass" : "fail").increment();
+    }
+
+    @Override
+    public void healthChanged(Endpoint endpoint, Endpoint.Health health) {
+        clusterCounter("edge.health.transitions", "Endpoints changing health, by new state", endpoint.cluster(),
+                "to", health.name().toLowerCase()).increment();
+    }
+
+    /** A request refused at once because a cluster limit was reached. */
+    public void breakerRejected(String cluster, ClusterHealth.Limit limit) {
+        clusterCounter("edge.breaker.rejections", "Requests refused with 503 because a cluster limit was reached", cluster,
+                "limit", limit.name().toLowerCase()).increment();
+    }
+
+    public void retried(String cluster) {
+        clusterCounter("edge.retries", "Retries started", cluster).increment();
+    }
+
+    public void retryBudgetExhausted(String cluster) {
+        clusterCounter("edge.retry.budget.exhausted", "Retries not made because the retry budget was spent", cluster).increment();
     }
 
     /** Prometheus text exposition of every meter. */

@@ -4,6 +4,7 @@ import dev.edgegateway.config.ConfigSnapshot;
 import dev.edgegateway.config.ForwardingConfig;
 import dev.edgegateway.config.GatewayConfig;
 import dev.edgegateway.health.EndpointRegistry;
+import dev.edgegateway.health.RetryPolicy;
 import dev.edgegateway.proxy.metrics.GatewayMetrics;
 import dev.edgegateway.proxy.metrics.GatewayMetrics.RouteMetrics;
 import dev.edgegateway.routing.Route;
@@ -18,6 +19,7 @@ public final class GatewayState {
     private final ConfigSnapshot snapshot;
     private final RouteTable routes;
     private final RouteMetrics[] routeMetrics;
+    private final java.util.Map<String, RetryPolicy> retryPolicies;
     final long connectTimeoutMillis;
     final long responseHeaderTimeoutNanos;
     final long upstreamIdleNanos;
@@ -29,6 +31,9 @@ public final class GatewayState {
         this.snapshot = snapshot;
         this.routes = routes;
         this.routeMetrics = routeMetrics;
+        java.util.Map<String, RetryPolicy> policies = new java.util.HashMap<>();
+        routes.clusters().forEach((name, cluster) -> policies.put(name, new RetryPolicy(cluster.config().retry())));
+        this.retryPolicies = java.util.Map.copyOf(policies);
         this.connectTimeoutMillis = c.timeouts().connect().toMillis();
         this.responseHeaderTimeoutNanos = c.timeouts().responseHeader().toNanos();
         this.upstreamIdleNanos = c.timeouts().upstreamIdle().toNanos();
@@ -55,6 +60,15 @@ public final class GatewayState {
 
     RouteTable routes() {
         return routes;
+    }
+
+    /** The compiled clusters, by name: for the admin port's {@code /clusters}. */
+    public java.util.Map<String, dev.edgegateway.routing.Cluster> clusters() {
+        return routes.clusters();
+    }
+
+    RetryPolicy retryPolicy(dev.edgegateway.routing.Cluster cluster) {
+        return retryPolicies.get(cluster.name());
     }
 
     RouteMetrics metrics(Route route) {

@@ -17,6 +17,9 @@ final class LocalResponses {
 
     private LocalResponses() {}
 
+    /** Names the cluster limit that refused a request (503 from a circuit breaker). */
+    static final AsciiString X_EDGE_REJECTED = AsciiString.cached("x-edge-rejected");
+
     static FullHttpResponse of(int status, String reason, ByteBufAllocator alloc) {
         HttpResponseStatus s = HttpResponseStatus.valueOf(status);
         byte[] body = (s.code() + " " + s.reasonPhrase() + ": " + reason + "\n").getBytes(StandardCharsets.UTF_8);

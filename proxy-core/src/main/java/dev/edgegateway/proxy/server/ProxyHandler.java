@@ -1,6 +1,9 @@
 package dev.edgegateway.proxy.server;
 
+import dev.edgegateway.health.ClusterHealth;
 import dev.edgegateway.health.Endpoint;
+import dev.edgegateway.health.Outcome;
+import dev.edgegateway.health.RetryPolicy;
 import dev.edgegateway.proxy.metrics.GatewayMetrics;
 import dev.edgegateway.proxy.metrics.GatewayMetrics.Rejection;
 import dev.edgegateway.proxy.metrics.GatewayMetrics.RouteMetrics;
@@ -8,6 +11,7 @@ import dev.edgegateway.proxy.metrics.GatewayMetrics.UpstreamError;
 import dev.edgegateway.proxy.upstream.UpstreamConnection;
 import dev.edgegateway.proxy.upstream.UpstreamListener;
 import dev.edgegateway.proxy.upstream.UpstreamPool;
+import dev.edgegateway.routing.Cluster;
 import dev.edgegateway.routing.Route;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelFuture;
@@ -53,6 +57,7 @@ import org.slf4j.LoggerFactory;
  */
 final class ProxyHandler extends ChannelDuplexHandler implements UpstreamListener {
     private static final Logger log = LoggerFactory.getLogger(ProxyHandler.class);
+    private static final long DRAIN_IDLE_GRACE_NANOS = TimeUnit.SECONDS.toNanos(1);
 
     private enum State {
         /** Waiting for a request. */
@@ -83,6 +88,8 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamListene
     private GatewayState snapshot;
     private HttpRequest request;
     private Route route;
+    private Cluster cluster;
+    private RetryPolicy retryPolicy;
     private RouteMetrics routeMetrics;
     private Endpoint endpoint;
     private boolean endpointBusy;
@@ -100,10 +107,17 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamListene
     private boolean interimResponse;
     private boolean upstreamReusable;
     private boolean closeAfterResponse;
-    private boolean retried;
+    private boolean staleRetried;
+    private int retries;
+    private long attemptStartNanos;
+    private boolean clusterRequestHeld;
+    private boolean pendingHeld;
+    private boolean retryBudgetHeld;
     private boolean waitingUpstreamWritable;
     private boolean waitingDownstreamWritable;
     private boolean readPending;
+    private String rejectedBy;
+    private long lastActivityNanos;
 
     ProxyHandler(ServerContext server, RequestHeaderTimer headerTimer) {
         this.server = server;
@@ -126,6 +140,7 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamListene
         InetSocketAddress remote = (InetSocketAddress) ctx.channel().remoteAddress();
         clientAddress = remote.getAddress().getAddress();
         clientIp = new AsciiString(remote.getAddress().getHostAddress());
+        lastActivityNanos = System.nanoTime();
         requestRead();
         ctx.fireChannelActive();
     }
@@ -245,9 +260,16 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamListene
             return;
         }
         routeMetrics = snapshot.metrics(route);
-        endpoint = route.cluster().balancer().pick();
+        cluster = route.cluster();
+        retryPolicy = snapshot.retryPolicy(cluster);
+        if (!cluster.health().tryStartRequest()) {
+            rejectByBreaker(ClusterHealth.Limit.MAX_REQUESTS);
+            return;
+        }
+        clusterRequestHeld = true;
+        endpoint = cluster.balancer().pick(null);
         if (endpoint == null) {
-            respondLocally(503, "no endpoint available in cluster " + route.cluster().name(), false);
+            respondLocally(503, "no healthy endpoint in cluster " + cluster.name(), false);
             return;
         }
 
@@ -367,7 +389,7 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamListene
         state = State.CLOSING;
         cancelResponseTimer();
         dropUpstream();
-        pendingConnect = null;
+        releaseClusterSlots();
         ctx.fireChannelInactive();
     }
 
@@ -378,25 +400,49 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamListene
         closeNow();
     }
 
-    /** Drain: closes the connection now if no request is in progress; otherwise after its response. */
+    /**
+     * Drain: a connection with a request in progress closes after its response (which says
+     * {@code Connection: close}); one waiting for a request closes once it has been quiet for
+     * {@link #DRAIN_IDLE_GRACE_NANOS}. Closing at once would race a client whose request is
+     * already on the wire (typically on a connection accepted just before the listener closed):
+     * it would see a reset for a request it had every reason to think was accepted.
+     */
     void closeIfIdle() {
-        if (state == State.IDLE) {
+        if (state == State.CLOSING) {
+            return;
+        }
+        if (state != State.IDLE) {
+            closeAfterResponse = true;
+            return;
+        }
+        long quiet = System.nanoTime() - lastActivityNanos;
+        if (quiet >= DRAIN_IDLE_GRACE_NANOS) {
             closeNow();
         } else {
-            closeAfterResponse = true;
+            ctx.executor().schedule(this::closeIfIdle, DRAIN_IDLE_GRACE_NANOS - quiet, TimeUnit.NANOSECONDS);
         }
     }
 
     // ---- origin side -------------------------------------------------------------------------
 
     private void acquireUpstream() {
-        UpstreamConnection c = retried ? null : pool.poll(endpoint);
+        UpstreamConnection c = staleRetried ? null : pool.poll(endpoint);
         if (c != null) {
             upstreamReady(c);
             return;
         }
+        ClusterHealth h = cluster.health();
+        if (!h.mayOpenConnection()) {
+            rejectByBreaker(ClusterHealth.Limit.MAX_CONNECTIONS);
+            return;
+        }
+        if (!h.tryStartPending()) {
+            rejectByBreaker(ClusterHealth.Limit.MAX_PENDING_REQUESTS);
+            return;
+        }
+        pendingHeld = true;
         ChannelFuture f = pool.connect(endpoint, snapshot.connectTimeoutMillis, snapshot.upstreamIdleNanos,
-                route.cluster().config().maxIdleConnectionsPerEndpoint());
+                cluster.config().maxIdleConnectionsPerEndpoint());
         pendingConnect = f;
         f.addListener(onConnected);
     }
@@ -411,9 +457,14 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamListene
             return;
         }
         pendingConnect = null;
+        releasePending();
         if (conn == null) {
             boolean timeout = f.cause() instanceof ConnectTimeoutException;
-            metrics.upstreamError(route.cluster().name(), timeout ? UpstreamError.CONNECT_TIMEOUT : UpstreamError.CONNECT_REFUSED);
+            metrics.upstreamError(cluster.name(), timeout ? UpstreamError.CONNECT_TIMEOUT : UpstreamError.CONNECT_REFUSED);
+            endpoint.record(Outcome.GATEWAY_FAILURE, 0, System.nanoTime());
+            if (tryRetry(RetryPolicy.Failure.CONNECT_FAILURE, 0)) {
+                return;
+            }
             respondLocally(timeout ? 504 : 502, timeout ? "connecting to the origin timed out" : "the origin refused the connection", false);
             return;
         }
@@ -429,6 +480,7 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamListene
         }
         state = State.STREAMING;
         upstreamReusable = true;
+        attemptStartNanos = System.nanoTime();
         if (requestComplete) {
             // A retry of a body-less request after a stale keep-alive connection failed.
             conn.channel().write(request, conn.channel().voidPromise());
@@ -461,7 +513,8 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamListene
         // HttpClientCodec sends heads and bodies apart; a head with content is its invalid-message form.
         if (r.decoderResult().isFailure() || code == 101 || r instanceof HttpContent) {
             ReferenceCountUtil.release(r);
-            metrics.upstreamError(route.cluster().name(), UpstreamError.BAD_RESPONSE);
+            metrics.upstreamError(cluster.name(), UpstreamError.BAD_RESPONSE);
+            endpoint.record(Outcome.GATEWAY_FAILURE, 0, System.nanoTime());
             dropUpstream();
             if (responseStarted) {
                 closeNow();
@@ -476,6 +529,19 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamListene
             return;
         }
         cancelResponseTimer();
+        long now = System.nanoTime();
+        endpoint.record(code >= 500 ? Outcome.HTTP_5XX : Outcome.SUCCESS, now - attemptStartNanos, now);
+        if (code >= 500 && retryPolicy.retriesStatus(code) && canRetry(RetryPolicy.Failure.STATUS, code)) {
+            // Not a byte of this response has reached the client: drop it and try elsewhere.
+            Endpoint failed = endpoint;
+            ReferenceCountUtil.release(r);
+            dropUpstream();
+            if (retryOnAnotherEndpoint(failed)) {
+                return;
+            }
+            respondLocally(502, "the origin answered " + code + " and no other endpoint was available", false);
+            return;
+        }
         status = code;
         responseStarted = true;
         HttpHeaders h = r.headers();
@@ -578,21 +644,26 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamListene
         cancelResponseTimer();
         if (responseStarted) {
             // Part of the response is already with the client: it can only see the truncation.
-            metrics.upstreamError(route.cluster().name(), UpstreamError.RESET);
+            metrics.upstreamError(cluster.name(), UpstreamError.RESET);
             finishEndpoint();
             closeNow();
             return;
         }
-        if (u.reused() && requestComplete && !requestHasBody && !retried) {
+        if (u.reused() && requestComplete && !requestHasBody && !staleRetried) {
             // The origin closed a pooled connection just as the request went out: a normal
-            // keep-alive race. Nothing was processed, so a body-less request goes again once.
-            retried = true;
+            // keep-alive race. Nothing was processed, so a body-less request goes again once,
+            // on a fresh connection; this does not count as a failure or against the budget.
+            staleRetried = true;
             state = State.CONNECTING;
             acquireUpstream();
             return;
         }
-        metrics.upstreamError(route.cluster().name(), UpstreamError.RESET);
+        metrics.upstreamError(cluster.name(), UpstreamError.RESET);
+        endpoint.record(Outcome.GATEWAY_FAILURE, 0, System.nanoTime());
         finishEndpoint();
+        if (tryRetry(RetryPolicy.Failure.RESET, 0)) {
+            return;
+        }
         respondLocally(502, "the origin closed the connection before responding", false);
     }
 
@@ -607,7 +678,12 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamListene
 
     private void startResponseTimer() {
         cancelResponseTimer();
-        responseTimeout = ctx.executor().schedule(onResponseTimeout, snapshot.responseHeaderTimeoutNanos, TimeUnit.NANOSECONDS);
+        long timeout = snapshot.responseHeaderTimeoutNanos;
+        long perTry = retryPolicy.perTryTimeoutNanos();
+        if (perTry > 0 && perTry < timeout) {
+            timeout = perTry;
+        }
+        responseTimeout = ctx.executor().schedule(onResponseTimeout, timeout, TimeUnit.NANOSECONDS);
     }
 
     private void cancelResponseTimer() {
@@ -622,8 +698,12 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamListene
         if (state != State.STREAMING || responseStarted) {
             return;
         }
-        metrics.upstreamError(route.cluster().name(), UpstreamError.RESPONSE_TIMEOUT);
+        metrics.upstreamError(cluster.name(), UpstreamError.RESPONSE_TIMEOUT);
+        endpoint.record(Outcome.GATEWAY_FAILURE, 0, System.nanoTime());
         dropUpstream();
+        if (tryRetry(RetryPolicy.Failure.TIMEOUT, 0)) {
+            return;
+        }
         respondLocally(504, "the origin did not respond in time", false);
     }
 
@@ -634,16 +714,19 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamListene
         startNanos = System.nanoTime();
         routeMetrics = metrics.unrouted();
         route = null;
+        cluster = null;
+        retryPolicy = null;
         endpoint = null;
         endpointBusy = false;
         request = null;
+        retries = 0;
         status = 0;
         requestHasBody = false;
         requestComplete = false;
         requestBodyBytes = 0;
         responseStarted = false;
         interimResponse = false;
-        retried = false;
+        staleRetried = false;
         closeAfterResponse = server.draining();
         waitingUpstreamWritable = false;
         waitingDownstreamWritable = false;
@@ -666,6 +749,81 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamListene
         respondLocally(code, message, close);
     }
 
+    /** A cluster limit was reached: 503 at once, naming the limit, without touching an origin. */
+    private void rejectByBreaker(ClusterHealth.Limit limit) {
+        metrics.breakerRejected(cluster.name(), limit);
+        String name = limit.name().toLowerCase();
+        rejectedBy = name;
+        respondLocally(503, "cluster " + cluster.name() + " is at its " + name + " limit", false);
+    }
+
+    // ---- retries -----------------------------------------------------------------------------
+
+    private boolean tryRetry(RetryPolicy.Failure failure, int status) {
+        return canRetry(failure, status) && retryOnAnotherEndpoint(endpoint);
+    }
+
+    /**
+     * Whether this failed try may be retried: the policy names the failure, tries are left, no
+     * part of the response went out, the request has no body (nothing is kept to resend) and is
+     * idempotent (unless the cluster allows others), and the cluster's retry budget has room.
+     */
+    private boolean canRetry(RetryPolicy.Failure failure, int status) {
+        if (responseStarted || requestHasBody || retries >= retryPolicy.maxRetries() || !retryPolicy.retries(failure, status)) {
+            return false;
+        }
+        if (!retryPolicy.nonIdempotent() && !idempotent(request.method())) {
+            return false;
+        }
+        if (!retryBudgetHeld) {
+            if (!cluster.health().tryStartRetry()) {
+                metrics.retryBudgetExhausted(cluster.name());
+                return false;
+            }
+            retryBudgetHeld = true;
+        }
+        return true;
+    }
+
+    private boolean retryOnAnotherEndpoint(Endpoint failed) {
+        Endpoint next = cluster.balancer().pick(failed);
+        if (next == null) {
+            return false;
+        }
+        retries++;
+        metrics.retried(cluster.name());
+        finishEndpoint();
+        endpoint = next;
+        state = State.CONNECTING;
+        acquireUpstream();
+        return true;
+    }
+
+    private static boolean idempotent(HttpMethod m) {
+        return HttpMethod.GET.equals(m) || HttpMethod.HEAD.equals(m) || HttpMethod.OPTIONS.equals(m)
+                || HttpMethod.PUT.equals(m) || HttpMethod.DELETE.equals(m) || HttpMethod.TRACE.equals(m);
+    }
+
+    /** Gives back what this exchange holds of its cluster's limits and budget; safe to call twice. */
+    private void releaseClusterSlots() {
+        if (clusterRequestHeld) {
+            clusterRequestHeld = false;
+            cluster.health().requestFinished();
+        }
+        releasePending();
+        if (retryBudgetHeld) {
+            retryBudgetHeld = false;
+            cluster.health().retryFinished();
+        }
+    }
+
+    private void releasePending() {
+        if (pendingHeld) {
+            pendingHeld = false;
+            cluster.health().pendingFinished();
+        }
+    }
+
     /**
      * Answers from the gateway itself. The connection stays open only if the client wants it and
      * no unread request body stands between this response and the next request.
@@ -677,6 +835,10 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamListene
         record();
         boolean closing = close || !clientKeepAlive || server.draining() || closeAfterResponse || (requestHasBody && !requestComplete);
         FullHttpResponse r = LocalResponses.of(code, message, ctx.alloc());
+        if (rejectedBy != null) {
+            r.headers().set(LocalResponses.X_EDGE_REJECTED, rejectedBy);
+            rejectedBy = null;
+        }
         if (closing) {
             r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
         } else if (http10) {
@@ -696,6 +858,7 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamListene
 
     private void record() {
         routeMetrics.record(status, System.nanoTime() - startNanos);
+        releaseClusterSlots();
     }
 
     private void awaitNextRequest() {
@@ -707,6 +870,7 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamListene
         request = null;
         route = null;
         endpoint = null;
+        lastActivityNanos = System.nanoTime();
         headerTimer.awaitRequest();
         requestRead();
     }
@@ -714,6 +878,7 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamListene
     /** Closes the origin connection of the exchange, if any: its state is unknown. */
     private void dropUpstream() {
         pendingConnect = null;
+        releasePending();
         UpstreamConnection u = upstream;
         upstream = null;
         if (u != null) {

@@ -24,6 +24,7 @@ public final class UpstreamConnection extends ChannelInboundHandlerAdapter {
     private Channel channel;
     private UpstreamListener listener;
     private int uses;
+    private boolean counted;
 
     UpstreamConnection(Endpoint endpoint, UpstreamPool pool) {
         this.endpoint = endpoint;
@@ -67,6 +68,13 @@ public final class UpstreamConnection extends ChannelInboundHandlerAdapter {
     }
 
     @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        counted = true;
+        endpoint.clusterHealth().connectionOpened();
+        ctx.fireChannelActive();
+    }
+
+    @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         UpstreamListener l = listener;
         if (l != null && msg instanceof HttpObject o) {
@@ -96,7 +104,11 @@ public final class UpstreamConnection extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-        pool.onClosed(this);
+        if (counted) {
+            counted = false;
+            endpoint.clusterHealth().connectionClosed();
+            pool.onClosed(this);
+        }
         UpstreamListener l = listener;
         listener = null;
         if (l != null) {

@@ -124,8 +124,8 @@ public final class UpstreamPool {
         }
     }
 
-    /** Literal addresses are built once, with no lookup; names are resolved asynchronously at connect. */
-    private static SocketAddress socketAddress(HostPort hp) {
+    /** Literal addresses are built with no lookup; names are left unresolved for the async resolver at connect. */
+    public static SocketAddress socketAddress(HostPort hp) {
         byte[] literal = NetUtil.createByteArrayFromIpAddressString(hp.host());
         if (literal != null) {
             try {

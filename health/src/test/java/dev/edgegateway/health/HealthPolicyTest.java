@@ -1,0 +1,176 @@
+package dev.edgegateway.health;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.edgegateway.config.CircuitBreakerConfig;
+import dev.edgegateway.config.ClusterConfig;
+import dev.edgegateway.config.HostPort;
+import dev.edgegateway.config.OutlierDetectionConfig;
+import dev.edgegateway.config.RetryConfig;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+
+class HealthPolicyTest {
+    private static final long SECOND = 1_000_000_000L;
+    private final AtomicLong now = new AtomicLong(1_000 * SECOND);
+    private final List<String> events = new ArrayList<>();
+    private final EndpointRegistry registry = new EndpointRegistry(new HealthEvents() {
+        @Override
+        public void ejected(Endpoint e, long forNanos) {
+            events.add("ejected " + e.address().port() + " " + forNanos / SECOND + "s");
+        }
+
+        @Override
+        public void breakerOpened(Endpoint e) {
+            events.add("opened " + e.address().port());
+        }
+    }, now::get);
+
+    private List<Endpoint> cluster(int size, OutlierDetectionConfig od, CircuitBreakerConfig cb, RetryConfig retry) {
+        List<HostPort> addresses = new ArrayList<>();
+        for (int i = 0; i < size; i++) {
+            addresses.add(new HostPort("127.0.0.1", 9001 + i));
+        }
+        ClusterConfig config = new ClusterConfig("c", addresses, null, null, od, cb, retry, null);
+        List<Endpoint> endpoints = addresses.stream().map(a -> registry.endpoint("c", a)).toList();
+        registry.cluster("c").configure(config, endpoints);
+        return endpoints;
+    }
+
+    private static OutlierDetectionConfig outlier(int consecutive5xx, int gatewayFailures, int maxPercent) {
+        return new OutlierDetectionConfig(consecutive5xx, gatewayFailures, Duration.ofSeconds(10), Duration.ofSeconds(25), maxPercent);
+    }
+
+    @Test
+    void ejectsAfterFiveConsecutive5xxForLongerEachTime() {
+        Endpoint e = cluster(4, outlier(5, 0, 50), null, null).get(0);
+        for (int i = 0; i < 4; i++) {
+            e.record(Outcome.HTTP_5XX, 1, now.get());
+        }
+        e.record(Outcome.SUCCESS, 1, now.get()); // a success resets the run
+        for (int i = 0; i < 4; i++) {
+            e.record(Outcome.HTTP_5XX, 1, now.get());
+        }
+        assertThat(e.isAvailable(now.get())).isTrue();
+        e.record(Outcome.HTTP_5XX, 1, now.get());
+        assertThat(e.isAvailable(now.get())).isFalse();
+        assertThat(events).containsExactly("ejected 9001 10s");
+
+        now.addAndGet(10 * SECOND);
+        assertThat(e.isAvailable(now.get())).isTrue();
+        for (int i = 0; i < 5; i++) {
+            e.record(Outcome.HTTP_5XX, 1, now.get());
+        }
+        for (int i = 0; i < 5; i++) {
+            now.addAndGet(20 * SECOND + 1);
+            for (int j = 0; j < 5; j++) {
+                e.record(Outcome.HTTP_5XX, 1, now.get());
+            }
+        }
+        // 10 s, 20 s, then capped at maxEjectionTime 25 s.
+        assertThat(events).startsWith("ejected 9001 10s", "ejected 9001 20s", "ejected 9001 25s");
+    }
+
+    @Test
+    void consecutiveGatewayFailuresEjectSooner() {
+        Endpoint e = cluster(2, outlier(5, 3, 50), null, null).get(0);
+        e.record(Outcome.GATEWAY_FAILURE, 0, now.get());
+        e.record(Outcome.GATEWAY_FAILURE, 0, now.get());
+        assertThat(e.isAvailable(now.get())).isTrue();
+        e.record(Outcome.GATEWAY_FAILURE, 0, now.get());
+        assertThat(e.isAvailable(now.get())).isFalse();
+    }
+
+    @Test
+    void neverEjectsMoreThanMaxEjectionPercent() {
+        List<Endpoint> endpoints = cluster(4, outlier(1, 0, 50), null, null);
+        for (Endpoint e : endpoints) {
+            e.record(Outcome.HTTP_5XX, 1, now.get());
+        }
+        assertThat(endpoints.stream().filter(e -> !e.isAvailable(now.get()))).hasSize(2);
+    }
+
+    @Test
+    void endpointBreakerOpensThenLetsOneProbeThrough() {
+        CircuitBreakerConfig cb = new CircuitBreakerConfig(null, null, null, 3, Duration.ofSeconds(5));
+        Endpoint e = cluster(2, outlier(0, 0, 50), cb, null).get(0);
+        for (int i = 0; i < 3; i++) {
+            e.record(Outcome.GATEWAY_FAILURE, 0, now.get());
+        }
+        assertThat(e.breaker()).isEqualTo(Endpoint.Breaker.OPEN);
+        assertThat(e.tryUse(now.get())).isFalse();
+
+        now.addAndGet(5 * SECOND);
+        assertThat(e.tryUse(now.get())).as("the probe").isTrue();
+        assertThat(e.breaker()).isEqualTo(Endpoint.Breaker.HALF_OPEN);
+        assertThat(e.tryUse(now.get())).as("a second request while the probe is out").isFalse();
+        e.record(Outcome.GATEWAY_FAILURE, 0, now.get());
+        assertThat(e.breaker()).as("failed probe reopens").isEqualTo(Endpoint.Breaker.OPEN);
+
+        now.addAndGet(5 * SECOND);
+        assertThat(e.tryUse(now.get())).isTrue();
+        e.record(Outcome.SUCCESS, 1_000_000, now.get());
+        assertThat(e.breaker()).isEqualTo(Endpoint.Breaker.CLOSED);
+        assertThat(e.tryUse(now.get())).isTrue();
+        assertThat(events).containsExactly("opened 9001", "opened 9001");
+    }
+
+    @Test
+    void checkThresholdsDampFlapping() {
+        Endpoint e = cluster(1, null, null, null).get(0);
+        for (int i = 0; i < 10; i++) {
+            e.recordCheck(i % 2 == 0, 2, 3); // pass, fail, pass, fail ...
+        }
+        assertThat(e.health()).isEqualTo(Endpoint.Health.HEALTHY);
+        for (int i = 0; i < 3; i++) {
+            e.recordCheck(false, 2, 3);
+        }
+        assertThat(e.health()).isEqualTo(Endpoint.Health.UNHEALTHY);
+        assertThat(e.isAvailable(now.get())).isFalse();
+        e.recordCheck(true, 2, 3);
+        assertThat(e.health()).isEqualTo(Endpoint.Health.UNHEALTHY);
+        e.recordCheck(true, 2, 3);
+        assertThat(e.health()).isEqualTo(Endpoint.Health.HEALTHY);
+    }
+
+    @Test
+    void retryBudgetIsAShareOfRequestsInFlightWithAFloor() {
+        cluster(1, null, null, new RetryConfig(null, 3, null, 20, 2, null));
+        ClusterHealth c = registry.cluster("c");
+        for (int i = 0; i < 50; i++) {
+            assertThat(c.tryStartRequest()).isTrue();
+        }
+        int retries = 0;
+        while (c.tryStartRetry()) {
+            retries++;
+        }
+        assertThat(retries).isEqualTo(10); // 20% of 50
+        for (int i = 0; i < 45; i++) {
+            c.requestFinished();
+        }
+        for (int i = 0; i < 10; i++) {
+            c.retryFinished();
+        }
+        retries = 0;
+        while (c.tryStartRetry()) {
+            retries++;
+        }
+        assertThat(retries).isEqualTo(2); // 20% of 5 is 1: the floor of 2 applies
+    }
+
+    @Test
+    void clusterLimitsRefuseBeyondTheirMaximum() {
+        cluster(1, null, new CircuitBreakerConfig(2, 1, 3, null, null), null);
+        ClusterHealth c = registry.cluster("c");
+        assertThat(c.tryStartRequest() && c.tryStartRequest() && c.tryStartRequest()).isTrue();
+        assertThat(c.tryStartRequest()).isFalse();
+        assertThat(c.tryStartPending()).isTrue();
+        assertThat(c.tryStartPending()).isFalse();
+        c.connectionOpened();
+        c.connectionOpened();
+        assertThat(c.mayOpenConnection()).isFalse();
+    }
+}

@@ -1,0 +1,146 @@
+package dev.edgegateway.proxy.healthcheck;
+
+import dev.edgegateway.config.HealthCheckConfig;
+import dev.edgegateway.health.Endpoint;
+import dev.edgegateway.proxy.upstream.UpstreamPool;
+import dev.edgegateway.routing.Cluster;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
+import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpObject;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.resolver.AddressResolverGroup;
+import java.net.SocketAddress;
+import java.util.Collection;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Active health checks: for every endpoint of every cluster that configures them, a
+ * {@code GET path} on a fresh connection each interval (plus jitter), judged by status and
+ * timeout; the verdicts feed {@link Endpoint#recordCheck}, whose thresholds damp flapping. Runs on
+ * one event loop (the admin loop), never on a traffic loop, and never blocks.
+ */
+public final class ActiveHealthChecker {
+    private static final Logger log = LoggerFactory.getLogger(ActiveHealthChecker.class);
+
+    private final EventLoop loop;
+    private final Bootstrap bootstrap;
+    private volatile boolean stopped;
+
+    public ActiveHealthChecker(EventLoop loop, Class<? extends Channel> channelClass, AddressResolverGroup<? extends SocketAddress> resolver) {
+        this.loop = loop;
+        this.bootstrap = new Bootstrap().group(loop).channel(channelClass).resolver(resolver)
+                .option(ChannelOption.TCP_NODELAY, true)
+                .handler(new ChannelInitializer<Channel>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        ch.pipeline().addLast(new HttpClientCodec());
+                    }
+                });
+    }
+
+    /** Starts checking every endpoint of every cluster with a {@code healthCheck}. */
+    public void start(Collection<Cluster> clusters) {
+        for (Cluster c : clusters) {
+            HealthCheckConfig hc = c.config().healthCheck();
+            if (hc == null) {
+                continue;
+            }
+            for (Endpoint e : c.endpoints()) {
+                // Spread the first checks over one interval so they do not all fire together.
+                long first = ThreadLocalRandom.current().nextLong(Math.max(1, hc.interval().toNanos()));
+                loop.schedule(() -> check(e, hc), first, TimeUnit.NANOSECONDS);
+            }
+        }
+    }
+
+    public void stop() {
+        stopped = true;
+    }
+
+    private void check(Endpoint endpoint, HealthCheckConfig hc) {
+        if (stopped) {
+            return;
+        }
+        Probe probe = new Probe(endpoint, hc);
+        bootstrap.option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.max(1, hc.timeout().toMillis()));
+        ChannelFuture f = bootstrap.connect(UpstreamPool.socketAddress(endpoint.address()));
+        probe.timeout = loop.schedule(() -> probe.finish(f.channel(), false), hc.timeout().toNanos(), TimeUnit.NANOSECONDS);
+        f.addListener(done -> {
+            if (!done.isSuccess()) {
+                probe.finish(f.channel(), false);
+                return;
+            }
+            f.channel().pipeline().addLast(probe);
+            DefaultFullHttpRequest req = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, hc.path());
+            req.headers().set(HttpHeaderNames.HOST, endpoint.address().toString())
+                    .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE)
+                    .set(HttpHeaderNames.USER_AGENT, "edge-gateway-health-check");
+            f.channel().writeAndFlush(req);
+        });
+    }
+
+    private final class Probe extends SimpleChannelInboundHandler<HttpObject> {
+        private final Endpoint endpoint;
+        private final HealthCheckConfig hc;
+        private ScheduledFuture<?> timeout;
+        private boolean done;
+
+        Probe(Endpoint endpoint, HealthCheckConfig hc) {
+            this.endpoint = endpoint;
+            this.hc = hc;
+        }
+
+        @Override
+        protected void channelRead0(ChannelHandlerContext ctx, HttpObject msg) {
+            if (msg instanceof HttpResponse r) {
+                finish(ctx.channel(), r.decoderResult().isSuccess() && hc.expectedStatus().contains(r.status().code()));
+            }
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) {
+            finish(ctx.channel(), false);
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            finish(ctx.channel(), false);
+        }
+
+        void finish(Channel ch, boolean passed) {
+            if (done) {
+                return;
+            }
+            done = true;
+            if (timeout != null) {
+                timeout.cancel(false);
+            }
+            ch.close();
+            Endpoint.Health before = endpoint.health();
+            endpoint.recordCheck(passed, hc.healthyThreshold(), hc.unhealthyThreshold());
+            if (endpoint.health() != before) {
+                log.info("endpoint {} is now {}", endpoint, endpoint.health().name().toLowerCase());
+            }
+            if (!stopped) {
+                long jitter = hc.jitter().isZero() ? 0 : ThreadLocalRandom.current().nextLong(hc.jitter().toNanos());
+                loop.schedule(() -> check(endpoint, hc), hc.interval().toNanos() + jitter, TimeUnit.NANOSECONDS);
+            }
+        }
+    }
+}
