@@ -38,6 +38,17 @@ final class GatewayFixture implements AutoCloseable {
                 HttpResponse.BodyHandlers.ofString()).body();
     }
 
+    String adminGetUnchecked(String path) {
+        try {
+            return adminGet(path);
+        } catch (IOException e) {
+            return "";
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "";
+        }
+    }
+
     /** The value of one Prometheus sample, e.g. {@code edge_upstream_connections_opened_total}. */
     double metric(String series) throws IOException, InterruptedException {
         for (String line : adminGet("/metrics").split("\n")) {

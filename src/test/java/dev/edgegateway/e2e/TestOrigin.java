@@ -10,6 +10,8 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
@@ -28,6 +30,7 @@ import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -60,7 +63,15 @@ final class TestOrigin implements AutoCloseable {
     final AtomicLong bytesReceived = new AtomicLong();
     final List<HttpRequest> seen = new CopyOnWriteArrayList<>();
     final Map<String, AtomicInteger> byPath = new ConcurrentHashMap<>();
+    /** When not 0, every request but /healthz is answered with this status. */
+    volatile int forceStatus;
+    /** When true, every request but /healthz is read and never answered. */
+    volatile boolean hang;
+    /** The status /healthz answers; -1 alternates 200 and 500 on each check (flapping). */
+    volatile int healthStatus = 200;
+    final AtomicInteger healthChecks = new AtomicInteger();
     private final EventLoopGroup group;
+    private final ChannelGroup children = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
     private final Channel server;
 
     TestOrigin(String name) throws InterruptedException {
@@ -77,6 +88,7 @@ final class TestOrigin implements AutoCloseable {
                     @Override
                     protected void initChannel(Channel ch) {
                         connections.incrementAndGet();
+                        children.add(ch);
                         ch.pipeline().addLast(new HttpServerCodec(8192, 65536, 65536), new Handler());
                     }
                 })
@@ -93,7 +105,9 @@ final class TestOrigin implements AutoCloseable {
 
     @Override
     public void close() {
+        // Like a killed process: the listener and every connection close at once.
         server.close().syncUninterruptibly();
+        children.close().syncUninterruptibly();
         group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
     }
 
@@ -103,7 +117,11 @@ final class TestOrigin implements AutoCloseable {
 
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
-            if (msg instanceof HttpRequest r) {
+            if (msg instanceof HttpRequest r && r.uri().equals("/healthz")) {
+                request = r; // health checks are counted apart, not as traffic
+                uploaded = 0;
+                inFlight.incrementAndGet();
+            } else if (msg instanceof HttpRequest r) {
                 request = r;
                 uploaded = 0;
                 requests.incrementAndGet();
@@ -126,6 +144,19 @@ final class TestOrigin implements AutoCloseable {
         private void respond(ChannelHandlerContext ctx, HttpRequest r, long uploaded) {
             QueryStringDecoder q = new QueryStringDecoder(r.uri());
             boolean keepAlive = HttpUtil.isKeepAlive(r);
+            if (q.path().equals("/healthz")) {
+                int n = healthChecks.incrementAndGet();
+                int hs = healthStatus;
+                status(ctx, keepAlive, hs == -1 ? (n % 2 == 0 ? 500 : 200) : hs);
+                return;
+            }
+            if (hang) {
+                return; // reads the request, never answers
+            }
+            if (forceStatus != 0) {
+                status(ctx, keepAlive, forceStatus);
+                return;
+            }
             switch (q.path()) {
                 case "/stall" -> { /* never answers */ }
                 case "/slow" -> {
@@ -138,9 +169,17 @@ final class TestOrigin implements AutoCloseable {
             }
         }
 
+        private void status(ChannelHandlerContext ctx, boolean keepAlive, int code) {
+            send(ctx, keepAlive, HttpResponseStatus.valueOf(code), "status " + code + " from " + name);
+        }
+
         private void text(ChannelHandlerContext ctx, boolean keepAlive, String body) {
+            send(ctx, keepAlive, HttpResponseStatus.OK, body);
+        }
+
+        private void send(ChannelHandlerContext ctx, boolean keepAlive, HttpResponseStatus status, String body) {
             inFlight.decrementAndGet();
-            FullHttpResponse resp = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK,
+            FullHttpResponse resp = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status,
                     Unpooled.copiedBuffer(body, StandardCharsets.UTF_8));
             resp.headers().set("x-origin", name);
             HttpUtil.setContentLength(resp, resp.content().readableBytes());

@@ -170,6 +170,13 @@ public final class Endpoint {
                 boolean trip = (od.consecutive5xx() > 0 && consecutive5xx >= od.consecutive5xx())
                         || (od.consecutiveGatewayFailures() > 0 && consecutiveGatewayFailures >= od.consecutiveGatewayFailures());
                 if (trip && now - ejectedUntilNanos >= 0 && clusterHealth.mayEject(this, now)) {
+                    // The multiplier decays by one for each base ejection time spent back in
+                    // service (as Envoy's does), so an endpoint that failed once last week does
+                    // not start today at five times the base.
+                    long base = Math.max(1, od.baseEjectionTime().toNanos());
+                    if (ejections > 0) {
+                        ejections = (int) Math.max(0, ejections - (now - ejectedUntilNanos) / base);
+                    }
                     ejections++;
                     ejectFor = Math.min(od.baseEjectionTime().toNanos() * ejections, od.maxEjectionTime().toNanos());
                     ejectedUntilNanos = now + ejectFor;

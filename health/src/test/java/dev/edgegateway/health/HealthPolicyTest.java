@@ -75,6 +75,19 @@ class HealthPolicyTest {
     }
 
     @Test
+    void theEjectionMultiplierDecaysWhileTheEndpointServes() {
+        Endpoint e = cluster(4, outlier(1, 0, 50), null, null).get(0);
+        e.record(Outcome.HTTP_5XX, 1, now.get());      // 10 s
+        now.addAndGet(10 * SECOND);
+        e.record(Outcome.HTTP_5XX, 1, now.get());      // 20 s: straight back in
+        assertThat(e.ejections()).isEqualTo(2);
+        now.addAndGet(20 * SECOND + 25 * SECOND);      // 25 s in service: two base times
+        e.record(Outcome.HTTP_5XX, 1, now.get());      // multiplier 2 - 2 + 1
+        assertThat(events).containsExactly("ejected 9001 10s", "ejected 9001 20s", "ejected 9001 10s");
+        assertThat(e.ejections()).isEqualTo(1);
+    }
+
+    @Test
     void consecutiveGatewayFailuresEjectSooner() {
         Endpoint e = cluster(2, outlier(5, 3, 50), null, null).get(0);
         e.record(Outcome.GATEWAY_FAILURE, 0, now.get());

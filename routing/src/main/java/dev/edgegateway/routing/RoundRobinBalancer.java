@@ -32,7 +32,6 @@ public final class RoundRobinBalancer implements LoadBalancer {
             return null;
         }
         long now = nanoClock.getAsLong();
-        int start = next.getAndIncrement();
         int available = 0;
         for (Endpoint x : e) {
             if (x.isAvailable(now)) {
@@ -40,9 +39,22 @@ public final class RoundRobinBalancer implements LoadBalancer {
             }
         }
         boolean panic = available * 100 < health.config().panicThreshold() * n;
+        int ring = panic ? n : available;
+        if (ring == 0) {
+            return null;
+        }
+        // The turn counts over the available endpoints only: skipping an unavailable one and
+        // taking its neighbour would give that neighbour twice its share.
+        int skip = Math.floorMod(next.getAndIncrement(), ring);
         Endpoint fallback = null;
-        for (int i = 0; i < n; i++) {
-            Endpoint candidate = e[Math.floorMod(start + i, n)];
+        for (int i = 0, seen = 0; i < 2 * n; i++) {
+            Endpoint candidate = e[i % n];
+            if (!panic && !candidate.isAvailable(now)) {
+                continue;
+            }
+            if (seen++ < skip) {
+                continue;
+            }
             if (panic || candidate.tryUse(now)) {
                 if (candidate != avoid || n == 1) {
                     return candidate;

@@ -51,6 +51,19 @@ class RoundRobinBalancerTest {
     }
 
     @Test
+    void survivorsShareAnEjectedEndpointsTurnEvenly() {
+        RoundRobinBalancer lb = balancer(4, 50);
+        registry.endpoint("c", new HostPort("127.0.0.1", 9002)).record(Outcome.HTTP_5XX, 1, now.get());
+        java.util.Map<Integer, Integer> counts = new java.util.TreeMap<>();
+        for (int i = 0; i < 300; i++) {
+            counts.merge(lb.pick(null).address().port(), 1, Integer::sum);
+        }
+        // Not 75/150/75, as taking the next in line after a skipped endpoint would give.
+        assertThat(counts).containsExactly(
+                java.util.Map.entry(9001, 100), java.util.Map.entry(9003, 100), java.util.Map.entry(9004, 100));
+    }
+
+    @Test
     void panicModeSpreadsOverAllWhenTooFewAreAvailable() {
         RoundRobinBalancer lb = balancer(4, 50);
         for (int port : new int[] {9001, 9002, 9003}) {

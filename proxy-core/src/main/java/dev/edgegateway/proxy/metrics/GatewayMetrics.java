@@ -26,9 +26,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * Thread-safe.
  */
 public final class GatewayMetrics implements HealthEvents {
-    /** Histogram buckets for an edge: 1 ms to 10 s. */
+    /**
+     * Histogram buckets for an edge: 100 us (what the gateway takes to answer by itself) to 10 s.
+     */
     static final Duration[] LATENCY_BUCKETS = {
-        Duration.ofMillis(1), Duration.ofMillis(2), Duration.ofMillis(5), Duration.ofMillis(10), Duration.ofMillis(25),
+        Duration.ofNanos(100_000), Duration.ofNanos(250_000), Duration.ofNanos(500_000), Duration.ofMillis(1), Duration.ofMillis(2), Duration.ofMillis(5), Duration.ofMillis(10), Duration.ofMillis(25),
         Duration.ofMillis(50), Duration.ofMillis(100), Duration.ofMillis(250), Duration.ofMillis(500), Duration.ofSeconds(1),
         Duration.ofMillis(2500), Duration.ofSeconds(5), Duration.ofSeconds(10)};
 
@@ -45,7 +47,6 @@ public final class GatewayMetrics implements HealthEvents {
     private final Counter upstreamOpened;
     private final Counter downstreamAccepted;
     private final Counter[] rejections = new Counter[Rejection.values().length];
-    private final Map<String, Counter[]> upstreamErrors = new ConcurrentHashMap<>();
     private final RouteMetrics unrouted;
 
     public GatewayMetrics() {
@@ -86,15 +87,7 @@ public final class GatewayMetrics implements HealthEvents {
     }
 
     public void upstreamError(String cluster, UpstreamError error) {
-        upstreamErrors.computeIfAbsent(cluster, c -> {
-            Counter[] counters = new Counter[UpstreamError.values().length];
-            for (UpstreamError e : UpstreamError.values()) {
-                counters[e.ordinal()] = Counter.builder("edge.upstream.errors")
-                        .description("Failed origin connections and exchanges, by cluster and kind")
-                        .tags("cluster", c, "kind", e.name().toLowerCase()).register(registry);
-            }
-            return counters;
-        })[error.ordinal()].increment();
+        cluster(cluster).upstreamErrors[error.ordinal()].increment();
     }
 
     public void downstreamOpened() {
@@ -129,50 +122,89 @@ public final class GatewayMetrics implements HealthEvents {
 
     // ---- health: ejections, breakers, checks, retries -------------------------------------------
 
-    private final Map<String, Counter> clusterCounters = new ConcurrentHashMap<>();
+    private final Map<String, ClusterMetrics> clusters = new ConcurrentHashMap<>();
 
-    private Counter clusterCounter(String name, String description, String cluster, String... tags) {
-        StringBuilder key = new StringBuilder(name).append('|').append(cluster);
-        for (String t : tags) {
-            key.append('|').append(t);
-        }
-        return clusterCounters.computeIfAbsent(key.toString(), k -> Counter.builder(name).description(description)
-                .tag("cluster", cluster).tags(tags).register(registry));
+    /**
+     * The meters of one cluster, registered at zero the first time the cluster is seen (the
+     * gateway asks when it loads a config), so that every series exists before its first event
+     * and a rate() over it is defined. A lookup, no allocation, after that.
+     */
+    public ClusterMetrics cluster(String name) {
+        ClusterMetrics m = clusters.get(name);
+        return m != null ? m : clusters.computeIfAbsent(name, ClusterMetrics::new);
     }
 
     @Override
     public void ejected(Endpoint endpoint, long forNanos) {
-        clusterCounter("edge.outlier.ejections", "Endpoints ejected by outlier detection", endpoint.cluster()).increment();
+        cluster(endpoint.cluster()).ejections.increment();
     }
 
     @Override
     public void breakerOpened(Endpoint endpoint) {
-        clusterCounter("edge.breaker.opened", "Endpoint breakers opened (including reopened after a failed probe)", endpoint.cluster()).increment();
+        cluster(endpoint.cluster()).breakerOpened.increment();
     }
 
     @Override
     public void checked(Endpoint endpoint, boolean passed) {
-        clusterCounter("edge.health.checks", "Active health checks, by result", endpoint.cluster(), "result", passed ? "pass" : "fail").increment();
+        ClusterMetrics m = cluster(endpoint.cluster());
+        (passed ? m.checksPassed : m.checksFailed).increment();
     }
 
     @Override
     public void healthChanged(Endpoint endpoint, Endpoint.Health health) {
-        clusterCounter("edge.health.transitions", "Endpoints changing health, by new state", endpoint.cluster(),
-                "to", health.name().toLowerCase()).increment();
+        cluster(endpoint.cluster()).transitions[health.ordinal()].increment();
     }
 
     /** A request refused at once because a cluster limit was reached. */
     public void breakerRejected(String cluster, ClusterHealth.Limit limit) {
-        clusterCounter("edge.breaker.rejections", "Requests refused with 503 because a cluster limit was reached", cluster,
-                "limit", limit.name().toLowerCase()).increment();
+        cluster(cluster).rejections[limit.ordinal()].increment();
     }
 
     public void retried(String cluster) {
-        clusterCounter("edge.retries", "Retries started", cluster).increment();
+        cluster(cluster).retries.increment();
     }
 
     public void retryBudgetExhausted(String cluster) {
-        clusterCounter("edge.retry.budget.exhausted", "Retries not made because the retry budget was spent", cluster).increment();
+        cluster(cluster).retryBudgetExhausted.increment();
+    }
+
+    /** Per-cluster counters: origin errors, ejections, breakers, checks, retries. */
+    public final class ClusterMetrics {
+        final Counter[] upstreamErrors = new Counter[UpstreamError.values().length];
+        final Counter ejections;
+        final Counter breakerOpened;
+        final Counter checksPassed;
+        final Counter checksFailed;
+        final Counter[] transitions = new Counter[Endpoint.Health.values().length];
+        final Counter[] rejections = new Counter[ClusterHealth.Limit.values().length];
+        final Counter retries;
+        final Counter retryBudgetExhausted;
+
+        ClusterMetrics(String cluster) {
+            for (UpstreamError e : UpstreamError.values()) {
+                upstreamErrors[e.ordinal()] = Counter.builder("edge.upstream.errors")
+                        .description("Failed origin connections and exchanges, by cluster and kind")
+                        .tags("cluster", cluster, "kind", e.name().toLowerCase()).register(registry);
+            }
+            ejections = counter("edge.outlier.ejections", "Endpoints ejected by outlier detection", cluster);
+            breakerOpened = counter("edge.breaker.opened", "Endpoint breakers opened (including reopened after a failed probe)", cluster);
+            checksPassed = counter("edge.health.checks", "Active health checks, by result", cluster, "result", "pass");
+            checksFailed = counter("edge.health.checks", "Active health checks, by result", cluster, "result", "fail");
+            for (Endpoint.Health h : Endpoint.Health.values()) {
+                transitions[h.ordinal()] = counter("edge.health.transitions", "Endpoints changing health, by new state", cluster,
+                        "to", h.name().toLowerCase());
+            }
+            for (ClusterHealth.Limit l : ClusterHealth.Limit.values()) {
+                rejections[l.ordinal()] = counter("edge.breaker.rejections", "Requests refused with 503 because a cluster limit was reached",
+                        cluster, "limit", l.name().toLowerCase());
+            }
+            retries = counter("edge.retries", "Retries started", cluster);
+            retryBudgetExhausted = counter("edge.retry.budget.exhausted", "Retries not made because the retry budget was spent", cluster);
+        }
+
+        private Counter counter(String name, String description, String cluster, String... tags) {
+            return Counter.builder(name).description(description).tag("cluster", cluster).tags(tags).register(registry);
+        }
     }
 
     /** Prometheus text exposition of every meter. */

@@ -7,8 +7,11 @@ import dev.edgegateway.health.EndpointRegistry;
 import dev.edgegateway.health.RetryPolicy;
 import dev.edgegateway.proxy.metrics.GatewayMetrics;
 import dev.edgegateway.proxy.metrics.GatewayMetrics.RouteMetrics;
+import dev.edgegateway.routing.Cluster;
 import dev.edgegateway.routing.Route;
 import dev.edgegateway.routing.RouteTable;
+import java.util.HashMap;
+import java.util.Map;
 
 /**
  * Everything a request needs from one config snapshot, compiled once: the route table, each
@@ -19,7 +22,7 @@ public final class GatewayState {
     private final ConfigSnapshot snapshot;
     private final RouteTable routes;
     private final RouteMetrics[] routeMetrics;
-    private final java.util.Map<String, RetryPolicy> retryPolicies;
+    private final Map<String, RetryPolicy> retryPolicies;
     final long connectTimeoutMillis;
     final long responseHeaderTimeoutNanos;
     final long upstreamIdleNanos;
@@ -31,9 +34,9 @@ public final class GatewayState {
         this.snapshot = snapshot;
         this.routes = routes;
         this.routeMetrics = routeMetrics;
-        java.util.Map<String, RetryPolicy> policies = new java.util.HashMap<>();
+        Map<String, RetryPolicy> policies = new HashMap<>();
         routes.clusters().forEach((name, cluster) -> policies.put(name, new RetryPolicy(cluster.config().retry())));
-        this.retryPolicies = java.util.Map.copyOf(policies);
+        this.retryPolicies = Map.copyOf(policies);
         this.connectTimeoutMillis = c.timeouts().connect().toMillis();
         this.responseHeaderTimeoutNanos = c.timeouts().responseHeader().toNanos();
         this.upstreamIdleNanos = c.timeouts().upstreamIdle().toNanos();
@@ -47,6 +50,7 @@ public final class GatewayState {
         for (Route r : table.routes()) {
             meters[r.index()] = metrics.routeMetrics(r.name(), r.cluster().name());
         }
+        table.clusters().keySet().forEach(metrics::cluster);
         return new GatewayState(snapshot, table, meters);
     }
 
@@ -63,11 +67,11 @@ public final class GatewayState {
     }
 
     /** The compiled clusters, by name: for the admin port's {@code /clusters}. */
-    public java.util.Map<String, dev.edgegateway.routing.Cluster> clusters() {
+    public Map<String, Cluster> clusters() {
         return routes.clusters();
     }
 
-    RetryPolicy retryPolicy(dev.edgegateway.routing.Cluster cluster) {
+    RetryPolicy retryPolicy(Cluster cluster) {
         return retryPolicies.get(cluster.name());
     }
 

@@ -108,6 +108,9 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamListene
     private boolean upstreamReusable;
     private boolean closeAfterResponse;
     private boolean staleRetried;
+    /** When the request must have its response headers, all tries together; set by its first try. */
+    private long responseDeadlineNanos;
+    private boolean responseDeadlineSet;
     private int retries;
     private long attemptStartNanos;
     private boolean clusterRequestHeld;
@@ -269,6 +272,7 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamListene
         clusterRequestHeld = true;
         endpoint = cluster.balancer().pick(null);
         if (endpoint == null) {
+            rejectedBy = "no_endpoint";
             respondLocally(503, "no healthy endpoint in cluster " + cluster.name(), false);
             return;
         }
@@ -676,9 +680,19 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamListene
         }
     }
 
+    /**
+     * Arms the response-header timer of this try: the per-try timeout, but never past the
+     * request's own deadline (responseHeader from the end of the first try's request), so retries
+     * cannot stretch a request beyond what the config promises the client.
+     */
     private void startResponseTimer() {
         cancelResponseTimer();
-        long timeout = snapshot.responseHeaderTimeoutNanos;
+        long now = System.nanoTime();
+        if (!responseDeadlineSet) {
+            responseDeadlineSet = true;
+            responseDeadlineNanos = now + snapshot.responseHeaderTimeoutNanos;
+        }
+        long timeout = Math.max(0, responseDeadlineNanos - now);
         long perTry = retryPolicy.perTryTimeoutNanos();
         if (perTry > 0 && perTry < timeout) {
             timeout = perTry;
@@ -699,9 +713,10 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamListene
             return;
         }
         metrics.upstreamError(cluster.name(), UpstreamError.RESPONSE_TIMEOUT);
-        endpoint.record(Outcome.GATEWAY_FAILURE, 0, System.nanoTime());
+        long now = System.nanoTime();
+        endpoint.record(Outcome.GATEWAY_FAILURE, 0, now);
         dropUpstream();
-        if (tryRetry(RetryPolicy.Failure.TIMEOUT, 0)) {
+        if (responseDeadlineNanos - now > 0 && tryRetry(RetryPolicy.Failure.TIMEOUT, 0)) {
             return;
         }
         respondLocally(504, "the origin did not respond in time", false);
@@ -727,6 +742,7 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamListene
         responseStarted = false;
         interimResponse = false;
         staleRetried = false;
+        responseDeadlineSet = false;
         closeAfterResponse = server.draining();
         waitingUpstreamWritable = false;
         waitingDownstreamWritable = false;
