@@ -188,6 +188,7 @@ class HealthTest {
                     clusters:
                       - name: app
                         endpoints: [%s, %s, %s]
+                        balancer: round-robin
                         healthCheck: {interval: 50ms, jitter: 10ms, timeout: 50ms, healthyThreshold: 2, unhealthyThreshold: 3}
                     """.formatted(good.address(), flappy.address(), bad.address())))) {
                 await(() -> bad.healthChecks.get() >= 4 && flappy.healthChecks.get() >= 8, 10_000, "several checks each");
@@ -286,6 +287,7 @@ class HealthTest {
                     clusters:
                       - name: app
                         endpoints: [%s, %s]
+                        balancer: round-robin
                         outlierDetection: {consecutive5xx: 3, baseEjectionTime: 1s, maxEjectionPercent: 50}
                     """.formatted(good.address(), sick.address())))) {
                 java.util.Map<String, Integer> seen = new java.util.TreeMap<>();
@@ -316,6 +318,7 @@ class HealthTest {
                     clusters:
                       - name: app
                         endpoints: [%s, %s]
+                        balancer: round-robin
                         outlierDetection: {consecutive5xx: 0, consecutiveGatewayFailures: 0}
                         circuitBreaker: {endpointConsecutiveFailures: 2, endpointOpenTime: 400ms}
                     """.formatted(good.address(), sick.address())))) {

@@ -53,6 +53,7 @@ class ProxyTest {
                 clusters:
                   - name: web
                     endpoints: [%s, %s]
+                    balancer: round-robin
                   - name: api
                     endpoints: [%s]
                 """.formatted(a.address(), b.address(), a.address())));
@@ -89,7 +90,7 @@ class ProxyTest {
     }
 
     @Test
-    void routesByLongestPrefixAndBalancesRoundRobin() throws Exception {
+    void routesByFirstMatchingPrefixAndBalancesRoundRobin() throws Exception {
         try (RawHttp http = new RawHttp(gw.port())) {
             List<String> origins = new ArrayList<>();
             for (int i = 0; i < 4; i++) {

@@ -19,6 +19,10 @@ public final class Cidr {
         this.text = text;
     }
 
+    public int prefixLength() {
+        return prefixLength;
+    }
+
     public static Cidr parse(String text) {
         String t = text.trim();
         int slash = t.indexOf('/');

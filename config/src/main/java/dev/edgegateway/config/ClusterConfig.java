@@ -1,5 +1,6 @@
 package dev.edgegateway.config;
 
+import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -9,16 +10,27 @@ import java.util.Set;
  *
  * @param maxIdleConnectionsPerEndpoint idle keep-alive connections kept per endpoint on each event loop
  * @param healthCheck active checks; none when absent
+ * @param ewmaDecay how fast the latency average forgets (peak-ewma): the weight of an old
+ *     observation falls to 1/e over this time
  * @param panicThreshold percent: when fewer of the endpoints than this are available, traffic
  *     spreads over all of them rather than overloading the few (Envoy's panic mode); 0 turns it off
  */
 public record ClusterConfig(String name, List<HostPort> endpoints, Integer maxIdleConnectionsPerEndpoint,
                             HealthCheckConfig healthCheck, OutlierDetectionConfig outlierDetection,
-                            CircuitBreakerConfig circuitBreaker, RetryConfig retry, Integer panicThreshold) {
+                            CircuitBreakerConfig circuitBreaker, RetryConfig retry, Integer panicThreshold,
+                            Balancer balancer, Duration ewmaDecay) {
+
+    /**
+     * How an endpoint is chosen for each request: {@code peak-ewma} (default) picks the cheaper of
+     * two random endpoints, cost being the peak-sensitive moving average of latency times the
+     * requests in flight plus one (Finagle's and Linkerd's balancer); {@code round-robin};
+     * {@code random}.
+     */
+    public enum Balancer { PEAK_EWMA, ROUND_ROBIN, RANDOM }
 
     /** A cluster with every protection at its default. */
     public ClusterConfig(String name, List<HostPort> endpoints, Integer maxIdleConnectionsPerEndpoint) {
-        this(name, endpoints, maxIdleConnectionsPerEndpoint, null, null, null, null, null);
+        this(name, endpoints, maxIdleConnectionsPerEndpoint, null, null, null, null, null, null, null);
     }
 
     public ClusterConfig {
@@ -27,6 +39,8 @@ public record ClusterConfig(String name, List<HostPort> endpoints, Integer maxId
         circuitBreaker = circuitBreaker == null ? CircuitBreakerConfig.DEFAULT : circuitBreaker;
         retry = retry == null ? RetryConfig.DEFAULT : retry;
         panicThreshold = panicThreshold == null ? 50 : panicThreshold;
+        balancer = balancer == null ? Balancer.PEAK_EWMA : balancer;
+        ewmaDecay = ewmaDecay == null ? Duration.ofSeconds(10) : ewmaDecay;
         maxIdleConnectionsPerEndpoint = maxIdleConnectionsPerEndpoint == null ? 256 : maxIdleConnectionsPerEndpoint;
         var v = ConfigViolation.collector().require(name, "name");
         v.check(!endpoints.isEmpty(), "endpoints", "at least one endpoint (host:port) is required");
@@ -37,6 +51,7 @@ public record ClusterConfig(String name, List<HostPort> endpoints, Integer maxId
             v.check(seen.add(e), "endpoints[" + i + "]", "duplicate endpoint " + e);
         }
         v.check(maxIdleConnectionsPerEndpoint >= 0, "maxIdleConnectionsPerEndpoint", "must be 0 or more");
+        v.check(ewmaDecay.toMillis() >= 1, "ewmaDecay", "must be at least 1ms");
         v.check(panicThreshold >= 0 && panicThreshold <= 100, "panicThreshold", "must be 0 to 100");
         v.throwIfAny();
     }

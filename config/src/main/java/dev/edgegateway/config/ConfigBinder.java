@@ -210,6 +210,17 @@ final class ConfigBinder {
         if (type == Long.class || type == long.class) {
             return parseLong(text);
         }
+        if (type == Double.class || type == double.class) {
+            try {
+                double d = Double.parseDouble(text.trim());
+                if (!Double.isFinite(d)) {
+                    throw new NumberFormatException();
+                }
+                return d;
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("expected a number such as 1.25, found '" + text + "'");
+            }
+        }
         if (type == Boolean.class || type == boolean.class) {
             return switch (text) {
                 case "true" -> Boolean.TRUE;

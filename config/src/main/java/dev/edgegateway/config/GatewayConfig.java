@@ -19,6 +19,7 @@ public record GatewayConfig(
         LimitsConfig limits,
         ForwardingConfig forwarding,
         DrainConfig drain,
+        GeoConfig geo,
         List<RouteConfig> routes,
         List<ClusterConfig> clusters) {
 
@@ -30,6 +31,7 @@ public record GatewayConfig(
         limits = limits == null ? LimitsConfig.DEFAULT : limits;
         forwarding = forwarding == null ? ForwardingConfig.DEFAULT : forwarding;
         drain = drain == null ? DrainConfig.DEFAULT : drain;
+        geo = geo == null ? GeoConfig.DEFAULT : geo;
         routes = routes == null ? List.of() : List.copyOf(routes);
         clusters = clusters == null ? List.of() : List.copyOf(clusters);
 
@@ -57,13 +59,28 @@ public record GatewayConfig(
         for (int i = 0; i < routes.size(); i++) {
             RouteConfig r = routes.get(i);
             v.check(routeNames.add(r.name()), "routes[" + i + "].name", "duplicate route name '" + r.name() + "'");
-            if (!clusterNames.contains(r.cluster())) {
-                v.add("routes[" + i + "].cluster", "unknown cluster '" + r.cluster() + "'"
-                        + Suggestions.didYouMean(r.cluster(), clusterNames)
-                        + (clusterNames.isEmpty() ? " (no clusters are defined)" : " (defined: " + String.join(", ", clusterNames.stream().sorted().toList()) + ")"));
+            String at = "routes[" + i + "].";
+            if (r.cluster() != null) {
+                checkCluster(v, at + "cluster", r.cluster(), clusterNames);
+            }
+            for (int j = 0; j < r.split().size(); j++) {
+                checkCluster(v, at + "split[" + j + "].cluster", r.split().get(j).cluster(), clusterNames);
+            }
+            if (r.geo() != null) {
+                for (var e : r.geo().regions().entrySet()) {
+                    checkCluster(v, at + "geo.regions." + e.getKey() + ".cluster", e.getValue().cluster(), clusterNames);
+                }
             }
         }
         v.throwIfAny();
+    }
+
+    private static void checkCluster(ConfigViolation.Collector v, String field, String name, Set<String> clusterNames) {
+        if (!clusterNames.contains(name)) {
+            v.add(field, "unknown cluster '" + name + "'"
+                    + Suggestions.didYouMean(name, clusterNames)
+                    + (clusterNames.isEmpty() ? " (no clusters are defined)" : " (defined: " + String.join(", ", clusterNames.stream().sorted().toList()) + ")"));
+        }
     }
 
     /** The cluster with this name, or null. */

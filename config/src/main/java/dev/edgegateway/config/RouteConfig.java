@@ -1,9 +1,45 @@
 package dev.edgegateway.config;
 
-/** A route: requests that {@code match} go to {@code cluster}. */
-public record RouteConfig(String name, RouteMatch match, String cluster) {
+import java.util.List;
+
+/**
+ * A route: requests that {@code match} go to one cluster, to a weighted {@code split} of
+ * clusters, or to a cluster chosen by the client's region ({@code geo}): exactly one of the three.
+ *
+ * @param splitKey keeps a client in one bucket of the split (a stable hash of this key); without
+ *     it each request is placed at random
+ * @param canary sends a flagged request to one cluster of the split whatever its bucket
+ * @param sticky keeps a client on one endpoint of the chosen cluster
+ */
+public record RouteConfig(String name, RouteMatch match, String cluster, List<WeightedCluster> split, KeySource splitKey,
+                          CanaryConfig canary, RouteGeoConfig geo, StickyConfig sticky) {
+    public RouteConfig(String name, RouteMatch match, String cluster) {
+        this(name, match, cluster, null, null, null, null, null);
+    }
+
     public RouteConfig {
         match = match == null ? RouteMatch.ANY : match;
-        ConfigViolation.collector().require(name, "name").require(cluster, "cluster").throwIfAny();
+        split = split == null ? List.of() : List.copyOf(split);
+        var v = ConfigViolation.collector().require(name, "name");
+        int targets = (cluster != null ? 1 : 0) + (!split.isEmpty() ? 1 : 0) + (geo != null ? 1 : 0);
+        v.check(targets == 1, "cluster", "set exactly one of cluster, split or geo");
+        if (!split.isEmpty()) {
+            v.check(split.stream().mapToLong(WeightedCluster::weight).sum() > 0, "split", "weights must not all be 0");
+        }
+        v.check(splitKey == null || !split.isEmpty(), "splitKey", "only with split");
+        v.check(canary == null || split.stream().anyMatch(w -> w.cluster().equals(canary.cluster())), "canary.cluster",
+                "must be one of the split's clusters");
+        v.throwIfAny();
+    }
+
+    /** Every cluster this route may send to. */
+    public List<String> clusterNames() {
+        if (cluster != null) {
+            return List.of(cluster);
+        }
+        if (!split.isEmpty()) {
+            return split.stream().map(WeightedCluster::cluster).toList();
+        }
+        return geo.regions().values().stream().map(RouteGeoConfig.Region::cluster).toList();
     }
 }

@@ -1,23 +1,57 @@
 package dev.edgegateway.config;
 
+import java.util.List;
 import java.util.Locale;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
 
 /**
- * What a route matches.
+ * What a route matches. Every condition given must hold.
  *
- * @param host a host name (case-insensitive, no port), or {@code *} for any host
- * @param pathPrefix a path prefix starting with {@code /}; {@code /} matches every path
+ * @param host a host name (case-insensitive, no port), {@code *.example.com} for any name ending
+ *     in {@code .example.com}, or {@code *} for any host
+ * @param path the exact path (without query)
+ * @param pathPrefix a path prefix starting with {@code /} (plain string comparison); the default
+ *     {@code /} matches every path
+ * @param pathRegex a regular expression the whole path must match (only where a prefix will not do)
+ * @param methods request methods, e.g. {@code [GET, HEAD]}; any when empty
+ * @param headers conditions on request headers
+ * @param query conditions on query parameters
  */
-public record RouteMatch(String host, String pathPrefix) {
-    public static final RouteMatch ANY = new RouteMatch(null, null);
+public record RouteMatch(String host, String path, String pathPrefix, String pathRegex, List<String> methods,
+                         List<HeaderMatch> headers, List<HeaderMatch> query) {
+    public static final RouteMatch ANY = new RouteMatch(null, null, null, null, null, null, null);
+
+    public RouteMatch(String host, String pathPrefix) {
+        this(host, null, pathPrefix, null, null, null, null);
+    }
 
     public RouteMatch {
         host = host == null ? "*" : host.toLowerCase(Locale.ROOT);
-        pathPrefix = pathPrefix == null ? "/" : pathPrefix;
-        ConfigViolation.collector()
-                .check(host.equals("*") || host.matches("[a-z0-9]([a-z0-9.-]*[a-z0-9])?"), "host",
-                        "expected a host name without port (e.g. api.example.com) or *, found '" + host + "'")
-                .check(pathPrefix.startsWith("/"), "pathPrefix", "must start with '/', found '" + pathPrefix + "'")
-                .throwIfAny();
+        int paths = (path != null ? 1 : 0) + (pathPrefix != null ? 1 : 0) + (pathRegex != null ? 1 : 0);
+        if (paths == 0) {
+            pathPrefix = "/";
+        }
+        methods = methods == null ? List.of() : methods.stream().map(m -> m.toUpperCase(Locale.ROOT)).toList();
+        headers = headers == null ? List.of() : headers.stream().map(HeaderMatch::lowerCaseName).toList();
+        query = query == null ? List.of() : List.copyOf(query);
+        var v = ConfigViolation.collector();
+        String bare = host.startsWith("*.") ? host.substring(2) : host;
+        v.check(host.equals("*") || bare.matches("[a-z0-9]([a-z0-9.-]*[a-z0-9])?"), "host",
+                "expected a host name without port (e.g. api.example.com), *.example.com or *, found '" + host + "'");
+        v.check(paths <= 1, "path", "set at most one of path, pathPrefix and pathRegex");
+        v.check(path == null || path.startsWith("/"), "path", "must start with '/', found '" + path + "'");
+        v.check(pathPrefix == null || pathPrefix.startsWith("/"), "pathPrefix", "must start with '/', found '" + pathPrefix + "'");
+        if (pathRegex != null) {
+            try {
+                Pattern.compile(pathRegex);
+            } catch (PatternSyntaxException e) {
+                v.add("pathRegex", "not a valid regular expression: " + e.getDescription());
+            }
+        }
+        for (int i = 0; i < methods.size(); i++) {
+            v.check(methods.get(i).matches("[A-Z]+"), "methods[" + i + "]", "expected a method such as GET, found '" + methods.get(i) + "'");
+        }
+        v.throwIfAny();
     }
 }

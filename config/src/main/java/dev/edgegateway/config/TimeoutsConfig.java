@@ -11,8 +11,9 @@ import java.time.Duration;
  * @param idle a client connection with no traffic in either direction is closed
  * @param upstreamIdle a pooled origin connection unused this long is closed
  */
-public record TimeoutsConfig(Duration connect, Duration responseHeader, Duration requestHeader, Duration idle, Duration upstreamIdle) {
-    public static final TimeoutsConfig DEFAULT = new TimeoutsConfig(null, null, null, null, null);
+public record TimeoutsConfig(Duration connect, Duration responseHeader, Duration requestHeader, Duration idle, Duration upstreamIdle,
+                             Duration tunnelIdle) {
+    public static final TimeoutsConfig DEFAULT = new TimeoutsConfig(null, null, null, null, null, null);
 
     public TimeoutsConfig {
         connect = connect == null ? Duration.ofSeconds(2) : connect;
@@ -20,8 +21,10 @@ public record TimeoutsConfig(Duration connect, Duration responseHeader, Duration
         requestHeader = requestHeader == null ? Duration.ofSeconds(10) : requestHeader;
         idle = idle == null ? Duration.ofSeconds(60) : idle;
         upstreamIdle = upstreamIdle == null ? Duration.ofSeconds(50) : upstreamIdle;
+        tunnelIdle = tunnelIdle == null ? Duration.ofMinutes(10) : tunnelIdle;
         ConfigViolation.collector()
                 .check(positive(connect), "connect", "must be more than 0")
+                .check(positive(tunnelIdle), "tunnelIdle", "must be more than 0")
                 .check(positive(responseHeader), "responseHeader", "must be more than 0")
                 .check(positive(requestHeader), "requestHeader", "must be more than 0")
                 .check(positive(idle), "idle", "must be more than 0")

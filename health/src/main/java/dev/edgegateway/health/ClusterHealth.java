@@ -39,7 +39,15 @@ public final class ClusterHealth {
     public void configure(ClusterConfig config, List<Endpoint> endpoints) {
         this.config = config;
         this.endpoints = List.copyOf(endpoints);
+        this.ewmaDecayNanos = config.ewmaDecay().toNanos();
     }
+
+    /** The latency average's decay time (peak EWMA), in nanoseconds. */
+    public double ewmaDecayNanos() {
+        return ewmaDecayNanos;
+    }
+
+    private volatile double ewmaDecayNanos = 10e9;
 
     public ClusterConfig config() {
         return config;

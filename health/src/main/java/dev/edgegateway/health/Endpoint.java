@@ -19,8 +19,8 @@ public final class Endpoint {
     /** The endpoint's own breaker. */
     public enum Breaker { CLOSED, OPEN, HALF_OPEN }
 
-    /** EWMA weight of the newest latency sample. */
-    private static final double EWMA_ALPHA = 0.2;
+    /** The cost of an endpoint with no latency estimate yet but requests in flight (Finagle's). */
+    private static final double PENALTY = 1e15;
 
     private final String cluster;
     private final HostPort address;
@@ -33,6 +33,7 @@ public final class Endpoint {
     private volatile Breaker breaker = Breaker.CLOSED;
     private volatile long breakerOpenUntilNanos;
     private volatile double ewmaLatencyNanos;
+    private volatile long ewmaStampNanos;
 
     // Guarded by this.
     private int checkPasses;
@@ -103,6 +104,27 @@ public final class Endpoint {
 
     public double ewmaLatencyMillis() {
         return ewmaLatencyNanos / 1e6;
+    }
+
+    /**
+     * The peak-EWMA cost of sending one more request here at {@code now}: the latency average,
+     * decayed towards zero for the time since it was last fed (so an endpoint nobody picks becomes
+     * worth a try again), times requests in flight plus one. An endpoint with no estimate costs
+     * nothing while idle and a penalty once busy, so a newcomer is probed, not flooded.
+     */
+    public double cost(long now) {
+        double ewma = ewmaLatencyNanos;
+        int pending = inFlight.get();
+        if (ewma > 0) {
+            long age = now - ewmaStampNanos;
+            if (age > 0) {
+                ewma *= Math.exp(-(double) age / clusterHealth.ewmaDecayNanos());
+            }
+        }
+        if (ewma < 1) {
+            return pending == 0 ? 0 : PENALTY + pending;
+        }
+        return ewma * (pending + 1);
     }
 
     /**
@@ -186,8 +208,17 @@ public final class Endpoint {
                 }
             }
             if (latencyNanos > 0 && outcome != Outcome.GATEWAY_FAILURE) {
+                // Peak-sensitive: a slower sample is taken at once; a faster one is blended in
+                // with a weight that grows with the time since the last sample.
                 double e = ewmaLatencyNanos;
-                ewmaLatencyNanos = e == 0 ? latencyNanos : e + EWMA_ALPHA * (latencyNanos - e);
+                long age = Math.max(0, now - ewmaStampNanos);
+                ewmaStampNanos = now;
+                if (latencyNanos > e) {
+                    ewmaLatencyNanos = latencyNanos;
+                } else {
+                    double w = Math.exp(-(double) age / clusterHealth.ewmaDecayNanos());
+                    ewmaLatencyNanos = e * w + latencyNanos * (1 - w);
+                }
             }
         }
         if (open) {

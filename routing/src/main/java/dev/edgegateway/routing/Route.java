@@ -1,10 +1,69 @@
 package dev.edgegateway.routing;
 
-import dev.edgegateway.config.RouteMatch;
+import dev.edgegateway.health.Endpoint;
+import java.util.List;
 
 /**
- * A compiled route.
+ * A compiled route: its conditions, the clusters it may send to and how it chooses among them,
+ * and its stickiness. Immutable and thread-safe.
  *
- * @param index the route's position in the config, so per-route data can live in arrays
+ * <p>{@link #index()} is the route's position in the config, so per-route data can live in arrays.
  */
-public record Route(String name, RouteMatch match, Cluster cluster, int index) {}
+public final class Route {
+    private final String name;
+    private final int index;
+    private final RouteMatcher matcher;
+    private final List<Cluster> clusters;
+    private final RouteTarget target;
+    private final Sticky sticky;
+
+    Route(String name, int index, RouteMatcher matcher, List<Cluster> clusters, RouteTarget target, Sticky sticky) {
+        this.name = name;
+        this.index = index;
+        this.matcher = matcher;
+        this.clusters = List.copyOf(clusters);
+        this.target = target;
+        this.sticky = sticky;
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public int index() {
+        return index;
+    }
+
+    /** Every cluster this route may send to, without repeats; a decision's slot indexes this. */
+    public List<Cluster> clusters() {
+        return clusters;
+    }
+
+    RouteMatcher matcher() {
+        return matcher;
+    }
+
+    public boolean sticky() {
+        return sticky != null;
+    }
+
+    /** Chooses the cluster for a request (split, canary, geo); the slot is in the decision. */
+    public Cluster selectCluster(RequestView r, RouteDecision d) {
+        int slot = target.pick(r, d);
+        d.clusterSlot = slot;
+        return clusters.get(slot);
+    }
+
+    /**
+     * The endpoint for the request's first try, claimed: the sticky one where the route is sticky
+     * and it is available, else the cluster balancer's choice. Null when none is available.
+     */
+    public Endpoint pickEndpoint(Cluster cluster, RequestView r, RouteDecision d) {
+        return sticky == null ? cluster.balancer().pick(null) : sticky.pick(cluster, r, d);
+    }
+
+    @Override
+    public String toString() {
+        return "route " + name;
+    }
+}

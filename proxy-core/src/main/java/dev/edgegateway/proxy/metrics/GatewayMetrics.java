@@ -43,6 +43,9 @@ public final class GatewayMetrics implements HealthEvents {
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final AtomicInteger downstreamOpen = new AtomicInteger();
     private final AtomicInteger upstreamOpen = new AtomicInteger();
+    private final AtomicInteger tunnelsOpen = new AtomicInteger();
+    private final Counter tunnelsOpened;
+    private final Map<String, Map<String, Map<String, Counter>>> failovers = new ConcurrentHashMap<>();
     private final AtomicLong configGeneration = new AtomicLong();
     private final Counter upstreamOpened;
     private final Counter downstreamAccepted;
@@ -58,6 +61,10 @@ public final class GatewayMetrics implements HealthEvents {
                 .description("Origin connections open now (in use or idle in a pool)").register(registry);
         upstreamOpened = Counter.builder("edge.upstream.connections.opened")
                 .description("Origin connections opened; far fewer than requests when keep-alive works").register(registry);
+        Gauge.builder("edge.tunnels.open", tunnelsOpen, AtomicInteger::get)
+                .description("Upgraded connections (WebSocket) tunnelling now").register(registry);
+        tunnelsOpened = Counter.builder("edge.tunnels.opened")
+                .description("Upgraded connections (WebSocket) opened").register(registry);
         Gauge.builder("edge.config.generation", configGeneration, AtomicLong::get)
                 .description("Generation of the config being served").register(registry);
         for (Rejection r : Rejection.values()) {
@@ -106,6 +113,26 @@ public final class GatewayMetrics implements HealthEvents {
 
     public void upstreamConnectionClosed() {
         upstreamOpen.decrementAndGet();
+    }
+
+    public void tunnelOpened() {
+        tunnelsOpen.incrementAndGet();
+        tunnelsOpened.increment();
+    }
+
+    public void tunnelClosed() {
+        tunnelsOpen.decrementAndGet();
+    }
+
+    /** A geo route served a client from another region than its own. Labels are config names. */
+    public void geoFailover(String route, String from, String to) {
+        // Nested maps, looked up without building a key: a failover can last for every request.
+        Counter c = failovers.computeIfAbsent(route, r -> new ConcurrentHashMap<>())
+                .computeIfAbsent(from, f -> new ConcurrentHashMap<>())
+                .computeIfAbsent(to, t -> Counter.builder("edge.geo.failovers")
+                        .description("Requests a geo route sent away from the client's region, by route and regions")
+                        .tags("route", route, "from", from, "to", t).register(registry));
+        c.increment();
     }
 
     public void configGeneration(long generation) {
@@ -216,6 +243,8 @@ public final class GatewayMetrics implements HealthEvents {
     public final class RouteMetrics {
         private final Counter[] byStatusClass = new Counter[6];
         private final Timer duration;
+        private final Counter stickyHits;
+        private final Counter stickyMisses;
 
         RouteMetrics(String route, String cluster) {
             String[] classes = {"other", "1xx", "2xx", "3xx", "4xx", "5xx"};
@@ -231,6 +260,14 @@ public final class GatewayMetrics implements HealthEvents {
                     .minimumExpectedValue(LATENCY_BUCKETS[0])
                     .maximumExpectedValue(LATENCY_BUCKETS[LATENCY_BUCKETS.length - 1])
                     .register(registry);
+            stickyHits = Counter.builder("edge.sticky").description("Sticky routes: the client's endpoint was available (hit) or a new one was chosen (miss)")
+                    .tags("route", route, "cluster", cluster, "result", "hit").register(registry);
+            stickyMisses = Counter.builder("edge.sticky").description("Sticky routes: the client's endpoint was available (hit) or a new one was chosen (miss)")
+                    .tags("route", route, "cluster", cluster, "result", "miss").register(registry);
+        }
+
+        public void sticky(boolean hit) {
+            (hit ? stickyHits : stickyMisses).increment();
         }
 
         public void record(int status, long elapsedNanos) {

@@ -21,15 +21,16 @@ import java.util.Map;
 public final class GatewayState {
     private final ConfigSnapshot snapshot;
     private final RouteTable routes;
-    private final RouteMetrics[] routeMetrics;
+    private final RouteMetrics[][] routeMetrics;
     private final Map<String, RetryPolicy> retryPolicies;
     final long connectTimeoutMillis;
     final long responseHeaderTimeoutNanos;
     final long upstreamIdleNanos;
+    final long tunnelIdleNanos;
     final long maxRequestBodyBytes;
     final ForwardingConfig forwarding;
 
-    private GatewayState(ConfigSnapshot snapshot, RouteTable routes, RouteMetrics[] routeMetrics) {
+    private GatewayState(ConfigSnapshot snapshot, RouteTable routes, RouteMetrics[][] routeMetrics) {
         GatewayConfig c = snapshot.config();
         this.snapshot = snapshot;
         this.routes = routes;
@@ -40,15 +41,16 @@ public final class GatewayState {
         this.connectTimeoutMillis = c.timeouts().connect().toMillis();
         this.responseHeaderTimeoutNanos = c.timeouts().responseHeader().toNanos();
         this.upstreamIdleNanos = c.timeouts().upstreamIdle().toNanos();
+        this.tunnelIdleNanos = c.timeouts().tunnelIdle().toNanos();
         this.maxRequestBodyBytes = c.limits().maxRequestBodyBytes();
         this.forwarding = c.forwarding();
     }
 
     public static GatewayState compile(ConfigSnapshot snapshot, EndpointRegistry registry, GatewayMetrics metrics) {
         RouteTable table = RouteTable.compile(snapshot.config(), registry);
-        RouteMetrics[] meters = new RouteMetrics[table.routes().size()];
+        RouteMetrics[][] meters = new RouteMetrics[table.routes().size()][];
         for (Route r : table.routes()) {
-            meters[r.index()] = metrics.routeMetrics(r.name(), r.cluster().name());
+            meters[r.index()] = r.clusters().stream().map(c -> metrics.routeMetrics(r.name(), c.name())).toArray(RouteMetrics[]::new);
         }
         table.clusters().keySet().forEach(metrics::cluster);
         return new GatewayState(snapshot, table, meters);
@@ -75,7 +77,8 @@ public final class GatewayState {
         return retryPolicies.get(cluster.name());
     }
 
-    RouteMetrics metrics(Route route) {
-        return routeMetrics[route.index()];
+    /** The meters of a route and one of its clusters (by its slot in {@link Route#clusters()}). */
+    RouteMetrics metrics(Route route, int clusterSlot) {
+        return routeMetrics[route.index()][clusterSlot];
     }
 }

@@ -1,6 +1,7 @@
 package dev.edgegateway.proxy.server;
 
 import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.util.AsciiString;
 import java.util.Locale;
@@ -113,5 +114,22 @@ final class HttpRules {
             out[16 + i] = HEX[(int) (b >>> (60 - 4 * i)) & 0xF];
         }
         return new AsciiString(out, false);
+    }
+
+    /**
+     * The {@code Upgrade} value if the request asks to upgrade to WebSocket ({@code Upgrade}
+     * naming websocket and {@code Connection} naming upgrade, both case-insensitive), else null.
+     */
+    static String websocketUpgrade(HttpHeaders h) {
+        String upgrade = h.get(HttpHeaderNames.UPGRADE);
+        if (upgrade == null || !AsciiString.containsIgnoreCase(upgrade, HttpHeaderValues.WEBSOCKET)) {
+            return null;
+        }
+        for (String c : h.getAll(HttpHeaderNames.CONNECTION)) {
+            if (AsciiString.containsIgnoreCase(c, HttpHeaderValues.UPGRADE)) {
+                return upgrade;
+            }
+        }
+        return null;
     }
 }

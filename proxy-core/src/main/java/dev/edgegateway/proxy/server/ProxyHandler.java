@@ -13,7 +13,10 @@ import dev.edgegateway.proxy.upstream.UpstreamListener;
 import dev.edgegateway.proxy.upstream.UpstreamPool;
 import dev.edgegateway.routing.Cluster;
 import dev.edgegateway.routing.Route;
+import dev.edgegateway.routing.RouteDecision;
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelPipeline;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -34,6 +37,7 @@ import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.AsciiString;
 import io.netty.util.ReferenceCountUtil;
 import java.net.InetSocketAddress;
@@ -68,6 +72,8 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamListene
         STREAMING,
         /** The gateway answered; consuming the (empty) end of the request before the next one. */
         SKIPPING,
+        /** Upgraded (WebSocket): bytes relayed both ways until either side closes. */
+        TUNNEL,
         /** The connection is closing; everything that still arrives is dropped. */
         CLOSING
     }
@@ -82,6 +88,8 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamListene
     private UpstreamPool pool;
     private AsciiString clientIp;
     private byte[] clientAddress;
+    private RoutingView view;
+    private final RouteDecision decision = new RouteDecision();
 
     // The current exchange.
     private State state = State.IDLE;
@@ -120,6 +128,11 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamListene
     private boolean waitingDownstreamWritable;
     private boolean readPending;
     private String rejectedBy;
+    /** The request asks to upgrade (WebSocket); the protocol it names. */
+    private String upgradeProtocol;
+    /** A 101 was relayed; the tunnel starts when its (empty) end has been written. */
+    private boolean tunnelPending;
+    private boolean tunnelOpen;
     private long lastActivityNanos;
 
     ProxyHandler(ServerContext server, RequestHeaderTimer headerTimer) {
@@ -143,6 +156,7 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamListene
         InetSocketAddress remote = (InetSocketAddress) ctx.channel().remoteAddress();
         clientAddress = remote.getAddress().getAddress();
         clientIp = new AsciiString(remote.getAddress().getHostAddress());
+        view = new RoutingView(clientAddress, remote.getAddress().getHostAddress());
         lastActivityNanos = System.nanoTime();
         requestRead();
         ctx.fireChannelActive();
@@ -169,6 +183,10 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamListene
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         readPending = false;
+        if (state == State.TUNNEL) {
+            relayToOrigin(msg);
+            return;
+        }
         if (msg instanceof HttpRequest req) {
             onRequest(req);
         } else if (msg instanceof HttpContent content) {
@@ -176,6 +194,29 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamListene
         } else {
             ReferenceCountUtil.release(msg);
         }
+    }
+
+    private void relayToOrigin(Object msg) {
+        UpstreamConnection u = upstream;
+        if (!(msg instanceof ByteBuf buf) || u == null) {
+            ReferenceCountUtil.release(msg);
+            return;
+        }
+        u.writeRaw(buf);
+        if (u.channel().isWritable()) {
+            requestRead();
+        } else {
+            waitingUpstreamWritable = true;
+        }
+    }
+
+    @Override
+    public void onUpstreamBytes(ByteBuf buf) {
+        if (state != State.TUNNEL) {
+            buf.release();
+            return;
+        }
+        ctx.write(buf, ctx.voidPromise());
     }
 
     private void onRequest(HttpRequest req) {
@@ -257,20 +298,27 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamListene
             return;
         }
 
-        route = snapshot.routes().match(host, path);
+        view.reset(req, snapshot.forwarding);
+        route = snapshot.routes().match(host, view);
         if (route == null) {
             reject(404, Rejection.NO_ROUTE, "no route", requestHasBody);
             return;
         }
-        routeMetrics = snapshot.metrics(route);
-        cluster = route.cluster();
+        cluster = route.selectCluster(view, decision);
+        routeMetrics = snapshot.metrics(route, decision.clusterSlot());
+        if (decision.failedOver()) {
+            metrics.geoFailover(route.name(), decision.clientRegion(), decision.servedRegion());
+        }
         retryPolicy = snapshot.retryPolicy(cluster);
         if (!cluster.health().tryStartRequest()) {
             rejectByBreaker(ClusterHealth.Limit.MAX_REQUESTS);
             return;
         }
         clusterRequestHeld = true;
-        endpoint = cluster.balancer().pick(null);
+        endpoint = route.pickEndpoint(cluster, view, decision);
+        if (decision.sticky() != RouteDecision.StickyOutcome.NONE) {
+            routeMetrics.sticky(decision.sticky() == RouteDecision.StickyOutcome.HIT);
+        }
         if (endpoint == null) {
             rejectedBy = "no_endpoint";
             respondLocally(503, "no healthy endpoint in cluster " + cluster.name(), false);
@@ -278,7 +326,13 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamListene
         }
 
         String incomingHost = h.get(HttpHeaderNames.HOST);
+        upgradeProtocol = requestHasBody || !HttpMethod.GET.equals(req.method()) ? null : HttpRules.websocketUpgrade(h);
         HttpRules.stripHopByHop(h);
+        if (upgradeProtocol != null) {
+            // Upgrade is hop-by-hop, but a WebSocket handshake must reach the origin.
+            h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
+            h.set(HttpHeaderNames.UPGRADE, upgradeProtocol);
+        }
         if (transferEncoding != null) {
             h.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
         }
@@ -378,6 +432,7 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamListene
         } else if (evt instanceof IdleStateEvent) {
             // Idle with nothing in flight is the keep-alive timeout. Waiting on an origin for
             // connect or response headers has its own timers; any other stall ends the connection.
+            // In a tunnel this is the tunnel's own idle timeout: nothing either way for that long.
             boolean waitingOnOrigin = state == State.CONNECTING || (state == State.STREAMING && responseTimeout != null);
             if (!waitingOnOrigin) {
                 closeNow();
@@ -390,6 +445,10 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamListene
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         metrics.downstreamClosed();
+        if (tunnelOpen) {
+            tunnelOpen = false;
+            metrics.tunnelClosed();
+        }
         state = State.CLOSING;
         cancelResponseTimer();
         dropUpstream();
@@ -412,8 +471,8 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamListene
      * it would see a reset for a request it had every reason to think was accepted.
      */
     void closeIfIdle() {
-        if (state == State.CLOSING) {
-            return;
+        if (state == State.CLOSING || state == State.TUNNEL) {
+            return; // a tunnel has no request boundary to close at: the drain timeout ends it
         }
         if (state != State.IDLE) {
             closeAfterResponse = true;
@@ -515,6 +574,11 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamListene
     private void onResponseHead(HttpResponse r) {
         int code = r.status().code();
         // HttpClientCodec sends heads and bodies apart; a head with content is its invalid-message form.
+        boolean switching = code == 101 && upgradeProtocol != null && !r.decoderResult().isFailure() && !(r instanceof HttpContent);
+        if (switching) {
+            switchProtocols(r);
+            return;
+        }
         if (r.decoderResult().isFailure() || code == 101 || r instanceof HttpContent) {
             ReferenceCountUtil.release(r);
             metrics.upstreamError(cluster.name(), UpstreamError.BAD_RESPONSE);
@@ -575,13 +639,70 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamListene
         } else if (http10) {
             h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
         }
+        if (decision.setCookie() != null) {
+            h.add(HttpHeaderNames.SET_COOKIE, decision.setCookie());
+        }
         r.setProtocolVersion(HttpVersion.HTTP_1_1);
         ctx.write(r, ctx.voidPromise());
+    }
+
+    /**
+     * The origin accepted the upgrade: relay its 101, then (once its empty end is through the
+     * codec) tunnel bytes both ways. The exchange is recorded now, as a 101, and gives back its
+     * cluster request slot (a WebSocket may last for hours; maxRequests bounds requests, and
+     * maxConnections still bounds tunnels). The endpoint counts the tunnel as in flight until it
+     * closes, so the balancer spreads long-lived sessions too.
+     */
+    private void switchProtocols(HttpResponse r) {
+        cancelResponseTimer();
+        long now = System.nanoTime();
+        endpoint.record(Outcome.SUCCESS, now - attemptStartNanos, now);
+        status = 101;
+        responseStarted = true;
+        tunnelPending = true;
+        HttpHeaders h = r.headers();
+        String upgrade = h.get(HttpHeaderNames.UPGRADE);
+        HttpRules.stripHopByHop(h);
+        h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
+        h.set(HttpHeaderNames.UPGRADE, upgrade == null ? upgradeProtocol : upgrade);
+        if (decision.setCookie() != null) {
+            h.add(HttpHeaderNames.SET_COOKIE, decision.setCookie());
+        }
+        ctx.write(r, ctx.voidPromise());
+    }
+
+    private void startTunnel(LastHttpContent end) {
+        tunnelPending = false;
+        ctx.writeAndFlush(end, ctx.voidPromise());
+        record();
+        state = State.TUNNEL;
+        tunnelOpen = true;
+        metrics.tunnelOpened();
+        // From here the client's bytes are not HTTP: take the codec and the keep-alive timers
+        // out, and time the tunnel by its own idle timeout.
+        ChannelPipeline p = ctx.pipeline();
+        p.replace(IdleStateHandler.class, "tunnel-idle", new IdleStateHandler(0, 0, snapshot.tunnelIdleNanos, TimeUnit.NANOSECONDS));
+        p.remove(RequestHeaderTimer.class);
+        p.remove(ServerCodec.class); // passes on any bytes it had buffered, as ByteBufs
+        if (ctx.channel().isWritable()) {
+            upstream.channel().read();
+        } else {
+            waitingDownstreamWritable = true;
+        }
+        requestRead();
     }
 
     private void onResponseContent(HttpContent c) {
         if (state != State.STREAMING) {
             c.release();
+            return;
+        }
+        if (tunnelPending) {
+            if (c instanceof LastHttpContent end) {
+                startTunnel(end);
+            } else {
+                c.release(); // a 101 has no body
+            }
             return;
         }
         if (interimResponse) {
@@ -619,7 +740,7 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamListene
 
     @Override
     public void onUpstreamReadComplete() {
-        if (state != State.STREAMING || upstream == null) {
+        if ((state != State.STREAMING && state != State.TUNNEL) || upstream == null) {
             return;
         }
         ctx.flush();
@@ -632,7 +753,7 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamListene
 
     @Override
     public void onUpstreamWritabilityChanged(boolean writable) {
-        if (writable && waitingUpstreamWritable && state == State.STREAMING) {
+        if (writable && waitingUpstreamWritable && (state == State.STREAMING || state == State.TUNNEL)) {
             waitingUpstreamWritable = false;
             requestRead();
         }
@@ -640,6 +761,14 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamListene
 
     @Override
     public void onUpstreamClosed(Throwable cause) {
+        if (state == State.TUNNEL) {
+            // The origin ended the session: the client gets what was sent, then the close.
+            upstream = null;
+            finishEndpoint();
+            state = State.CLOSING;
+            ctx.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+            return;
+        }
         if (state != State.STREAMING || upstream == null) {
             return;
         }
@@ -743,6 +872,9 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamListene
         interimResponse = false;
         staleRetried = false;
         responseDeadlineSet = false;
+        decision.reset();
+        upgradeProtocol = null;
+        tunnelPending = false;
         closeAfterResponse = server.draining();
         waitingUpstreamWritable = false;
         waitingDownstreamWritable = false;

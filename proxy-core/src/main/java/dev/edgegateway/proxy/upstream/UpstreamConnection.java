@@ -1,9 +1,11 @@
 package dev.edgegateway.proxy.upstream;
 
 import dev.edgegateway.health.Endpoint;
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
@@ -56,6 +58,19 @@ public final class UpstreamConnection extends ChannelInboundHandlerAdapter {
         pool.release(this);
     }
 
+    /**
+     * Writes bytes past the HTTP codec (for a tunnel after a 101) and flushes. Never pooled
+     * afterwards: the exchange {@link #discard discards} the connection when the tunnel ends.
+     */
+    public void writeRaw(ByteBuf buf) {
+        ChannelHandlerContext codec = channel.pipeline().context(HttpClientCodec.class);
+        if (codec == null) {
+            buf.release();
+            return;
+        }
+        codec.writeAndFlush(buf, channel.voidPromise());
+    }
+
     /** Closes the connection (its state is unknown or it is not reusable). */
     public void discard() {
         listener = null;
@@ -79,6 +94,8 @@ public final class UpstreamConnection extends ChannelInboundHandlerAdapter {
         UpstreamListener l = listener;
         if (l != null && msg instanceof HttpObject o) {
             l.onUpstreamMessage(o);
+        } else if (l != null && msg instanceof ByteBuf b) {
+            l.onUpstreamBytes(b); // after a 101 the codec passes the origin's bytes through as they are
         } else {
             // Bytes from an origin while no request is outstanding: the connection is unusable.
             ReferenceCountUtil.release(msg);

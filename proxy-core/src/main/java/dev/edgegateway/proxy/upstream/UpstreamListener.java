@@ -10,6 +10,9 @@ public interface UpstreamListener {
     /** A response message; ownership (reference count) passes to the listener. */
     void onUpstreamMessage(HttpObject msg);
 
+    /** Bytes from the origin after it switched protocols (a tunnel); ownership passes to the listener. */
+    void onUpstreamBytes(io.netty.buffer.ByteBuf bytes);
+
     /** The end of one read batch: flush what was written downstream, decide whether to read on. */
     void onUpstreamReadComplete();
 

@@ -1,0 +1,39 @@
+package dev.edgegateway.config;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * How the gateway finds a client's region, first answer wins:
+ * {@code regionHeader} (a region name set by the accelerator or CDN), then {@code countryHeader}
+ * (an ISO country code, looked up in {@code countries}), then {@code cidrs} (the client address,
+ * most specific block first), then {@code defaultRegion}. Headers are believed only from peers in
+ * {@code forwarding.trustedProxies}; from anyone else they are ignored.
+ */
+public record GeoConfig(String regionHeader, String countryHeader, Map<String, String> countries,
+                        List<CidrRegion> cidrs, String defaultRegion) {
+    public static final GeoConfig DEFAULT = new GeoConfig(null, null, null, null, null);
+
+    /** Client addresses in {@code cidr} are in {@code region}. */
+    public record CidrRegion(Cidr cidr, String region) {
+        public CidrRegion {
+            ConfigViolation.collector().require(cidr, "cidr").require(region, "region").throwIfAny();
+        }
+    }
+
+    public GeoConfig {
+        regionHeader = regionHeader == null ? null : regionHeader.toLowerCase(Locale.ROOT);
+        countryHeader = countryHeader == null ? null : countryHeader.toLowerCase(Locale.ROOT);
+        Map<String, String> upper = new LinkedHashMap<>();
+        if (countries != null) {
+            countries.forEach((k, v) -> upper.put(k.toUpperCase(Locale.ROOT), v));
+        }
+        countries = java.util.Collections.unmodifiableMap(upper);
+        cidrs = cidrs == null ? List.of() : List.copyOf(cidrs);
+        ConfigViolation.collector()
+                .check(countries.isEmpty() || countryHeader != null, "countries", "needs countryHeader to say where the country comes from")
+                .throwIfAny();
+    }
+}

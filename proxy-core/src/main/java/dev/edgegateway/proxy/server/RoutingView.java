@@ -1,0 +1,144 @@
+package dev.edgegateway.proxy.server;
+
+import dev.edgegateway.config.ForwardingConfig;
+import dev.edgegateway.routing.RequestView;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.util.NetUtil;
+import java.util.List;
+
+/**
+ * A client connection's request, as routing sees it. One per connection, pointed at each request
+ * in turn; reads the Netty request in place. The effective client address is the peer's, or,
+ * when the peer is a trusted proxy, the right-most {@code X-Forwarded-For} entry that is not a
+ * trusted proxy itself (the same rule as the forwarding headers); it is worked out only if a
+ * policy asks. Confined to the connection's event loop.
+ */
+final class RoutingView implements RequestView {
+    private final byte[] peer;
+    private final String peerText;
+    private HttpRequest request;
+    private ForwardingConfig forwarding;
+    private boolean trusted;
+    private byte[] client;
+    private String clientText;
+
+    RoutingView(byte[] peer, String peerText) {
+        this.peer = peer;
+        this.peerText = peerText;
+    }
+
+    void reset(HttpRequest request, ForwardingConfig forwarding) {
+        this.request = request;
+        this.forwarding = forwarding;
+        this.trusted = forwarding.isTrusted(peer);
+        this.client = null;
+        this.clientText = null;
+    }
+
+    @Override
+    public String method() {
+        return request.method().name();
+    }
+
+    @Override
+    public String target() {
+        return request.uri();
+    }
+
+    @Override
+    public String header(String lowerCaseName) {
+        return request.headers().get(lowerCaseName);
+    }
+
+    @Override
+    public String cookie(String name) {
+        HttpHeaders h = request.headers();
+        if (!h.contains(HttpHeaderNames.COOKIE)) {
+            return null;
+        }
+        List<String> all = h.getAll(HttpHeaderNames.COOKIE);
+        for (String line : all) {
+            String v = cookieValue(line, name);
+            if (v != null) {
+                return v;
+            }
+        }
+        return null;
+    }
+
+    /** The value of cookie {@code name} in one {@code Cookie} header line, or null. */
+    static String cookieValue(String line, String name) {
+        int i = 0;
+        int n = line.length();
+        while (i < n) {
+            while (i < n && (line.charAt(i) == ' ' || line.charAt(i) == ';')) {
+                i++;
+            }
+            int end = line.indexOf(';', i);
+            if (end < 0) {
+                end = n;
+            }
+            int eq = line.indexOf('=', i);
+            if (eq > 0 && eq < end && eq - i == name.length() && line.startsWith(name, i)) {
+                int from = eq + 1;
+                int to = end;
+                while (to > from && line.charAt(to - 1) == ' ') {
+                    to--;
+                }
+                if (to - from >= 2 && line.charAt(from) == '"' && line.charAt(to - 1) == '"') {
+                    from++;
+                    to--;
+                }
+                return line.substring(from, to);
+            }
+            i = end + 1;
+        }
+        return null;
+    }
+
+    @Override
+    public byte[] clientAddress() {
+        resolveClient();
+        return client;
+    }
+
+    @Override
+    public String clientAddressText() {
+        resolveClient();
+        return clientText;
+    }
+
+    @Override
+    public boolean fromTrustedProxy() {
+        return trusted;
+    }
+
+    private void resolveClient() {
+        if (client != null) {
+            return;
+        }
+        client = peer;
+        clientText = peerText;
+        String xff = trusted ? request.headers().get(HttpRules.X_FORWARDED_FOR) : null;
+        if (xff == null) {
+            return;
+        }
+        int end = xff.length();
+        while (end > 0) {
+            int comma = xff.lastIndexOf(',', end - 1);
+            String entry = xff.substring(comma + 1, end).trim();
+            byte[] address = NetUtil.createByteArrayFromIpAddressString(entry);
+            if (address == null) {
+                return; // garbage: stop at the last address we could trust
+            }
+            client = address;
+            clientText = entry;
+            if (!forwarding.isTrusted(address)) {
+                return;
+            }
+            end = comma;
+        }
+    }
+}

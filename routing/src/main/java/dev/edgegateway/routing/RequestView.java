@@ -1,0 +1,28 @@
+package dev.edgegateway.routing;
+
+/**
+ * What routing may read of a request. The proxy adapts its own request type to this, once per
+ * connection, so routing needs no HTTP library and allocates nothing to look.
+ */
+public interface RequestView {
+    /** The method, upper case. */
+    String method();
+
+    /** The origin-form target: path and, after {@code ?}, the query. */
+    String target();
+
+    /** The first value of a header (name in lower case), or null. */
+    String header(String lowerCaseName);
+
+    /** The value of a cookie, or null. */
+    String cookie(String name);
+
+    /** The client's address as the gateway believes it (after trusted proxies), 4 or 16 bytes. */
+    byte[] clientAddress();
+
+    /** The address as text, for hashing. */
+    String clientAddressText();
+
+    /** Whether the connection's peer is a trusted proxy, whose headers (region, country) count. */
+    boolean fromTrustedProxy();
+}

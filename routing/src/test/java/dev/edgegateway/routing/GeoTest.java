@@ -1,0 +1,77 @@
+package dev.edgegateway.routing;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.edgegateway.health.Endpoint;
+import dev.edgegateway.health.Outcome;
+import org.junit.jupiter.api.Test;
+
+class GeoTest {
+    private final Tables tables = new Tables();
+    private final RouteTable t = tables.compile("""
+            forwarding: {trustedProxies: [10.0.0.0/8]}
+            geo:
+              regionHeader: x-edge-region
+              countryHeader: cloudfront-viewer-country
+              countries: {de: eu-west, us: us-east}
+              cidrs: [{cidr: 203.0.113.0/24, region: eu-west}, {cidr: 203.0.113.128/25, region: ap-south}]
+              defaultRegion: us-east
+            routes:
+              - name: r
+                geo:
+                  minHealthyPercent: 50
+                  regions:
+                    us-east: {cluster: use, failover: [eu-west, ap-south]}
+                    eu-west: {cluster: euw, failover: [us-east]}
+                    ap-south: {cluster: aps, failover: [eu-west, us-east]}
+            clusters:
+              - {name: use, endpoints: [127.0.0.1:9001, 127.0.0.1:9002], outlierDetection: {consecutive5xx: 1, maxEjectionPercent: 100}, panicThreshold: 0}
+              - {name: euw, endpoints: [127.0.0.1:9003, 127.0.0.1:9004], outlierDetection: {consecutive5xx: 1, maxEjectionPercent: 100}, panicThreshold: 0}
+              - {name: aps, endpoints: [127.0.0.1:9005]}
+            """);
+    private final Route route = t.routes().get(0);
+    private final RouteDecision d = new RouteDecision();
+
+    private String cluster(TestRequest r) {
+        d.reset();
+        return route.selectCluster(r, d).name();
+    }
+
+    private void eject(Endpoint e) {
+        e.record(Outcome.HTTP_5XX, 1, tables.now.get());
+    }
+
+    @Test
+    void theRegionComesFromTrustedHeadersThenCidrsThenTheDefault() {
+        TestRequest viaCdn = TestRequest.get("/").from("10.1.2.3").header("x-edge-region", "eu-west");
+        viaCdn.trusted = true;
+        assertThat(cluster(viaCdn)).isEqualTo("euw");
+        TestRequest country = TestRequest.get("/").from("10.1.2.3").header("cloudfront-viewer-country", "DE");
+        country.trusted = true;
+        assertThat(cluster(country)).isEqualTo("euw");
+        // From an untrusted peer the header is ignored: its address decides.
+        assertThat(cluster(TestRequest.get("/").from("198.51.100.7").header("x-edge-region", "eu-west"))).isEqualTo("use");
+        assertThat(cluster(TestRequest.get("/").from("203.0.113.200"))).as("most specific block").isEqualTo("aps");
+        assertThat(cluster(TestRequest.get("/").from("203.0.113.5"))).isEqualTo("euw");
+    }
+
+    @Test
+    void failsOverInOrderWhileTooFewAreHealthyAndComesBack() {
+        TestRequest us = TestRequest.get("/").from("198.51.100.7");
+        Cluster use = t.clusters().get("use");
+        eject(use.endpoints().get(0));
+        assertThat(cluster(us)).as("1 of 2 is still 50%").isEqualTo("use");
+        eject(use.endpoints().get(1));
+        assertThat(cluster(us)).isEqualTo("euw");
+        assertThat(d.failedOver()).isTrue();
+        assertThat(d.clientRegion()).isEqualTo("us-east");
+        assertThat(d.servedRegion()).isEqualTo("eu-west");
+        for (Endpoint e : t.clusters().get("euw").endpoints()) {
+            eject(e);
+        }
+        assertThat(cluster(us)).as("next in the list").isEqualTo("aps");
+        tables.now.addAndGet(31_000_000_000L); // ejections (30 s) end
+        assertThat(cluster(us)).isEqualTo("use");
+        assertThat(d.failedOver()).isFalse();
+    }
+}
