@@ -61,10 +61,14 @@ final class Load implements AutoCloseable {
 
     /** Stops the clients and waits for them. */
     @Override
-    public void close() throws InterruptedException {
+    public void close() {
         stop.set(true);
-        for (Thread t : threads) {
-            t.join(20_000);
+        try {
+            for (Thread t : threads) {
+                t.join(20_000);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

@@ -65,6 +65,8 @@ final class TestOrigin implements AutoCloseable {
     final Map<String, AtomicInteger> byPath = new ConcurrentHashMap<>();
     /** When not 0, every request but /healthz is answered with this status. */
     volatile int forceStatus;
+    /** Added to every plain answer (not health checks): a slowed origin. */
+    volatile int delayMillis;
     /** When true, every request but /healthz is read and never answered. */
     volatile boolean hang;
     /** The status /healthz answers; -1 alternates 200 and 500 on each check (flapping). */
@@ -147,7 +149,8 @@ final class TestOrigin implements AutoCloseable {
             if (q.path().equals("/healthz")) {
                 int n = healthChecks.incrementAndGet();
                 int hs = healthStatus;
-                status(ctx, keepAlive, hs == -1 ? (n % 2 == 0 ? 500 : 200) : hs);
+                int code = hs == -1 ? (n % 2 == 0 ? 500 : 200) : hs;
+                send(ctx, keepAlive, HttpResponseStatus.valueOf(code), "health " + code, false);
                 return;
             }
             if (hang) {
@@ -178,12 +181,25 @@ final class TestOrigin implements AutoCloseable {
         }
 
         private void send(ChannelHandlerContext ctx, boolean keepAlive, HttpResponseStatus status, String body) {
+            send(ctx, keepAlive, status, body, true);
+        }
+
+        private void send(ChannelHandlerContext ctx, boolean keepAlive, HttpResponseStatus status, String body, boolean mayDelay) {
             inFlight.decrementAndGet();
             FullHttpResponse resp = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status,
                     Unpooled.copiedBuffer(body, StandardCharsets.UTF_8));
             resp.headers().set("x-origin", name);
             HttpUtil.setContentLength(resp, resp.content().readableBytes());
             HttpUtil.setKeepAlive(resp, keepAlive);
+            int delay = delayMillis;
+            if (delay > 0 && mayDelay) {
+                ctx.executor().schedule(() -> write(ctx, resp, keepAlive), delay, TimeUnit.MILLISECONDS);
+            } else {
+                write(ctx, resp, keepAlive);
+            }
+        }
+
+        private void write(ChannelHandlerContext ctx, FullHttpResponse resp, boolean keepAlive) {
             var f = ctx.writeAndFlush(resp);
             if (!keepAlive) {
                 f.addListener(ChannelFutureListener.CLOSE);
