@@ -16,6 +16,8 @@ import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpServerKeepAliveHandler;
@@ -58,7 +60,9 @@ public final class DemoOrigins implements AutoCloseable {
                     @Override
                     protected void initChannel(Channel ch) {
                         ch.pipeline().addLast(new HttpServerCodec(), new HttpServerKeepAliveHandler(),
-                                new HttpObjectAggregator(1 << 20), new Echo(name));
+                                new HttpObjectAggregator(1 << 20),
+                                new WebSocketServerProtocolHandler("/ws"), new WebSocketEcho(name),
+                                new Echo(name));
                     }
                 })
                 .bind(new InetSocketAddress("127.0.0.1", port)).sync().channel();
@@ -68,6 +72,20 @@ public final class DemoOrigins implements AutoCloseable {
     public void close() {
         channels.forEach(Channel::close);
         group.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS);
+    }
+
+    /** WebSocket at /ws: each text message comes back prefixed with the origin's name. */
+    private static final class WebSocketEcho extends SimpleChannelInboundHandler<TextWebSocketFrame> {
+        private final String name;
+
+        WebSocketEcho(String name) {
+            this.name = name;
+        }
+
+        @Override
+        protected void channelRead0(ChannelHandlerContext ctx, TextWebSocketFrame frame) {
+            ctx.writeAndFlush(new TextWebSocketFrame(name + ": " + frame.text()));
+        }
     }
 
     private static final class Echo extends SimpleChannelInboundHandler<FullHttpRequest> {
