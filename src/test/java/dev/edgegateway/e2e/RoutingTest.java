@@ -235,4 +235,31 @@ class RoutingTest {
             }
         }
     }
+
+    @Test
+    void theStickyCookiePinsAClientToItsEndpoint() throws Exception {
+        try (TestOrigin a = new TestOrigin("a"); TestOrigin b = new TestOrigin("b"); TestOrigin c = new TestOrigin("c");
+             GatewayFixture gw = new GatewayFixture(GatewayFixture.config("""
+                     routes: [{name: r, cluster: app, sticky: {cookie: {name: sid}}}]
+                     clusters: [{name: app, endpoints: [%s, %s, %s]}]
+                     """.formatted(a.address(), b.address(), c.address())))) {
+            for (int client = 0; client < 10; client++) {
+                try (RawHttp http = new RawHttp(gw.port())) {
+                    http.send("GET /x HTTP/1.1\r\nHost: x\r\n\r\n");
+                    RawHttp.Response first = http.read();
+                    String setCookie = first.header("set-cookie");
+                    assertThat(setCookie).startsWith("sid=").contains("HttpOnly").doesNotContain("127.0.0.1");
+                    String cookie = setCookie.substring(0, setCookie.indexOf(';'));
+                    for (int i = 0; i < 20; i++) {
+                        http.send("GET /x HTTP/1.1\r\nHost: x\r\nCookie: theme=dark; " + cookie + "\r\n\r\n");
+                        RawHttp.Response r = http.read();
+                        assertThat(r.header("x-origin")).isEqualTo(first.header("x-origin"));
+                        assertThat(r.header("set-cookie")).isNull();
+                    }
+                }
+            }
+            assertThat(gw.metric("edge_sticky_total{cluster=\"app\",result=\"hit\",route=\"r\"}")).isEqualTo(200);
+            assertThat(gw.metric("edge_sticky_total{cluster=\"app\",result=\"miss\",route=\"r\"}")).isEqualTo(10);
+        }
+    }
 }

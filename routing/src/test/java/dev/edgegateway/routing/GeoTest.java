@@ -74,4 +74,32 @@ class GeoTest {
         assertThat(cluster(us)).isEqualTo("use");
         assertThat(d.failedOver()).isFalse();
     }
+
+    @Test
+    void latencyModePrefersTheFastestEligibleRegion() {
+        RouteTable lt = tables.compile("""
+                geo: {defaultRegion: a}
+                routes:
+                  - name: r
+                    geo:
+                      mode: latency
+                      regions:
+                        a: {cluster: ca, failover: [b]}
+                        b: {cluster: cb, failover: [a]}
+                clusters:
+                  - {name: ca, endpoints: [127.0.0.1:9011]}
+                  - {name: cb, endpoints: [127.0.0.1:9012]}
+                """);
+        Route r = lt.routes().get(0);
+        long now = tables.now.get();
+        lt.clusters().get("ca").endpoints().get(0).record(Outcome.SUCCESS, 80_000_000, now);
+        lt.clusters().get("cb").endpoints().get(0).record(Outcome.SUCCESS, 20_000_000, now);
+        d.reset();
+        assertThat(r.selectCluster(TestRequest.get("/"), d).name()).isEqualTo("cb");
+        assertThat(d.clientRegion()).isEqualTo("a");
+        assertThat(d.servedRegion()).isEqualTo("b");
+        lt.clusters().get("ca").endpoints().get(0).record(Outcome.SUCCESS, 5_000_000, now + 60_000_000_000L);
+        d.reset();
+        assertThat(r.selectCluster(TestRequest.get("/"), d).name()).isEqualTo("ca");
+    }
 }
