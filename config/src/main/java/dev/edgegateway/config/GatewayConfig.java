@@ -20,6 +20,7 @@ public record GatewayConfig(
         ForwardingConfig forwarding,
         DrainConfig drain,
         GeoConfig geo,
+        RedisConfig redis,
         List<RouteConfig> routes,
         List<ClusterConfig> clusters) {
 
@@ -32,6 +33,7 @@ public record GatewayConfig(
         forwarding = forwarding == null ? ForwardingConfig.DEFAULT : forwarding;
         drain = drain == null ? DrainConfig.DEFAULT : drain;
         geo = geo == null ? GeoConfig.DEFAULT : geo;
+        redis = redis == null ? RedisConfig.DEFAULT : redis;
         routes = routes == null ? List.of() : List.copyOf(routes);
         clusters = clusters == null ? List.of() : List.copyOf(clusters);
 

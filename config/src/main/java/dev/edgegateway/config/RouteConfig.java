@@ -10,16 +10,18 @@ import java.util.List;
  *     it each request is placed at random
  * @param canary sends a flagged request to one cluster of the split whatever its bucket
  * @param sticky keeps a client on one endpoint of the chosen cluster
+ * @param rateLimits policies checked before the request goes anywhere; all must admit it
  */
 public record RouteConfig(String name, RouteMatch match, String cluster, List<WeightedCluster> split, KeySource splitKey,
-                          CanaryConfig canary, RouteGeoConfig geo, StickyConfig sticky) {
+                          CanaryConfig canary, RouteGeoConfig geo, StickyConfig sticky, List<RateLimitConfig> rateLimits) {
     public RouteConfig(String name, RouteMatch match, String cluster) {
-        this(name, match, cluster, null, null, null, null, null);
+        this(name, match, cluster, null, null, null, null, null, null);
     }
 
     public RouteConfig {
         match = match == null ? RouteMatch.ANY : match;
         split = split == null ? List.of() : List.copyOf(split);
+        rateLimits = rateLimits == null ? List.of() : List.copyOf(rateLimits);
         var v = ConfigViolation.collector().require(name, "name");
         int targets = (cluster != null ? 1 : 0) + (!split.isEmpty() ? 1 : 0) + (geo != null ? 1 : 0);
         v.check(targets == 1, "cluster", "set exactly one of cluster, split or geo");
@@ -29,6 +31,10 @@ public record RouteConfig(String name, RouteMatch match, String cluster, List<We
         v.check(splitKey == null || !split.isEmpty(), "splitKey", "only with split");
         v.check(canary == null || split.stream().anyMatch(w -> w.cluster().equals(canary.cluster())), "canary.cluster",
                 "must be one of the split's clusters");
+        java.util.Set<String> policyNames = new java.util.HashSet<>();
+        for (int i = 0; i < rateLimits.size(); i++) {
+            v.check(policyNames.add(rateLimits.get(i).name()), "rateLimits[" + i + "].name", "duplicate policy name '" + rateLimits.get(i).name() + "'");
+        }
         v.throwIfAny();
     }
 

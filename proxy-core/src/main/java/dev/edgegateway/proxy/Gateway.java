@@ -5,6 +5,7 @@ import dev.edgegateway.config.GatewayConfig;
 import dev.edgegateway.config.HostPort;
 import dev.edgegateway.config.ListenerConfig;
 import dev.edgegateway.health.EndpointRegistry;
+import dev.edgegateway.ratelimit.RateLimiters;
 import dev.edgegateway.proxy.admin.AdminServer;
 import dev.edgegateway.proxy.healthcheck.ActiveHealthChecker;
 import dev.edgegateway.proxy.metrics.GatewayMetrics;
@@ -47,6 +48,7 @@ public final class Gateway implements AutoCloseable {
     private final DnsAddressResolverGroup resolver;
     private final ServerContext server;
     private final EndpointRegistry endpoints;
+    private final RateLimiters limiters;
     private final ActiveHealthChecker healthChecker;
     private final Map<String, Channel> listeners = new LinkedHashMap<>();
     private AdminServer admin;
@@ -69,7 +71,9 @@ public final class Gateway implements AutoCloseable {
         for (EventExecutor loop : workers) {
             pools.put(loop, new UpstreamPool((EventLoop) loop, transport, resolver, metrics));
         }
-        server = new ServerContext(GatewayState.compile(snapshot, endpoints, metrics), metrics,
+        limiters = new RateLimiters(metrics::redisCall);
+        metrics.redisUp(limiters::redisUp);
+        server = new ServerContext(GatewayState.compile(snapshot, endpoints, metrics, limiters), metrics,
                 new DefaultChannelGroup("clients", GlobalEventExecutor.INSTANCE), pools);
         healthChecker = new ActiveHealthChecker(adminLoop.next(), transport.socketChannelClass(), resolver);
     }
@@ -180,6 +184,7 @@ public final class Gateway implements AutoCloseable {
         workers.shutdownGracefully(100, 2000, TimeUnit.MILLISECONDS).syncUninterruptibly();
         acceptor.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
         adminLoop.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        limiters.close();
     }
 
     private static void sleep(long millis) {

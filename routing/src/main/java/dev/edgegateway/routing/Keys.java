@@ -2,12 +2,12 @@ package dev.edgegateway.routing;
 
 import dev.edgegateway.config.KeySource;
 
-/** Reads a configured key from a request. */
-final class Keys {
+/** Reads a configured key from a request (for routing and for rate-limit policies). */
+public final class Keys {
     private Keys() {}
 
     /** The key's value in this request, or null if the request lacks it. */
-    static String read(KeySource k, RequestView r) {
+    public static String read(KeySource k, RequestView r) {
         if (k.header() != null) {
             return r.header(k.header());
         }

@@ -234,6 +234,36 @@ public final class GatewayMetrics implements HealthEvents {
         }
     }
 
+    // ---- rate limiting -------------------------------------------------------------------------
+
+    private final Timer redisOk = Timer.builder("edge.ratelimit.redis").description("Redis calls for distributed rate limits, by result")
+            .tag("result", "ok").serviceLevelObjectives(LATENCY_BUCKETS).register(registry);
+    private final Timer redisFailed = Timer.builder("edge.ratelimit.redis").description("Redis calls for distributed rate limits, by result")
+            .tag("result", "error").serviceLevelObjectives(LATENCY_BUCKETS).register(registry);
+
+    /** The rate limiter's Redis connection: 1 up, 0 down, -1 not used. */
+    public void redisUp(java.util.function.IntSupplier up) {
+        Gauge.builder("edge.ratelimit.redis.up", up, s -> s.getAsInt())
+                .description("Redis connection for distributed rate limits: 1 up, 0 down (reconnecting), -1 not configured")
+                .strongReference(true) // the supplier is a method reference nobody else holds
+                .register(registry);
+    }
+
+    /** For the rate limiter's Redis client: one call and how it ended. */
+    public void redisCall(long nanos, boolean ok) {
+        (ok ? redisOk : redisFailed).record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    /** Decisions of one policy on one route, by outcome (ordinal of the limiter's outcome enum). */
+    public Counter[] rateLimitDecisions(String route, String policy, String[] outcomes) {
+        Counter[] c = new Counter[outcomes.length];
+        for (int i = 0; i < outcomes.length; i++) {
+            c[i] = Counter.builder("edge.ratelimit.decisions").description("Rate-limit decisions by route, policy and outcome")
+                    .tags("route", route, "policy", policy, "outcome", outcomes[i]).register(registry);
+        }
+        return c;
+    }
+
     /** Prometheus text exposition of every meter. */
     public String scrape() {
         return registry.scrape();

@@ -10,7 +10,13 @@ import dev.edgegateway.proxy.metrics.GatewayMetrics.RouteMetrics;
 import dev.edgegateway.routing.Cluster;
 import dev.edgegateway.routing.Route;
 import dev.edgegateway.routing.RouteTable;
+import dev.edgegateway.ratelimit.Policy;
+import dev.edgegateway.ratelimit.RateLimiters;
+import dev.edgegateway.ratelimit.Verdict;
+import io.micrometer.core.instrument.Counter;
+import java.util.Arrays;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -30,7 +36,13 @@ public final class GatewayState {
     final long maxRequestBodyBytes;
     final ForwardingConfig forwarding;
 
-    private GatewayState(ConfigSnapshot snapshot, RouteTable routes, RouteMetrics[][] routeMetrics) {
+    /** A route's rate-limit policies and their decision counters, [policy][outcome]. */
+    record RoutePolicies(Policy[] policies, Counter[][] decisions) {}
+
+    private final RoutePolicies[] rateLimits;
+
+    private GatewayState(ConfigSnapshot snapshot, RouteTable routes, RouteMetrics[][] routeMetrics, RoutePolicies[] rateLimits) {
+        this.rateLimits = rateLimits;
         GatewayConfig c = snapshot.config();
         this.snapshot = snapshot;
         this.routes = routes;
@@ -46,14 +58,25 @@ public final class GatewayState {
         this.forwarding = c.forwarding();
     }
 
-    public static GatewayState compile(ConfigSnapshot snapshot, EndpointRegistry registry, GatewayMetrics metrics) {
+    public static GatewayState compile(ConfigSnapshot snapshot, EndpointRegistry registry, GatewayMetrics metrics, RateLimiters limiters) {
         RouteTable table = RouteTable.compile(snapshot.config(), registry);
+        List<List<Policy>> policies = limiters.compile(snapshot.config());
+        String[] outcomes = Arrays.stream(Verdict.Outcome.values()).map(o -> o.name().toLowerCase(java.util.Locale.ROOT)).toArray(String[]::new);
+        RoutePolicies[] byRoute = new RoutePolicies[table.routes().size()];
+        for (Route r : table.routes()) {
+            List<Policy> list = policies.get(r.index());
+            Counter[][] counters = new Counter[list.size()][];
+            for (int i = 0; i < list.size(); i++) {
+                counters[i] = metrics.rateLimitDecisions(r.name(), list.get(i).name(), outcomes);
+            }
+            byRoute[r.index()] = new RoutePolicies(list.toArray(new Policy[0]), counters);
+        }
         RouteMetrics[][] meters = new RouteMetrics[table.routes().size()][];
         for (Route r : table.routes()) {
             meters[r.index()] = r.clusters().stream().map(c -> metrics.routeMetrics(r.name(), c.name())).toArray(RouteMetrics[]::new);
         }
         table.clusters().keySet().forEach(metrics::cluster);
-        return new GatewayState(snapshot, table, meters);
+        return new GatewayState(snapshot, table, meters, byRoute);
     }
 
     public ConfigSnapshot snapshot() {
@@ -75,6 +98,10 @@ public final class GatewayState {
 
     RetryPolicy retryPolicy(Cluster cluster) {
         return retryPolicies.get(cluster.name());
+    }
+
+    RoutePolicies rateLimits(Route route) {
+        return rateLimits[route.index()];
     }
 
     /** The meters of a route and one of its clusters (by its slot in {@link Route#clusters()}). */

@@ -31,4 +31,23 @@ final class LocalResponses {
                 .set(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_STORE);
         return r;
     }
+
+    /** A 429 from a rate-limit policy: a short JSON body and the headers a client can act on. */
+    static FullHttpResponse rateLimited(String policy, long retryAfterSeconds, String policyHeader, ByteBufAllocator alloc) {
+        byte[] body = ("{\"error\":\"rate_limited\",\"policy\":\"" + policy + "\",\"retryAfterSeconds\":" + retryAfterSeconds + "}\n")
+                .getBytes(StandardCharsets.UTF_8);
+        ByteBuf content = alloc.buffer(body.length).writeBytes(body);
+        FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.TOO_MANY_REQUESTS, content);
+        r.headers()
+                .set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON)
+                .setInt(HttpHeaderNames.CONTENT_LENGTH, body.length)
+                .set(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_STORE)
+                .set(HttpHeaderNames.RETRY_AFTER, Long.toString(retryAfterSeconds))
+                .set(RATELIMIT_POLICY, policyHeader)
+                .set(RATELIMIT, "\"" + policy + "\";r=0;t=" + retryAfterSeconds);
+        return r;
+    }
+
+    static final io.netty.util.AsciiString RATELIMIT_POLICY = io.netty.util.AsciiString.cached("ratelimit-policy");
+    static final io.netty.util.AsciiString RATELIMIT = io.netty.util.AsciiString.cached("ratelimit");
 }

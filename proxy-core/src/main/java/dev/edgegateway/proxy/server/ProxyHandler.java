@@ -13,6 +13,9 @@ import dev.edgegateway.proxy.upstream.UpstreamListener;
 import dev.edgegateway.proxy.upstream.UpstreamPool;
 import dev.edgegateway.routing.Cluster;
 import dev.edgegateway.routing.Route;
+import dev.edgegateway.ratelimit.Policy;
+import dev.edgegateway.ratelimit.Verdict;
+import dev.edgegateway.routing.Keys;
 import dev.edgegateway.routing.RouteDecision;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelDuplexHandler;
@@ -72,6 +75,8 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamListene
         STREAMING,
         /** The gateway answered; consuming the (empty) end of the request before the next one. */
         SKIPPING,
+        /** Waiting for a rate-limit decision from Redis. The client is not read. */
+        LIMITING,
         /** Upgraded (WebSocket): bytes relayed both ways until either side closes. */
         TUNNEL,
         /** The connection is closing; everything that still arrives is dropped. */
@@ -128,6 +133,15 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamListene
     private boolean waitingDownstreamWritable;
     private boolean readPending;
     private String rejectedBy;
+    /** The request between routing and its rate-limit decisions. */
+    private HttpRequest pendingRequest;
+    private GatewayState.RoutePolicies limits;
+    private int nextPolicy;
+    private final Verdict verdict = new Verdict();
+    private final Runnable onRateLimitDecided = this::rateLimitDecided;
+    /** RateLimit / RateLimit-Policy values for an admitted response, when a policy asks for them. */
+    private String rateLimitHeaders;
+    private String rateLimitPolicy;
     /** The request asks to upgrade (WebSocket); the protocol it names. */
     private String upgradeProtocol;
     /** A 101 was relayed; the tunnel starts when its (empty) end has been written. */
@@ -304,6 +318,95 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamListene
             reject(404, Rejection.NO_ROUTE, "no route", requestHasBody);
             return;
         }
+        pendingRequest = req;
+        limits = snapshot.rateLimits(route);
+        nextPolicy = 0;
+        rateLimitHeaders = null;
+        if (limits.policies().length > 0 && !applyRateLimits()) {
+            return; // refused (answered), or waiting for Redis: continues in rateLimitDecided
+        }
+        routeToCluster();
+    }
+
+    /**
+     * Runs the route's policies from {@link #nextPolicy} on. Returns true when all admitted the
+     * request; false when one refused it (answered with 429) or is asking Redis (the exchange
+     * waits in LIMITING, not reading the client, and resumes on this loop).
+     */
+    private boolean applyRateLimits() {
+        GatewayState.RoutePolicies rp = limits;
+        while (nextPolicy < rp.policies().length) {
+            Policy p = rp.policies()[nextPolicy];
+            if (!p.check(rateLimitKey(p), verdict, ctx.executor(), onRateLimitDecided)) {
+                state = State.LIMITING;
+                return false;
+            }
+            if (!admitRateLimited(p)) {
+                return false;
+            }
+            nextPolicy++;
+        }
+        return true;
+    }
+
+    private void rateLimitDecided() {
+        if (state != State.LIMITING) {
+            return; // the client left meanwhile
+        }
+        state = State.CONNECTING;
+        Policy p = limits.policies()[nextPolicy];
+        if (!admitRateLimited(p)) {
+            return;
+        }
+        nextPolicy++;
+        if (applyRateLimits()) {
+            routeToCluster();
+        }
+    }
+
+    /** Counts the verdict; answers 429 if it refuses. */
+    private boolean admitRateLimited(Policy p) {
+        limits.decisions()[nextPolicy][verdict.outcome().ordinal()].increment();
+        if (verdict.admitted()) {
+            if (p.config().headers() && verdict.remaining() >= 0) {
+                rateLimitPolicy = p.policyHeader();
+                rateLimitHeaders = "\"" + p.name() + "\";r=" + verdict.remaining() + ";t=" + ceilSeconds(verdict.resetNanos());
+            }
+            return true;
+        }
+        long retryAfter = Math.max(1, ceilSeconds(verdict.retryAfterNanos()));
+        rejectedBy = "rate_limited";
+        respondLocally(LocalResponses.rateLimited(p.name(), retryAfter, p.policyHeader(), ctx.alloc()), requestHasBody);
+        return false;
+    }
+
+    private static long ceilSeconds(long nanos) {
+        return (nanos + 999_999_999L) / 1_000_000_000L;
+    }
+
+    /** The policy's key for this request: its key parts joined, a missing part as "-"; "*" for a route-wide policy. */
+    private String rateLimitKey(Policy p) {
+        var parts = p.config().key();
+        if (parts.isEmpty()) {
+            return "*";
+        }
+        if (parts.size() == 1) {
+            String v = Keys.read(parts.get(0), view);
+            return v == null ? "-" : v;
+        }
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < parts.size(); i++) {
+            String v = Keys.read(parts.get(i), view);
+            sb.append(i == 0 ? "" : "|").append(v == null ? "-" : v);
+        }
+        return sb.toString();
+    }
+
+    /** After the guard, the route and its rate limits: the cluster, the endpoint, the origin. */
+    private void routeToCluster() {
+        HttpRequest req = pendingRequest;
+        pendingRequest = null;
+        HttpHeaders h = req.headers();
         cluster = route.selectCluster(view, decision);
         routeMetrics = snapshot.metrics(route, decision.clusterSlot());
         if (decision.failedOver()) {
@@ -327,13 +430,14 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamListene
 
         String incomingHost = h.get(HttpHeaderNames.HOST);
         upgradeProtocol = requestHasBody || !HttpMethod.GET.equals(req.method()) ? null : HttpRules.websocketUpgrade(h);
+        boolean chunkedBody = h.contains(HttpHeaderNames.TRANSFER_ENCODING);
         HttpRules.stripHopByHop(h);
         if (upgradeProtocol != null) {
             // Upgrade is hop-by-hop, but a WebSocket handshake must reach the origin.
             h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
             h.set(HttpHeaderNames.UPGRADE, upgradeProtocol);
         }
-        if (transferEncoding != null) {
+        if (chunkedBody) {
             h.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
         }
         addForwardingHeaders(h, incomingHost);
@@ -642,6 +746,10 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamListene
         if (decision.setCookie() != null) {
             h.add(HttpHeaderNames.SET_COOKIE, decision.setCookie());
         }
+        if (rateLimitHeaders != null) {
+            h.set(LocalResponses.RATELIMIT_POLICY, rateLimitPolicy);
+            h.set(LocalResponses.RATELIMIT, rateLimitHeaders);
+        }
         r.setProtocolVersion(HttpVersion.HTTP_1_1);
         ctx.write(r, ctx.voidPromise());
     }
@@ -873,6 +981,8 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamListene
         staleRetried = false;
         responseDeadlineSet = false;
         decision.reset();
+        pendingRequest = null;
+        rateLimitHeaders = null;
         upgradeProtocol = null;
         tunnelPending = false;
         closeAfterResponse = server.draining();
@@ -977,12 +1087,15 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamListene
      * no unread request body stands between this response and the next request.
      */
     private void respondLocally(int code, String message, boolean close) {
+        respondLocally(LocalResponses.of(code, message, ctx.alloc()), close);
+    }
+
+    private void respondLocally(FullHttpResponse r, boolean close) {
         cancelResponseTimer();
         dropUpstream();
-        status = code;
+        status = r.status().code();
         record();
         boolean closing = close || !clientKeepAlive || server.draining() || closeAfterResponse || (requestHasBody && !requestComplete);
-        FullHttpResponse r = LocalResponses.of(code, message, ctx.alloc());
         if (rejectedBy != null) {
             r.headers().set(LocalResponses.X_EDGE_REJECTED, rejectedBy);
             rejectedBy = null;

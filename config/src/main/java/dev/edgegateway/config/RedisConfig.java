@@ -1,0 +1,32 @@
+package dev.edgegateway.config;
+
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * The Redis that distributed rate limits share. Never on a request's critical path for longer
+ * than {@code timeout}: past it the policy's fail-open/closed choice answers. After
+ * {@code breakerFailures} failures in a row the gateway stops asking for {@code breakerOpenTime}
+ * (decisions are immediate), then tries again.
+ *
+ * @param nodes one address, or for a Redis Cluster any of its nodes (with {@code cluster: true})
+ * @param passwordEnv the name of an environment variable holding the password, if any (the
+ *     password itself never appears in the config, {@code /config} or logs)
+ */
+public record RedisConfig(List<HostPort> nodes, Boolean cluster, Duration timeout, Integer breakerFailures,
+                          Duration breakerOpenTime, String passwordEnv) {
+    public static final RedisConfig DEFAULT = new RedisConfig(null, null, null, null, null, null);
+
+    public RedisConfig {
+        nodes = nodes == null ? List.of(new HostPort("127.0.0.1", 6379)) : List.copyOf(nodes);
+        cluster = cluster != null && cluster;
+        timeout = timeout == null ? Duration.ofMillis(5) : timeout;
+        breakerFailures = breakerFailures == null ? 5 : breakerFailures;
+        breakerOpenTime = breakerOpenTime == null ? Duration.ofSeconds(1) : breakerOpenTime;
+        ConfigViolation.collector()
+                .check(!nodes.isEmpty(), "nodes", "at least one host:port")
+                .check(!timeout.isNegative() && !timeout.isZero(), "timeout", "must be more than 0")
+                .check(breakerFailures >= 1, "breakerFailures", "must be at least 1")
+                .throwIfAny();
+    }
+}

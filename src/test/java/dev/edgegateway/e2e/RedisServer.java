@@ -1,0 +1,111 @@
+package dev.edgegateway.e2e;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A real redis-server on a free loopback port, started from the binary on the PATH (.ci/run
+ * installs it; there is no Docker engine here for Testcontainers). Data lives in a temporary
+ * directory and nothing is persisted. Can be stopped and started again on the same port.
+ */
+final class RedisServer implements AutoCloseable {
+    final int port;
+    private final Path dir;
+    private final boolean cluster;
+    private Process process;
+
+    RedisServer(boolean cluster) throws Exception {
+        this(GatewayProcess.freePort(), cluster);
+    }
+
+    RedisServer(int port, boolean cluster) throws Exception {
+        this.port = port;
+        this.cluster = cluster;
+        this.dir = Files.createTempDirectory("redis-" + port);
+        start();
+    }
+
+    static String binary(String name) {
+        for (String d : System.getenv().getOrDefault("PATH", "/usr/bin").split(":")) {
+            if (Files.isExecutable(Path.of(d, name))) {
+                return Path.of(d, name).toString();
+            }
+        }
+        throw new AssertionError(name + " not found on PATH: install redis-server (.ci/run does: apt-get install redis-server)");
+    }
+
+    void start() throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(binary("redis-server"), "--port", Integer.toString(port), "--bind", "127.0.0.1",
+                "--save", "", "--appendonly", "no", "--dir", dir.toString(), "--protected-mode", "no"));
+        if (cluster) {
+            cmd.addAll(List.of("--cluster-enabled", "yes", "--cluster-config-file", dir.resolve("nodes.conf").toString(),
+                    "--cluster-node-timeout", "2000"));
+        }
+        process = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve("redis.log").toFile()).start();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (System.nanoTime() < deadline) {
+            try (Socket s = new Socket()) {
+                s.connect(new InetSocketAddress("127.0.0.1", port), 200);
+                return;
+            } catch (IOException e) {
+                Thread.sleep(20);
+            }
+        }
+        throw new AssertionError("redis-server did not start on " + port + ": " + Files.readString(dir.resolve("redis.log")));
+    }
+
+    /** Kills the server (SIGKILL: no goodbye to clients). */
+    void kill() throws InterruptedException {
+        process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+    }
+
+    String address() {
+        return "127.0.0.1:" + port;
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        kill();
+    }
+
+    /** Three masters on free ports joined into a Redis Cluster, all 16384 slots assigned. */
+    static List<RedisServer> cluster3() throws Exception {
+        List<RedisServer> nodes = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            nodes.add(new RedisServer(true));
+        }
+        List<String> cmd = new ArrayList<>(List.of(binary("redis-cli"), "--cluster", "create"));
+        for (RedisServer n : nodes) {
+            cmd.add(n.address());
+        }
+        cmd.addAll(List.of("--cluster-replicas", "0", "--cluster-yes"));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0 || !out.contains("All 16384 slots covered")) {
+            throw new AssertionError("redis-cli --cluster create failed:\n" + out);
+        }
+        // Wait for every node to agree the cluster is up.
+        for (RedisServer n : nodes) {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            while (true) {
+                Process info = new ProcessBuilder(binary("redis-cli"), "-p", Integer.toString(n.port), "cluster", "info").start();
+                String text = new String(info.getInputStream().readAllBytes());
+                info.waitFor();
+                if (text.contains("cluster_state:ok")) {
+                    break;
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new AssertionError("cluster not ok on " + n.port + ":\n" + text);
+                }
+                Thread.sleep(100);
+            }
+        }
+        return nodes;
+    }
+}
