@@ -22,15 +22,15 @@ import time
 import urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-ORIGIN, NGINX, HAPROXY, GATEWAY, GATEWAY_ADMIN = 18080, 18081, 18082, 18083, 18093
+ORIGIN, NGINX, HAPROXY, GATEWAY, GATEWAY_ADMIN, REDIS = 18080, 18081, 18082, 18083, 18093, 18094
 TICKS = os.sysconf("SC_CLK_TCK")
 
 
 def need_tools():
-    missing = [t for t in ("wrk", "nginx", "haproxy", "taskset") if shutil.which(t) is None]
+    missing = [t for t in ("wrk", "nginx", "haproxy", "taskset", "redis-server") if shutil.which(t) is None]
     if not missing:
         return
-    pkgs = {"wrk": "wrk", "nginx": "nginx-light", "haproxy": "haproxy", "taskset": "util-linux"}
+    pkgs = {"wrk": "wrk", "nginx": "nginx-light", "haproxy": "haproxy", "taskset": "util-linux", "redis-server": "redis-server"}
     names = " ".join(pkgs[m] for m in missing)
     if os.geteuid() == 0 and shutil.which("apt-get"):
         print(f"installing {names} ...", flush=True)
@@ -88,9 +88,10 @@ def family(pid):
     return pids
 
 
-def wrk(port, conns, seconds):
-    out = subprocess.run(["taskset", "-c", "0", "wrk", "-t1", f"-c{conns}", f"-d{seconds}s", "--latency",
-                          f"http://127.0.0.1:{port}/1k.bin"], capture_output=True, text=True, check=True).stdout
+def wrk(port, conns, seconds, host=None):
+    extra = ["-H", f"Host: {host}"] if host else []
+    out = subprocess.run(["taskset", "-c", "0", "wrk", "-t1", f"-c{conns}", f"-d{seconds}s", "--latency"] + extra
+                         + [f"http://127.0.0.1:{port}/1k.bin"], capture_output=True, text=True, check=True).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     total = int(re.search(r"(\d+) requests in", out).group(1))
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
@@ -106,6 +107,9 @@ def main():
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--warmup", type=int, default=5)
     ap.add_argument("--connections", default="64,256")
+    ap.add_argument("--limiters", action="store_true",
+                    help="also measure the gateway with a local and a Redis rate limiter on the path (limits set high: "
+                         "every request is checked and admitted), against redis-server on CPU 0")
     args = ap.parse_args()
     need_tools()
     jar = os.path.join(ROOT, "proxy-core", "target", "edge-gateway.jar")
@@ -148,7 +152,17 @@ listeners: [{{name: public, address: 127.0.0.1:{GATEWAY}}}]
 admin: {{address: 127.0.0.1:{GATEWAY_ADMIN}}}
 runtime: {{workerThreads: 1}}
 drain: {{readinessDelay: 0s, timeout: 5s}}
-routes: [{{name: all, cluster: origin}}]
+redis: {{nodes: [127.0.0.1:{REDIS}], timeout: 50ms}}
+routes:
+  - name: local
+    match: {{host: local}}
+    cluster: origin
+    rateLimits: [{{name: ip, key: [{{clientAddress: true}}], limits: [{{rate: 1000000000/s}}]}}]
+  - name: redis
+    match: {{host: redis}}
+    cluster: origin
+    rateLimits: [{{name: ip, mode: distributed, key: [{{clientAddress: true}}], limits: [{{rate: 1000000000/s}}], failOpen: false}}]
+  - {{name: all, cluster: origin}}
 clusters: [{{name: origin, endpoints: [127.0.0.1:{ORIGIN}]}}]
 """)
     log = open(f"{work}/processes.log", "w")
@@ -158,23 +172,29 @@ clusters: [{{name: origin, endpoints: [127.0.0.1:{ORIGIN}]}}]
         wait_http(ORIGIN, "/1k.bin")
         procs["nginx"] = start(["nginx", "-c", f"{work}/nginx.conf", "-p", work], 1, log)
         procs["haproxy"] = start(["haproxy", "-db", "-f", f"{work}/haproxy.cfg"], 1, log)
+        if args.limiters:
+            procs["redis"] = start(["redis-server", "--port", str(REDIS), "--bind", "127.0.0.1", "--save", "",
+                                    "--appendonly", "no"], 0, log)
+            time.sleep(0.5)
         procs["gateway"] = start(["java", "-Xms512m", "-Xmx512m", "-XX:+AlwaysPreTouch", "-jar", jar, "run", "--config",
                                   f"{work}/gateway.yaml"], 1, log)
         for port in (NGINX, HAPROXY, GATEWAY):
             wait_http(port, "/1k.bin")
-        targets = [("direct", ORIGIN, None), ("nginx", NGINX, "nginx"), ("haproxy", HAPROXY, "haproxy"),
-                   ("gateway", GATEWAY, "gateway")]
+        targets = [("direct", ORIGIN, None, None), ("nginx", NGINX, "nginx", None), ("haproxy", HAPROXY, "haproxy", None),
+                   ("gateway", GATEWAY, "gateway", None)]
+        if args.limiters:
+            targets += [("gw+local", GATEWAY, "gateway", "local"), ("gw+redis", GATEWAY, "gateway", "redis")]
         print(f"warming up {args.warmup}s each ...", flush=True)
-        for _, port, _ in targets:
-            wrk(port, 64, args.warmup)
+        for _, port, _, host in targets:
+            wrk(port, 64, args.warmup, host)
 
         results = {}
         for conns in [int(c) for c in args.connections.split(",")]:
             for r in range(args.rounds):
-                for name, port, proc in targets:
+                for name, port, proc, host in targets:
                     pids = family(procs[proc].pid) if proc else []
                     before = cpu_ticks(pids)
-                    rps, p99, total, non2xx, sockerr = wrk(port, conns, args.duration)
+                    rps, p99, total, non2xx, sockerr = wrk(port, conns, args.duration, host)
                     used = cpu_ticks(pids) - before
                     cpu_us = used / TICKS * 1e6 / total if proc else float("nan")
                     results.setdefault((name, conns), []).append((rps, p99, cpu_us, non2xx, sockerr))

@@ -31,13 +31,28 @@ final class RedisServer implements AutoCloseable {
         start();
     }
 
-    static String binary(String name) {
+    static synchronized String binary(String name) throws Exception {
+        String found = which(name);
+        if (found == null && "root".equals(System.getProperty("user.name")) && which("apt-get") != null) {
+            // A fresh machine: install it, as .ci/run would (Debian/Ubuntu, as root).
+            Process p = new ProcessBuilder("sh", "-c", "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server")
+                    .inheritIO().start();
+            p.waitFor(300, TimeUnit.SECONDS);
+            found = which(name);
+        }
+        if (found == null) {
+            throw new AssertionError(name + " not found on PATH: install redis-server (e.g. apt-get install redis-server)");
+        }
+        return found;
+    }
+
+    private static String which(String name) {
         for (String d : System.getenv().getOrDefault("PATH", "/usr/bin").split(":")) {
             if (Files.isExecutable(Path.of(d, name))) {
                 return Path.of(d, name).toString();
             }
         }
-        throw new AssertionError(name + " not found on PATH: install redis-server (.ci/run does: apt-get install redis-server)");
+        return null;
     }
 
     void start() throws Exception {
