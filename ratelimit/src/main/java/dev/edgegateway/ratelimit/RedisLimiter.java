@@ -69,7 +69,10 @@ public final class RedisLimiter implements AutoCloseable {
     public RedisLimiter(RedisConfig config, Events events) {
         this.config = config;
         this.events = events;
-        this.resources = DefaultClientResources.builder().ioThreadPoolSize(1).computationThreadPoolSize(1).build();
+        this.resources = DefaultClientResources.builder().ioThreadPoolSize(1).computationThreadPoolSize(1)
+                // Reconnect soon after Redis returns: 50 ms doubling to at most 2 s (lettuce's default cap is 30 s).
+                .reconnectDelay(io.lettuce.core.resource.Delay.exponential(Duration.ofMillis(50), Duration.ofSeconds(2), 2, TimeUnit.MILLISECONDS))
+                .build();
         this.reconnector = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "edge-redis-connect");
             t.setDaemon(true);

@@ -102,4 +102,33 @@ class GeoTest {
         d.reset();
         assertThat(r.selectCluster(TestRequest.get("/"), d).name()).isEqualTo("ca");
     }
+
+    @Test
+    void aMaxMindDatabaseGivesTheCountryOfTheClientAddress(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        java.nio.file.Path db = new MmdbWriter().add("81.2.69.0/24", "GB").add("175.16.199.0/24", "CN").add("2.125.160.0/19", "DE")
+                .write(dir.resolve("test.mmdb"));
+        RouteTable mt = tables.compile("""
+                geo:
+                  maxmindDatabase: %s
+                  countries: {GB: eu-west, DE: eu-west, CN: ap-south}
+                  defaultRegion: us-east
+                routes:
+                  - name: r
+                    geo:
+                      regions:
+                        us-east: {cluster: use}
+                        eu-west: {cluster: euw}
+                        ap-south: {cluster: aps}
+                clusters:
+                  - {name: use, endpoints: [127.0.0.1:9001]}
+                  - {name: euw, endpoints: [127.0.0.1:9003]}
+                  - {name: aps, endpoints: [127.0.0.1:9005]}
+                """.formatted(db));
+        Route r = mt.routes().get(0);
+        d.reset();
+        assertThat(r.selectCluster(TestRequest.get("/").from("81.2.69.160"), d).name()).isEqualTo("euw");
+        assertThat(r.selectCluster(TestRequest.get("/").from("2.125.170.1"), d).name()).isEqualTo("euw");
+        assertThat(r.selectCluster(TestRequest.get("/").from("175.16.199.7"), d).name()).isEqualTo("aps");
+        assertThat(r.selectCluster(TestRequest.get("/").from("198.51.100.7"), d).name()).as("not in the database").isEqualTo("use");
+    }
 }
