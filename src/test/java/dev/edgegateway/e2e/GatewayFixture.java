@@ -18,6 +18,22 @@ final class GatewayFixture implements AutoCloseable {
         gateway = Gateway.start(ConfigLoader.parse(yaml, "test.yaml", 1));
     }
 
+    /** Started from a file, which is then watched for changes, as {@code edge run --config} does. */
+    GatewayFixture(java.nio.file.Path file) throws Exception {
+        gateway = Gateway.start(ConfigLoader.load(file, 1));
+        gateway.watch(file);
+    }
+
+    /** {@code PUT /config} or {@code POST /config/validate}, with an Authorization header unless null. */
+    HttpResponse<String> adminSend(String method, String path, String body, String authorization) throws IOException, InterruptedException {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.adminAddress().getPort() + path))
+                .method(method, HttpRequest.BodyPublishers.ofString(body)).header("content-type", "application/yaml");
+        if (authorization != null) {
+            b.header("authorization", authorization);
+        }
+        return admin.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
     /** A config with one listener and one admin port on free ports, plus what {@code rest} adds. */
     static String config(String rest) {
         return """

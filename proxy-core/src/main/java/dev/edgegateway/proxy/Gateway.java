@@ -5,7 +5,13 @@ import dev.edgegateway.config.GatewayConfig;
 import dev.edgegateway.config.HostPort;
 import dev.edgegateway.config.ListenerConfig;
 import dev.edgegateway.health.EndpointRegistry;
+import dev.edgegateway.proxy.reload.ConfigReloader;
+import dev.edgegateway.proxy.reload.ConfigWatcher;
 import dev.edgegateway.ratelimit.RateLimiters;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import dev.edgegateway.proxy.admin.AdminServer;
 import dev.edgegateway.proxy.healthcheck.ActiveHealthChecker;
 import dev.edgegateway.proxy.metrics.GatewayMetrics;
@@ -51,6 +57,9 @@ public final class Gateway implements AutoCloseable {
     private final RateLimiters limiters;
     private final ActiveHealthChecker healthChecker;
     private final Map<String, Channel> listeners = new LinkedHashMap<>();
+    private final ConfigReloader reloader;
+    private final ExecutorService reloads;
+    private ConfigWatcher watcher;
     private AdminServer admin;
     private volatile boolean ready;
     private volatile boolean stopped;
@@ -76,6 +85,40 @@ public final class Gateway implements AutoCloseable {
         server = new ServerContext(GatewayState.compile(snapshot, endpoints, metrics, limiters), metrics,
                 new DefaultChannelGroup("clients", GlobalEventExecutor.INSTANCE), pools);
         healthChecker = new ActiveHealthChecker(adminLoop.next(), transport.socketChannelClass(), resolver);
+        reloader = new ConfigReloader(server::state, s -> GatewayState.compile(s, endpoints, metrics, limiters), this::publish, metrics);
+        reloads = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "edge-reload");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /**
+     * Swaps in a compiled state: one volatile write; then health checks follow the new endpoints
+     * and each event loop closes its idle connections to endpoints that left.
+     */
+    private void publish(GatewayState next) {
+        server.publish(next);
+        healthChecker.update(next.clusters().values());
+        java.util.Set<dev.edgegateway.health.Endpoint> live = new java.util.HashSet<>();
+        next.clusters().values().forEach(c -> live.addAll(c.endpoints()));
+        server.pools().forEach((loop, pool) -> loop.execute(() -> pool.retainOnly(live)));
+    }
+
+    /** Reloads, validates and applies config documents; for the admin API and the file watch. */
+    public ConfigReloader reloader() {
+        return reloader;
+    }
+
+    /** Where reloads run: one at a time, off the event loops. */
+    public ExecutorService reloadExecutor() {
+        return reloads;
+    }
+
+    /** Reloads the config whenever {@code file} changes. */
+    public void watch(Path file) throws IOException {
+        watcher = new ConfigWatcher(file, reloader);
+        log.info("watching {} for config changes", file);
     }
 
     /** Binds every listener and the admin port; throws if any cannot be bound (and releases the rest). */
@@ -105,8 +148,10 @@ public final class Gateway implements AutoCloseable {
             log.info("listener {} on {}", l.name(), ch.localAddress());
         }
         healthChecker.start(server.state().clusters().values());
-        admin = AdminServer.start(socketAddress(config.admin().address()), adminLoop, transport.serverChannelClass(), server, () -> ready);
-        log.info("admin on {} (/healthz /ready /metrics /config)", admin.address());
+        admin = AdminServer.start(socketAddress(config.admin().address()), adminLoop, transport.serverChannelClass(), server, () -> ready,
+                reloader, reloads, dev.edgegateway.proxy.admin.AdminToken.load(config.admin()));
+        log.info("admin on {} (/healthz /ready /metrics /config /clusters{})", admin.address(),
+                dev.edgegateway.proxy.admin.AdminToken.load(config.admin()) == null ? "; read-only: no admin token" : "; PUT /config with the admin token");
         ready = true;
     }
 
@@ -173,6 +218,10 @@ public final class Gateway implements AutoCloseable {
         }
         stopped = true;
         ready = false;
+        if (watcher != null) {
+            watcher.close();
+        }
+        reloads.shutdownNow();
         healthChecker.stop();
         listeners.values().forEach(Channel::close);
         server.channels().close().awaitUninterruptibly(2, TimeUnit.SECONDS);

@@ -55,7 +55,9 @@ public final class Main {
                     err.println(e.getMessage());
                     return 1;
                 }
-                serveUntilSignalled(Gateway.start(snapshot), null);
+                Gateway gateway = Gateway.start(snapshot);
+                gateway.watch(file); // edits to the file are validated and applied live
+                serveUntilSignalled(gateway, null);
                 return 0;
             }
             case "validate" -> {

@@ -1,7 +1,10 @@
 package dev.edgegateway.proxy.admin;
 
+import dev.edgegateway.config.ConfigError;
+import dev.edgegateway.config.ConfigLoader;
 import dev.edgegateway.config.ConfigRenderer;
 import dev.edgegateway.config.ConfigSnapshot;
+import dev.edgegateway.proxy.reload.ConfigReloader;
 import dev.edgegateway.proxy.server.ServerContext;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
@@ -26,11 +29,14 @@ import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.handler.timeout.IdleStateHandler;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.Executor;
 import java.util.function.BooleanSupplier;
 
 /**
  * The admin listener: {@code /healthz}, {@code /ready}, {@code /metrics}, {@code /config}, {@code /clusters}. Runs on
- * its own event loop so that a scrape never delays traffic. Read-only for now.
+ * its own event loop so that a scrape never delays traffic. {@code PUT /config} and
+ * {@code POST /config/validate} change or check the config, with the admin bearer token.
  */
 public final class AdminServer {
     private final Channel channel;
@@ -40,7 +46,8 @@ public final class AdminServer {
     }
 
     public static AdminServer start(SocketAddress address, EventLoopGroup group, Class<? extends io.netty.channel.ServerChannel> channelClass,
-                                    ServerContext server, BooleanSupplier ready) throws InterruptedException {
+                                    ServerContext server, BooleanSupplier ready, ConfigReloader reloader, Executor reloads,
+                                    AdminToken token) throws InterruptedException {
         ServerBootstrap b = new ServerBootstrap()
                 .group(group)
                 .channel(channelClass)
@@ -51,8 +58,8 @@ public final class AdminServer {
                                 new IdleStateHandler(0, 0, 60),
                                 new HttpServerCodec(),
                                 new HttpServerKeepAliveHandler(),
-                                new HttpObjectAggregator(64 * 1024),
-                                new Handler(server, ready));
+                                new HttpObjectAggregator(ConfigLoader.MAX_DOCUMENT_BYTES),
+                                new Handler(server, ready, reloader, reloads, token));
                     }
                 });
         return new AdminServer(b.bind(address).sync().channel());
@@ -69,15 +76,77 @@ public final class AdminServer {
     private static final class Handler extends SimpleChannelInboundHandler<FullHttpRequest> {
         private final ServerContext server;
         private final BooleanSupplier ready;
+        private final ConfigReloader reloader;
+        private final Executor reloads;
+        private final AdminToken token;
 
-        Handler(ServerContext server, BooleanSupplier ready) {
+        Handler(ServerContext server, BooleanSupplier ready, ConfigReloader reloader, Executor reloads, AdminToken token) {
             this.server = server;
             this.ready = ready;
+            this.reloader = reloader;
+            this.reloads = reloads;
+            this.token = token;
+        }
+
+        /**
+         * {@code PUT /config} (apply) and {@code POST /config/validate} (check only), YAML body.
+         * Both need the bearer token; the work runs on the reload executor, not this event loop,
+         * and the answer is written when it is done.
+         */
+        private void mutate(ChannelHandlerContext ctx, FullHttpRequest req, boolean apply) {
+            if (token == null) {
+                send(ctx, HttpResponseStatus.FORBIDDEN, "application/json",
+                        "{\"error\":\"the admin API is read-only: no admin token is configured (admin.tokenEnv / admin.tokenFile)\"}\n");
+                return;
+            }
+            if (!token.accepts(req.headers().get(HttpHeaderNames.AUTHORIZATION))) {
+                FullHttpResponse r = response(ctx, HttpResponseStatus.UNAUTHORIZED, "application/json",
+                        "{\"error\":\"missing or wrong bearer token\"}\n");
+                r.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer");
+                ctx.writeAndFlush(r);
+                return;
+            }
+            String text = req.content().toString(StandardCharsets.UTF_8);
+            String source = "admin API (PUT /config)";
+            reloads.execute(() -> {
+                ConfigReloader.Result result = apply ? reloader.apply(text, source, "api") : reloader.validate(text, source);
+                ctx.executor().execute(() -> answer(ctx, result, apply));
+            });
+        }
+
+        private void answer(ChannelHandlerContext ctx, ConfigReloader.Result result, boolean apply) {
+            StringBuilder json = new StringBuilder();
+            if (result.outcome() == ConfigReloader.Outcome.INVALID) {
+                json.append("{\"outcome\":\"invalid\",\"generation\":").append(server.state().snapshot().generation()).append(",\"errors\":[");
+                for (int i = 0; i < result.errors().size(); i++) {
+                    ConfigError e = result.errors().get(i);
+                    json.append(i == 0 ? "" : ",").append("{\"line\":").append(e.line()).append(",\"column\":").append(e.column())
+                            .append(",\"field\":").append(ClustersReport.quote(e.path()))
+                            .append(",\"message\":").append(ClustersReport.quote(e.message()))
+                            .append(",\"text\":").append(ClustersReport.quote(e.toString())).append('}');
+                }
+                json.append("]}\n");
+                send(ctx, HttpResponseStatus.BAD_REQUEST, "application/json", json.toString());
+                return;
+            }
+            ConfigSnapshot s = result.snapshot();
+            json.append("{\"outcome\":\"").append(apply ? result.outcome().name().toLowerCase(java.util.Locale.ROOT) : "valid")
+                    .append("\",\"generation\":").append(s.generation())
+                    .append(",\"sha256\":\"").append(s.sha256()).append("\",\"changes\":").append(ClustersReport.quote(result.changes())).append("}\n");
+            send(ctx, HttpResponseStatus.OK, "application/json", json.toString());
         }
 
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) {
             String path = new QueryStringDecoder(req.uri()).path();
+            if (path.equals("/config") && HttpMethod.PUT.equals(req.method())) {
+                mutate(ctx, req, true);
+                return;
+            }
+            if (path.equals("/config/validate") && HttpMethod.POST.equals(req.method())) {
+                mutate(ctx, req, false);
+                return;
+            }
             if (!HttpMethod.GET.equals(req.method()) && !HttpMethod.HEAD.equals(req.method())) {
                 send(ctx, HttpResponseStatus.METHOD_NOT_ALLOWED, "text/plain", "method not allowed\n");
                 return;
@@ -104,7 +173,7 @@ public final class AdminServer {
                 }
                 case "/clusters" -> send(ctx, HttpResponseStatus.OK, "application/json",
                         ClustersReport.json(server.state().clusters().values(), System.nanoTime()));
-                default -> send(ctx, HttpResponseStatus.NOT_FOUND, "text/plain", "not found; try /healthz /ready /metrics /config /clusters\n");
+                default -> send(ctx, HttpResponseStatus.NOT_FOUND, "text/plain", "not found; try /healthz /ready /metrics /config /clusters (PUT /config, POST /config/validate)\n");
             }
         }
 

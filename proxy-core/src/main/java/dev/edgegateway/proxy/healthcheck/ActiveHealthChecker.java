@@ -23,6 +23,10 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.resolver.AddressResolverGroup;
 import java.net.SocketAddress;
 import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -54,27 +58,49 @@ public final class ActiveHealthChecker {
                 });
     }
 
+    /** Endpoint to check -> its cluster's check settings, for the config being served. */
+    private volatile Map<Endpoint, HealthCheckConfig> plan = Map.of();
+    /** Endpoints with a check scheduled; touched only on {@link #loop}. */
+    private final Set<Endpoint> running = new HashSet<>();
+
     /** Starts checking every endpoint of every cluster with a {@code healthCheck}. */
     public void start(Collection<Cluster> clusters) {
+        update(clusters);
+    }
+
+    /**
+     * Follows a new config: endpoints that gained a check start (their first check spread over
+     * one interval), those that lost theirs stop after their current check, and the rest carry on
+     * with the new settings from their next check. Health state itself is the endpoint's, kept.
+     */
+    public void update(Collection<Cluster> clusters) {
+        Map<Endpoint, HealthCheckConfig> next = new HashMap<>();
         for (Cluster c : clusters) {
             HealthCheckConfig hc = c.config().healthCheck();
-            if (hc == null) {
-                continue;
-            }
-            for (Endpoint e : c.endpoints()) {
-                // Spread the first checks over one interval so they do not all fire together.
-                long first = ThreadLocalRandom.current().nextLong(Math.max(1, hc.interval().toNanos()));
-                loop.schedule(() -> check(e, hc), first, TimeUnit.NANOSECONDS);
+            if (hc != null) {
+                c.endpoints().forEach(e -> next.put(e, hc));
             }
         }
+        plan = Map.copyOf(next);
+        loop.execute(() -> {
+            for (var entry : next.entrySet()) {
+                if (running.add(entry.getKey())) {
+                    long first = ThreadLocalRandom.current().nextLong(Math.max(1, entry.getValue().interval().toNanos()));
+                    Endpoint e = entry.getKey();
+                    loop.schedule(() -> check(e), first, TimeUnit.NANOSECONDS);
+                }
+            }
+        });
     }
 
     public void stop() {
         stopped = true;
     }
 
-    private void check(Endpoint endpoint, HealthCheckConfig hc) {
-        if (stopped) {
+    private void check(Endpoint endpoint) {
+        HealthCheckConfig hc = plan.get(endpoint);
+        if (stopped || hc == null) {
+            running.remove(endpoint); // no longer checked in the config being served
             return;
         }
         Probe probe = new Probe(endpoint, hc);
@@ -139,7 +165,7 @@ public final class ActiveHealthChecker {
             }
             if (!stopped) {
                 long jitter = hc.jitter().isZero() ? 0 : ThreadLocalRandom.current().nextLong(hc.jitter().toNanos());
-                loop.schedule(() -> check(endpoint, hc), hc.interval().toNanos() + jitter, TimeUnit.NANOSECONDS);
+                loop.schedule(() -> check(endpoint), hc.interval().toNanos() + jitter, TimeUnit.NANOSECONDS);
             }
         }
     }

@@ -135,6 +135,12 @@ public final class GatewayMetrics implements HealthEvents {
         c.increment();
     }
 
+    /** A config reload attempt: via {@code file} or {@code api}; {@code applied}, {@code unchanged} or {@code invalid}. */
+    public void reload(String via, String outcome) {
+        Counter.builder("edge.config.reloads").description("Config reloads by source and outcome")
+                .tags("via", via, "outcome", outcome).register(registry).increment();
+    }
+
     public void configGeneration(long generation) {
         configGeneration.set(generation);
     }

@@ -35,6 +35,10 @@ public final class ServerContext {
         metrics.configGeneration(next.snapshot().generation());
     }
 
+    public Map<EventExecutor, UpstreamPool> pools() {
+        return pools;
+    }
+
     public boolean draining() {
         return draining;
     }

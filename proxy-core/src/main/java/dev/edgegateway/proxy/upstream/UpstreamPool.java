@@ -19,6 +19,8 @@ import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.net.UnknownHostException;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.IdentityHashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -121,6 +123,23 @@ public final class UpstreamPool {
         Idle i = idle.get(c.endpoint());
         if (i != null) {
             i.connections.remove(c);
+        }
+    }
+
+    /**
+     * Closes the idle connections to endpoints no longer in the config being served (a reload
+     * removed them); connections in use finish their exchange and are closed on release.
+     */
+    public void retainOnly(java.util.Set<Endpoint> live) {
+        var it = idle.entrySet().iterator();
+        while (it.hasNext()) {
+            var e = it.next();
+            if (!live.contains(e.getKey())) {
+                // Read the entry before removing it: an IdentityHashMap entry is dead after remove().
+                List<UpstreamConnection> doomed = new ArrayList<>(e.getValue().connections);
+                it.remove();
+                doomed.forEach(c -> c.channel().close());
+            }
         }
     }
 

@@ -1,0 +1,163 @@
+package dev.edgegateway.proxy.reload;
+
+import dev.edgegateway.config.ClusterConfig;
+import dev.edgegateway.config.ConfigError;
+import dev.edgegateway.config.ConfigException;
+import dev.edgegateway.config.ConfigLoader;
+import dev.edgegateway.config.ConfigSnapshot;
+import dev.edgegateway.config.GatewayConfig;
+import dev.edgegateway.config.RouteConfig;
+import dev.edgegateway.proxy.metrics.GatewayMetrics;
+import dev.edgegateway.proxy.server.GatewayState;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Validate, then swap: a new document is parsed, validated and compiled (route table, splits,
+ * balancers, limiter policies) into a complete {@link GatewayState} before anything changes; then
+ * one volatile write publishes it. Any error leaves the running state untouched and is returned,
+ * every one with its file, line, column and field. Requests in flight keep the state they
+ * started with; runtime state keyed by cluster and endpoint (health, ejections, breakers,
+ * latency, pools, rate-limit buckets) lives outside the state and carries over. One reload at a
+ * time: callers are serialised. Runs off the event loops (file watcher thread, admin executor).
+ */
+public final class ConfigReloader {
+    private static final Logger log = LoggerFactory.getLogger(ConfigReloader.class);
+
+    /** What a reload did. */
+    public record Result(Outcome outcome, ConfigSnapshot snapshot, List<ConfigError> errors, String changes) {}
+
+    public enum Outcome { APPLIED, UNCHANGED, INVALID }
+
+    private final Function<ConfigSnapshot, GatewayState> compiler;
+    private final java.util.function.Supplier<GatewayState> current;
+    private final Consumer<GatewayState> publisher;
+    private final GatewayMetrics metrics;
+
+    public ConfigReloader(java.util.function.Supplier<GatewayState> current, Function<ConfigSnapshot, GatewayState> compiler,
+                          Consumer<GatewayState> publisher, GatewayMetrics metrics) {
+        this.current = current;
+        this.compiler = compiler;
+        this.publisher = publisher;
+        this.metrics = metrics;
+    }
+
+    /** Checks a document without applying it. */
+    public Result validate(String text, String source) {
+        try {
+            ConfigSnapshot s = ConfigLoader.parse(text, source, current.get().snapshot().generation() + 1);
+            return new Result(Outcome.APPLIED, s, List.of(), describe(current.get().config(), s.config()));
+        } catch (ConfigException e) {
+            return new Result(Outcome.INVALID, null, e.errors(), "");
+        }
+    }
+
+    /** Validates, compiles and publishes {@code text}; {@code via} is {@code file} or {@code api}. */
+    public synchronized Result apply(String text, String source, String via) {
+        GatewayState running = current.get();
+        ConfigSnapshot next;
+        try {
+            next = ConfigLoader.parse(text, source, running.snapshot().generation() + 1);
+        } catch (ConfigException e) {
+            metrics.reload(via, "invalid");
+            log.warn("config from {} rejected; still serving generation {}:\n  {}", via, running.snapshot().generation(),
+                    String.join("\n  ", e.errors().stream().map(ConfigError::toString).toList()));
+            return new Result(Outcome.INVALID, null, e.errors(), "");
+        }
+        if (next.sha256().equals(running.snapshot().sha256())) {
+            metrics.reload(via, "unchanged");
+            return new Result(Outcome.UNCHANGED, running.snapshot(), List.of(), "no change");
+        }
+        GatewayState compiled;
+        try {
+            compiled = compiler.apply(next);
+        } catch (RuntimeException e) {
+            metrics.reload(via, "invalid");
+            log.warn("config from {} could not be compiled; still serving generation {}: {}", via, running.snapshot().generation(), e.toString());
+            return new Result(Outcome.INVALID, null, List.of(new ConfigError(source, 0, 0, "", e.getMessage())), "");
+        }
+        String changes = describe(running.config(), next.config());
+        publisher.accept(compiled);
+        metrics.reload(via, "applied");
+        log.info("config generation {} from {} applied (sha256 {}): {}", next.generation(), via, next.sha256().substring(0, 12), changes);
+        return new Result(Outcome.APPLIED, next, List.of(), changes);
+    }
+
+    /** A one-line account of what changed: routes, clusters, endpoints, weights; and what needs a restart. */
+    static String describe(GatewayConfig before, GatewayConfig after) {
+        List<String> out = new ArrayList<>();
+        Map<String, RouteConfig> oldRoutes = byName(before.routes(), RouteConfig::name);
+        Map<String, RouteConfig> newRoutes = byName(after.routes(), RouteConfig::name);
+        diff("route", oldRoutes, newRoutes, out, (a, b) -> {
+            if (!a.split().equals(b.split())) {
+                out.add("route " + b.name() + " split " + weights(a) + " -> " + weights(b));
+            } else if (!a.equals(b)) {
+                out.add("route " + b.name() + " changed");
+            }
+        });
+        Map<String, ClusterConfig> oldClusters = byName(before.clusters(), ClusterConfig::name);
+        Map<String, ClusterConfig> newClusters = byName(after.clusters(), ClusterConfig::name);
+        diff("cluster", oldClusters, newClusters, out, (a, b) -> {
+            for (var e : b.endpoints()) {
+                if (!a.endpoints().contains(e)) {
+                    out.add("cluster " + b.name() + " +endpoint " + e);
+                }
+            }
+            for (var e : a.endpoints()) {
+                if (!b.endpoints().contains(e)) {
+                    out.add("cluster " + b.name() + " -endpoint " + e);
+                }
+            }
+            if (!Objects.equals(withoutEndpoints(a), withoutEndpoints(b))) {
+                out.add("cluster " + b.name() + " settings changed");
+            }
+        });
+        if (!before.listeners().equals(after.listeners()) || !before.admin().equals(after.admin()) || !before.runtime().equals(after.runtime())) {
+            out.add("listeners/admin/runtime changed: these take effect on restart");
+        }
+        if (!before.timeouts().equals(after.timeouts()) || !before.limits().equals(after.limits())
+                || !before.forwarding().equals(after.forwarding()) || !before.geo().equals(after.geo()) || !before.redis().equals(after.redis())) {
+            out.add("timeouts/limits/forwarding/geo/redis changed");
+        }
+        return out.isEmpty() ? "no effective change" : String.join("; ", out);
+    }
+
+    private static ClusterConfig withoutEndpoints(ClusterConfig c) {
+        return new ClusterConfig(c.name(), List.of(c.endpoints().get(0)), c.maxIdleConnectionsPerEndpoint(), c.healthCheck(),
+                c.outlierDetection(), c.circuitBreaker(), c.retry(), c.panicThreshold(), c.balancer(), c.ewmaDecay());
+    }
+
+    private static String weights(RouteConfig r) {
+        StringBuilder sb = new StringBuilder();
+        for (var w : r.split()) {
+            sb.append(sb.length() == 0 ? "" : "/").append(w.cluster()).append(':').append(w.weight());
+        }
+        return sb.length() == 0 ? "-" : sb.toString();
+    }
+
+    private static <T> Map<String, T> byName(List<T> list, Function<T, String> name) {
+        Map<String, T> m = new LinkedHashMap<>();
+        list.forEach(x -> m.put(name.apply(x), x));
+        return m;
+    }
+
+    private static <T> void diff(String kind, Map<String, T> before, Map<String, T> after, List<String> out,
+                                 java.util.function.BiConsumer<T, T> changed) {
+        after.forEach((k, v) -> {
+            T old = before.get(k);
+            if (old == null) {
+                out.add("+" + kind + " " + k);
+            } else {
+                changed.accept(old, v);
+            }
+        });
+        before.keySet().stream().filter(k -> !after.containsKey(k)).forEach(k -> out.add("-" + kind + " " + k));
+    }
+}

@@ -1,0 +1,209 @@
+package dev.edgegateway.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.http.HttpClient;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Hot reload under live traffic: keep-alive load and WebSocket sessions run while the config is
+ * changed dozens of times through the file and the admin API, some documents invalid.
+ */
+@Timeout(180)
+class ReloadTest {
+    private static final String TOKEN = "s3cret-admin-token";
+
+    private static String config(Path tokenFile, int w1, int w2, boolean withExtra, TestOrigin v1, TestOrigin v1b, TestOrigin v2,
+                                 TestOrigin sick, WsOrigin ws) {
+        return """
+                listeners: [{name: public, address: 127.0.0.1:0}]
+                admin: {address: 127.0.0.1:0, tokenFile: %s}
+                routes:
+                  - {name: ws, match: {path: /ws}, cluster: ws}
+                  - name: limited
+                    match: {pathPrefix: /limited}
+                    cluster: stable
+                    rateLimits: [{name: few, limits: [{rate: 1/h, burst: 5}]}]
+                  - {name: ejector, match: {pathPrefix: /eject}, cluster: ej}
+                  - name: app
+                    split: [{cluster: v1, weight: %d}, {cluster: v2, weight: %d}]
+                clusters:
+                  - {name: v1, endpoints: [%s], balancer: round-robin}
+                  - {name: v2, endpoints: [%s]}
+                  - {name: stable, endpoints: [%s]}
+                  - name: ej
+                    endpoints: [%s]
+                    outlierDetection: {consecutive5xx: 1, baseEjectionTime: 1h, maxEjectionTime: 1h, maxEjectionPercent: 100}
+                    panicThreshold: 0
+                  - {name: ws, endpoints: [%s]}
+                """.formatted(tokenFile, w1, w2, v1.address() + (withExtra ? ", " + v1b.address() : ""), v2.address(), v1.address(),
+                sick.address(), ws.address());
+    }
+
+    private static double v1Share(GatewayFixture gw, int n) throws Exception {
+        int v1 = 0;
+        try (RawHttp http = new RawHttp(gw.port())) {
+            for (int i = 0; i < n; i++) {
+                http.send("GET /x HTTP/1.1\r\nHost: x\r\n\r\n");
+                RawHttp.Response r = http.read();
+                assertThat(r.status()).isEqualTo(200);
+                if (r.header("x-origin").startsWith("v1")) {
+                    v1++;
+                }
+            }
+        }
+        return v1 / (double) n;
+    }
+
+    private static long generation(GatewayFixture gw) throws Exception {
+        return (long) gw.metric("edge_config_generation");
+    }
+
+    @Test
+    void fiftyReloadsUnderLoadLoseNothing(@TempDir Path dir) throws Exception {
+        Path tokenFile = Files.writeString(dir.resolve("token"), TOKEN + "\n");
+        Path file = dir.resolve("gateway.yaml");
+        try (TestOrigin v1 = new TestOrigin("v1"); TestOrigin v1b = new TestOrigin("v1b"); TestOrigin v2 = new TestOrigin("v2");
+             TestOrigin sick = new TestOrigin("sick")) {
+            sick.forceStatus = 500;
+            WsOrigin ws = new WsOrigin("ws");
+            Files.writeString(file, config(tokenFile, 90, 10, true, v1, v1b, v2, sick, ws));
+            HttpClient wsClient = HttpClient.newHttpClient();
+            List<WsClient> sessions = new ArrayList<>();
+            try (GatewayFixture gw = new GatewayFixture(file)) {
+                // Runtime state that must survive unrelated reloads: an ejected endpoint, a nearly spent limit.
+                assertThat(RawHttp.exchange(gw.port(), "GET /eject HTTP/1.1\r\nHost: x\r\n\r\n").status()).isEqualTo(500);
+                try (RawHttp http = new RawHttp(gw.port())) {
+                    for (int i = 0; i < 4; i++) {
+                        http.send("GET /limited HTTP/1.1\r\nHost: x\r\n\r\n");
+                        assertThat(http.read().status()).isEqualTo(200);
+                    }
+                }
+                for (int i = 0; i < 100; i++) {
+                    WsClient s = new WsClient(wsClient, gw.port(), "s" + i);
+                    assertThat(s.echo("hello")).isEqualTo("ws:hello");
+                    sessions.add(s);
+                }
+
+                // Without the token nothing changes.
+                long before = generation(gw);
+                String other = config(tokenFile, 50, 50, true, v1, v1b, v2, sick, ws);
+                assertThat(gw.adminSend("PUT", "/config", other, null).statusCode()).isEqualTo(401);
+                assertThat(gw.adminSend("PUT", "/config", other, "Bearer wrong").statusCode()).isEqualTo(401);
+                assertThat(gw.adminSend("POST", "/config/validate", other, null).statusCode()).isEqualTo(401);
+                assertThat(generation(gw)).isEqualTo(before);
+                HttpResponse<String> validated = gw.adminSend("POST", "/config/validate", other, "Bearer " + TOKEN);
+                assertThat(validated.statusCode()).isEqualTo(200);
+                assertThat(validated.body()).contains("\"outcome\":\"valid\"").contains("split v1:90/v2:10 -> v1:50/v2:50");
+                assertThat(generation(gw)).as("validate applies nothing").isEqualTo(before);
+
+                int reloads = 0;
+                int invalid = 0;
+                long t0 = System.nanoTime();
+                try (Load load = new Load(gw.port(), "/x", 6, 10_000_000)) {
+                    for (int i = 0; i < 60; i++) {
+                        boolean viaApi = i % 2 == 0;
+                        if (i % 6 == 5) {
+                            // An invalid document: a typo in a field, or a route naming no cluster.
+                            String bad = "# invalid " + i + "\n" + (i % 12 == 5
+                                    ? config(tokenFile, 90, 10, true, v1, v1b, v2, sick, ws).replace("balancer: round-robin", "balancr: round-robin")
+                                    : config(tokenFile, 90, 10, true, v1, v1b, v2, sick, ws).replace("{cluster: v2, weight", "{cluster: v3, weight"));
+                            long gen = generation(gw);
+                            if ((i / 6) % 2 == 0) { // invalid documents alternate between the API and the file
+                                HttpResponse<String> r = gw.adminSend("PUT", "/config", bad, "Bearer " + TOKEN);
+                                assertThat(r.statusCode()).isEqualTo(400);
+                                assertThat(r.body()).contains("\"outcome\":\"invalid\"").containsPattern("\"line\":\\d+")
+                                        .containsAnyOf("\"field\":\"clusters[0].balancr\"", "\"field\":\"routes[3].split[1].cluster\"");
+                            } else {
+                                double rejectedBefore = metricOr0(gw, "edge_config_reloads_total{outcome=\"invalid\",via=\"file\"}");
+                                Files.writeString(file, bad);
+                                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+                                while (metricOr0(gw, "edge_config_reloads_total{outcome=\"invalid\",via=\"file\"}") == rejectedBefore) {
+                                    assertThat(System.nanoTime()).as("file rejection seen").isLessThan(deadline);
+                                    Thread.sleep(20);
+                                }
+                            }
+                            assertThat(generation(gw)).as("an invalid document changes nothing").isEqualTo(gen);
+                            invalid++;
+                        }
+                        int w1 = i % 2 == 0 ? 10 : 90;
+                        boolean withExtra = i % 4 < 2;
+                        // Each document is new text (the file watch acts on changed content).
+                        String next = "# reload " + i + "\n" + config(tokenFile, w1, 100 - w1, withExtra, v1, v1b, v2, sick, ws);
+                        long gen = generation(gw);
+                        long applied = System.nanoTime();
+                        if (viaApi) {
+                            HttpResponse<String> r = gw.adminSend("PUT", "/config", next, "Bearer " + TOKEN);
+                            assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+                            assertThat(r.body()).contains("\"outcome\":\"applied\"");
+                        } else {
+                            Files.writeString(file, next);
+                            while (generation(gw) == gen) {
+                                assertThat(System.nanoTime() - applied).as("file reload seen").isLessThan(TimeUnit.SECONDS.toNanos(5));
+                                Thread.sleep(10);
+                            }
+                        }
+                        reloads++;
+                        double share = v1Share(gw, 100);
+                        long tookMillis = (System.nanoTime() - applied) / 1_000_000;
+                        // 100 placements at 90%: sd 3 points; 75% is five of them away.
+                        assertThat(w1 == 90 ? share : 1 - share).as("reload %d (%s) share of the heavy side", i, viaApi ? "api" : "file")
+                                .isGreaterThanOrEqualTo(0.75);
+                        assertThat(tookMillis).as("new weights in force and sampled within a second").isLessThan(1000);
+                        if (!withExtra) {
+                            int atV1b = v1b.requests.get();
+                            Thread.sleep(50); // requests that started before the swap finish
+                            atV1b = v1b.requests.get();
+                            v1Share(gw, 50);
+                            assertThat(v1b.requests.get()).as("a removed endpoint gets no new requests").isEqualTo(atV1b);
+                        }
+                        if (i % 10 == 9) {
+                            for (WsClient s : sessions) {
+                                assertThat(s.echo("r" + i)).isEqualTo("ws:r" + i);
+                            }
+                        }
+                        Thread.sleep(350);
+                    }
+                    load.close();
+                    double seconds = (System.nanoTime() - t0) / 1e9;
+                    System.out.printf("reloads: %d applied, %d invalid rejected, over %.1f s; load: %d requests (%.0f/s), statuses %s%n",
+                            reloads, invalid, seconds, load.total.get(), load.total.get() / seconds, load.statuses);
+                    assertThat(seconds).isGreaterThanOrEqualTo(30);
+                    assertThat(load.count(200, true)).as("failed client requests").isZero();
+                }
+                assertThat(reloads).isGreaterThanOrEqualTo(50);
+                for (WsClient s : sessions) {
+                    assertThat(s.closed).as("a WebSocket session dropped").isFalse();
+                    assertThat(s.echo("end")).isEqualTo("ws:end");
+                }
+                // The runtime state is still in force.
+                assertThat(gw.adminGet("/clusters")).contains("\"address\":\"" + sick.address() + "\",\"health\":\"unknown\",\"available\":false,\"ejected\":true");
+                try (RawHttp http = new RawHttp(gw.port())) {
+                    http.send("GET /limited HTTP/1.1\r\nHost: x\r\n\r\n");
+                    assertThat(http.read().status()).as("the fifth of five").isEqualTo(200);
+                    http.send("GET /limited HTTP/1.1\r\nHost: x\r\n\r\n");
+                    assertThat(http.read().status()).as("the limit is spent").isEqualTo(429);
+                }
+            } finally {
+                sessions.forEach(WsClient::close);
+                ws.close();
+            }
+        }
+    }
+
+    private static double metricOr0(GatewayFixture gw, String series) throws Exception {
+        try {
+            return gw.metric(series);
+        } catch (AssertionError e) {
+            return 0;
+        }
+    }
+}
