@@ -59,8 +59,9 @@ final class RedisServer implements AutoCloseable {
         List<String> cmd = new ArrayList<>(List.of(binary("redis-server"), "--port", Integer.toString(port), "--bind", "127.0.0.1",
                 "--save", "", "--appendonly", "no", "--dir", dir.toString(), "--protected-mode", "no"));
         if (cluster) {
+            // The cluster bus gets its own free port (by default it is port + 10000, which may be taken).
             cmd.addAll(List.of("--cluster-enabled", "yes", "--cluster-config-file", dir.resolve("nodes.conf").toString(),
-                    "--cluster-node-timeout", "2000"));
+                    "--cluster-node-timeout", "2000", "--cluster-port", Integer.toString(GatewayProcess.freePort())));
         }
         process = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve("redis.log").toFile()).start();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
@@ -69,6 +70,9 @@ final class RedisServer implements AutoCloseable {
                 s.connect(new InetSocketAddress("127.0.0.1", port), 200);
                 return;
             } catch (IOException e) {
+                if (!process.isAlive()) {
+                    break; // it gave up (a port taken): say why at once
+                }
                 Thread.sleep(20);
             }
         }
@@ -93,7 +97,16 @@ final class RedisServer implements AutoCloseable {
     static List<RedisServer> cluster3() throws Exception {
         List<RedisServer> nodes = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
-            nodes.add(new RedisServer(true));
+            for (int attempt = 1; ; attempt++) {
+                try {
+                    nodes.add(new RedisServer(true));
+                    break;
+                } catch (AssertionError e) {
+                    if (attempt == 3) {
+                        throw e; // a free port was taken between choosing and binding, three times
+                    }
+                }
+            }
         }
         List<String> cmd = new ArrayList<>(List.of(binary("redis-cli"), "--cluster", "create"));
         for (RedisServer n : nodes) {
