@@ -21,6 +21,9 @@ public record GatewayConfig(
         DrainConfig drain,
         GeoConfig geo,
         RedisConfig redis,
+        MetricsConfig metrics,
+        TracingConfig tracing,
+        AccessLogConfig accessLog,
         List<RouteConfig> routes,
         List<ClusterConfig> clusters) {
 
@@ -34,6 +37,9 @@ public record GatewayConfig(
         drain = drain == null ? DrainConfig.DEFAULT : drain;
         geo = geo == null ? GeoConfig.DEFAULT : geo;
         redis = redis == null ? RedisConfig.DEFAULT : redis;
+        metrics = metrics == null ? MetricsConfig.DEFAULT : metrics;
+        tracing = tracing == null ? TracingConfig.DEFAULT : tracing;
+        accessLog = accessLog == null ? AccessLogConfig.DEFAULT : accessLog;
         routes = routes == null ? List.of() : List.copyOf(routes);
         clusters = clusters == null ? List.of() : List.copyOf(clusters);
 

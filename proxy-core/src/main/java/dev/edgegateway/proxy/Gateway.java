@@ -5,7 +5,10 @@ import dev.edgegateway.config.GatewayConfig;
 import dev.edgegateway.config.HostPort;
 import dev.edgegateway.config.ListenerConfig;
 import dev.edgegateway.health.EndpointRegistry;
+import dev.edgegateway.proxy.observe.AccessLog;
+import dev.edgegateway.proxy.observe.Tracing;
 import dev.edgegateway.proxy.reload.ConfigReloader;
+import io.opentelemetry.sdk.trace.export.SpanExporter;
 import dev.edgegateway.proxy.reload.ConfigWatcher;
 import dev.edgegateway.ratelimit.RateLimiters;
 import java.io.IOException;
@@ -64,7 +67,10 @@ public final class Gateway implements AutoCloseable {
     private volatile boolean ready;
     private volatile boolean stopped;
 
-    private Gateway(ConfigSnapshot snapshot) {
+    private final Tracing tracing;
+    private final AccessLog accessLog;
+
+    private Gateway(ConfigSnapshot snapshot, SpanExporter spanExporter) {
         GatewayConfig config = snapshot.config();
         transport = Transport.select(config.runtime().transport());
         int threads = config.runtime().workerThreads() > 0 ? config.runtime().workerThreads() : Runtime.getRuntime().availableProcessors();
@@ -85,6 +91,17 @@ public final class Gateway implements AutoCloseable {
         server = new ServerContext(GatewayState.compile(snapshot, endpoints, metrics, limiters), metrics,
                 new DefaultChannelGroup("clients", GlobalEventExecutor.INSTANCE), pools);
         healthChecker = new ActiveHealthChecker(adminLoop.next(), transport.socketChannelClass(), resolver);
+        tracing = Tracing.create(config.tracing(), spanExporter);
+        accessLog = AccessLog.create(config.accessLog());
+        server.observe(tracing, accessLog);
+        if (accessLog != null) {
+            metrics.accessLog(accessLog::written, accessLog::dropped);
+        }
+        metrics.eventLoops(workers);
+        metrics.endpointLookup(name -> {
+            var c = server.state().clusters().get(name);
+            return c == null ? java.util.List.of() : c.endpoints();
+        });
         reloader = new ConfigReloader(server::state, s -> GatewayState.compile(s, endpoints, metrics, limiters), this::publish, metrics);
         reloads = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "edge-reload");
@@ -123,7 +140,12 @@ public final class Gateway implements AutoCloseable {
 
     /** Binds every listener and the admin port; throws if any cannot be bound (and releases the rest). */
     public static Gateway start(ConfigSnapshot snapshot) throws InterruptedException {
-        Gateway g = new Gateway(snapshot);
+        return start(snapshot, null);
+    }
+
+    /** As {@link #start(ConfigSnapshot)}, exporting spans to {@code spanExporter} (tests) instead of OTLP. */
+    public static Gateway start(ConfigSnapshot snapshot, SpanExporter spanExporter) throws InterruptedException {
+        Gateway g = new Gateway(snapshot, spanExporter);
         try {
             g.bind(snapshot.config());
         } catch (RuntimeException | InterruptedException e) {
@@ -149,7 +171,7 @@ public final class Gateway implements AutoCloseable {
         }
         healthChecker.start(server.state().clusters().values());
         admin = AdminServer.start(socketAddress(config.admin().address()), adminLoop, transport.serverChannelClass(), server, () -> ready,
-                reloader, reloads, dev.edgegateway.proxy.admin.AdminToken.load(config.admin()));
+                reloader, reloads, dev.edgegateway.proxy.admin.AdminToken.load(config.admin()), limiters::redisUp);
         log.info("admin on {} (/healthz /ready /metrics /config /clusters{})", admin.address(),
                 dev.edgegateway.proxy.admin.AdminToken.load(config.admin()) == null ? "; read-only: no admin token" : "; PUT /config with the admin token");
         ready = true;
@@ -234,6 +256,12 @@ public final class Gateway implements AutoCloseable {
         acceptor.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
         adminLoop.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
         limiters.close();
+        if (tracing != null) {
+            tracing.close();
+        }
+        if (accessLog != null) {
+            accessLog.close();
+        }
     }
 
     private static void sleep(long millis) {

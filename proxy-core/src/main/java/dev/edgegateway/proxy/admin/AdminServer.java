@@ -47,7 +47,7 @@ public final class AdminServer {
 
     public static AdminServer start(SocketAddress address, EventLoopGroup group, Class<? extends io.netty.channel.ServerChannel> channelClass,
                                     ServerContext server, BooleanSupplier ready, ConfigReloader reloader, Executor reloads,
-                                    AdminToken token) throws InterruptedException {
+                                    AdminToken token, java.util.function.IntSupplier redisUp) throws InterruptedException {
         ServerBootstrap b = new ServerBootstrap()
                 .group(group)
                 .channel(channelClass)
@@ -59,7 +59,7 @@ public final class AdminServer {
                                 new HttpServerCodec(),
                                 new HttpServerKeepAliveHandler(),
                                 new HttpObjectAggregator(ConfigLoader.MAX_DOCUMENT_BYTES),
-                                new Handler(server, ready, reloader, reloads, token));
+                                new Handler(server, ready, reloader, reloads, token, redisUp));
                     }
                 });
         return new AdminServer(b.bind(address).sync().channel());
@@ -79,8 +79,11 @@ public final class AdminServer {
         private final ConfigReloader reloader;
         private final Executor reloads;
         private final AdminToken token;
+        private final java.util.function.IntSupplier redisUp;
 
-        Handler(ServerContext server, BooleanSupplier ready, ConfigReloader reloader, Executor reloads, AdminToken token) {
+        Handler(ServerContext server, BooleanSupplier ready, ConfigReloader reloader, Executor reloads, AdminToken token,
+                java.util.function.IntSupplier redisUp) {
+            this.redisUp = redisUp;
             this.server = server;
             this.ready = ready;
             this.reloader = reloader;
@@ -158,6 +161,10 @@ public final class AdminServer {
                         send(ctx, HttpResponseStatus.SERVICE_UNAVAILABLE, "text/plain", "draining\n");
                     } else if (!ready.getAsBoolean()) {
                         send(ctx, HttpResponseStatus.SERVICE_UNAVAILABLE, "text/plain", "starting\n");
+                    } else if (redisUp.getAsInt() == 0) {
+                        // Still serving: each distributed policy answers by its fail-open/closed setting.
+                        send(ctx, HttpResponseStatus.OK, "text/plain",
+                                "ready (degraded: Redis for rate limits is unreachable; distributed policies fail open or closed as configured)\n");
                     } else {
                         send(ctx, HttpResponseStatus.OK, "text/plain", "ready\n");
                     }

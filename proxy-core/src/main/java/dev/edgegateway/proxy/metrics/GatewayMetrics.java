@@ -44,6 +44,7 @@ public final class GatewayMetrics implements HealthEvents {
     private final AtomicInteger downstreamOpen = new AtomicInteger();
     private final AtomicInteger upstreamOpen = new AtomicInteger();
     private final AtomicInteger tunnelsOpen = new AtomicInteger();
+    private final AtomicInteger upstreamIdle = new AtomicInteger();
     private final Counter tunnelsOpened;
     private final Map<String, Map<String, Map<String, Counter>>> failovers = new ConcurrentHashMap<>();
     private final AtomicLong configGeneration = new AtomicLong();
@@ -61,6 +62,8 @@ public final class GatewayMetrics implements HealthEvents {
                 .description("Origin connections open now (in use or idle in a pool)").register(registry);
         upstreamOpened = Counter.builder("edge.upstream.connections.opened")
                 .description("Origin connections opened; far fewer than requests when keep-alive works").register(registry);
+        Gauge.builder("edge.upstream.connections.idle", upstreamIdle, AtomicInteger::get)
+                .description("Origin connections idle in the pools, ready for reuse").register(registry);
         Gauge.builder("edge.tunnels.open", tunnelsOpen, AtomicInteger::get)
                 .description("Upgraded connections (WebSocket) tunnelling now").register(registry);
         tunnelsOpened = Counter.builder("edge.tunnels.opened")
@@ -115,6 +118,31 @@ public final class GatewayMetrics implements HealthEvents {
         upstreamOpen.decrementAndGet();
     }
 
+    /** A pooled connection became idle (+1) or left the pool (-1). */
+    public void upstreamIdle(int delta) {
+        upstreamIdle.addAndGet(delta);
+    }
+
+    /** Each event loop's queued tasks: a loop that cannot keep up shows here first. */
+    public void eventLoops(Iterable<? extends io.netty.util.concurrent.EventExecutor> loops) {
+        int i = 0;
+        for (var loop : loops) {
+            if (loop instanceof io.netty.util.concurrent.SingleThreadEventExecutor st) {
+                Gauge.builder("edge.eventloop.pending.tasks", st, io.netty.util.concurrent.SingleThreadEventExecutor::pendingTasks)
+                        .description("Tasks waiting on an event loop").tag("loop", Integer.toString(i)).register(registry);
+            }
+            i++;
+        }
+    }
+
+    /** The access log's lines written and dropped (the writer fell behind). */
+    public void accessLog(java.util.function.LongSupplier written, java.util.function.LongSupplier dropped) {
+        Gauge.builder("edge.access.log.written", written, s -> s.getAsLong()).strongReference(true)
+                .description("Access log lines written").register(registry);
+        Gauge.builder("edge.access.log.dropped", dropped, s -> s.getAsLong()).strongReference(true)
+                .description("Access log lines dropped because the writer fell behind").register(registry);
+    }
+
     public void tunnelOpened() {
         tunnelsOpen.incrementAndGet();
         tunnelsOpened.increment();
@@ -156,6 +184,29 @@ public final class GatewayMetrics implements HealthEvents {
     // ---- health: ejections, breakers, checks, retries -------------------------------------------
 
     private final Map<String, ClusterMetrics> clusters = new ConcurrentHashMap<>();
+    private volatile java.util.function.Function<String, java.util.List<Endpoint>> endpointLookup = c -> java.util.List.of();
+
+    /** Where the cluster gauges find a cluster's endpoints in the config being served. */
+    public void endpointLookup(java.util.function.Function<String, java.util.List<Endpoint>> lookup) {
+        this.endpointLookup = lookup;
+    }
+
+    private double endpointsIn(String cluster, String state) {
+        long now = System.nanoTime();
+        int n = 0;
+        for (Endpoint e : endpointLookup.apply(cluster)) {
+            boolean in = switch (state) {
+                case "available" -> e.isAvailable(now);
+                case "unhealthy" -> e.health() == Endpoint.Health.UNHEALTHY;
+                case "ejected" -> e.ejectedForNanos(now) > 0;
+                default -> e.breaker() == Endpoint.Breaker.OPEN;
+            };
+            if (in) {
+                n++;
+            }
+        }
+        return n;
+    }
 
     /**
      * The meters of one cluster, registered at zero the first time the cluster is seen (the
@@ -212,8 +263,24 @@ public final class GatewayMetrics implements HealthEvents {
         final Counter[] rejections = new Counter[ClusterHealth.Limit.values().length];
         final Counter retries;
         final Counter retryBudgetExhausted;
+        final Timer upstreamLatency;
+
+        /** Origin time of one try: request written to response headers. */
+        public void upstreamLatency(long nanos) {
+            upstreamLatency.record(nanos, TimeUnit.NANOSECONDS);
+        }
 
         ClusterMetrics(String cluster) {
+            upstreamLatency = Timer.builder("edge.upstream.response.duration")
+                    .description("Per try: request sent to the origin until its response headers arrived")
+                    .tag("cluster", cluster).serviceLevelObjectives(LATENCY_BUCKETS)
+                    .minimumExpectedValue(LATENCY_BUCKETS[0]).maximumExpectedValue(LATENCY_BUCKETS[LATENCY_BUCKETS.length - 1])
+                    .register(registry);
+            for (String state : new String[] {"available", "unhealthy", "ejected", "breaker_open"}) {
+                Gauge.builder("edge.cluster.endpoints", () -> endpointsIn(cluster, state))
+                        .description("Endpoints of a cluster by state (an endpoint may be in several)")
+                        .tags("cluster", cluster, "state", state).strongReference(true).register(registry);
+            }
             for (UpstreamError e : UpstreamError.values()) {
                 upstreamErrors[e.ordinal()] = Counter.builder("edge.upstream.errors")
                         .description("Failed origin connections and exchanges, by cluster and kind")
@@ -281,6 +348,8 @@ public final class GatewayMetrics implements HealthEvents {
         private final Timer duration;
         private final Counter stickyHits;
         private final Counter stickyMisses;
+        private final Counter bytesIn;
+        private final Counter bytesOut;
 
         RouteMetrics(String route, String cluster) {
             String[] classes = {"other", "1xx", "2xx", "3xx", "4xx", "5xx"};
@@ -296,6 +365,10 @@ public final class GatewayMetrics implements HealthEvents {
                     .minimumExpectedValue(LATENCY_BUCKETS[0])
                     .maximumExpectedValue(LATENCY_BUCKETS[LATENCY_BUCKETS.length - 1])
                     .register(registry);
+            bytesIn = Counter.builder("edge.downstream.request.bytes").description("Request body bytes received from clients")
+                    .baseUnit("bytes").tags("route", route, "cluster", cluster).register(registry);
+            bytesOut = Counter.builder("edge.downstream.response.bytes").description("Response body bytes sent to clients")
+                    .baseUnit("bytes").tags("route", route, "cluster", cluster).register(registry);
             stickyHits = Counter.builder("edge.sticky").description("Sticky routes: the client's endpoint was available (hit) or a new one was chosen (miss)")
                     .tags("route", route, "cluster", cluster, "result", "hit").register(registry);
             stickyMisses = Counter.builder("edge.sticky").description("Sticky routes: the client's endpoint was available (hit) or a new one was chosen (miss)")
@@ -304,6 +377,15 @@ public final class GatewayMetrics implements HealthEvents {
 
         public void sticky(boolean hit) {
             (hit ? stickyHits : stickyMisses).increment();
+        }
+
+        public void bytes(long in, long out) {
+            if (in > 0) {
+                bytesIn.increment(in);
+            }
+            if (out > 0) {
+                bytesOut.increment(out);
+            }
         }
 
         public void record(int status, long elapsedNanos) {

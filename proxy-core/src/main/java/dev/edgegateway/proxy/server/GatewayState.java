@@ -33,6 +33,7 @@ public final class GatewayState {
     final long responseHeaderTimeoutNanos;
     final long upstreamIdleNanos;
     final long tunnelIdleNanos;
+    final boolean metricsEnabled;
     final long maxRequestBodyBytes;
     final ForwardingConfig forwarding;
 
@@ -54,6 +55,7 @@ public final class GatewayState {
         this.responseHeaderTimeoutNanos = c.timeouts().responseHeader().toNanos();
         this.upstreamIdleNanos = c.timeouts().upstreamIdle().toNanos();
         this.tunnelIdleNanos = c.timeouts().tunnelIdle().toNanos();
+        this.metricsEnabled = c.metrics().enabled();
         this.maxRequestBodyBytes = c.limits().maxRequestBodyBytes();
         this.forwarding = c.forwarding();
     }

@@ -13,7 +13,13 @@ import dev.edgegateway.proxy.upstream.UpstreamListener;
 import dev.edgegateway.proxy.upstream.UpstreamPool;
 import dev.edgegateway.routing.Cluster;
 import dev.edgegateway.routing.Route;
+import dev.edgegateway.proxy.observe.AccessLog;
+import dev.edgegateway.proxy.observe.Tracing;
 import dev.edgegateway.ratelimit.Policy;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.context.Context;
 import dev.edgegateway.ratelimit.Verdict;
 import dev.edgegateway.routing.Keys;
 import dev.edgegateway.routing.RouteDecision;
@@ -133,6 +139,20 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamListene
     private boolean waitingDownstreamWritable;
     private boolean readPending;
     private String rejectedBy;
+    // Observability of the current exchange.
+    private Span span;
+    private Context traceParent;
+    private String traceId;
+    private String methodName;
+    private String requestHost;
+    private String requestPath;
+    private CharSequence requestId;
+    private long responseBytes;
+    private long upstreamNanos;
+    private String rateLimitOutcome;
+    private boolean answeredLocally;
+    private String rejectedByLogged;
+    private long tunnelStartNanos;
     /** The request between routing and its rate-limit decisions. */
     private HttpRequest pendingRequest;
     private GatewayState.RoutePolicies limits;
@@ -312,6 +332,17 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamListene
             return;
         }
 
+        methodName = req.method().name();
+        requestHost = host;
+        requestPath = path;
+        Tracing tracing = server.tracing();
+        if (tracing != null) {
+            traceParent = tracing.extract(h);
+            span = tracing.start(traceParent, methodName);
+            span.setAttribute(HTTP_METHOD, methodName);
+            span.setAttribute(URL_PATH, path);
+            traceId = span.getSpanContext().getTraceId();
+        }
         view.reset(req, snapshot.forwarding);
         route = snapshot.routes().match(host, view);
         if (route == null) {
@@ -367,6 +398,7 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamListene
     /** Counts the verdict; answers 429 if it refuses. */
     private boolean admitRateLimited(Policy p) {
         limits.decisions()[nextPolicy][verdict.outcome().ordinal()].increment();
+        rateLimitOutcome = OUTCOMES[verdict.outcome().ordinal()];
         if (verdict.admitted()) {
             if (p.config().headers() && verdict.remaining() >= 0) {
                 rateLimitPolicy = p.policyHeader();
@@ -379,6 +411,16 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamListene
         respondLocally(LocalResponses.rateLimited(p.name(), retryAfter, p.policyHeader(), ctx.alloc()), requestHasBody);
         return false;
     }
+
+    private static final String[] OUTCOMES = java.util.Arrays.stream(Verdict.Outcome.values())
+            .map(o -> o.name().toLowerCase(java.util.Locale.ROOT)).toArray(String[]::new);
+    private static final AttributeKey<Long> HTTP_STATUS = AttributeKey.longKey("http.response.status_code");
+    private static final AttributeKey<String> HTTP_METHOD = AttributeKey.stringKey("http.request.method");
+    private static final AttributeKey<String> URL_PATH = AttributeKey.stringKey("url.path");
+    private static final AttributeKey<String> EDGE_ROUTE = AttributeKey.stringKey("edge.route");
+    private static final AttributeKey<String> EDGE_CLUSTER = AttributeKey.stringKey("edge.cluster");
+    private static final AttributeKey<String> SERVER_ADDRESS = AttributeKey.stringKey("server.address");
+    private static final AttributeKey<String> EDGE_RATELIMIT = AttributeKey.stringKey("edge.ratelimit.outcome");
 
     private static long ceilSeconds(long nanos) {
         return (nanos + 999_999_999L) / 1_000_000_000L;
@@ -468,6 +510,10 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamListene
         if (!trusted || !h.contains(HttpRules.X_REQUEST_ID)) {
             h.set(HttpRules.X_REQUEST_ID, HttpRules.newRequestId());
         }
+        requestId = h.get(HttpRules.X_REQUEST_ID);
+        if (span != null) {
+            server.tracing().inject(traceParent, span, h); // the origin's spans become children of ours
+        }
     }
 
     private void onRequestContent(HttpContent content) {
@@ -552,6 +598,10 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamListene
         if (tunnelOpen) {
             tunnelOpen = false;
             metrics.tunnelClosed();
+            AccessLog log = server.accessLog();
+            if (log != null) {
+                log.write(accessLine("tunnel", System.nanoTime() - tunnelStartNanos));
+            }
         }
         state = State.CLOSING;
         cancelResponseTimer();
@@ -702,7 +752,9 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamListene
         }
         cancelResponseTimer();
         long now = System.nanoTime();
-        endpoint.record(code >= 500 ? Outcome.HTTP_5XX : Outcome.SUCCESS, now - attemptStartNanos, now);
+        upstreamNanos = now - attemptStartNanos;
+        metrics.cluster(cluster.name()).upstreamLatency(upstreamNanos);
+        endpoint.record(code >= 500 ? Outcome.HTTP_5XX : Outcome.SUCCESS, upstreamNanos, now);
         if (code >= 500 && retryPolicy.retriesStatus(code) && canRetry(RetryPolicy.Failure.STATUS, code)) {
             // Not a byte of this response has reached the client: drop it and try elsewhere.
             Endpoint failed = endpoint;
@@ -785,6 +837,7 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamListene
         record();
         state = State.TUNNEL;
         tunnelOpen = true;
+        tunnelStartNanos = startNanos;
         metrics.tunnelOpened();
         // From here the client's bytes are not HTTP: take the codec and the keep-alive timers
         // out, and time the tunnel by its own idle timeout.
@@ -820,6 +873,7 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamListene
             ctx.write(c, ctx.voidPromise());
             return;
         }
+        responseBytes += c.content().readableBytes();
         if (!(c instanceof LastHttpContent)) {
             ctx.write(c, ctx.voidPromise());
             return;
@@ -981,6 +1035,18 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamListene
         staleRetried = false;
         responseDeadlineSet = false;
         decision.reset();
+        span = null;
+        traceParent = null;
+        traceId = null;
+        methodName = null;
+        requestHost = null;
+        requestPath = null;
+        requestId = null;
+        responseBytes = 0;
+        upstreamNanos = 0;
+        rateLimitOutcome = null;
+        answeredLocally = false;
+        rejectedByLogged = null;
         pendingRequest = null;
         rateLimitHeaders = null;
         upgradeProtocol = null;
@@ -1091,6 +1157,8 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamListene
     }
 
     private void respondLocally(FullHttpResponse r, boolean close) {
+        answeredLocally = true;
+        rejectedByLogged = rejectedBy;
         cancelResponseTimer();
         dropUpstream();
         status = r.status().code();
@@ -1118,8 +1186,68 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamListene
     }
 
     private void record() {
-        routeMetrics.record(status, System.nanoTime() - startNanos);
+        long elapsed = System.nanoTime() - startNanos;
+        if (snapshot.metricsEnabled) {
+            routeMetrics.record(status, elapsed);
+            routeMetrics.bytes(requestBodyBytes, responseBytes);
+        }
         releaseClusterSlots();
+        if (span != null) {
+            endSpan();
+        }
+        AccessLog log = server.accessLog();
+        if (log != null && log.sampled(status, answeredLocally)) {
+            log.write(accessLine("request", elapsed));
+        }
+    }
+
+    private void endSpan() {
+        Span s = span;
+        span = null;
+        s.setAttribute(HTTP_STATUS, status);
+        if (route != null) {
+            s.setAttribute(EDGE_ROUTE, route.name());
+            s.updateName(request != null || pendingRequest != null ? methodName + " " + route.name() : methodName);
+        }
+        if (cluster != null) {
+            s.setAttribute(EDGE_CLUSTER, cluster.name());
+        }
+        if (endpoint != null) {
+            s.setAttribute(SERVER_ADDRESS, endpoint.address().toString());
+        }
+        if (rateLimitOutcome != null) {
+            s.setAttribute(EDGE_RATELIMIT, rateLimitOutcome);
+        }
+        if (status >= 500) {
+            s.setStatus(StatusCode.ERROR);
+        }
+        s.end();
+    }
+
+    /** One access-log line (JSON). Built only when the line will be written. */
+    private String accessLine(String kind, long elapsedNanos) {
+        StringBuilder sb = new StringBuilder(320).append('{');
+        AccessLog.field(sb, "time", java.time.Instant.now().toString());
+        AccessLog.field(sb, "kind", kind);
+        AccessLog.field(sb, "requestId", requestId);
+        AccessLog.field(sb, "traceId", traceId);
+        AccessLog.field(sb, "client", clientIp);
+        AccessLog.field(sb, "method", methodName);
+        AccessLog.field(sb, "host", requestHost);
+        AccessLog.field(sb, "path", requestPath);
+        AccessLog.field(sb, "status", status);
+        AccessLog.field(sb, "bytesIn", requestBodyBytes);
+        AccessLog.field(sb, "bytesOut", responseBytes);
+        AccessLog.field(sb, "durationMicros", elapsedNanos / 1000);
+        AccessLog.field(sb, "upstreamMicros", upstreamNanos / 1000);
+        AccessLog.field(sb, "route", route == null ? null : route.name());
+        AccessLog.field(sb, "cluster", cluster == null ? null : cluster.name());
+        AccessLog.field(sb, "endpoint", endpoint == null ? null : endpoint.address().toString());
+        AccessLog.field(sb, "rateLimit", rateLimitOutcome);
+        if (answeredLocally && rejectedByLogged != null) {
+            AccessLog.field(sb, "rejected", rejectedByLogged);
+        }
+        return sb.append('}').toString();
     }
 
     private void awaitNextRequest() {

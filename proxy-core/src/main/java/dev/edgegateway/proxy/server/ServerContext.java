@@ -35,6 +35,23 @@ public final class ServerContext {
         metrics.configGeneration(next.snapshot().generation());
     }
 
+    private volatile dev.edgegateway.proxy.observe.Tracing tracing;
+    private volatile dev.edgegateway.proxy.observe.AccessLog accessLog;
+
+    /** Tracing and the access log, each null when off; set once at start. */
+    public void observe(dev.edgegateway.proxy.observe.Tracing tracing, dev.edgegateway.proxy.observe.AccessLog accessLog) {
+        this.tracing = tracing;
+        this.accessLog = accessLog;
+    }
+
+    public dev.edgegateway.proxy.observe.Tracing tracing() {
+        return tracing;
+    }
+
+    public dev.edgegateway.proxy.observe.AccessLog accessLog() {
+        return accessLog;
+    }
+
     public Map<EventExecutor, UpstreamPool> pools() {
         return pools;
     }

@@ -79,6 +79,7 @@ public final class UpstreamPool {
         }
         UpstreamConnection c;
         while ((c = i.connections.pollLast()) != null) {
+            metrics.upstreamIdle(-1);
             if (c.channel().isActive()) {
                 return c;
             }
@@ -114,6 +115,7 @@ public final class UpstreamPool {
             return;
         }
         i.connections.addLast(c);
+        metrics.upstreamIdle(1);
         // A pending read lets the pool see the origin close the connection (EOF) while idle.
         c.channel().read();
     }
@@ -121,8 +123,8 @@ public final class UpstreamPool {
     void onClosed(UpstreamConnection c) {
         metrics.upstreamConnectionClosed();
         Idle i = idle.get(c.endpoint());
-        if (i != null) {
-            i.connections.remove(c);
+        if (i != null && i.connections.remove(c)) {
+            metrics.upstreamIdle(-1);
         }
     }
 
@@ -138,6 +140,7 @@ public final class UpstreamPool {
                 // Read the entry before removing it: an IdentityHashMap entry is dead after remove().
                 List<UpstreamConnection> doomed = new ArrayList<>(e.getValue().connections);
                 it.remove();
+                metrics.upstreamIdle(-doomed.size());
                 doomed.forEach(c -> c.channel().close());
             }
         }
