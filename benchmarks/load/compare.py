@@ -23,6 +23,19 @@ import urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 ORIGIN, NGINX, HAPROXY, GATEWAY, GATEWAY_ADMIN, REDIS = 18080, 18081, 18082, 18083, 18093, 18094
+GW_OFF, GW_OFF_ADMIN, GW_ON, GW_ON_ADMIN, OTLP_SINK = 18085, 18095, 18086, 18096, 18097
+GW_TRACE, GW_TRACE_ADMIN, GW_LOG, GW_LOG_ADMIN = 18087, 18098, 18088, 18099
+
+# An OTLP/HTTP sink for the tracing variant: accepts every export with 200 and drops it.
+OTLP_SINK_CODE = """
+import http.server, sys
+class H(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        self.rfile.read(int(self.headers.get('content-length', 0)))
+        self.send_response(200); self.send_header('content-length', '0'); self.end_headers()
+    def log_message(self, *a): pass
+http.server.ThreadingHTTPServer(('127.0.0.1', int(sys.argv[1])), H).serve_forever()
+"""
 TICKS = os.sysconf("SC_CLK_TCK")
 
 
@@ -107,6 +120,9 @@ def main():
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--warmup", type=int, default=5)
     ap.add_argument("--connections", default="64,256")
+    ap.add_argument("--observability", action="store_true",
+                    help="also measure a gateway with metrics, tracing (1%% sampled, OTLP to a local sink) and the access log "
+                         "(to a file) all on, against one with all three off")
     ap.add_argument("--limiters", action="store_true",
                     help="also measure the gateway with a local and a Redis rate limiter on the path (limits set high: "
                          "every request is checked and admitted), against redis-server on CPU 0")
@@ -165,6 +181,22 @@ routes:
   - {{name: all, cluster: origin}}
 clusters: [{{name: origin, endpoints: [127.0.0.1:{ORIGIN}]}}]
 """)
+    tracing_on = f"tracing: {{otlpEndpoint: 'http://127.0.0.1:{OTLP_SINK}', samplingRatio: 0.01}}\n"
+    log_on = f"accessLog: {{enabled: true, path: {work}/access.log}}\n"
+    for name, port, admin, extra in (("gw-off", GW_OFF, GW_OFF_ADMIN, "metrics: {enabled: false}\n"),
+                                     ("gw-trace", GW_TRACE, GW_TRACE_ADMIN, "metrics: {enabled: false}\n" + tracing_on),
+                                     ("gw-log", GW_LOG, GW_LOG_ADMIN, "metrics: {enabled: false}\n" + log_on.replace("access.log", "access-only.log")),
+                                     ("gw-on", GW_ON, GW_ON_ADMIN,
+                                      f"tracing: {{otlpEndpoint: 'http://127.0.0.1:{OTLP_SINK}', samplingRatio: 0.01}}\n"
+                                      f"accessLog: {{enabled: true, path: {work}/access.log}}\n")):
+        write(f"{work}/{name}.yaml", f"""
+listeners: [{{name: public, address: 127.0.0.1:{port}}}]
+admin: {{address: 127.0.0.1:{admin}}}
+runtime: {{workerThreads: 1}}
+drain: {{readinessDelay: 0s, timeout: 5s}}
+{extra}routes: [{{name: all, cluster: origin}}]
+clusters: [{{name: origin, endpoints: [127.0.0.1:{ORIGIN}]}}]
+""")
     log = open(f"{work}/processes.log", "w")
     procs = {}
     try:
@@ -178,12 +210,22 @@ clusters: [{{name: origin, endpoints: [127.0.0.1:{ORIGIN}]}}]
             time.sleep(0.5)
         procs["gateway"] = start(["java", "-Xms512m", "-Xmx512m", "-XX:+AlwaysPreTouch", "-jar", jar, "run", "--config",
                                   f"{work}/gateway.yaml"], 1, log)
-        for port in (NGINX, HAPROXY, GATEWAY):
+        ports = [NGINX, HAPROXY, GATEWAY]
+        if args.observability:
+            procs["otlp-sink"] = start(["python3", "-c", OTLP_SINK_CODE, str(OTLP_SINK)], 0, log)
+            for name in ("gw-off", "gw-trace", "gw-log", "gw-on"):
+                procs[name] = start(["java", "-Xms512m", "-Xmx512m", "-XX:+AlwaysPreTouch", "-jar", jar, "run", "--config",
+                                     f"{work}/{name}.yaml"], 1, log)
+            ports += [GW_OFF, GW_TRACE, GW_LOG, GW_ON]
+        for port in ports:
             wait_http(port, "/1k.bin")
         targets = [("direct", ORIGIN, None, None), ("nginx", NGINX, "nginx", None), ("haproxy", HAPROXY, "haproxy", None),
                    ("gateway", GATEWAY, "gateway", None)]
         if args.limiters:
             targets += [("gw+local", GATEWAY, "gateway", "local"), ("gw+redis", GATEWAY, "gateway", "redis")]
+        if args.observability:
+            targets += [("gw-off", GW_OFF, "gw-off", None), ("gw-trace", GW_TRACE, "gw-trace", None),
+                        ("gw-log", GW_LOG, "gw-log", None), ("gw-on", GW_ON, "gw-on", None)]
         print(f"warming up {args.warmup}s each ...", flush=True)
         for _, port, _, host in targets:
             wrk(port, 64, args.warmup, host)

@@ -18,6 +18,22 @@ final class GatewayFixture implements AutoCloseable {
         gateway = Gateway.start(ConfigLoader.parse(yaml, "test.yaml", 1));
     }
 
+    /** Exporting its spans to {@code exporter}. */
+    GatewayFixture(String yaml, io.opentelemetry.sdk.trace.export.SpanExporter exporter) throws Exception {
+        gateway = Gateway.start(ConfigLoader.parse(yaml, "test.yaml", 1), exporter);
+    }
+
+    /** Every series of the edge's own meters (name and labels), without values. */
+    java.util.Set<String> edgeSeries() throws IOException, InterruptedException {
+        java.util.Set<String> out = new java.util.TreeSet<>();
+        for (String line : adminGet("/metrics").split("\n")) {
+            if (line.startsWith("edge_")) {
+                out.add(line.substring(0, line.lastIndexOf(' ')));
+            }
+        }
+        return out;
+    }
+
     /** Started from a file, which is then watched for changes, as {@code edge run --config} does. */
     GatewayFixture(java.nio.file.Path file) throws Exception {
         gateway = Gateway.start(ConfigLoader.load(file, 1));

@@ -75,7 +75,13 @@ public final class GatewayState {
         }
         RouteMetrics[][] meters = new RouteMetrics[table.routes().size()][];
         for (Route r : table.routes()) {
-            meters[r.index()] = r.clusters().stream().map(c -> metrics.routeMetrics(r.name(), c.name())).toArray(RouteMetrics[]::new);
+            // One per cluster, and a last one for requests answered before a cluster was chosen (429).
+            RouteMetrics[] m = new RouteMetrics[r.clusters().size() + 1];
+            for (int i = 0; i < r.clusters().size(); i++) {
+                m[i] = metrics.routeMetrics(r.name(), r.clusters().get(i).name());
+            }
+            m[r.clusters().size()] = metrics.routeMetrics(r.name(), "none");
+            meters[r.index()] = m;
         }
         table.clusters().keySet().forEach(metrics::cluster);
         return new GatewayState(snapshot, table, meters, byRoute);
@@ -109,5 +115,11 @@ public final class GatewayState {
     /** The meters of a route and one of its clusters (by its slot in {@link Route#clusters()}). */
     RouteMetrics metrics(Route route, int clusterSlot) {
         return routeMetrics[route.index()][clusterSlot];
+    }
+
+    /** The meters of a route's requests answered before a cluster was chosen. */
+    RouteMetrics metricsBeforeCluster(Route route) {
+        RouteMetrics[] m = routeMetrics[route.index()];
+        return m[m.length - 1];
     }
 }

@@ -350,6 +350,7 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamListene
             return;
         }
         pendingRequest = req;
+        routeMetrics = snapshot.metricsBeforeCluster(route);
         limits = snapshot.rateLimits(route);
         nextPolicy = 0;
         rateLimitHeaders = null;
@@ -1227,7 +1228,7 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamListene
     /** One access-log line (JSON). Built only when the line will be written. */
     private String accessLine(String kind, long elapsedNanos) {
         StringBuilder sb = new StringBuilder(320).append('{');
-        AccessLog.field(sb, "time", java.time.Instant.now().toString());
+        AccessLog.field(sb, "time", server.accessLog().now());
         AccessLog.field(sb, "kind", kind);
         AccessLog.field(sb, "requestId", requestId);
         AccessLog.field(sb, "traceId", traceId);
