@@ -17,13 +17,7 @@ import org.junit.jupiter.api.Timeout;
 class RoutingTest {
 
     private static void await(BooleanSupplier condition, long millis, String what) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("not within " + millis + " ms: " + what);
-            }
-            Thread.sleep(20);
-        }
+        Await.until(condition, millis, what);
     }
 
     private static Map<String, Integer> send(GatewayFixture gw, int n, String extraHeaders) throws Exception {

@@ -1,6 +1,7 @@
 package dev.edgegateway.proxy.admin;
 
 import dev.edgegateway.health.ClusterHealth;
+import dev.edgegateway.proxy.observe.Json;
 import dev.edgegateway.health.Endpoint;
 import dev.edgegateway.routing.Cluster;
 import java.util.Collection;
@@ -48,21 +49,6 @@ final class ClustersReport {
     }
 
     static String quote(String s) {
-        StringBuilder sb = new StringBuilder("\"");
-        for (int i = 0; i < s.length(); i++) {
-            char ch = s.charAt(i);
-            switch (ch) {
-                case '"' -> sb.append("\\\"");
-                case '\\' -> sb.append("\\\\");
-                default -> {
-                    if (ch < 0x20) {
-                        sb.append(String.format("\\u%04x", (int) ch));
-                    } else {
-                        sb.append(ch);
-                    }
-                }
-            }
-        }
-        return sb.append('"').toString();
+        return Json.quote(s);
     }
 }

@@ -138,26 +138,7 @@ public final class AccessLog implements AutoCloseable {
             sb.append(',');
         }
         sb.append('"').append(name).append("\":");
-        if (value == null) {
-            sb.append("null");
-            return;
-        }
-        sb.append('"');
-        for (int i = 0; i < value.length(); i++) {
-            char ch = value.charAt(i);
-            switch (ch) {
-                case '"' -> sb.append("\\\"");
-                case '\\' -> sb.append("\\\\");
-                default -> {
-                    if (ch < 0x20) {
-                        sb.append(String.format("\\u%04x", (int) ch));
-                    } else {
-                        sb.append(ch);
-                    }
-                }
-            }
-        }
-        sb.append('"');
+        Json.quote(sb, value);
     }
 
     public static void field(StringBuilder sb, String name, long value) {
