@@ -37,6 +37,8 @@ class H(http.server.BaseHTTPRequestHandler):
 http.server.ThreadingHTTPServer(('127.0.0.1', int(sys.argv[1])), H).serve_forever()
 """
 TICKS = os.sysconf("SC_CLK_TCK")
+# Extra JVM options for every gateway process, e.g. EDGE_BENCH_JAVA_OPTS="-XX:+UseParallelGC".
+JAVA_OPTS = os.environ.get("EDGE_BENCH_JAVA_OPTS", "").split()
 
 
 def need_tools():
@@ -109,9 +111,12 @@ def wrk(port, conns, seconds, host=None):
     total = int(re.search(r"(\d+) requests in", out).group(1))
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     sock = re.search(r"Socket errors: (.*)", out)
-    p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)", out)
-    scale = {"us": 0.001, "ms": 1.0, "s": 1000.0}[p99.group(2)]
-    return rps, float(p99.group(1)) * scale, total, (int(errors.group(1)) if errors else 0), (sock.group(1) if sock else "")
+    return rps, latency(out, "99%"), total, (int(errors.group(1)) if errors else 0), (sock.group(1) if sock else ""), latency(out, "50%")
+
+
+def latency(out, percentile):
+    m = re.search(percentile + r"\s+([\d.]+)(us|ms|s)", out)
+    return float(m.group(1)) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[m.group(2)]
 
 
 def main():
@@ -208,13 +213,13 @@ clusters: [{{name: origin, endpoints: [127.0.0.1:{ORIGIN}]}}]
             procs["redis"] = start(["redis-server", "--port", str(REDIS), "--bind", "127.0.0.1", "--save", "",
                                     "--appendonly", "no"], 0, log)
             time.sleep(0.5)
-        procs["gateway"] = start(["java", "-Xms512m", "-Xmx512m", "-XX:+AlwaysPreTouch", "-jar", jar, "run", "--config",
+        procs["gateway"] = start(["java", "-Xms512m", "-Xmx512m", "-XX:+AlwaysPreTouch"] + JAVA_OPTS + ["-jar", jar, "run", "--config",
                                   f"{work}/gateway.yaml"], 1, log)
         ports = [NGINX, HAPROXY, GATEWAY]
         if args.observability:
             procs["otlp-sink"] = start(["python3", "-c", OTLP_SINK_CODE, str(OTLP_SINK)], 0, log)
             for name in ("gw-off", "gw-trace", "gw-log", "gw-on"):
-                procs[name] = start(["java", "-Xms512m", "-Xmx512m", "-XX:+AlwaysPreTouch", "-jar", jar, "run", "--config",
+                procs[name] = start(["java", "-Xms512m", "-Xmx512m", "-XX:+AlwaysPreTouch"] + JAVA_OPTS + ["-jar", jar, "run", "--config",
                                      f"{work}/{name}.yaml"], 1, log)
             ports += [GW_OFF, GW_TRACE, GW_LOG, GW_ON]
         for port in ports:
@@ -236,25 +241,26 @@ clusters: [{{name: origin, endpoints: [127.0.0.1:{ORIGIN}]}}]
                 for name, port, proc, host in targets:
                     pids = family(procs[proc].pid) if proc else []
                     before = cpu_ticks(pids)
-                    rps, p99, total, non2xx, sockerr = wrk(port, conns, args.duration, host)
+                    rps, p99, total, non2xx, sockerr, p50 = wrk(port, conns, args.duration, host)
                     used = cpu_ticks(pids) - before
                     cpu_us = used / TICKS * 1e6 / total if proc else float("nan")
-                    results.setdefault((name, conns), []).append((rps, p99, cpu_us, non2xx, sockerr))
-                    print(f"  c={conns} round {r + 1} {name:8s} {rps:10.0f} req/s  p99 {p99:7.2f} ms"
+                    results.setdefault((name, conns), []).append((rps, p99, cpu_us, non2xx, sockerr, p50))
+                    print(f"  c={conns} round {r + 1} {name:8s} {rps:10.0f} req/s  p50 {p50:6.2f} ms  p99 {p99:7.2f} ms"
                           + (f"  {cpu_us:5.1f} us/req" if proc else "") + (f"  non-2xx {non2xx}" if non2xx else "")
                           + (f"  socket errors {sockerr}" if sockerr else ""), flush=True)
 
         print()
         print(f"machine: {os.cpu_count()} cores, {open('/proc/cpuinfo').read().split('model name')[1].split(':')[1].splitlines()[0].strip()}")
         print(f"wrk -t1, {args.duration}s x {args.rounds} interleaved rounds, 1 KiB responses; medians (min-max)")
-        print(f"{'target':8s} {'conns':>5s} {'req/s':>24s} {'ratio':>6s} {'p99 ms':>20s} {'CPU us/req':>11s}")
+        print(f"{'target':8s} {'conns':>5s} {'req/s':>24s} {'ratio':>6s} {'p50 ms':>7s} {'p99 ms':>20s} {'CPU us/req':>11s}")
         for (name, conns), rows in results.items():
             rps = [x[0] for x in rows]
             p99 = [x[1] for x in rows]
             cpu = [x[2] for x in rows]
+            p50 = [x[5] for x in rows]
             direct = statistics.median(x[0] for x in results[("direct", conns)])
             print(f"{name:8s} {conns:5d} {statistics.median(rps):10.0f} ({min(rps):.0f}-{max(rps):.0f}) "
-                  f"{statistics.median(rps) / direct:6.2f} {statistics.median(p99):7.2f} ({min(p99):.2f}-{max(p99):.2f}) "
+                  f"{statistics.median(rps) / direct:6.2f} {statistics.median(p50):7.2f} {statistics.median(p99):7.2f} ({min(p99):.2f}-{max(p99):.2f}) "
                   + (f"{statistics.median(cpu):11.1f}" if name != "direct" else f"{'-':>11s}"))
     finally:
         for p in procs.values():
