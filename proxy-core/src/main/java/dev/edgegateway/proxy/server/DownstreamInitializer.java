@@ -1,10 +1,10 @@
 package dev.edgegateway.proxy.server;
 
 import dev.edgegateway.config.GatewayConfig;
+import dev.edgegateway.proxy.transport.IdleTimer;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.handler.flow.FlowControlHandler;
-import io.netty.handler.timeout.IdleStateHandler;
 import java.util.concurrent.TimeUnit;
 
 /** The pipeline of a client connection: idle timeout, header timer, HTTP codec, one message per read, proxy. */
@@ -23,7 +23,7 @@ public final class DownstreamInitializer extends ChannelInitializer<Channel> {
         GatewayConfig c = server.state().config();
         RequestHeaderTimer headerTimer = new RequestHeaderTimer(c.timeouts().requestHeader().toNanos());
         ch.pipeline().addLast(
-                new IdleStateHandler(0, 0, c.timeouts().idle().toNanos(), TimeUnit.NANOSECONDS),
+                new IdleTimer(c.timeouts().idle().toNanos()),
                 headerTimer,
                 new ServerCodec(c.limits().maxRequestLineBytes(), c.limits().maxHeaderBytes(), MAX_CHUNK_BYTES),
                 new FlowControlHandler(),

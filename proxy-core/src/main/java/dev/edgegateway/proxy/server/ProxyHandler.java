@@ -10,6 +10,7 @@ import dev.edgegateway.proxy.metrics.GatewayMetrics.RouteMetrics;
 import dev.edgegateway.proxy.metrics.GatewayMetrics.UpstreamError;
 import dev.edgegateway.proxy.upstream.UpstreamConnection;
 import dev.edgegateway.proxy.upstream.UpstreamListener;
+import dev.edgegateway.proxy.transport.IdleTimer;
 import dev.edgegateway.proxy.upstream.UpstreamPool;
 import dev.edgegateway.routing.Cluster;
 import dev.edgegateway.routing.Route;
@@ -46,7 +47,6 @@ import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.handler.timeout.IdleStateEvent;
-import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.AsciiString;
 import io.netty.util.ReferenceCountUtil;
 import java.net.InetSocketAddress;
@@ -843,7 +843,7 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamListene
         // From here the client's bytes are not HTTP: take the codec and the keep-alive timers
         // out, and time the tunnel by its own idle timeout.
         ChannelPipeline p = ctx.pipeline();
-        p.replace(IdleStateHandler.class, "tunnel-idle", new IdleStateHandler(0, 0, snapshot.tunnelIdleNanos, TimeUnit.NANOSECONDS));
+        p.replace(IdleTimer.class, "tunnel-idle", new IdleTimer(snapshot.tunnelIdleNanos));
         p.remove(RequestHeaderTimer.class);
         p.remove(ServerCodec.class); // passes on any bytes it had buffered, as ByteBufs
         if (ctx.channel().isWritable()) {

@@ -13,7 +13,7 @@ import java.util.concurrent.TimeUnit;
  * out, it fires {@link #EXPIRED} down the pipeline; the proxy handler answers 408 and closes.
  * The keep-alive wait before the first byte is the idle timeout's business, not this one's.
  */
-final class RequestHeaderTimer extends ChannelInboundHandlerAdapter {
+final class RequestHeaderTimer extends ChannelInboundHandlerAdapter implements Runnable {
     /** The user event fired when a request's headers took too long. */
     static final Object EXPIRED = new Object() {
         @Override
@@ -25,6 +25,13 @@ final class RequestHeaderTimer extends ChannelInboundHandlerAdapter {
     private final long timeoutNanos;
     private ChannelHandlerContext ctx;
     private boolean awaitingRequest = true;
+    /** When the current request's headers must be in; 0 while no request is being read. */
+    private long deadline;
+    /**
+     * One timer per connection, not per request: it is armed by the first request and, when it
+     * fires, re-armed for the current deadline if there is one. A keep-alive connection with
+     * quick requests schedules one task per timeout period, not one (and a cancel) per request.
+     */
     private ScheduledFuture<?> timer;
 
     RequestHeaderTimer(long timeoutNanos) {
@@ -38,8 +45,11 @@ final class RequestHeaderTimer extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        if (awaitingRequest && timer == null && msg instanceof ByteBuf b && b.isReadable()) {
-            timer = ctx.executor().schedule(this::expire, timeoutNanos, TimeUnit.NANOSECONDS);
+        if (awaitingRequest && deadline == 0 && msg instanceof ByteBuf b && b.isReadable()) {
+            deadline = System.nanoTime() + timeoutNanos;
+            if (timer == null) {
+                timer = ctx.executor().schedule(this, timeoutNanos, TimeUnit.NANOSECONDS);
+            }
         }
         ctx.fireChannelRead(msg);
     }
@@ -47,7 +57,7 @@ final class RequestHeaderTimer extends ChannelInboundHandlerAdapter {
     /** The headers of a request are in: stop the clock. */
     void requestReceived() {
         awaitingRequest = false;
-        cancel();
+        deadline = 0;
     }
 
     /** The connection waits for its next request: the next byte starts the clock. */
@@ -57,20 +67,26 @@ final class RequestHeaderTimer extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-        cancel();
-        ctx.fireChannelInactive();
-    }
-
-    private void cancel() {
         if (timer != null) {
             timer.cancel(false);
             timer = null;
         }
+        ctx.fireChannelInactive();
     }
 
-    private void expire() {
+    @Override
+    public void run() {
         timer = null;
-        if (awaitingRequest && ctx.channel().isActive()) {
+        if (deadline == 0 || !ctx.channel().isActive()) {
+            return;
+        }
+        long left = deadline - System.nanoTime();
+        if (left > 0) {
+            timer = ctx.executor().schedule(this, left, TimeUnit.NANOSECONDS);
+            return;
+        }
+        deadline = 0;
+        if (awaitingRequest) {
             // Fired from this handler's position so that the proxy handler, further on, receives it.
             ctx.fireUserEventTriggered(EXPIRED);
         }

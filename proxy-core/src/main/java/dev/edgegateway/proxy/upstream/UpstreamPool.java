@@ -3,6 +3,7 @@ package dev.edgegateway.proxy.upstream;
 import dev.edgegateway.config.HostPort;
 import dev.edgegateway.health.Endpoint;
 import dev.edgegateway.proxy.metrics.GatewayMetrics;
+import dev.edgegateway.proxy.transport.IdleTimer;
 import dev.edgegateway.proxy.transport.Transport;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.ChannelFuture;
@@ -11,7 +12,6 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.HttpClientCodec;
-import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.resolver.AddressResolverGroup;
 import io.netty.util.NetUtil;
 import java.net.InetAddress;
@@ -64,7 +64,7 @@ public final class UpstreamPool {
                         // The endpoint is attached by connect() before the channel registers.
                         UpstreamConnection conn = ch.attr(GatewayAttributes.CONNECTION).get();
                         ch.pipeline().addLast(
-                                new IdleStateHandler(0, 0, upstreamIdleNanos, TimeUnit.NANOSECONDS),
+                                new IdleTimer(upstreamIdleNanos),
                                 new HttpClientCodec(8192, maxResponseHeaderBytes, 65536),
                                 conn);
                     }
