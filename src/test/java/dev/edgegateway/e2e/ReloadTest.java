@@ -159,9 +159,8 @@ class ReloadTest {
                                 .isGreaterThanOrEqualTo(0.75);
                         assertThat(tookMillis).as("new weights in force and sampled within a second").isLessThan(1000);
                         if (!withExtra) {
-                            int atV1b = v1b.requests.get();
                             Thread.sleep(50); // requests that started before the swap finish
-                            atV1b = v1b.requests.get();
+                            int atV1b = v1b.requests.get();
                             v1Share(gw, 50);
                             assertThat(v1b.requests.get()).as("a removed endpoint gets no new requests").isEqualTo(atV1b);
                         }

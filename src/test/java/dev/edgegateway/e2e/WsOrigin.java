@@ -27,12 +27,10 @@ import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /** A WebSocket echo origin on loopback: each text frame comes back as {@code name:text}. */
 final class WsOrigin implements AutoCloseable {
     final String name;
-    final AtomicInteger sessions = new AtomicInteger();
     private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
     private final EventLoopGroup group;
     private final Channel server;
@@ -49,12 +47,6 @@ final class WsOrigin implements AutoCloseable {
                         ch.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(65536),
                                 new WebSocketServerProtocolHandler("/ws"),
                                 new SimpleChannelInboundHandler<Object>() {
-                                    @Override
-                                    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-                                        if (evt instanceof WebSocketServerProtocolHandler.HandshakeComplete) {
-                                            sessions.incrementAndGet();
-                                        }
-                                    }
 
                                     @Override
                                     protected void channelRead0(ChannelHandlerContext ctx, Object msg) {

@@ -1,7 +1,6 @@
 package dev.edgegateway.ratelimit;
 
 import dev.edgegateway.config.RateLimitConfig;
-import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
 
 /** One compiled rate-limit policy. Thread-safe. */
@@ -37,8 +36,4 @@ public abstract class Policy {
      * the verdict written, within the Redis timeout budget.
      */
     public abstract boolean check(String key, Verdict verdict, ScheduledExecutorService loop, Runnable done);
-
-    static Executor direct() {
-        return Runnable::run;
-    }
 }

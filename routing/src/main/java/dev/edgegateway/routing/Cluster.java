@@ -62,11 +62,6 @@ public final class Cluster {
         return balancer;
     }
 
-    /** The sticky id of the endpoint at {@code index} in {@link #endpoints()}. */
-    String stickyId(int index) {
-        return stickyIds.get(index);
-    }
-
     /** The sticky id of an endpoint of this cluster. */
     public String stickyIdOf(Endpoint e) {
         int i = endpoints.indexOf(e);

@@ -43,10 +43,6 @@ public final class Route {
         return matcher;
     }
 
-    public boolean sticky() {
-        return sticky != null;
-    }
-
     /** Chooses the cluster for a request (split, canary, geo); the slot is in the decision. */
     public Cluster selectCluster(RequestView r, RouteDecision d) {
         int slot = target.pick(r, d);
