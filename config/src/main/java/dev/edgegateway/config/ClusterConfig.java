@@ -14,11 +14,12 @@ import java.util.Set;
  *     observation falls to 1/e over this time
  * @param panicThreshold percent: when fewer of the endpoints than this are available, traffic
  *     spreads over all of them rather than overloading the few (Envoy's panic mode); 0 turns it off
+ * @param tls TLS to the endpoints; none: clear text
  */
 public record ClusterConfig(String name, List<HostPort> endpoints, Integer maxIdleConnectionsPerEndpoint,
                             HealthCheckConfig healthCheck, OutlierDetectionConfig outlierDetection,
                             CircuitBreakerConfig circuitBreaker, RetryConfig retry, Integer panicThreshold,
-                            Balancer balancer, Duration ewmaDecay) {
+                            Balancer balancer, Duration ewmaDecay, UpstreamTlsConfig tls) {
 
     /**
      * How an endpoint is chosen for each request: {@code peak-ewma} (default) picks the cheaper of
@@ -30,7 +31,7 @@ public record ClusterConfig(String name, List<HostPort> endpoints, Integer maxId
 
     /** A cluster with every protection at its default. */
     public ClusterConfig(String name, List<HostPort> endpoints, Integer maxIdleConnectionsPerEndpoint) {
-        this(name, endpoints, maxIdleConnectionsPerEndpoint, null, null, null, null, null, null, null);
+        this(name, endpoints, maxIdleConnectionsPerEndpoint, null, null, null, null, null, null, null, null);
     }
 
     public ClusterConfig {

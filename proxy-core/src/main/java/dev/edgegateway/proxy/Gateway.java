@@ -22,6 +22,7 @@ import dev.edgegateway.proxy.server.DownstreamInitializer;
 import dev.edgegateway.proxy.server.GatewayState;
 import dev.edgegateway.proxy.server.ServerContext;
 import dev.edgegateway.proxy.transport.Transport;
+import dev.edgegateway.proxy.tls.ServerTls;
 import dev.edgegateway.proxy.upstream.UpstreamPool;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -69,6 +70,9 @@ public final class Gateway implements AutoCloseable {
 
     private final Tracing tracing;
     private final AccessLog accessLog;
+    /** Each TLS listener's certificates, by listener name. */
+    private final Map<String, ServerTls> listenerTls = new LinkedHashMap<>();
+    private final java.util.concurrent.ScheduledExecutorService tlsWatch;
 
     private Gateway(ConfigSnapshot snapshot, SpanExporter spanExporter) {
         GatewayConfig config = snapshot.config();
@@ -102,7 +106,23 @@ public final class Gateway implements AutoCloseable {
             var c = server.state().clusters().get(name);
             return c == null ? java.util.List.of() : c.endpoints();
         });
-        reloader = new ConfigReloader(server::state, s -> GatewayState.compile(s, endpoints, metrics, limiters), this::publish, metrics);
+        for (ListenerConfig l : config.listeners()) {
+            if (l.tls() != null) {
+                listenerTls.put(l.name(), new ServerTls(l.name(), l.tls(), l.http2().enabled()));
+            }
+        }
+        reloader = new ConfigReloader(server::state,
+                s -> GatewayState.compile(s, endpoints, metrics, limiters).withListenerCerts(prepareCerts(s.config())), this::publish, metrics);
+        tlsWatch = listenerTls.isEmpty() ? null : Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "edge-tls-watch");
+            t.setDaemon(true);
+            return t;
+        });
+        if (tlsWatch != null) {
+            long every = config.listeners().stream().filter(l -> l.tls() != null)
+                    .mapToLong(l -> l.tls().reloadInterval().toMillis()).min().orElse(10_000);
+            tlsWatch.scheduleWithFixedDelay(this::reloadChangedCertificates, every, every, TimeUnit.MILLISECONDS);
+        }
         reloads = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "edge-reload");
             t.setDaemon(true);
@@ -115,11 +135,69 @@ public final class Gateway implements AutoCloseable {
      * and each event loop closes its idle connections to endpoints that left.
      */
     private void publish(GatewayState next) {
+        next.listenerCerts().forEach((name, certs) -> {
+            listenerTls.get(name).install(certs);
+            server.metrics().tlsCertificateReload(name, "applied");
+        });
         server.publish(next);
         healthChecker.update(next.clusters().values());
         java.util.Set<dev.edgegateway.health.Endpoint> live = new java.util.HashSet<>();
         next.clusters().values().forEach(c -> live.addAll(c.endpoints()));
         server.pools().forEach((loop, pool) -> loop.execute(() -> pool.retainOnly(live)));
+    }
+
+    /**
+     * The certificate sets a config needs that differ from those installed (its {@code tls}
+     * section changed, or the files did). A TLS listener added or removed needs a restart, like
+     * any listener change. Throws, naming the listener and file, if a certificate cannot be used.
+     */
+    private Map<String, ServerTls.Certs> prepareCerts(GatewayConfig config) {
+        Map<String, ServerTls.Certs> out = new HashMap<>();
+        for (int i = 0; i < config.listeners().size(); i++) {
+            ListenerConfig l = config.listeners().get(i);
+            ServerTls tls = listenerTls.get(l.name());
+            if (tls == null || l.tls() == null) {
+                continue;
+            }
+            try {
+                ServerTls.Certs c = tls.prepareIfChanged(l.tls());
+                if (c != null) {
+                    out.put(l.name(), c);
+                }
+            } catch (RuntimeException e) {
+                throw new IllegalArgumentException("listeners[" + i + "].tls: " + e.getMessage(), e);
+            }
+        }
+        return out;
+    }
+
+    private volatile String lastCertificateError;
+
+    /**
+     * The certificate file watch: files whose content changed are loaded and installed for new
+     * connections. Runs under the reloader's lock, so it never interleaves with a config reload.
+     * A file that cannot be used (half written, key and certificate out of step) leaves the
+     * certificates in use and is tried again next time.
+     */
+    private void reloadChangedCertificates() {
+        synchronized (reloader) {
+            Map<String, ServerTls.Certs> changed;
+            try {
+                changed = prepareCerts(server.state().config());
+                lastCertificateError = null;
+            } catch (RuntimeException e) {
+                if (!e.getMessage().equals(lastCertificateError)) {
+                    lastCertificateError = e.getMessage();
+                    log.warn("certificate files changed but cannot be used; the certificates in use stay: {}", e.getMessage());
+                    server.metrics().tlsCertificateReload("-", "invalid");
+                }
+                return;
+            }
+            changed.forEach((name, certs) -> {
+                listenerTls.get(name).install(certs);
+                server.metrics().tlsCertificateReload(name, "applied");
+            });
+        }
     }
 
     /** Reloads, validates and applies config documents; for the admin API and the file watch. */
@@ -162,12 +240,13 @@ public final class Gateway implements AutoCloseable {
                 .option(ChannelOption.SO_BACKLOG, 4096)
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .childOption(ChannelOption.TCP_NODELAY, true)
-                .childOption(ChannelOption.AUTO_READ, false)
-                .childHandler(new DownstreamInitializer(server));
+                .childOption(ChannelOption.AUTO_READ, false);
         for (ListenerConfig l : config.listeners()) {
-            Channel ch = b.bind(socketAddress(l.address())).sync().channel();
+            ServerTls tls = listenerTls.get(l.name());
+            Channel ch = b.clone().childHandler(new DownstreamInitializer(server, l, tls)).bind(socketAddress(l.address())).sync().channel();
             listeners.put(l.name(), ch);
-            log.info("listener {} on {}", l.name(), ch.localAddress());
+            log.info("listener {} on {} ({}{})", l.name(), ch.localAddress(), tls == null ? "http" : "https, " + tls.providerName(),
+                    !l.http2().enabled() ? "; HTTP/1.x only" : tls != null ? "; h2 and http/1.1 by ALPN" : l.http2().cleartext() ? "; h2c by prior knowledge" : "");
         }
         healthChecker.start(server.state().clusters().values());
         admin = AdminServer.start(socketAddress(config.admin().address()), adminLoop, transport.serverChannelClass(), server, () -> ready,
@@ -244,6 +323,9 @@ public final class Gateway implements AutoCloseable {
             watcher.close();
         }
         reloads.shutdownNow();
+        if (tlsWatch != null) {
+            tlsWatch.shutdownNow();
+        }
         healthChecker.stop();
         listeners.values().forEach(Channel::close);
         server.channels().close().awaitUninterruptibly(2, TimeUnit.SECONDS);

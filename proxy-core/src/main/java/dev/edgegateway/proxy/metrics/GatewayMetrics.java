@@ -38,7 +38,7 @@ public final class GatewayMetrics implements HealthEvents {
     public enum Rejection { BAD_REQUEST, URI_TOO_LONG, HEADERS_TOO_LARGE, BODY_TOO_LARGE, HEADER_TIMEOUT, NO_ROUTE, METHOD_NOT_ALLOWED, VERSION }
 
     /** Why an origin connection or exchange failed. */
-    public enum UpstreamError { CONNECT_REFUSED, CONNECT_TIMEOUT, RESET, RESPONSE_TIMEOUT, BAD_RESPONSE }
+    public enum UpstreamError { CONNECT_REFUSED, CONNECT_TIMEOUT, TLS_HANDSHAKE, RESET, RESPONSE_TIMEOUT, BAD_RESPONSE }
 
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final AtomicInteger downstreamOpen = new AtomicInteger();
@@ -167,6 +167,24 @@ public final class GatewayMetrics implements HealthEvents {
     public void reload(String via, String outcome) {
         Counter.builder("edge.config.reloads").description("Config reloads by source and outcome")
                 .tags("via", via, "outcome", outcome).register(registry).increment();
+    }
+
+    /** A TLS handshake completed on a listener: its TLS version and the protocol ALPN chose. Once per connection. */
+    public void tlsHandshake(String listener, String version, String protocol) {
+        Counter.builder("edge.tls.handshakes").description("Completed TLS handshakes by listener, TLS version and application protocol")
+                .tags("listener", listener, "version", String.valueOf(version), "protocol", protocol).register(registry).increment();
+    }
+
+    /** A TLS handshake failed (no common version or cipher, not TLS at all, timed out). */
+    public void tlsHandshakeFailed(String listener) {
+        Counter.builder("edge.tls.handshake.failures").description("Failed TLS handshakes by listener")
+                .tags("listener", listener).register(registry).increment();
+    }
+
+    /** A listener's certificates were reloaded ({@code applied}) or could not be ({@code invalid}: the old ones stay). */
+    public void tlsCertificateReload(String listener, String outcome) {
+        Counter.builder("edge.tls.certificate.reloads").description("Certificate reloads by listener and outcome")
+                .tags("listener", listener, "outcome", outcome).register(registry).increment();
     }
 
     public void configGeneration(long generation) {

@@ -1,33 +1,153 @@
 package dev.edgegateway.proxy.server;
 
 import dev.edgegateway.config.GatewayConfig;
+import dev.edgegateway.config.ListenerConfig;
+import dev.edgegateway.proxy.tls.ServerTls;
 import dev.edgegateway.proxy.transport.IdleTimer;
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
+import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.handler.flow.FlowControlHandler;
-import java.util.concurrent.TimeUnit;
+import io.netty.handler.ssl.ApplicationProtocolNames;
+import io.netty.handler.ssl.ApplicationProtocolNegotiationHandler;
+import io.netty.handler.ssl.SniCompletionEvent;
+import io.netty.handler.ssl.SslHandler;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
-/** The pipeline of a client connection: idle timeout, header timer, HTTP codec, one message per read, proxy. */
+/**
+ * The pipeline of a client connection on one listener. Clear text: the first bytes say whether
+ * it is HTTP/2 with prior knowledge (the connection preface) or HTTP/1.x. TLS: the ClientHello's
+ * SNI name picks the certificate, and ALPN picks HTTP/2 or HTTP/1.1. Either way the connection
+ * ends up with the HTTP/1.x pipeline (idle timer, header timer, codec, one message per read,
+ * proxy) or the HTTP/2 one ({@link H2Connection}).
+ */
 public final class DownstreamInitializer extends ChannelInitializer<Channel> {
+    private static final Logger log = LoggerFactory.getLogger(DownstreamInitializer.class);
     /** Largest body chunk the decoder hands on; bounded by the socket read size anyway. */
     private static final int MAX_CHUNK_BYTES = 64 * 1024;
+    private static final long HANDSHAKE_TIMEOUT_MILLIS = 10_000;
 
     private final ServerContext server;
+    private final ListenerConfig listener;
+    private final ServerTls tls;
 
-    public DownstreamInitializer(ServerContext server) {
+    public DownstreamInitializer(ServerContext server, ListenerConfig listener, ServerTls tls) {
         this.server = server;
+        this.listener = listener;
+        this.tls = tls;
     }
 
     @Override
     protected void initChannel(Channel ch) {
         GatewayConfig c = server.state().config();
+        ch.pipeline().addLast(new IdleTimer(c.timeouts().idle().toNanos()));
+        if (tls != null) {
+            ch.pipeline().addLast(tls.newSniHandler(HANDSHAKE_TIMEOUT_MILLIS), new TlsNegotiator());
+        } else if (listener.http2().enabled() && listener.http2().cleartext()) {
+            ch.pipeline().addLast(new PrefaceDetector());
+        } else {
+            http1(ch, ConnectionInfo.CLEARTEXT);
+        }
+    }
+
+    private void http1(Channel ch, ConnectionInfo info) {
+        GatewayConfig c = server.state().config();
         RequestHeaderTimer headerTimer = new RequestHeaderTimer(c.timeouts().requestHeader().toNanos());
         ch.pipeline().addLast(
-                new IdleTimer(c.timeouts().idle().toNanos()),
                 headerTimer,
                 new ServerCodec(c.limits().maxRequestLineBytes(), c.limits().maxHeaderBytes(), MAX_CHUNK_BYTES),
                 new FlowControlHandler(),
-                new ProxyHandler(server, headerTimer));
+                new ProxyHandler(server, headerTimer, info));
+    }
+
+    /**
+     * Waits for the first bytes of a clear-text connection: the HTTP/2 preface
+     * ({@code PRI * HTTP/2.0...}) makes it h2c, anything else is HTTP/1.x; then steps aside,
+     * passing on what it read.
+     */
+    private final class PrefaceDetector extends ByteToMessageDecoder {
+        private final byte[] preface = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+
+        @Override
+        public void channelActive(ChannelHandlerContext ctx) throws Exception {
+            ctx.read();
+            super.channelActive(ctx);
+        }
+
+        @Override
+        protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
+            int n = Math.min(in.readableBytes(), preface.length);
+            for (int i = 0; i < n; i++) {
+                if (in.getByte(in.readerIndex() + i) != preface[i]) {
+                    http1(ctx.channel(), ConnectionInfo.CLEARTEXT);
+                    ctx.pipeline().remove(this);
+                    return;
+                }
+            }
+            if (n == preface.length) {
+                H2Connection.configure(ctx.channel(), server, listener.http2(), ConnectionInfo.CLEARTEXT_H2);
+                ctx.pipeline().remove(this);
+            }
+            // else: a prefix of the preface so far; the decoder reads on
+        }
+    }
+
+    /** After the TLS handshake: HTTP/2 or HTTP/1.1 as ALPN chose; counts handshakes and failures. */
+    private final class TlsNegotiator extends ApplicationProtocolNegotiationHandler {
+        private String sni;
+
+        TlsNegotiator() {
+            super(ApplicationProtocolNames.HTTP_1_1);
+        }
+
+        @Override
+        public void channelActive(ChannelHandlerContext ctx) throws Exception {
+            ctx.read(); // auto-read is off: ask for the ClientHello
+            super.channelActive(ctx);
+        }
+
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+            if (evt instanceof SniCompletionEvent sniEvent && sniEvent.isSuccess()) {
+                sni = sniEvent.hostname();
+            }
+            super.userEventTriggered(ctx, evt);
+        }
+
+        @Override
+        protected void configurePipeline(ChannelHandlerContext ctx, String protocol) {
+            boolean h2 = ApplicationProtocolNames.HTTP_2.equals(protocol) && listener.http2().enabled();
+            ConnectionInfo info = ConnectionInfo.tls(ctx.pipeline().get(SslHandler.class), sni, h2);
+            server.metrics().tlsHandshake(listener.name(), info.tlsVersion, h2 ? "h2" : "http/1.1");
+            if (h2) {
+                H2Connection.configure(ctx.channel(), server, listener.http2(), info);
+            } else {
+                http1(ctx.channel(), info);
+            }
+        }
+
+        @Override
+        protected void handshakeFailure(ChannelHandlerContext ctx, Throwable cause) {
+            // Scanners, old clients and plain HTTP on the TLS port: routine at the edge.
+            server.metrics().tlsHandshakeFailed(listener.name());
+            log.debug("TLS handshake with {} failed: {}", ctx.channel().remoteAddress(), cause.toString());
+            ctx.close();
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) throws Exception {
+            if (cause instanceof io.netty.handler.codec.DecoderException && cause.getCause() instanceof javax.net.ssl.SSLException) {
+                super.exceptionCaught(ctx, cause); // a handshake failure: handshakeFailure above
+                return;
+            }
+            log.debug("client connection {} failed during TLS set-up: {}", ctx.channel(), cause.toString());
+            ctx.close();
+        }
     }
 
     /** Drain: asks a client connection to close now if idle, else after its current response. */
@@ -37,7 +157,7 @@ public final class DownstreamInitializer extends ChannelInitializer<Channel> {
             if (h != null) {
                 h.closeIfIdle();
             } else {
-                ch.close();
+                ch.close(); // HTTP/2: GOAWAY, open streams finish within the drain timeout
             }
         });
     }

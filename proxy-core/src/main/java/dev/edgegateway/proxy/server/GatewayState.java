@@ -7,6 +7,8 @@ import dev.edgegateway.health.EndpointRegistry;
 import dev.edgegateway.health.RetryPolicy;
 import dev.edgegateway.proxy.metrics.GatewayMetrics;
 import dev.edgegateway.proxy.metrics.GatewayMetrics.RouteMetrics;
+import dev.edgegateway.proxy.tls.ServerTls;
+import dev.edgegateway.proxy.tls.UpstreamTls;
 import dev.edgegateway.routing.Cluster;
 import dev.edgegateway.routing.Route;
 import dev.edgegateway.routing.RouteTable;
@@ -29,6 +31,9 @@ public final class GatewayState {
     private final RouteTable routes;
     private final RouteMetrics[][] routeMetrics;
     private final Map<String, RetryPolicy> retryPolicies;
+    private final Map<String, UpstreamTls> upstreamTls;
+    /** Certificate sets to install on TLS listeners with this state (by listener name); built before publishing. */
+    private Map<String, ServerTls.Certs> listenerCerts = Map.of();
     final long connectTimeoutMillis;
     final long responseHeaderTimeoutNanos;
     final long upstreamIdleNanos;
@@ -51,6 +56,14 @@ public final class GatewayState {
         Map<String, RetryPolicy> policies = new HashMap<>();
         routes.clusters().forEach((name, cluster) -> policies.put(name, new RetryPolicy(cluster.config().retry())));
         this.retryPolicies = Map.copyOf(policies);
+        Map<String, UpstreamTls> tls = new HashMap<>();
+        routes.clusters().forEach((name, cluster) -> {
+            UpstreamTls t = UpstreamTls.of(cluster.config().tls());
+            if (t != null) {
+                tls.put(name, t);
+            }
+        });
+        this.upstreamTls = Map.copyOf(tls);
         this.connectTimeoutMillis = c.timeouts().connect().toMillis();
         this.responseHeaderTimeoutNanos = c.timeouts().responseHeader().toNanos();
         this.upstreamIdleNanos = c.timeouts().upstreamIdle().toNanos();
@@ -106,6 +119,21 @@ public final class GatewayState {
 
     RetryPolicy retryPolicy(Cluster cluster) {
         return retryPolicies.get(cluster.name());
+    }
+
+    /** The cluster's TLS to its endpoints; null for clear text. */
+    UpstreamTls upstreamTls(Cluster cluster) {
+        return upstreamTls.get(cluster.name());
+    }
+
+    /** Attaches the certificate sets built for this state's TLS listeners (before it is published). */
+    public GatewayState withListenerCerts(Map<String, ServerTls.Certs> certs) {
+        this.listenerCerts = Map.copyOf(certs);
+        return this;
+    }
+
+    public Map<String, ServerTls.Certs> listenerCerts() {
+        return listenerCerts;
     }
 
     RoutePolicies rateLimits(Route route) {

@@ -12,6 +12,7 @@ import dev.edgegateway.proxy.upstream.UpstreamConnection;
 import dev.edgegateway.proxy.upstream.UpstreamListener;
 import dev.edgegateway.proxy.transport.IdleTimer;
 import dev.edgegateway.proxy.upstream.UpstreamPool;
+import dev.edgegateway.proxy.tls.UpstreamTls;
 import dev.edgegateway.routing.Cluster;
 import dev.edgegateway.routing.Route;
 import dev.edgegateway.proxy.observe.AccessLog;
@@ -91,7 +92,12 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamListene
 
     private final ServerContext server;
     private final GatewayMetrics metrics;
+    /** Null on an HTTP/2 stream: its headers arrive as one frame, and the connection has its own limits. */
     private final RequestHeaderTimer headerTimer;
+    private final ConnectionInfo connection;
+    /** An HTTP/2 stream (one exchange, then the stream ends) rather than an HTTP/1.x connection. */
+    private final boolean stream;
+    private boolean activated;
     private final ChannelFutureListener onConnected = this::connected;
     private final Runnable onResponseTimeout = this::responseTimedOut;
 
@@ -169,10 +175,12 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamListene
     private boolean tunnelOpen;
     private long lastActivityNanos;
 
-    ProxyHandler(ServerContext server, RequestHeaderTimer headerTimer) {
+    ProxyHandler(ServerContext server, RequestHeaderTimer headerTimer, ConnectionInfo connection) {
         this.server = server;
         this.metrics = server.metrics();
         this.headerTimer = headerTimer;
+        this.connection = connection;
+        this.stream = connection.http2;
     }
 
     // ---- client side -------------------------------------------------------------------------
@@ -180,12 +188,27 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamListene
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
+        if (ctx.channel().isActive()) {
+            activate(); // added after a TLS handshake: the channel was active before this handler
+        }
     }
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
-        metrics.downstreamOpened();
-        server.channels().add(ctx.channel());
+        activate();
+        ctx.fireChannelActive();
+    }
+
+    private void activate() {
+        if (activated) {
+            return;
+        }
+        activated = true;
+        if (!stream) {
+            // An HTTP/2 stream's connection is counted (and drained) by H2Connection.
+            metrics.downstreamOpened();
+            server.channels().add(ctx.channel());
+        }
         pool = server.pool(ctx.channel().eventLoop());
         InetSocketAddress remote = (InetSocketAddress) ctx.channel().remoteAddress();
         clientAddress = remote.getAddress().getAddress();
@@ -193,7 +216,6 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamListene
         view = new RoutingView(clientAddress, remote.getAddress().getHostAddress());
         lastActivityNanos = System.nanoTime();
         requestRead();
-        ctx.fireChannelActive();
     }
 
     /**
@@ -260,7 +282,9 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamListene
             closeNow();
             return;
         }
-        headerTimer.requestReceived();
+        if (headerTimer != null) {
+            headerTimer.requestReceived();
+        }
         beginExchange();
         DecoderResult result = req.decoderResult();
         if (result.isFailure()) {
@@ -499,7 +523,7 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamListene
             h.set(HttpRules.X_FORWARDED_FOR, clientIp);
         }
         if (!trusted || !h.contains(HttpRules.X_FORWARDED_PROTO)) {
-            h.set(HttpRules.X_FORWARDED_PROTO, HttpRules.HTTP);
+            h.set(HttpRules.X_FORWARDED_PROTO, connection.scheme);
         }
         if (!trusted || !h.contains(HttpRules.X_FORWARDED_HOST)) {
             if (incomingHost != null) {
@@ -595,7 +619,9 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamListene
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-        metrics.downstreamClosed();
+        if (activated && !stream) {
+            metrics.downstreamClosed();
+        }
         if (tunnelOpen) {
             tunnelOpen = false;
             metrics.tunnelClosed();
@@ -644,7 +670,8 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamListene
     // ---- origin side -------------------------------------------------------------------------
 
     private void acquireUpstream() {
-        UpstreamConnection c = staleRetried ? null : pool.poll(endpoint);
+        UpstreamTls tls = snapshot.upstreamTls(cluster);
+        UpstreamConnection c = staleRetried ? null : pool.poll(endpoint, tls);
         if (c != null) {
             upstreamReady(c);
             return;
@@ -659,7 +686,7 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamListene
             return;
         }
         pendingHeld = true;
-        ChannelFuture f = pool.connect(endpoint, snapshot.connectTimeoutMillis, snapshot.upstreamIdleNanos,
+        ChannelFuture f = pool.connect(endpoint, tls, snapshot.connectTimeoutMillis, snapshot.upstreamIdleNanos,
                 cluster.config().maxIdleConnectionsPerEndpoint());
         pendingConnect = f;
         f.addListener(onConnected);
@@ -678,12 +705,14 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamListene
         releasePending();
         if (conn == null) {
             boolean timeout = f.cause() instanceof ConnectTimeoutException;
-            metrics.upstreamError(cluster.name(), timeout ? UpstreamError.CONNECT_TIMEOUT : UpstreamError.CONNECT_REFUSED);
+            boolean tlsFailed = f.cause() instanceof UpstreamPool.TlsHandshakeException;
+            metrics.upstreamError(cluster.name(), timeout ? UpstreamError.CONNECT_TIMEOUT : tlsFailed ? UpstreamError.TLS_HANDSHAKE : UpstreamError.CONNECT_REFUSED);
             endpoint.record(Outcome.GATEWAY_FAILURE, 0, System.nanoTime());
             if (tryRetry(RetryPolicy.Failure.CONNECT_FAILURE, 0)) {
                 return;
             }
-            respondLocally(timeout ? 504 : 502, timeout ? "connecting to the origin timed out" : "the origin refused the connection", false);
+            respondLocally(timeout ? 504 : 502, timeout ? "connecting to the origin timed out"
+                    : tlsFailed ? "the TLS handshake with the origin failed" : "the origin refused the connection", false);
             return;
         }
         upstreamReady(conn);
@@ -844,7 +873,9 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamListene
         // out, and time the tunnel by its own idle timeout.
         ChannelPipeline p = ctx.pipeline();
         p.replace(IdleTimer.class, "tunnel-idle", new IdleTimer(snapshot.tunnelIdleNanos));
-        p.remove(RequestHeaderTimer.class);
+        if (p.get(RequestHeaderTimer.class) != null) {
+            p.remove(RequestHeaderTimer.class);
+        }
         p.remove(ServerCodec.class); // passes on any bytes it had buffered, as ByteBufs
         if (ctx.channel().isWritable()) {
             upstream.channel().read();
@@ -1234,6 +1265,12 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamListene
         AccessLog.field(sb, "traceId", traceId);
         AccessLog.field(sb, "client", clientIp);
         AccessLog.field(sb, "method", methodName);
+        AccessLog.field(sb, "protocol", stream ? "HTTP/2" : http10 ? "HTTP/1.0" : "HTTP/1.1");
+        if (connection.tls) {
+            AccessLog.field(sb, "tls", connection.tlsVersion);
+            AccessLog.field(sb, "cipher", connection.cipher);
+            AccessLog.field(sb, "sni", connection.sni);
+        }
         AccessLog.field(sb, "host", requestHost);
         AccessLog.field(sb, "path", requestPath);
         AccessLog.field(sb, "status", status);
@@ -1261,7 +1298,9 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamListene
         route = null;
         endpoint = null;
         lastActivityNanos = System.nanoTime();
-        headerTimer.awaitRequest();
+        if (headerTimer != null) {
+            headerTimer.awaitRequest();
+        }
         requestRead();
     }
 

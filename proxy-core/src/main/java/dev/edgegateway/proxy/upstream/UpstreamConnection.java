@@ -23,14 +23,17 @@ public final class UpstreamConnection extends ChannelInboundHandlerAdapter {
 
     private final Endpoint endpoint;
     private final UpstreamPool pool;
+    /** The TLS setup this connection was made with; null: clear text. */
+    final dev.edgegateway.proxy.tls.UpstreamTls tls;
     private Channel channel;
     private UpstreamListener listener;
     private int uses;
     private boolean counted;
 
-    UpstreamConnection(Endpoint endpoint, UpstreamPool pool) {
+    UpstreamConnection(Endpoint endpoint, UpstreamPool pool, dev.edgegateway.proxy.tls.UpstreamTls tls) {
         this.endpoint = endpoint;
         this.pool = pool;
+        this.tls = tls;
     }
 
     public Channel channel() {

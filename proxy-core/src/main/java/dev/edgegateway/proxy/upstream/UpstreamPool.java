@@ -9,6 +9,9 @@ import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelPromise;
+import io.netty.handler.ssl.SslHandler;
+import dev.edgegateway.proxy.tls.UpstreamTls;
 import io.netty.channel.EventLoop;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.HttpClientCodec;
@@ -63,6 +66,9 @@ public final class UpstreamPool {
                     protected void initChannel(SocketChannel ch) {
                         // The endpoint is attached by connect() before the channel registers.
                         UpstreamConnection conn = ch.attr(GatewayAttributes.CONNECTION).get();
+                        if (conn.tls != null) {
+                            ch.pipeline().addLast(conn.tls.newHandler(ch.alloc(), conn.endpoint().address()));
+                        }
                         ch.pipeline().addLast(
                                 new IdleTimer(upstreamIdleNanos),
                                 new HttpClientCodec(8192, maxResponseHeaderBytes, 65536),
@@ -71,8 +77,11 @@ public final class UpstreamPool {
                 });
     }
 
-    /** An idle, open connection to {@code endpoint}, or null if there is none. */
-    public UpstreamConnection poll(Endpoint endpoint) {
+    /**
+     * An idle, open connection to {@code endpoint} made with {@code tls} (null: clear text), or null
+     * if there is none. One made with other TLS settings (a reload changed them) is closed.
+     */
+    public UpstreamConnection poll(Endpoint endpoint, UpstreamTls tls) {
         Idle i = idle.get(endpoint);
         if (i == null) {
             return null;
@@ -80,7 +89,9 @@ public final class UpstreamPool {
         UpstreamConnection c;
         while ((c = i.connections.pollLast()) != null) {
             metrics.upstreamIdle(-1);
-            if (c.channel().isActive()) {
+            if (c.tls != tls) {
+                c.channel().close();
+            } else if (c.channel().isActive()) {
                 return c;
             }
         }
@@ -88,14 +99,15 @@ public final class UpstreamPool {
     }
 
     /**
-     * Opens a new connection; the future completes on this loop. The connection is not in the
-     * pool until the exchange that asked for it releases it.
+     * Opens a new connection; the future completes on this loop, after the TLS handshake when
+     * {@code tls} is set. The connection is not in the pool until the exchange that asked for it
+     * releases it.
      */
-    public ChannelFuture connect(Endpoint endpoint, long connectTimeoutMillis, long upstreamIdleNanos, int maxIdle) {
+    public ChannelFuture connect(Endpoint endpoint, UpstreamTls tls, long connectTimeoutMillis, long upstreamIdleNanos, int maxIdle) {
         this.upstreamIdleNanos = upstreamIdleNanos;
         Idle i = idle.computeIfAbsent(endpoint, e -> new Idle(socketAddress(e.address())));
         i.cap = maxIdle;
-        UpstreamConnection conn = new UpstreamConnection(endpoint, this);
+        UpstreamConnection conn = new UpstreamConnection(endpoint, this, tls);
         bootstrap.option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, connectTimeoutMillis));
         bootstrap.attr(GatewayAttributes.CONNECTION, conn);
         ChannelFuture f = bootstrap.connect(i.address);
@@ -105,7 +117,25 @@ public final class UpstreamPool {
                 metrics.upstreamConnectionOpened();
             }
         });
-        return f;
+        if (tls == null) {
+            return f;
+        }
+        ChannelPromise handshaken = f.channel().newPromise();
+        f.addListener(done -> {
+            if (!done.isSuccess()) {
+                handshaken.tryFailure(done.cause());
+                return;
+            }
+            f.channel().pipeline().get(SslHandler.class).handshakeFuture().addListener(h -> {
+                if (h.isSuccess()) {
+                    handshaken.trySuccess();
+                } else {
+                    handshaken.tryFailure(new TlsHandshakeException(h.cause()));
+                    f.channel().close();
+                }
+            });
+        });
+        return handshaken;
     }
 
     void release(UpstreamConnection c) {
@@ -157,5 +187,14 @@ public final class UpstreamPool {
             }
         }
         return InetSocketAddress.createUnresolved(hp.host(), hp.port());
+    }
+
+    /** The TLS handshake with an origin failed (untrusted or mismatched certificate, no common protocol). */
+    public static final class TlsHandshakeException extends java.io.IOException {
+        private static final long serialVersionUID = 1L;
+
+        TlsHandshakeException(Throwable cause) {
+            super("TLS handshake with the origin failed: " + cause.getMessage(), cause);
+        }
     }
 }
