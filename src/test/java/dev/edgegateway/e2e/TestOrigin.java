@@ -81,6 +81,11 @@ final class TestOrigin implements AutoCloseable {
     }
 
     TestOrigin(String name, int port) throws InterruptedException {
+        this(name, port, null);
+    }
+
+    /** An origin that speaks TLS with {@code tls} (a server context), for TLS-to-origin tests. */
+    TestOrigin(String name, int port, io.netty.handler.ssl.SslContext tls) throws InterruptedException {
         this.name = name;
         this.group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("origin-" + name, true), NioIoHandler.newFactory());
         this.server = new ServerBootstrap()
@@ -91,6 +96,9 @@ final class TestOrigin implements AutoCloseable {
                     protected void initChannel(Channel ch) {
                         connections.incrementAndGet();
                         children.add(ch);
+                        if (tls != null) {
+                            ch.pipeline().addLast(tls.newHandler(ch.alloc()));
+                        }
                         ch.pipeline().addLast(new HttpServerCodec(8192, 65536, 65536), new Handler());
                     }
                 })

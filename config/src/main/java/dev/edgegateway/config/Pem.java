@@ -33,7 +33,11 @@ public final class Pem {
 
     /** A certificate file's chain, leaf first; at least one certificate. */
     public static List<X509Certificate> certificates(Path file) throws IOException, CertificateException {
-        byte[] bytes = Files.readAllBytes(file);
+        return certificates(Files.readAllBytes(file));
+    }
+
+    /** As {@link #certificates(Path)}, from a file's content. */
+    public static List<X509Certificate> certificates(byte[] bytes) throws CertificateException {
         List<X509Certificate> chain = new ArrayList<>();
         for (var c : CertificateFactory.getInstance("X.509").generateCertificates(new ByteArrayInputStream(bytes))) {
             chain.add((X509Certificate) c);
@@ -46,7 +50,11 @@ public final class Pem {
 
     /** An unencrypted PKCS#8 key ({@code -----BEGIN PRIVATE KEY-----}): RSA, EC or Ed25519. */
     public static PrivateKey privateKey(Path file) throws IOException, GeneralSecurityException {
-        String text = Files.readString(file, StandardCharsets.US_ASCII);
+        return privateKey(Files.readString(file, StandardCharsets.US_ASCII));
+    }
+
+    /** As {@link #privateKey(Path)}, from a file's content. */
+    public static PrivateKey privateKey(String text) throws GeneralSecurityException {
         Matcher m = KEY.matcher(text);
         if (!m.find()) {
             String hint = text.contains("BEGIN RSA PRIVATE KEY") || text.contains("BEGIN EC PRIVATE KEY")

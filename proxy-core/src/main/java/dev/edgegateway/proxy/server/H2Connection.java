@@ -8,6 +8,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.http2.Http2CodecUtil;
 import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
@@ -112,7 +113,11 @@ final class H2Connection extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        // The codec has already answered protocol errors (RST_STREAM or GOAWAY); resets are routine.
-        ctx.close();
+        // Protocol errors are the codec's: it fires them here first, then answers with RST_STREAM
+        // or GOAWAY (ENHANCE_YOUR_CALM for a rapid reset); closing now would pre-empt that answer
+        // with a plain GOAWAY. Anything else (a reset connection) ends the connection.
+        if (Http2CodecUtil.getEmbeddedHttp2Exception(cause) == null) {
+            ctx.close();
+        }
     }
 }

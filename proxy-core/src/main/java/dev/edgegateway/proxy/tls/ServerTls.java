@@ -1,6 +1,7 @@
 package dev.edgegateway.proxy.tls;
 
 import dev.edgegateway.config.CertificateConfig;
+import dev.edgegateway.config.Pem;
 import dev.edgegateway.config.TlsConfig;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.handler.codec.http2.Http2SecurityUtil;
@@ -165,6 +166,7 @@ public final class ServerTls implements Mapping<String, SslContext> {
         for (int i = 0; i < config.certificates().size(); i++) {
             CertificateConfig c = config.certificates().get(i);
             byte[] ocsp = files.ocsp.get(i);
+            checkPair(c, files.certs.get(i), files.keys.get(i));
             SslContext ctx;
             try {
                 SslContextBuilder b = SslContextBuilder.forServer(new ByteArrayInputStream(files.certs.get(i)), new ByteArrayInputStream(files.keys.get(i)))
@@ -194,6 +196,18 @@ public final class ServerTls implements Mapping<String, SslContext> {
             }
         }
         return next;
+    }
+
+    /** The files as read now parse, and the key is the certificate's (a rotation half done is not). */
+    private static void checkPair(CertificateConfig c, byte[] cert, byte[] key) {
+        try {
+            var leaf = Pem.certificates(cert).get(0);
+            if (!Pem.matches(Pem.privateKey(new String(key, java.nio.charset.StandardCharsets.US_ASCII)), leaf.getPublicKey())) {
+                throw new IllegalArgumentException("'" + c.keyFile() + "' is not the key of the certificate in '" + c.certFile() + "'");
+            }
+        } catch (java.security.GeneralSecurityException e) {
+            throw new IllegalArgumentException("certificate '" + c.certFile() + "' or key '" + c.keyFile() + "' cannot be read: " + e.getMessage(), e);
+        }
     }
 
     private static String names(Certs c) {

@@ -1,0 +1,213 @@
+package dev.edgegateway.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * HTTP/2 abuse on raw frames, against h2c: a rapid-reset burst (CVE-2023-44487), a CONTINUATION
+ * flood and an oversized header list. Each is cut off on its own connection, while a client on
+ * another connection keeps being served.
+ */
+@Timeout(60)
+class Http2DefenceTest {
+    private static final int HEADERS = 0x1;
+    private static final int RST_STREAM = 0x3;
+    private static final int SETTINGS = 0x4;
+    private static final int GOAWAY = 0x7;
+    private static final int CONTINUATION = 0x9;
+    private static final int END_STREAM = 0x1;
+    private static final int END_HEADERS = 0x4;
+    private static final int ENHANCE_YOUR_CALM = 0xb;
+
+    private static GatewayFixture gateway(TestOrigin origin) throws Exception {
+        return new GatewayFixture("""
+                admin:
+                  address: 127.0.0.1:0
+                listeners:
+                  - name: public
+                    address: 127.0.0.1:0
+                    http2: {maxResetsPerWindow: 100, resetWindow: 10s}
+                routes:
+                  - name: all
+                    cluster: web
+                clusters:
+                  - {name: web, endpoints: [%s]}
+                """.formatted(origin.address()));
+    }
+
+    @Test
+    void aRapidResetBurstIsCutOffAndOtherConnectionsCarryOn() throws Exception {
+        try (TestOrigin origin = new TestOrigin("o"); GatewayFixture gw = gateway(origin);
+             RawHttp bystander = new RawHttp(gw.port())) {
+            bystander.send("GET /before HTTP/1.1\r\nHost: x\r\n\r\n");
+            assertThat(bystander.read().status()).isEqualTo(200);
+
+            Goaway goaway;
+            try (Socket s = h2c(gw.port())) {
+                OutputStream out = s.getOutputStream();
+                ByteArrayOutputStream burst = new ByteArrayOutputStream();
+                for (int i = 0; i < 1000; i++) {
+                    int stream = 2 * i + 1;
+                    frame(burst, HEADERS, END_STREAM | END_HEADERS, stream, requestBlock("/reset"));
+                    frame(burst, RST_STREAM, 0, stream, new byte[] {0, 0, 0, 8}); // CANCEL
+                }
+                try {
+                    out.write(burst.toByteArray());
+                    out.flush();
+                } catch (IOException closedUnderUs) {
+                    // the gateway may already have cut the connection: that is the point
+                }
+                goaway = readUntilGoaway(s);
+            }
+            assertThat(goaway).as("a GOAWAY before the connection closed").isNotNull();
+            assertThat(goaway.error).isEqualTo(ENHANCE_YOUR_CALM);
+            System.out.printf("rapid reset: GOAWAY(ENHANCE_YOUR_CALM), last stream %d of 1999; the origin saw %d requests%n",
+                    goaway.lastStream, origin.requests.get() - 1);
+
+            // The connection that behaved is still served, and so is a new HTTP/2 client.
+            bystander.send("GET /after HTTP/1.1\r\nHost: x\r\n\r\n");
+            assertThat(bystander.read().status()).isEqualTo(200);
+            if (Curl.available()) {
+                Curl.Result r = Curl.run("-s", "--http2-prior-knowledge", "-w", "\\n%{http_code} %{http_version}", "http://127.0.0.1:" + gw.port() + "/h2");
+                assertThat(r.out()).endsWith("200 2");
+            }
+            // Every stream's exchange was cleaned up: only the bystander is open.
+            Await.until(() -> metric(gw, "edge_downstream_connections_open") == 1, 5000, "the abusive connection's state released");
+            Await.until(() -> gw.adminGetUnchecked("/clusters").contains("\"requests\":0,")
+                    && gw.adminGetUnchecked("/clusters").contains("\"inFlight\":0"), 5000, "no request slot or endpoint in-flight count held");
+        }
+    }
+
+    @Test
+    void aContinuationFloodIsCutOff() throws Exception {
+        try (TestOrigin origin = new TestOrigin("o"); GatewayFixture gw = gateway(origin)) {
+            Goaway goaway;
+            try (Socket s = h2c(gw.port())) {
+                OutputStream out = s.getOutputStream();
+                // A header block that never ends: one HEADERS without END_HEADERS, then thousands of
+                // CONTINUATION frames, each carrying a little more of a literal header.
+                ByteArrayOutputStream flood = new ByteArrayOutputStream();
+                frame(flood, HEADERS, END_STREAM, 1, requestBlock("/flood"));
+                byte[] chunk = new byte[16];
+                for (int i = 0; i < 20_000; i++) {
+                    frame(flood, CONTINUATION, 0, 1, chunk);
+                }
+                try {
+                    out.write(flood.toByteArray());
+                    out.flush();
+                } catch (IOException closedUnderUs) {
+                    // expected once the gateway gives up on the connection
+                }
+                goaway = readUntilGoaway(s);
+            }
+            assertThat(goaway).as("GOAWAY, not an endless read").isNotNull();
+            assertThat(origin.requests.get()).isZero();
+            if (Curl.available()) {
+                Curl.Result r = Curl.run("-s", "--http2-prior-knowledge", "-w", "\\n%{http_code} %{http_version}", "http://127.0.0.1:" + gw.port() + "/h2");
+                assertThat(r.out()).endsWith("200 2");
+            }
+        }
+    }
+
+    @Test
+    void anOversizedHeaderListGets431AndTheConnectionStaysUsable() throws Exception {
+        assumeTrue(Curl.available(), "curl with HTTP/2 is not installed");
+        try (TestOrigin origin = new TestOrigin("o"); GatewayFixture gw = gateway(origin)) {
+            String big = "x".repeat(20_000); // limits.maxHeaderBytes is 16 KiB
+            String url = "http://127.0.0.1:" + gw.port();
+            // One curl, one connection: the oversized request, then a normal one on the same connection.
+            Curl.Result r = Curl.run("-s", "--http2-prior-knowledge", "-w", "%{http_code} %{http_version} %{num_connects}\\n",
+                    "-H", "x-big: " + big, url + "/big", "-o", "/dev/null");
+            assertThat(r.out().trim()).isEqualTo("431 2 1");
+            assertThat(origin.requests.get()).isZero();
+            Curl.Result ok = Curl.run("-s", "--http2-prior-knowledge", "-w", "\\n%{http_code} %{http_version}", url + "/small");
+            assertThat(ok.out()).endsWith("200 2");
+        }
+    }
+
+    // ---- raw HTTP/2 --------------------------------------------------------------------------
+
+    private record Goaway(int lastStream, int error) {}
+
+    private static double metric(GatewayFixture gw, String series) {
+        try {
+            return gw.metric(series);
+        } catch (AssertionError | Exception e) {
+            return -1;
+        }
+    }
+
+    /** A connection that has sent the client preface and an empty SETTINGS frame. */
+    private static Socket h2c(int port) throws IOException {
+        Socket s = new Socket();
+        s.connect(new InetSocketAddress("127.0.0.1", port), 5000);
+        s.setSoTimeout(10_000);
+        ByteArrayOutputStream hello = new ByteArrayOutputStream();
+        hello.write("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+        frame(hello, SETTINGS, 0, 0, new byte[0]);
+        s.getOutputStream().write(hello.toByteArray());
+        return s;
+    }
+
+    /** HPACK: GET, http, {@code path} as a literal, :authority 127.0.0.1. */
+    private static byte[] requestBlock(String path) {
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        b.write(0x82); // :method GET (static 2)
+        b.write(0x86); // :scheme http (static 6)
+        b.write(0x04); // :path, literal without indexing, name from static 4
+        b.write(path.length());
+        b.writeBytes(path.getBytes(StandardCharsets.US_ASCII));
+        b.write(0x01); // :authority, literal without indexing, name from static 1
+        b.write(9);
+        b.writeBytes("127.0.0.1".getBytes(StandardCharsets.US_ASCII));
+        return b.toByteArray();
+    }
+
+    private static void frame(ByteArrayOutputStream out, int type, int flags, int stream, byte[] payload) {
+        int n = payload.length;
+        out.write(n >>> 16);
+        out.write(n >>> 8);
+        out.write(n);
+        out.write(type);
+        out.write(flags);
+        out.write(stream >>> 24);
+        out.write(stream >>> 16);
+        out.write(stream >>> 8);
+        out.write(stream);
+        out.writeBytes(payload);
+    }
+
+    /** Reads frames until a GOAWAY (returned) or the end of the connection (null). */
+    private static Goaway readUntilGoaway(Socket s) throws IOException {
+        DataInputStream in = new DataInputStream(s.getInputStream());
+        Goaway seen = null;
+        try {
+            while (true) {
+                int len = (in.readUnsignedByte() << 16) | (in.readUnsignedByte() << 8) | in.readUnsignedByte();
+                int type = in.readUnsignedByte();
+                in.readUnsignedByte(); // flags
+                in.readInt(); // stream
+                byte[] payload = in.readNBytes(len);
+                if (type == GOAWAY && seen == null) {
+                    int last = ((payload[0] & 0x7f) << 24) | ((payload[1] & 0xff) << 16) | ((payload[2] & 0xff) << 8) | (payload[3] & 0xff);
+                    int error = ((payload[4] & 0xff) << 24) | ((payload[5] & 0xff) << 16) | ((payload[6] & 0xff) << 8) | (payload[7] & 0xff);
+                    seen = new Goaway(last, error);
+                }
+            }
+        } catch (EOFException | SocketTimeoutException | java.net.SocketException end) {
+            return seen;
+        }
+    }
+}

@@ -1,0 +1,288 @@
+package dev.edgegateway.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.netty.handler.ssl.ClientAuth;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.pkitesting.X509Bundle;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.cert.X509Certificate;
+import java.util.List;
+import javax.net.ssl.SNIHostName;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSocket;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * TLS termination and HTTP/2 with real clients: curl over TLS (HTTP/2 and HTTP/1.1, two SNI names
+ * with their own certificates), h2c with prior knowledge, a TLS 1.1 client, a rapid-reset burst
+ * and an oversized header list on raw HTTP/2 frames, a certificate rotated on disk, and TLS (with
+ * mutual TLS) to origins.
+ */
+@Timeout(120)
+class TlsTest {
+    @TempDir
+    static Path dir;
+    static TestPki pki;
+
+    @BeforeAll
+    static void certificates() throws Exception {
+        pki = new TestPki(dir);
+        pki.write("a", pki.issue("a.test", "first"));
+        pki.write("b", pki.issue("b.test", "first"));
+    }
+
+    private static String config(String origin, String extra) {
+        return """
+                listeners:
+                  - name: public
+                    address: 127.0.0.1:0
+                  - name: secure
+                    address: 127.0.0.1:0
+                    tls:
+                      reloadInterval: 200ms
+                      certificates:
+                        - {certFile: %1$s/a.pem, keyFile: %1$s/a.key}
+                        - {certFile: %1$s/b.pem, keyFile: %1$s/b.key}
+                admin:
+                  address: 127.0.0.1:0
+                routes:
+                  - name: all
+                    cluster: web
+                clusters:
+                  - {name: web, endpoints: [%2$s]}
+                """.formatted(dir, origin) + extra;
+    }
+
+    private static int securePort(GatewayFixture gw) {
+        return gw.gateway.listenerAddress("secure").getPort();
+    }
+
+    /** curl with the test CA, resolving {@code host} to the gateway's TLS port; -v to see the certificate. */
+    private static Curl.Result curlTls(GatewayFixture gw, String host, String... args) throws IOException {
+        int port = securePort(gw);
+        List<String> all = new java.util.ArrayList<>(List.of("-sv", "--cacert", pki.caFile().toString(),
+                "--resolve", host + ":" + port + ":127.0.0.1", "-w", "\\n%{http_code} %{http_version}"));
+        all.addAll(List.of(args));
+        all.add("https://" + host + ":" + port + "/hello");
+        return Curl.run(all.toArray(String[]::new));
+    }
+
+    @Test
+    void curlOverTlsGetsEachNameItsCertificateOnHttp2AndHttp11() throws Exception {
+        assumeTrue(Curl.available(), "curl with HTTP/2 is not installed");
+        try (TestOrigin origin = new TestOrigin("o"); GatewayFixture gw = new GatewayFixture(config(origin.address(), ""))) {
+            for (String host : List.of("a.test", "b.test")) {
+                Curl.Result h2 = curlTls(gw, host, "--http2");
+                assertThat(h2.exit()).as(h2.err()).isZero();
+                assertThat(h2.out()).endsWith("200 2").contains("origin o /hello");
+                assertThat(h2.err()).contains("subjectAltName: host \"" + host + "\" matched").contains("ALPN: server accepted h2");
+                Curl.Result h1 = curlTls(gw, host, "--http1.1");
+                assertThat(h1.exit()).as(h1.err()).isZero();
+                assertThat(h1.out()).endsWith("200 1.1");
+                assertThat(h1.err()).contains("subjectAltName: host \"" + host + "\" matched").contains("ALPN: server accepted http/1.1");
+            }
+            // The origin saw plain HTTP/1.1 with the client's scheme forwarded.
+            assertThat(origin.seen).hasSize(4).allSatisfy(r -> {
+                assertThat(r.headers().get("x-forwarded-proto")).isEqualTo("https");
+                assertThat(r.protocolVersion().text()).isEqualTo("HTTP/1.1");
+            });
+            assertThat(gw.metric("edge_tls_handshakes_total{listener=\"secure\",protocol=\"h2\",version=\"TLSv1.3\"}")).isEqualTo(2);
+            assertThat(gw.metric("edge_tls_handshakes_total{listener=\"secure\",protocol=\"http/1.1\",version=\"TLSv1.3\"}")).isEqualTo(2);
+
+            // h2c with prior knowledge on the clear-text listener; HTTP/1.1 still works there.
+            Curl.Result h2c = Curl.run("-s", "--http2-prior-knowledge", "-w", "\\n%{http_code} %{http_version}", "http://127.0.0.1:" + gw.port() + "/c");
+            assertThat(h2c.out()).endsWith("200 2").contains("origin o /c");
+            Curl.Result h1 = Curl.run("-s", "-w", "\\n%{http_code} %{http_version}", "http://127.0.0.1:" + gw.port() + "/c");
+            assertThat(h1.out()).endsWith("200 1.1");
+            assertThat(origin.seen.get(4).headers().get("x-forwarded-proto")).isEqualTo("http");
+
+            // A request body over HTTP/2 streams through (700 KB, more than a stream window).
+            Path body = dir.resolve("body.bin");
+            Files.write(body, new byte[700_000]);
+            Curl.Result up = curlTls(gw, "a.test", "--http2", "-X", "POST", "--data-binary", "@" + body);
+            assertThat(up.out()).as(up.err()).endsWith("200 2");
+            assertThat(origin.seen.get(origin.seen.size() - 1).headers().get("transfer-encoding")).isNull(); // curl sends content-length
+        }
+    }
+
+    @Test
+    void aTls11ClientIsRefused() throws Exception {
+        try (TestOrigin origin = new TestOrigin("o"); GatewayFixture gw = new GatewayFixture(config(origin.address(), ""))) {
+            // openssl s_client is a client that still speaks TLS 1.1 when told to (security level 0).
+            Process p;
+            try {
+                p = new ProcessBuilder("openssl", "s_client", "-connect", "127.0.0.1:" + securePort(gw), "-servername", "a.test",
+                        "-tls1_1", "-cipher", "DEFAULT@SECLEVEL=0").redirectErrorStream(true).start();
+            } catch (IOException e) {
+                assumeTrue(false, "openssl is not installed");
+                return;
+            }
+            p.getOutputStream().close();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            p.waitFor();
+            // The server answered the ClientHello with a protocol_version alert (70).
+            assertThat(out).contains("alert protocol version");
+            Await.until(() -> metric(gw, "edge_tls_handshake_failures_total{listener=\"secure\"}") == 1, 5000, "the failure counted");
+
+            // And a TLS 1.2 client is served.
+            SSLSocket s = tlsSocket(gw, "a.test", "TLSv1.2");
+            assertThat(s.getSession().getProtocol()).isEqualTo("TLSv1.2");
+            assertThat(get(s, "a.test")).startsWith("HTTP/1.1 200");
+            s.close();
+        }
+    }
+
+    @Test
+    void aCertificateRotatedOnDiskIsServedToNewConnectionsWhileOldOnesContinue() throws Exception {
+        // The class's CA (the client trusts it); the listener's files in their own directory.
+        Path rot = Files.createDirectories(dir.resolve("rot"));
+        Files.writeString(rot.resolve("a.pem"), Files.readString(dir.resolve("a.pem")));
+        Files.writeString(rot.resolve("a.key"), Files.readString(dir.resolve("a.key")));
+        Files.writeString(rot.resolve("b.pem"), Files.readString(dir.resolve("b.pem")));
+        Files.writeString(rot.resolve("b.key"), Files.readString(dir.resolve("b.key")));
+        String yaml = config("127.0.0.1:1", "").replace(dir.toString(), rot.toString());
+        try (TestOrigin origin = new TestOrigin("o");
+             GatewayFixture gw = new GatewayFixture(yaml.replace("127.0.0.1:1", origin.address()))) {
+            SSLSocket old = tlsSocket(gw, "a.test", null);
+            assertThat(get(old, "a.test")).startsWith("HTTP/1.1 200");
+            assertThat(subject(old)).contains("O=first");
+
+            // Rotate: a new key and certificate replace the files (key first, so for a moment they disagree).
+            X509Bundle next = pki.issue("a.test", "second");
+            TestPki.writeTo(rot, "a", next);
+            Await.until(() -> {
+                try (SSLSocket fresh = tlsSocket(gw, "a.test", null)) {
+                    return subject(fresh).contains("O=second");
+                } catch (Exception e) {
+                    return false;
+                }
+            }, 10_000, "new connections get the rotated certificate");
+
+            // curl, a new connection, sees the new certificate too.
+            if (Curl.available()) {
+                Curl.Result r = curlTls(gw, "a.test", "--http2");
+                assertThat(r.out()).endsWith("200 2");
+                assertThat(r.err()).contains("O=second");
+            }
+            // The connection made before the rotation keeps its session and keeps working.
+            assertThat(get(old, "a.test")).startsWith("HTTP/1.1 200");
+            assertThat(subject(old)).contains("O=first");
+            old.close();
+            assertThat(gw.metric("edge_tls_certificate_reloads_total{listener=\"secure\",outcome=\"applied\"}")).isGreaterThanOrEqualTo(1);
+        }
+    }
+
+    @Test
+    void tlsToOriginsVerifiesTheOriginAndPresentsAClientCertificate() throws Exception {
+        X509Bundle originCert = pki.issue("origin.test", "origin");
+        X509Bundle clientCert = pki.issue("gateway.test", "client");
+        pki.write("client", clientCert);
+        SslContext originTls = SslContextBuilder.forServer(originCert.getKeyPair().getPrivate(), originCert.getCertificatePath())
+                .trustManager(pki.ca.getCertificate()).clientAuth(ClientAuth.REQUIRE).build();
+        try (TestOrigin origin = new TestOrigin("tls-origin", 0, originTls);
+             GatewayFixture gw = new GatewayFixture(GatewayFixture.config("""
+                     routes:
+                       - {name: mtls, match: {pathPrefix: /mtls}, cluster: mtls}
+                       - {name: wrongname, match: {pathPrefix: /wrongname}, cluster: wrongname}
+                       - {name: nocert, match: {pathPrefix: /nocert}, cluster: nocert}
+                     clusters:
+                       - name: mtls
+                         endpoints: [%1$s]
+                         tls: {caFile: %2$s/ca.pem, serverName: origin.test, certFile: %2$s/client.pem, keyFile: %2$s/client.key}
+                       - name: wrongname
+                         endpoints: [%1$s]
+                         tls: {caFile: %2$s/ca.pem, serverName: other.test, certFile: %2$s/client.pem, keyFile: %2$s/client.key}
+                       - name: nocert
+                         endpoints: [%1$s]
+                         tls: {caFile: %2$s/ca.pem, serverName: origin.test}
+                     """.formatted(origin.address(), dir)))) {
+            try (RawHttp http = new RawHttp(gw.port())) {
+                for (int i = 0; i < 3; i++) { // the second and third reuse the pooled TLS connection
+                    http.send("GET /mtls HTTP/1.1\r\nHost: x\r\n\r\n");
+                    RawHttp.Response r = http.read();
+                    assertThat(r.status()).isEqualTo(200);
+                    assertThat(new String(r.body(), StandardCharsets.UTF_8)).isEqualTo("origin tls-origin /mtls");
+                }
+            }
+            assertThat(origin.connections.get()).isEqualTo(1);
+            // A certificate for another name: the gateway refuses to talk to it.
+            try (RawHttp http = new RawHttp(gw.port())) {
+                http.send("GET /wrongname HTTP/1.1\r\nHost: x\r\n\r\n");
+                RawHttp.Response r = http.read();
+                assertThat(r.status()).isEqualTo(502);
+                assertThat(new String(r.body(), StandardCharsets.UTF_8)).contains("TLS handshake");
+            }
+            assertThat(gw.metric("edge_upstream_errors_total{cluster=\"wrongname\",kind=\"tls_handshake\"}")).isGreaterThanOrEqualTo(1);
+            // No client certificate: the origin refuses the gateway.
+            try (RawHttp http = new RawHttp(gw.port())) {
+                http.send("GET /nocert HTTP/1.1\r\nHost: x\r\n\r\n");
+                assertThat(http.read().status()).isEqualTo(502);
+            }
+            assertThat(origin.requests.get()).isEqualTo(3);
+        }
+    }
+
+    // ---- helpers -----------------------------------------------------------------------------
+
+    private static double metric(GatewayFixture gw, String series) {
+        try {
+            return gw.metric(series);
+        } catch (AssertionError | Exception e) {
+            return -1;
+        }
+    }
+
+    private static SSLSocket tlsSocket(GatewayFixture gw, String host, String protocol) throws Exception {
+        SSLSocket s = (SSLSocket) pki.clientContext().getSocketFactory().createSocket();
+        s.connect(new InetSocketAddress("127.0.0.1", securePort(gw)), 5000);
+        s.setSoTimeout(5000);
+        SSLParameters p = s.getSSLParameters();
+        p.setServerNames(List.of(new SNIHostName(host)));
+        p.setEndpointIdentificationAlgorithm("HTTPS");
+        if (protocol != null) {
+            p.setProtocols(new String[] {protocol});
+        }
+        s.setSSLParameters(p);
+        s.startHandshake();
+        return s;
+    }
+
+    private static String subject(SSLSocket s) throws Exception {
+        return ((X509Certificate) s.getSession().getPeerCertificates()[0]).getSubjectX500Principal().getName();
+    }
+
+    /** One keep-alive GET; returns the status line (the body is read by its Content-Length). */
+    private static String get(Socket s, String host) throws IOException {
+        OutputStream out = s.getOutputStream();
+        out.write(("GET /r HTTP/1.1\r\nHost: " + host + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+        out.flush();
+        InputStream in = s.getInputStream();
+        ByteArrayOutputStream head = new ByteArrayOutputStream();
+        while (!head.toString(StandardCharsets.US_ASCII).endsWith("\r\n\r\n")) {
+            int b = in.read();
+            if (b < 0) {
+                throw new IOException("closed");
+            }
+            head.write(b);
+        }
+        String h = head.toString(StandardCharsets.US_ASCII);
+        int cl = h.toLowerCase().indexOf("content-length: ");
+        int len = Integer.parseInt(h.substring(cl + 16, h.indexOf("\r\n", cl)).trim());
+        in.readNBytes(len);
+        return h;
+    }
+}
