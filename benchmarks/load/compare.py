@@ -25,6 +25,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 ORIGIN, NGINX, HAPROXY, GATEWAY, GATEWAY_ADMIN, REDIS = 18080, 18081, 18082, 18083, 18093, 18094
 GW_OFF, GW_OFF_ADMIN, GW_ON, GW_ON_ADMIN, OTLP_SINK = 18085, 18095, 18086, 18096, 18097
 GW_TRACE, GW_TRACE_ADMIN, GW_LOG, GW_LOG_ADMIN = 18087, 18098, 18088, 18099
+NGINX_TLS, GATEWAY_TLS = 18443, 18444
 
 # An OTLP/HTTP sink for the tracing variant: accepts every export with 200 and drops it.
 OTLP_SINK_CODE = """
@@ -41,11 +42,13 @@ TICKS = os.sysconf("SC_CLK_TCK")
 JAVA_OPTS = os.environ.get("EDGE_BENCH_JAVA_OPTS", "").split()
 
 
-def need_tools():
-    missing = [t for t in ("wrk", "nginx", "haproxy", "taskset", "redis-server") if shutil.which(t) is None]
+def need_tools(tls):
+    tools = ("wrk", "nginx", "haproxy", "taskset", "redis-server") + (("h2load", "openssl") if tls else ())
+    missing = [t for t in tools if shutil.which(t) is None]
     if not missing:
         return
-    pkgs = {"wrk": "wrk", "nginx": "nginx-light", "haproxy": "haproxy", "taskset": "util-linux", "redis-server": "redis-server"}
+    pkgs = {"wrk": "wrk", "nginx": "nginx-light", "haproxy": "haproxy", "taskset": "util-linux", "redis-server": "redis-server",
+            "h2load": "nghttp2-client", "openssl": "openssl"}
     names = " ".join(pkgs[m] for m in missing)
     if os.geteuid() == 0 and shutil.which("apt-get"):
         print(f"installing {names} ...", flush=True)
@@ -103,15 +106,37 @@ def family(pid):
     return pids
 
 
-def wrk(port, conns, seconds, host=None):
+def wrk(port, conns, seconds, host=None, scheme="http"):
     extra = ["-H", f"Host: {host}"] if host else []
     out = subprocess.run(["taskset", "-c", "0", "wrk", "-t1", f"-c{conns}", f"-d{seconds}s", "--latency"] + extra
-                         + [f"http://127.0.0.1:{port}/1k.bin"], capture_output=True, text=True, check=True).stdout
+                         + [f"{scheme}://127.0.0.1:{port}/1k.bin"], capture_output=True, text=True, check=True).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     total = int(re.search(r"(\d+) requests in", out).group(1))
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     sock = re.search(r"Socket errors: (.*)", out)
     return rps, latency(out, "99%"), total, (int(errors.group(1)) if errors else 0), (sock.group(1) if sock else ""), latency(out, "50%")
+
+
+def h2load(port, conns, seconds):
+    """HTTP/2 over TLS: 16 connections with conns/16 concurrent streams each (conns streams in all)."""
+    clients = min(16, conns)
+    out = subprocess.run(["taskset", "-c", "0", "h2load", "-t1", f"-c{clients}", f"-m{max(1, conns // clients)}", f"-D{seconds}",
+                          f"https://127.0.0.1:{port}/1k.bin"], capture_output=True, text=True, check=True).stdout
+    rps = float(re.search(r"finished in [\d.]+\w+, ([\d.]+) req/s", out).group(1))
+    m = re.search(r"requests: (\d+) total, \d+ started, (\d+) done, (\d+) succeeded", out)
+    total, done, ok = int(m.group(1)), int(m.group(2)), int(m.group(3))
+    mean = re.search(r"time for request:\s+\S+\s+\S+\s+([\d.]+)(us|ms|s)", out)
+    mean_ms = float(mean.group(1)) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[mean.group(2)]
+    return rps, float("nan"), done, done - ok, "", mean_ms
+
+
+def measure(port, conns, seconds, mode):
+    """mode: None (HTTP/1.1), a Host header (a route), 'https' (wrk over TLS) or 'h2' (h2load over TLS)."""
+    if mode == "h2":
+        return h2load(port, conns, seconds)
+    if mode == "https":
+        return wrk(port, conns, seconds, scheme="https")
+    return wrk(port, conns, seconds, mode)
 
 
 def latency(out, percentile):
@@ -131,8 +156,11 @@ def main():
     ap.add_argument("--limiters", action="store_true",
                     help="also measure the gateway with a local and a Redis rate limiter on the path (limits set high: "
                          "every request is checked and admitted), against redis-server on CPU 0")
+    ap.add_argument("--tls", action="store_true",
+                    help="also measure HTTPS (wrk over TLS, HTTP/1.1) and HTTP/2 over TLS (h2load) against nginx with the "
+                         "same certificate")
     args = ap.parse_args()
-    need_tools()
+    need_tools(args.tls)
     jar = os.path.join(ROOT, "proxy-core", "target", "edge-gateway.jar")
     if not os.path.exists(jar):
         subprocess.run([os.path.join(ROOT, "mvnw"), "-B", "-q", "-DskipTests", "package"], cwd=ROOT, check=True)
@@ -141,6 +169,14 @@ def main():
     os.chmod(work, 0o755)  # nginx workers run as an unprivileged user
     os.makedirs(f"{work}/www")
     write(f"{work}/www/1k.bin", "x" * 1024)
+    # One certificate (EC P-256, as a modern edge would serve) for nginx and the gateway alike.
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2",
+                    "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
+                    "-keyout", f"{work}/tls.key", "-out", f"{work}/tls.pem"], check=True, capture_output=True)
+    os.chmod(f"{work}/tls.key", 0o644)
+    tls_server = (f"server {{ listen 127.0.0.1:{NGINX_TLS} ssl http2 backlog=4096; ssl_certificate {work}/tls.pem; "
+                  f"ssl_certificate_key {work}/tls.key; ssl_protocols TLSv1.2 TLSv1.3; "
+                  "location / { proxy_pass http://origin; proxy_http_version 1.1; proxy_set_header Connection \"\"; } }")
     common = "pid {pid}; error_log " + work + "/{name}.err; events {{ worker_connections 4096; }}\n"
     write(f"{work}/origin.conf", common.format(pid=f"{work}/origin.pid", name="origin") + f"""
 worker_processes 1; daemon off; worker_rlimit_nofile 16384;
@@ -151,7 +187,8 @@ worker_processes 1; daemon off; worker_rlimit_nofile 16384;
 http {{ access_log off; keepalive_requests 1000000;
   upstream origin {{ server 127.0.0.1:{ORIGIN}; keepalive 64; }}
   server {{ listen 127.0.0.1:{NGINX} backlog=4096;
-    location / {{ proxy_pass http://origin; proxy_http_version 1.1; proxy_set_header Connection ""; }} }} }}""")
+    location / {{ proxy_pass http://origin; proxy_http_version 1.1; proxy_set_header Connection ""; }} }}
+  {tls_server} }}""")
     write(f"{work}/haproxy.cfg", f"""
 global
   nbthread 1
@@ -169,7 +206,9 @@ backend be
   server o1 127.0.0.1:{ORIGIN}
 """)
     write(f"{work}/gateway.yaml", f"""
-listeners: [{{name: public, address: 127.0.0.1:{GATEWAY}}}]
+listeners:
+  - {{name: public, address: 127.0.0.1:{GATEWAY}}}
+  - {{name: secure, address: 127.0.0.1:{GATEWAY_TLS}, tls: {{certificates: [{{certFile: {work}/tls.pem, keyFile: {work}/tls.key}}]}}}}
 admin: {{address: 127.0.0.1:{GATEWAY_ADMIN}}}
 runtime: {{workerThreads: 1}}
 drain: {{readinessDelay: 0s, timeout: 5s}}
@@ -226,6 +265,10 @@ clusters: [{{name: origin, endpoints: [127.0.0.1:{ORIGIN}]}}]
             wait_http(port, "/1k.bin")
         targets = [("direct", ORIGIN, None, None), ("nginx", NGINX, "nginx", None), ("haproxy", HAPROXY, "haproxy", None),
                    ("gateway", GATEWAY, "gateway", None)]
+        if args.tls:
+            # https: HTTP/1.1 over TLS (wrk); h2: HTTP/2 over TLS (h2load). Keep-alive: handshakes only at connect.
+            targets += [("nginx-https", NGINX_TLS, "nginx", "https"), ("gw-https", GATEWAY_TLS, "gateway", "https"),
+                        ("nginx-h2", NGINX_TLS, "nginx", "h2"), ("gw-h2", GATEWAY_TLS, "gateway", "h2")]
         if args.limiters:
             targets += [("gw+local", GATEWAY, "gateway", "local"), ("gw+redis", GATEWAY, "gateway", "redis")]
         if args.observability:
@@ -233,7 +276,7 @@ clusters: [{{name: origin, endpoints: [127.0.0.1:{ORIGIN}]}}]
                         ("gw-log", GW_LOG, "gw-log", None), ("gw-on", GW_ON, "gw-on", None)]
         print(f"warming up {args.warmup}s each ...", flush=True)
         for _, port, _, host in targets:
-            wrk(port, 64, args.warmup, host)
+            measure(port, 64, args.warmup, host)
 
         results = {}
         for conns in [int(c) for c in args.connections.split(",")]:
@@ -241,7 +284,7 @@ clusters: [{{name: origin, endpoints: [127.0.0.1:{ORIGIN}]}}]
                 for name, port, proc, host in targets:
                     pids = family(procs[proc].pid) if proc else []
                     before = cpu_ticks(pids)
-                    rps, p99, total, non2xx, sockerr, p50 = wrk(port, conns, args.duration, host)
+                    rps, p99, total, non2xx, sockerr, p50 = measure(port, conns, args.duration, host)
                     used = cpu_ticks(pids) - before
                     cpu_us = used / TICKS * 1e6 / total if proc else float("nan")
                     results.setdefault((name, conns), []).append((rps, p99, cpu_us, non2xx, sockerr, p50))
@@ -252,6 +295,8 @@ clusters: [{{name: origin, endpoints: [127.0.0.1:{ORIGIN}]}}]
         print()
         print(f"machine: {os.cpu_count()} cores, {open('/proc/cpuinfo').read().split('model name')[1].split(':')[1].splitlines()[0].strip()}")
         print(f"wrk -t1, {args.duration}s x {args.rounds} interleaved rounds, 1 KiB responses; medians (min-max)")
+        if args.tls:
+            print("h2 rows: h2load -t1 over TLS, 16 connections x conns/16 streams; its p50 column is the mean (h2load reports no percentiles)")
         print(f"{'target':8s} {'conns':>5s} {'req/s':>24s} {'ratio':>6s} {'p50 ms':>7s} {'p99 ms':>20s} {'CPU us/req':>11s}")
         for (name, conns), rows in results.items():
             rps = [x[0] for x in rows]

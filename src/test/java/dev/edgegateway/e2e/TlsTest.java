@@ -84,22 +84,27 @@ class TlsTest {
     @Test
     void curlOverTlsGetsEachNameItsCertificateOnHttp2AndHttp11() throws Exception {
         assumeTrue(Curl.available(), "curl with HTTP/2 is not installed");
-        try (TestOrigin origin = new TestOrigin("o"); GatewayFixture gw = new GatewayFixture(config(origin.address(), ""))) {
+        try (TestOrigin origin = new TestOrigin("o"); TestOrigin bOrigin = new TestOrigin("ob");
+             GatewayFixture gw = new GatewayFixture(config(origin.address(), "  - {name: bweb, endpoints: [" + bOrigin.address() + "]}\n")
+                     .replace("routes:\n", "routes:\n  - {name: by-sni, match: {sni: b.test}, cluster: bweb}\n"))) {
             for (String host : List.of("a.test", "b.test")) {
+                String expected = host.equals("b.test") ? "origin ob /hello" : "origin o /hello"; // b.test is routed by its SNI name
                 Curl.Result h2 = curlTls(gw, host, "--http2");
                 assertThat(h2.exit()).as(h2.err()).isZero();
-                assertThat(h2.out()).endsWith("200 2").contains("origin o /hello");
+                assertThat(h2.out()).endsWith("200 2").contains(expected);
                 assertThat(h2.err()).contains("subjectAltName: host \"" + host + "\" matched").contains("ALPN: server accepted h2");
                 Curl.Result h1 = curlTls(gw, host, "--http1.1");
                 assertThat(h1.exit()).as(h1.err()).isZero();
-                assertThat(h1.out()).endsWith("200 1.1");
+                assertThat(h1.out()).endsWith("200 1.1").contains(expected);
                 assertThat(h1.err()).contains("subjectAltName: host \"" + host + "\" matched").contains("ALPN: server accepted http/1.1");
             }
-            // The origin saw plain HTTP/1.1 with the client's scheme forwarded.
-            assertThat(origin.seen).hasSize(4).allSatisfy(r -> {
+            // The origins saw plain HTTP/1.1 with the client's scheme forwarded.
+            assertThat(origin.seen).hasSize(2);
+            assertThat(bOrigin.seen).hasSize(2);
+            for (var r : List.of(origin.seen.get(0), origin.seen.get(1), bOrigin.seen.get(0), bOrigin.seen.get(1))) {
                 assertThat(r.headers().get("x-forwarded-proto")).isEqualTo("https");
                 assertThat(r.protocolVersion().text()).isEqualTo("HTTP/1.1");
-            });
+            }
             assertThat(gw.metric("edge_tls_handshakes_total{listener=\"secure\",protocol=\"h2\",version=\"TLSv1.3\"}")).isEqualTo(2);
             assertThat(gw.metric("edge_tls_handshakes_total{listener=\"secure\",protocol=\"http/1.1\",version=\"TLSv1.3\"}")).isEqualTo(2);
 
@@ -108,7 +113,7 @@ class TlsTest {
             assertThat(h2c.out()).endsWith("200 2").contains("origin o /c");
             Curl.Result h1 = Curl.run("-s", "-w", "\\n%{http_code} %{http_version}", "http://127.0.0.1:" + gw.port() + "/c");
             assertThat(h1.out()).endsWith("200 1.1");
-            assertThat(origin.seen.get(4).headers().get("x-forwarded-proto")).isEqualTo("http");
+            assertThat(origin.seen.get(2).headers().get("x-forwarded-proto")).isEqualTo("http");
 
             // A request body over HTTP/2 streams through (700 KB, more than a stream window).
             Path body = dir.resolve("body.bin");
@@ -233,6 +238,58 @@ class TlsTest {
                 assertThat(http.read().status()).isEqualTo(502);
             }
             assertThat(origin.requests.get()).isEqualTo(3);
+        }
+    }
+
+    @Test
+    void anOcspResponseOnDiskIsStapled() throws Exception {
+        // A real OCSP response for a.test, signed by the test CA with openssl's responder tool.
+        Path ocspDir = Files.createDirectories(dir.resolve("ocsp"));
+        X509Bundle leaf = pki.issue("a.test", "stapled");
+        TestPki.writeTo(ocspDir, "a", leaf);
+        Files.writeString(ocspDir.resolve("ca.key"), "-----BEGIN PRIVATE KEY-----\n"
+                + java.util.Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(pki.ca.getKeyPair().getPrivate().getEncoded())
+                + "\n-----END PRIVATE KEY-----\n");
+        String serial = leaf.getCertificate().getSerialNumber().toString(16).toUpperCase();
+        String expiry = java.time.format.DateTimeFormatter.ofPattern("yyMMddHHmmss'Z'").withZone(java.time.ZoneOffset.UTC)
+                .format(leaf.getCertificate().getNotAfter().toInstant());
+        Files.writeString(ocspDir.resolve("index.txt"), "V\t" + expiry + "\t\t" + (serial.length() % 2 == 1 ? "0" + serial : serial)
+                + "\tunknown\t/CN=a.test/O=stapled\n");
+        int req = run(ocspDir, "openssl", "ocsp", "-issuer", pki.caFile().toString(), "-cert", "a.pem", "-no_nonce", "-reqout", "req.der");
+        assumeTrue(req == 0, "openssl is not available to make an OCSP response");
+        assertThat(run(ocspDir, "openssl", "ocsp", "-index", "index.txt", "-rsigner", pki.caFile().toString(), "-rkey", "ca.key",
+                "-CA", pki.caFile().toString(), "-reqin", "req.der", "-respout", "a.ocsp", "-ndays", "1")).isZero();
+        String yaml = config("127.0.0.1:1", "").replace("{certFile: " + dir + "/a.pem, keyFile: " + dir + "/a.key}",
+                "{certFile: " + ocspDir + "/a.pem, keyFile: " + ocspDir + "/a.key, ocspResponse: " + ocspDir + "/a.ocsp}");
+        try (TestOrigin origin = new TestOrigin("o");
+             GatewayFixture gw = new GatewayFixture(yaml.replace("127.0.0.1:1", origin.address()))) {
+            assumeTrue(io.netty.handler.ssl.OpenSsl.isOcspSupported(), "BoringSSL did not load: no stapling with the JDK provider");
+            Process p = new ProcessBuilder("openssl", "s_client", "-connect", "127.0.0.1:" + securePort(gw), "-servername", "a.test",
+                    "-status", "-CAfile", pki.caFile().toString()).redirectErrorStream(true).start();
+            p.getOutputStream().close();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            p.waitFor();
+            assertThat(out).contains("OCSP Response Status: successful").contains("Cert Status: good");
+            // b.test has no response configured: nothing is stapled for it.
+            Process q = new ProcessBuilder("openssl", "s_client", "-connect", "127.0.0.1:" + securePort(gw), "-servername", "b.test",
+                    "-status", "-CAfile", pki.caFile().toString()).redirectErrorStream(true).start();
+            q.getOutputStream().close();
+            assertThat(new String(q.getInputStream().readAllBytes(), StandardCharsets.UTF_8)).contains("OCSP response: no response sent");
+            q.waitFor();
+        }
+    }
+
+    private static int run(Path cwd, String... cmd) throws Exception {
+        try {
+            Process p = new ProcessBuilder(cmd).directory(cwd.toFile()).redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            int code = p.waitFor();
+            if (code != 0) {
+                System.out.println(String.join(" ", cmd) + ": " + out);
+            }
+            return code;
+        } catch (IOException e) {
+            return -1;
         }
     }
 

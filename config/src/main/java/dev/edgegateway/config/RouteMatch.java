@@ -17,13 +17,16 @@ import java.util.regex.PatternSyntaxException;
  * @param methods request methods, e.g. {@code [GET, HEAD]}; any when empty
  * @param headers conditions on request headers
  * @param query conditions on query parameters
+ * @param sni the TLS server name the client asked for (exact, or {@code *.example.com}); a
+ *     clear-text request, or one whose client sent no SNI, does not match
+ * @param tls true: only requests that arrived over TLS; false: only clear-text ones; absent: either
  */
 public record RouteMatch(String host, String path, String pathPrefix, String pathRegex, List<String> methods,
-                         List<HeaderMatch> headers, List<HeaderMatch> query) {
-    public static final RouteMatch ANY = new RouteMatch(null, null, null, null, null, null, null);
+                         List<HeaderMatch> headers, List<HeaderMatch> query, String sni, Boolean tls) {
+    public static final RouteMatch ANY = new RouteMatch(null, null, null, null, null, null, null, null, null);
 
     public RouteMatch(String host, String pathPrefix) {
-        this(host, null, pathPrefix, null, null, null, null);
+        this(host, null, pathPrefix, null, null, null, null, null, null);
     }
 
     public RouteMatch {
@@ -35,7 +38,12 @@ public record RouteMatch(String host, String path, String pathPrefix, String pat
         methods = methods == null ? List.of() : methods.stream().map(m -> m.toUpperCase(Locale.ROOT)).toList();
         headers = headers == null ? List.of() : headers.stream().map(HeaderMatch::lowerCaseName).toList();
         query = query == null ? List.of() : List.copyOf(query);
+        sni = sni == null ? null : sni.toLowerCase(Locale.ROOT);
         var v = ConfigViolation.collector();
+        String bareSni = sni != null && sni.startsWith("*.") ? sni.substring(2) : sni;
+        v.check(sni == null || bareSni.matches("[a-z0-9]([a-z0-9.-]*[a-z0-9])?"), "sni",
+                "expected a server name (api.example.com) or *.example.com, found '" + sni + "'");
+        v.check(sni == null || tls == null || tls, "tls", "sni matches only TLS requests: tls: false contradicts it");
         String bare = host.startsWith("*.") ? host.substring(2) : host;
         v.check(host.equals("*") || bare.matches("[a-z0-9]([a-z0-9.-]*[a-z0-9])?"), "host",
                 "expected a host name without port (e.g. api.example.com), *.example.com or *, found '" + host + "'");

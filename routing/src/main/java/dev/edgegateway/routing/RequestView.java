@@ -25,4 +25,14 @@ public interface RequestView {
 
     /** Whether the connection's peer is a trusted proxy, whose headers (region, country) count. */
     boolean fromTrustedProxy();
+
+    /** Whether the request arrived over TLS. */
+    default boolean tls() {
+        return false;
+    }
+
+    /** The TLS server name (SNI) the client asked for, lower case; null for none or clear text. */
+    default String sni() {
+        return null;
+    }
 }

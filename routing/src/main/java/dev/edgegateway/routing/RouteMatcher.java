@@ -21,6 +21,10 @@ final class RouteMatcher {
     private final String[] methods;
     private final Condition[] headers;
     private final Condition[] query;
+    /** Exact SNI name, or the suffix (".example.com") of a wildcard; null: any. */
+    private final String sni;
+    private final boolean sniWildcard;
+    private final Boolean tls;
 
     /** One header or query condition. */
     private record Condition(String name, String value, String prefix, Pattern regex, Boolean present) {
@@ -62,6 +66,9 @@ final class RouteMatcher {
         methods = m.methods().toArray(new String[0]);
         headers = conditions(m.headers());
         query = conditions(m.query());
+        sniWildcard = m.sni() != null && m.sni().startsWith("*.");
+        sni = m.sni() == null ? null : sniWildcard ? m.sni().substring(1) : m.sni();
+        tls = m.sni() != null ? Boolean.TRUE : m.tls();
     }
 
     private static Condition[] conditions(List<HeaderMatch> list) {
@@ -105,6 +112,15 @@ final class RouteMatcher {
         }
         if (methods.length > 0 && !hasMethod(r.method())) {
             return false;
+        }
+        if (tls != null && tls != r.tls()) {
+            return false;
+        }
+        if (sni != null) {
+            String name = r.sni();
+            if (name == null || (sniWildcard ? !name.endsWith(sni) || name.indexOf('.') != name.length() - sni.length() : !name.equals(sni))) {
+                return false;
+            }
         }
         for (Condition c : headers) {
             if (!c.test(r.header(c.name()))) {

@@ -1,6 +1,8 @@
 package dev.edgegateway.proxy.server;
 
+import io.netty.channel.Channel;
 import io.netty.handler.ssl.SslHandler;
+import java.net.InetSocketAddress;
 import io.netty.util.AsciiString;
 import javax.net.ssl.SSLSession;
 
@@ -13,19 +15,22 @@ public final class ConnectionInfo {
     static final AsciiString HTTP = AsciiString.cached("http");
     static final AsciiString HTTPS = AsciiString.cached("https");
 
-    /** A clear-text HTTP/1.x connection. */
-    public static final ConnectionInfo CLEARTEXT = new ConnectionInfo(false, null, null, null, false);
-    /** A clear-text HTTP/2 connection (h2c). */
-    public static final ConnectionInfo CLEARTEXT_H2 = new ConnectionInfo(false, null, null, null, true);
-
     final boolean tls;
     final String tlsVersion;
     final String cipher;
     final String sni;
     final boolean http2;
     final AsciiString scheme;
+    /** The peer's address (4 or 16 bytes), as text, and as the X-Forwarded-For value: made once per connection, shared by its streams. */
+    final byte[] clientAddress;
+    final String clientText;
+    final AsciiString clientIp;
 
-    private ConnectionInfo(boolean tls, String tlsVersion, String cipher, String sni, boolean http2) {
+    private ConnectionInfo(Channel ch, boolean tls, String tlsVersion, String cipher, String sni, boolean http2) {
+        InetSocketAddress remote = (InetSocketAddress) ch.remoteAddress();
+        this.clientAddress = remote.getAddress().getAddress();
+        this.clientText = remote.getAddress().getHostAddress();
+        this.clientIp = new AsciiString(clientText);
         this.tls = tls;
         this.tlsVersion = tlsVersion;
         this.cipher = cipher;
@@ -34,10 +39,15 @@ public final class ConnectionInfo {
         this.scheme = tls ? HTTPS : HTTP;
     }
 
+    /** A clear-text connection. */
+    static ConnectionInfo cleartext(Channel ch, boolean http2) {
+        return new ConnectionInfo(ch, false, null, null, null, http2);
+    }
+
     /** A TLS connection after its handshake; {@code sni} is the name the client asked for, or null. */
-    public static ConnectionInfo tls(SslHandler ssl, String sni, boolean http2) {
+    static ConnectionInfo tls(Channel ch, SslHandler ssl, String sni, boolean http2) {
         SSLSession s = ssl.engine().getSession();
-        return new ConnectionInfo(true, s.getProtocol(), s.getCipherSuite(), sni, http2);
+        return new ConnectionInfo(ch, true, s.getProtocol(), s.getCipherSuite(), sni == null ? null : sni.toLowerCase(java.util.Locale.ROOT), http2);
     }
 
     public boolean http2() {

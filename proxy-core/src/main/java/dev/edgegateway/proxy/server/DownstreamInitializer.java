@@ -51,7 +51,7 @@ public final class DownstreamInitializer extends ChannelInitializer<Channel> {
         } else if (listener.http2().enabled() && listener.http2().cleartext()) {
             ch.pipeline().addLast(new PrefaceDetector());
         } else {
-            http1(ch, ConnectionInfo.CLEARTEXT);
+            http1(ch, ConnectionInfo.cleartext(ch, false));
         }
     }
 
@@ -84,13 +84,13 @@ public final class DownstreamInitializer extends ChannelInitializer<Channel> {
             int n = Math.min(in.readableBytes(), preface.length);
             for (int i = 0; i < n; i++) {
                 if (in.getByte(in.readerIndex() + i) != preface[i]) {
-                    http1(ctx.channel(), ConnectionInfo.CLEARTEXT);
+                    http1(ctx.channel(), ConnectionInfo.cleartext(ctx.channel(), false));
                     ctx.pipeline().remove(this);
                     return;
                 }
             }
             if (n == preface.length) {
-                H2Connection.configure(ctx.channel(), server, listener.http2(), ConnectionInfo.CLEARTEXT_H2);
+                H2Connection.configure(ctx.channel(), server, listener.http2(), ConnectionInfo.cleartext(ctx.channel(), true));
                 ctx.pipeline().remove(this);
             }
             // else: a prefix of the preface so far; the decoder reads on
@@ -122,7 +122,7 @@ public final class DownstreamInitializer extends ChannelInitializer<Channel> {
         @Override
         protected void configurePipeline(ChannelHandlerContext ctx, String protocol) {
             boolean h2 = ApplicationProtocolNames.HTTP_2.equals(protocol) && listener.http2().enabled();
-            ConnectionInfo info = ConnectionInfo.tls(ctx.pipeline().get(SslHandler.class), sni, h2);
+            ConnectionInfo info = ConnectionInfo.tls(ctx.channel(), ctx.pipeline().get(SslHandler.class), sni, h2);
             server.metrics().tlsHandshake(listener.name(), info.tlsVersion, h2 ? "h2" : "http/1.1");
             if (h2) {
                 H2Connection.configure(ctx.channel(), server, listener.http2(), info);

@@ -13,7 +13,6 @@ final class HttpRules {
     static final AsciiString X_FORWARDED_PROTO = AsciiString.cached("x-forwarded-proto");
     static final AsciiString X_FORWARDED_HOST = AsciiString.cached("x-forwarded-host");
     static final AsciiString X_REQUEST_ID = AsciiString.cached("x-request-id");
-    static final AsciiString HTTP = AsciiString.cached("http");
     private static final AsciiString PROXY_CONNECTION = AsciiString.cached("proxy-connection");
     private static final byte[] HEX = "0123456789abcdef".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
 

@@ -50,7 +50,6 @@ import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.AsciiString;
 import io.netty.util.ReferenceCountUtil;
-import java.net.InetSocketAddress;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -210,10 +209,9 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamListene
             server.channels().add(ctx.channel());
         }
         pool = server.pool(ctx.channel().eventLoop());
-        InetSocketAddress remote = (InetSocketAddress) ctx.channel().remoteAddress();
-        clientAddress = remote.getAddress().getAddress();
-        clientIp = new AsciiString(remote.getAddress().getHostAddress());
-        view = new RoutingView(clientAddress, remote.getAddress().getHostAddress());
+        clientAddress = connection.clientAddress;
+        clientIp = connection.clientIp;
+        view = new RoutingView(clientAddress, connection.clientText, connection);
         lastActivityNanos = System.nanoTime();
         requestRead();
     }
@@ -923,11 +921,11 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamListene
             }
         }
         record();
-        ChannelFuture written = ctx.writeAndFlush(c);
         if (close) {
             state = State.CLOSING;
-            written.addListener(ChannelFutureListener.CLOSE);
+            ctx.writeAndFlush(c).addListener(ChannelFutureListener.CLOSE);
         } else {
+            ctx.writeAndFlush(c, ctx.voidPromise()); // no promise to allocate per response
             awaitNextRequest();
         }
     }

@@ -24,9 +24,22 @@ final class RoutingView implements RequestView {
     private byte[] client;
     private String clientText;
 
-    RoutingView(byte[] peer, String peerText) {
+    private final ConnectionInfo connection;
+
+    RoutingView(byte[] peer, String peerText, ConnectionInfo connection) {
         this.peer = peer;
         this.peerText = peerText;
+        this.connection = connection;
+    }
+
+    @Override
+    public boolean tls() {
+        return connection.tls;
+    }
+
+    @Override
+    public String sni() {
+        return connection.sni;
     }
 
     void reset(HttpRequest request, ForwardingConfig forwarding) {

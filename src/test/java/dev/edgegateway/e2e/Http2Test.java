@@ -12,16 +12,18 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * HTTP/2 abuse on raw frames, against h2c: a rapid-reset burst (CVE-2023-44487), a CONTINUATION
- * flood and an oversized header list. Each is cut off on its own connection, while a client on
- * another connection keeps being served.
+ * HTTP/2 on raw frames, against h2c. Abuse: a rapid-reset burst (CVE-2023-44487), a CONTINUATION
+ * flood and an oversized header list; each is cut off on its own connection while a client on
+ * another connection keeps being served. And drain: GOAWAY, then the open stream finishes.
  */
 @Timeout(60)
-class Http2DefenceTest {
+class Http2Test {
     private static final int HEADERS = 0x1;
     private static final int RST_STREAM = 0x3;
     private static final int SETTINGS = 0x4;
@@ -35,6 +37,7 @@ class Http2DefenceTest {
         return new GatewayFixture("""
                 admin:
                   address: 127.0.0.1:0
+                drain: {readinessDelay: 0s, timeout: 5s}
                 listeners:
                   - name: public
                     address: 127.0.0.1:0
@@ -134,6 +137,58 @@ class Http2DefenceTest {
             assertThat(origin.requests.get()).isZero();
             Curl.Result ok = Curl.run("-s", "--http2-prior-knowledge", "-w", "\\n%{http_code} %{http_version}", url + "/small");
             assertThat(ok.out()).endsWith("200 2");
+        }
+    }
+
+    @Test
+    void drainSendsGoawayAndLetsTheOpenStreamFinish() throws Exception {
+        try (TestOrigin origin = new TestOrigin("o"); GatewayFixture gw = gateway(origin); Socket s = h2c(gw.port())) {
+            ByteArrayOutputStream req = new ByteArrayOutputStream();
+            frame(req, HEADERS, END_STREAM | END_HEADERS, 1, requestBlock("/slow?ms=800"));
+            s.getOutputStream().write(req.toByteArray());
+            Await.until(() -> origin.requests.get() == 1, 5000, "the request at the origin");
+            Thread drain = new Thread(gw.gateway::drainAndStop, "drain");
+            drain.start();
+            List<int[]> frames = new ArrayList<>(); // type, flags, stream
+            readFrames(s, frames);
+            drain.join(10_000);
+            int goaway = indexOf(frames, GOAWAY, 0);
+            int headers = indexOf(frames, HEADERS, 1);
+            int end = -1;
+            for (int i = 0; i < frames.size(); i++) {
+                if (frames.get(i)[2] == 1 && (frames.get(i)[1] & END_STREAM) != 0) {
+                    end = i;
+                }
+            }
+            assertThat(goaway).as("GOAWAY sent on drain").isNotNegative();
+            assertThat(headers).as("the open stream's response after the GOAWAY").isGreaterThan(goaway);
+            assertThat(end).as("and its end").isGreaterThanOrEqualTo(headers);
+        }
+    }
+
+    private static int indexOf(List<int[]> frames, int type, int stream) {
+        for (int i = 0; i < frames.size(); i++) {
+            if (frames.get(i)[0] == type && (type == GOAWAY || frames.get(i)[2] == stream)) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /** Every frame until the connection ends: type, flags, stream. */
+    private static void readFrames(Socket s, List<int[]> out) throws IOException {
+        DataInputStream in = new DataInputStream(s.getInputStream());
+        try {
+            while (true) {
+                int len = (in.readUnsignedByte() << 16) | (in.readUnsignedByte() << 8) | in.readUnsignedByte();
+                int type = in.readUnsignedByte();
+                int flags = in.readUnsignedByte();
+                int stream = in.readInt() & 0x7fffffff;
+                in.readNBytes(len);
+                out.add(new int[] {type, flags, stream});
+            }
+        } catch (EOFException | SocketTimeoutException | java.net.SocketException end) {
+            // done
         }
     }
 
