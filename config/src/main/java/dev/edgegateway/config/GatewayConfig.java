@@ -25,7 +25,8 @@ public record GatewayConfig(
         TracingConfig tracing,
         AccessLogConfig accessLog,
         List<RouteConfig> routes,
-        List<ClusterConfig> clusters) {
+        List<ClusterConfig> clusters,
+        DeployConfig deploy) {
 
     public GatewayConfig {
         listeners = listeners == null ? List.of() : List.copyOf(listeners);
@@ -80,7 +81,22 @@ public record GatewayConfig(
                 }
             }
         }
+        if (deploy != null) {
+            // In a pod, kubelet probes, Prometheus and the NLB reach the gateway by the pod's address.
+            v.check(wildcard(admin.address().host()), "admin.address",
+                    "with a deploy section the admin port must listen on all addresses (0.0.0.0:" + admin.address().port()
+                            + "): kubelet probes and Prometheus reach it by the pod's address, found " + admin.address());
+            for (int i = 0; i < listeners.size(); i++) {
+                HostPort a = listeners.get(i).address();
+                v.check(wildcard(a.host()) && a.port() != 0, "listeners[" + i + "].address",
+                        "with a deploy section listeners must listen on all addresses at a fixed port (0.0.0.0:PORT), found " + a);
+            }
+        }
         v.throwIfAny();
+    }
+
+    private static boolean wildcard(String host) {
+        return host.equals("0.0.0.0") || host.equals("::") || host.equals("[::]");
     }
 
     private static void checkCluster(ConfigViolation.Collector v, String field, String name, Set<String> clusterNames) {

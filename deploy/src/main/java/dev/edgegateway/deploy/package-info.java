@@ -1,5 +1,7 @@
 /**
- * The control sidecar: generates EKS, Global Accelerator and monitoring artifacts from the
- * gateway config. Not built yet: see the control-sidecar issue. Depends on config only.
+ * The control sidecar: generates the EKS manifests, the Global Accelerator templates
+ * (CloudFormation and Terraform) and the monitoring artifacts (ServiceMonitor, PrometheusRule,
+ * Grafana dashboard) from the gateway's own config and its {@code deploy} section, once or
+ * whenever the config changes. Depends on config only.
  */
 package dev.edgegateway.deploy;

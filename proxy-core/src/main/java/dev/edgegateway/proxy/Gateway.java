@@ -109,6 +109,7 @@ public final class Gateway implements AutoCloseable {
         for (ListenerConfig l : config.listeners()) {
             if (l.tls() != null) {
                 listenerTls.put(l.name(), new ServerTls(l.name(), l.tls(), l.http2().enabled()));
+                metrics.tlsListener(l.name());
             }
         }
         reloader = new ConfigReloader(server::state,

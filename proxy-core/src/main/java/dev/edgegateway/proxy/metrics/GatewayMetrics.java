@@ -26,13 +26,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * Thread-safe.
  */
 public final class GatewayMetrics implements HealthEvents {
-    /**
-     * Histogram buckets for an edge: 100 us (what the gateway takes to answer by itself) to 10 s.
-     */
-    static final Duration[] LATENCY_BUCKETS = {
-        Duration.ofNanos(100_000), Duration.ofNanos(250_000), Duration.ofNanos(500_000), Duration.ofMillis(1), Duration.ofMillis(2), Duration.ofMillis(5), Duration.ofMillis(10), Duration.ofMillis(25),
-        Duration.ofMillis(50), Duration.ofMillis(100), Duration.ofMillis(250), Duration.ofMillis(500), Duration.ofSeconds(1),
-        Duration.ofMillis(2500), Duration.ofSeconds(5), Duration.ofSeconds(10)};
+    /** Histogram buckets: {@link dev.edgegateway.config.MetricsConfig#LATENCY_BUCKETS}. */
+    static final Duration[] LATENCY_BUCKETS = dev.edgegateway.config.MetricsConfig.LATENCY_BUCKETS.toArray(new Duration[0]);
 
     /** Why the gateway itself answered a request without an origin. */
     public enum Rejection { BAD_REQUEST, URI_TOO_LONG, HEADERS_TOO_LARGE, BODY_TOO_LARGE, HEADER_TIMEOUT, NO_ROUTE, METHOD_NOT_ALLOWED, VERSION }
@@ -54,6 +49,11 @@ public final class GatewayMetrics implements HealthEvents {
     private final RouteMetrics unrouted;
 
     public GatewayMetrics() {
+        for (String via : new String[] {"file", "api"}) {
+            for (String outcome : new String[] {"applied", "unchanged", "invalid"}) {
+                reloadCounter(via, outcome); // at zero, so an alert on increase() sees the first failure
+            }
+        }
         Gauge.builder("edge.downstream.connections.open", downstreamOpen, AtomicInteger::get)
                 .description("Client connections open now").register(registry);
         downstreamAccepted = Counter.builder("edge.downstream.connections.accepted")
@@ -165,8 +165,27 @@ public final class GatewayMetrics implements HealthEvents {
 
     /** A config reload attempt: via {@code file} or {@code api}; {@code applied}, {@code unchanged} or {@code invalid}. */
     public void reload(String via, String outcome) {
-        Counter.builder("edge.config.reloads").description("Config reloads by source and outcome")
-                .tags("via", via, "outcome", outcome).register(registry).increment();
+        reloadCounter(via, outcome).increment();
+    }
+
+    private Counter reloadCounter(String via, String outcome) {
+        return Counter.builder("edge.config.reloads").description("Config reloads by source and outcome")
+                .tags("via", via, "outcome", outcome).register(registry);
+    }
+
+    /** Registers a TLS listener's meters at zero, so every series exists before its first event. */
+    public void tlsListener(String listener) {
+        for (String version : new String[] {"TLSv1.3", "TLSv1.2"}) {
+            for (String protocol : new String[] {"h2", "http/1.1"}) {
+                Counter.builder("edge.tls.handshakes").description("Completed TLS handshakes by listener, TLS version and application protocol")
+                        .tags("listener", listener, "version", version, "protocol", protocol).register(registry);
+            }
+        }
+        Counter.builder("edge.tls.handshake.failures").description("Failed TLS handshakes by listener").tags("listener", listener).register(registry);
+        for (String outcome : new String[] {"applied", "invalid"}) {
+            Counter.builder("edge.tls.certificate.reloads").description("Certificate reloads by listener and outcome")
+                    .tags("listener", listener, "outcome", outcome).register(registry);
+        }
     }
 
     /** A TLS handshake completed on a listener: its TLS version and the protocol ALPN chose. Once per connection. */

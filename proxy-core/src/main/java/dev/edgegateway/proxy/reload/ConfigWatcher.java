@@ -1,113 +1,31 @@
 package dev.edgegateway.proxy.reload;
 
+import dev.edgegateway.config.FileWatcher;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.ClosedWatchServiceException;
-import java.nio.file.FileSystems;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardWatchEventKinds;
-import java.nio.file.WatchKey;
-import java.nio.file.WatchService;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Reloads the config when its file changes, on its own thread (never an event loop). Watches the
- * file's directory rather than the file: editors replace files by rename, and a Kubernetes
- * ConfigMap volume swaps a {@code ..data} symlink, neither of which a watch on the file itself
- * sees. Any event in the directory starts a debounce; when it has been quiet for the debounce
- * time, the file is read through any symlinks and applied if its content differs from what was
- * last read. A slow poll backs the watch up (some filesystems deliver no events).
+ * Reloads the config when its file changes, on its own thread (never an event loop), through
+ * {@link FileWatcher}: directory watch (editors' renames, ConfigMap symlink swaps), debounce,
+ * content digest, and a poll behind it.
  */
 public final class ConfigWatcher implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ConfigWatcher.class);
-    static final long DEBOUNCE_MILLIS = 200;
-    static final long POLL_MILLIS = 2000;
 
-    private final Path file;
-    private final ConfigReloader reloader;
-    private final WatchService watch;
-    private final Thread thread;
-    private volatile boolean closed;
-    private byte[] lastDigest;
+    private final FileWatcher watcher;
 
     public ConfigWatcher(Path file, ConfigReloader reloader) throws IOException {
-        this.file = file.toAbsolutePath();
-        this.reloader = reloader;
-        this.watch = FileSystems.getDefault().newWatchService();
-        this.file.getParent().register(watch, StandardWatchEventKinds.ENTRY_CREATE, StandardWatchEventKinds.ENTRY_MODIFY,
-                StandardWatchEventKinds.ENTRY_DELETE);
-        this.lastDigest = digest(read());
-        this.thread = new Thread(this::run, "edge-config-watch");
-        thread.setDaemon(true);
-        thread.start();
-    }
-
-    private void run() {
-        while (!closed) {
-            try {
-                WatchKey key = watch.poll(POLL_MILLIS, TimeUnit.MILLISECONDS);
-                if (key != null) {
-                    // Debounce: drain events until the directory has been quiet for a while.
-                    do {
-                        key.pollEvents();
-                        key.reset();
-                        key = watch.poll(DEBOUNCE_MILLIS, TimeUnit.MILLISECONDS);
-                    } while (key != null && !closed);
-                }
-                check();
-            } catch (InterruptedException | ClosedWatchServiceException e) {
-                return;
-            } catch (RuntimeException e) {
-                log.warn("config watch: {}", e.toString());
-            }
-        }
-    }
-
-    private void check() {
-        byte[] text = read();
-        if (text == null) {
-            return; // mid-swap or deleted: keep serving, look again later
-        }
-        byte[] d = digest(text);
-        if (MessageDigest.isEqual(d, lastDigest)) {
-            return;
-        }
-        lastDigest = d;
-        reloader.apply(new String(text, StandardCharsets.UTF_8), file.toString(), "file");
-    }
-
-    private byte[] read() {
-        try {
-            return Files.readAllBytes(file.toRealPath());
-        } catch (IOException e) {
-            return null;
-        }
-    }
-
-    private static byte[] digest(byte[] text) {
-        if (text == null) {
-            return new byte[0];
-        }
-        try {
-            return MessageDigest.getInstance("SHA-256").digest(text);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        Path absolute = file.toAbsolutePath();
+        watcher = new FileWatcher(absolute, "edge-config-watch",
+                text -> reloader.apply(new String(text, StandardCharsets.UTF_8), absolute.toString(), "file"),
+                e -> log.warn("config watch: {}", e.toString()));
     }
 
     @Override
     public void close() {
-        closed = true;
-        thread.interrupt();
-        try {
-            watch.close();
-        } catch (IOException e) {
-            log.debug("closing the config watch: {}", e.toString());
-        }
+        watcher.close();
     }
 }

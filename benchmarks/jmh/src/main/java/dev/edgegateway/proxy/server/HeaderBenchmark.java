@@ -96,7 +96,7 @@ public class HeaderBenchmark {
     }
 
     private int encode(HttpRequest r) {
-        encoder.writeOutbound(r);
+        encoder.writeOutbound(r, io.netty.handler.codec.http.LastHttpContent.EMPTY_LAST_CONTENT);
         int bytes = 0;
         Object o;
         while ((o = encoder.readOutbound()) != null) {

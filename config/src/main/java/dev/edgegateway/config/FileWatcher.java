@@ -1,0 +1,118 @@
+package dev.edgegateway.config;
+
+import java.io.IOException;
+import java.nio.file.ClosedWatchServiceException;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardWatchEventKinds;
+import java.nio.file.WatchKey;
+import java.nio.file.WatchService;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/**
+ * Calls back when a file's content changes, on its own thread. Watches the file's directory
+ * rather than the file: editors replace files by rename, and a Kubernetes ConfigMap volume swaps a
+ * {@code ..data} symlink, neither of which a watch on the file itself sees. Any event in the
+ * directory starts a debounce; when it has been quiet for the debounce time, the file is read
+ * through any symlinks and handed on if its content differs from what was last read. A slow poll
+ * backs the watch up (some filesystems deliver no events). The gateway's config reload and the
+ * sidecar's regeneration both use it.
+ */
+public final class FileWatcher implements AutoCloseable {
+    static final long DEBOUNCE_MILLIS = 200;
+    static final long POLL_MILLIS = 2000;
+
+    private final Path file;
+    private final Consumer<byte[]> onChange;
+    private final Consumer<RuntimeException> onError;
+    private final WatchService watch;
+    private final Thread thread;
+    private volatile boolean closed;
+    private byte[] lastDigest;
+
+    /** Starts watching; the content as it is now counts as seen. */
+    public FileWatcher(Path file, String threadName, Consumer<byte[]> onChange, Consumer<RuntimeException> onError) throws IOException {
+        this.file = file.toAbsolutePath();
+        this.onChange = onChange;
+        this.onError = onError;
+        this.watch = FileSystems.getDefault().newWatchService();
+        this.file.getParent().register(watch, StandardWatchEventKinds.ENTRY_CREATE, StandardWatchEventKinds.ENTRY_MODIFY,
+                StandardWatchEventKinds.ENTRY_DELETE);
+        this.lastDigest = digest(read());
+        this.thread = new Thread(this::run, threadName);
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    public Path file() {
+        return file;
+    }
+
+    private void run() {
+        while (!closed) {
+            try {
+                WatchKey key = watch.poll(POLL_MILLIS, TimeUnit.MILLISECONDS);
+                if (key != null) {
+                    // Debounce: drain events until the directory has been quiet for a while.
+                    do {
+                        key.pollEvents();
+                        key.reset();
+                        key = watch.poll(DEBOUNCE_MILLIS, TimeUnit.MILLISECONDS);
+                    } while (key != null && !closed);
+                }
+                check();
+            } catch (InterruptedException | ClosedWatchServiceException e) {
+                return;
+            } catch (RuntimeException e) {
+                onError.accept(e);
+            }
+        }
+    }
+
+    private void check() {
+        byte[] text = read();
+        if (text == null) {
+            return; // mid-swap or deleted: keep what we have, look again later
+        }
+        byte[] d = digest(text);
+        if (MessageDigest.isEqual(d, lastDigest)) {
+            return;
+        }
+        lastDigest = d;
+        onChange.accept(text);
+    }
+
+    private byte[] read() {
+        try {
+            return Files.readAllBytes(file.toRealPath());
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    private static byte[] digest(byte[] text) {
+        if (text == null) {
+            return new byte[0];
+        }
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(text);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        thread.interrupt();
+        try {
+            watch.close();
+        } catch (IOException e) {
+            // closing anyway
+        }
+    }
+}

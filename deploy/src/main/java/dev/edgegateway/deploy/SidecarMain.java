@@ -1,0 +1,143 @@
+package dev.edgegateway.deploy;
+
+import dev.edgegateway.config.ConfigError;
+import dev.edgegateway.config.ConfigException;
+import dev.edgegateway.config.ConfigLoader;
+import dev.edgegateway.config.FileWatcher;
+import dev.edgegateway.config.GatewayConfig;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.SortedMap;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * The control sidecar's command line.
+ *
+ * <pre>
+ * edge-sidecar generate --config FILE --out DIR   one pass: write what changed, say what it was
+ * edge-sidecar watch --config FILE --out DIR      generate, then again whenever FILE changes
+ * </pre>
+ *
+ * An invalid config is reported (file, line, field) and nothing is written: the files from the
+ * last good config stay.
+ */
+public final class SidecarMain {
+    private final PrintStream out;
+    private final PrintStream err;
+    private GatewayConfig last;
+    private final CountDownLatch stopped = new CountDownLatch(1);
+
+    SidecarMain(PrintStream out, PrintStream err) {
+        this.out = out;
+        this.err = err;
+    }
+
+    public static void main(String[] args) throws Exception {
+        System.exit(new SidecarMain(System.out, System.err).run(args));
+    }
+
+    int run(String[] args) throws IOException, InterruptedException {
+        if (args.length < 1) {
+            return usage();
+        }
+        Path config = null;
+        Path dir = null;
+        for (int i = 1; i + 1 < args.length; i += 2) {
+            switch (args[i]) {
+                case "--config" -> config = Path.of(args[i + 1]);
+                case "--out" -> dir = Path.of(args[i + 1]);
+                default -> {
+                    return usage();
+                }
+            }
+        }
+        if (config == null || dir == null || (args.length - 1) % 2 != 0) {
+            return usage();
+        }
+        switch (args[0]) {
+            case "generate" -> {
+                return once(config, dir) ? 0 : 1;
+            }
+            case "watch" -> {
+                once(config, dir);
+                Path out = dir;
+                Path file = config;
+                try (FileWatcher w = new FileWatcher(config, "edge-sidecar-watch",
+                        text -> pass(new String(text, StandardCharsets.UTF_8), file.toString(), out),
+                        e -> err.println("edge-sidecar: watch: " + e))) {
+                    this.out.println("edge-sidecar: watching " + file.toAbsolutePath() + "; output in " + out.toAbsolutePath());
+                    stopped.await(); // until the process is stopped
+                }
+                return 0;
+            }
+            default -> {
+                return usage();
+            }
+        }
+    }
+
+    private boolean once(Path config, Path dir) throws IOException {
+        String text;
+        try {
+            text = Files.readString(config, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            err.println("edge-sidecar: cannot read " + config + ": " + e.getMessage());
+            return false;
+        }
+        return pass(text, config.toString(), dir);
+    }
+
+    /** One generation from {@code text}; false (and nothing written) when the config is invalid. */
+    synchronized boolean pass(String text, String source, Path dir) {
+        GatewayConfig c;
+        try {
+            c = ConfigLoader.parse(text, source, 1).config();
+            if (c.deploy() == null) {
+                err.println("edge-sidecar: " + source + " has no deploy section; nothing generated");
+                return false;
+            }
+        } catch (ConfigException e) {
+            err.println("edge-sidecar: " + source + " is invalid; the files from the last good config stay:");
+            for (ConfigError error : e.errors()) {
+                err.println("  " + error);
+            }
+            return false;
+        }
+        try {
+            SortedMap<String, String> files = Generator.generate(c, text);
+            Output.Result r = Output.write(dir, files);
+            if (last != null) {
+                List<String> changes = Changes.between(last, c);
+                if (!changes.isEmpty()) {
+                    out.println("edge-sidecar: " + String.join("; ", changes));
+                }
+            }
+            last = c;
+            r.written().forEach(p -> out.println("  wrote   " + p));
+            r.deleted().forEach(p -> out.println("  deleted " + p));
+            out.println("edge-sidecar: " + r.written().size() + " written, " + r.deleted().size() + " deleted, "
+                    + r.unchanged() + " unchanged in " + dir);
+            return true;
+        } catch (IOException | RuntimeException e) {
+            err.println("edge-sidecar: generation failed: " + e);
+            return false;
+        }
+    }
+
+    /** Ends {@code watch} (tests; the process otherwise runs until it is stopped). */
+    void stop() {
+        stopped.countDown();
+    }
+
+    private int usage() {
+        err.println("""
+                usage:
+                  edge-sidecar generate --config FILE --out DIR   write the EKS, Global Accelerator and monitoring files once
+                  edge-sidecar watch --config FILE --out DIR      and again whenever FILE changes""");
+        return 2;
+    }
+}

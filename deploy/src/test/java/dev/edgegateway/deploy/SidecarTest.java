@@ -1,0 +1,102 @@
+package dev.edgegateway.deploy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The command line: one pass, then watch mode following edits to the config file. */
+@Timeout(60)
+class SidecarTest {
+    @TempDir
+    Path dir;
+
+    private static void await(BooleanSupplier c, String what) throws InterruptedException {
+        long deadline = System.nanoTime() + 15_000_000_000L;
+        while (!c.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("timed out waiting for " + what);
+            }
+            Thread.sleep(50);
+        }
+    }
+
+    @Test
+    void watchRegeneratesOnChangeSaysWhatChangedAndKeepsTheFilesOfTheLastGoodConfig() throws Exception {
+        Path config = dir.resolve("gateway.yaml");
+        Path out = dir.resolve("out");
+        String text = Inputs.threeRegions().text();
+        Files.writeString(config, text);
+        ByteArrayOutputStream stdout = new ByteArrayOutputStream();
+        ByteArrayOutputStream stderr = new ByteArrayOutputStream();
+        SidecarMain main = new SidecarMain(new PrintStream(stdout, true, StandardCharsets.UTF_8), new PrintStream(stderr, true, StandardCharsets.UTF_8));
+        Thread t = new Thread(() -> {
+            try {
+                main.run(new String[] {"watch", "--config", config.toString(), "--out", out.toString()});
+            } catch (Exception e) {
+                throw new RuntimeException(e);
+            }
+        });
+        t.start();
+        try {
+            await(() -> stdout.toString(StandardCharsets.UTF_8).contains("watching"), "the first pass");
+            assertThat(stdout.toString(StandardCharsets.UTF_8)).contains("37 written, 0 deleted, 0 unchanged");
+            Path cfn = out.resolve("accelerator/cloudformation.json");
+            assertThat(Files.readString(cfn)).contains("\"TrafficDialPercentage\" : 30");
+            long before = Files.getLastModifiedTime(out.resolve("kubernetes/eu-west-1/03-deployment.yaml")).toMillis();
+
+            // The operator turns ap-southeast-1's dial up: the accelerator files change, and each
+            // region's ConfigMap (it carries the document); the Deployments and the rest do not.
+            Files.writeString(config, text.replace("trafficDial: 30", "trafficDial: 40"));
+            await(() -> stdout.toString(StandardCharsets.UTF_8).contains("ap-southeast-1 traffic dial 30 -> 40"), "the change reported");
+            await(() -> stdout.toString(StandardCharsets.UTF_8).contains("5 written, 0 deleted, 32 unchanged"), "only the changed files rewritten");
+            assertThat(stdout.toString(StandardCharsets.UTF_8)).contains("wrote   accelerator/terraform/main.tf.json")
+                    .contains("wrote   kubernetes/us-east-1/02-configmap.yaml");
+            assertThat(Files.readString(cfn)).contains("\"TrafficDialPercentage\" : 40");
+            assertThat(Files.getLastModifiedTime(out.resolve("kubernetes/eu-west-1/03-deployment.yaml")).toMillis()).isEqualTo(before);
+
+            // A broken edit: reported with its line and field; the files stay as they were.
+            Files.writeString(config, text.replace("trafficDial: 30", "trafficDial: 300"));
+            await(() -> stderr.toString(StandardCharsets.UTF_8).contains("trafficDial"), "the error reported");
+            assertThat(stderr.toString(StandardCharsets.UTF_8)).contains("gateway.yaml:").contains("must be 0 to 100");
+            assertThat(Files.readString(cfn)).contains("\"TrafficDialPercentage\" : 40");
+
+            // A region removed: its files go.
+            String twoRegions = text.substring(0, text.indexOf("    - name: ap-southeast-1"));
+            Files.writeString(config, twoRegions);
+            await(() -> !Files.exists(out.resolve("kubernetes/ap-southeast-1")) || isEmpty(out.resolve("kubernetes/ap-southeast-1")), "the region's files deleted");
+            assertThat(stdout.toString(StandardCharsets.UTF_8)).contains("-region ap-southeast-1").contains("deleted kubernetes/ap-southeast-1/03-deployment.yaml");
+        } finally {
+            main.stop();
+            t.join(5000);
+        }
+    }
+
+    private static boolean isEmpty(Path dir) {
+        try (var s = Files.list(dir)) {
+            return s.findAny().isEmpty();
+        } catch (Exception e) {
+            return false;
+        }
+    }
+
+    @Test
+    void generateTwiceWritesNothingTheSecondTime() throws Exception {
+        Path config = dir.resolve("gateway.yaml");
+        Files.writeString(config, Inputs.threeRegions().text());
+        ByteArrayOutputStream stdout = new ByteArrayOutputStream();
+        PrintStream ps = new PrintStream(stdout, true, StandardCharsets.UTF_8);
+        assertThat(new SidecarMain(ps, ps).run(new String[] {"generate", "--config", config.toString(), "--out", dir.resolve("o").toString()})).isZero();
+        assertThat(new SidecarMain(ps, ps).run(new String[] {"generate", "--config", config.toString(), "--out", dir.resolve("o").toString()})).isZero();
+        assertThat(stdout.toString(StandardCharsets.UTF_8)).contains("0 written, 0 deleted, 37 unchanged");
+        Files.writeString(config, "listeners: []\n");
+        assertThat(new SidecarMain(ps, ps).run(new String[] {"generate", "--config", config.toString(), "--out", dir.resolve("o").toString()})).isEqualTo(1);
+    }
+}
