@@ -208,6 +208,7 @@ class TlsTest {
                        - name: mtls
                          endpoints: [%1$s]
                          tls: {caFile: %2$s/ca.pem, serverName: origin.test, certFile: %2$s/client.pem, keyFile: %2$s/client.key}
+                         healthCheck: {path: /healthz, interval: 200ms, timeout: 150ms, healthyThreshold: 1}
                        - name: wrongname
                          endpoints: [%1$s]
                          tls: {caFile: %2$s/ca.pem, serverName: other.test, certFile: %2$s/client.pem, keyFile: %2$s/client.key}
@@ -216,14 +217,18 @@ class TlsTest {
                          tls: {caFile: %2$s/ca.pem, serverName: origin.test}
                      """.formatted(origin.address(), dir)))) {
             try (RawHttp http = new RawHttp(gw.port())) {
-                for (int i = 0; i < 3; i++) { // the second and third reuse the pooled TLS connection
+                for (int i = 0; i < 3; i++) { // the second and third reuse the pooled TLS connection (health checks open their own)
                     http.send("GET /mtls HTTP/1.1\r\nHost: x\r\n\r\n");
                     RawHttp.Response r = http.read();
                     assertThat(r.status()).isEqualTo(200);
                     assertThat(new String(r.body(), StandardCharsets.UTF_8)).isEqualTo("origin tls-origin /mtls");
                 }
             }
-            assertThat(origin.connections.get()).isEqualTo(1);
+            assertThat(gw.metric("edge_upstream_connections_opened_total")).as("one pooled TLS connection for the three").isEqualTo(1);
+            // Health checks reach the TLS origin over TLS (with the client certificate) and pass.
+            Await.until(() -> origin.healthChecks.get() >= 2, 5000, "health checks over TLS");
+            assertThat(gw.metric("edge_health_checks_total{cluster=\"mtls\",result=\"pass\"}")).isGreaterThanOrEqualTo(2);
+            assertThat(gw.metric("edge_health_checks_total{cluster=\"mtls\",result=\"fail\"}")).isZero();
             // A certificate for another name: the gateway refuses to talk to it.
             try (RawHttp http = new RawHttp(gw.port())) {
                 http.send("GET /wrongname HTTP/1.1\r\nHost: x\r\n\r\n");
@@ -290,6 +295,82 @@ class TlsTest {
             return code;
         } catch (IOException e) {
             return -1;
+        }
+    }
+
+    @Test
+    void http2ToOriginsMultiplexesRequestsOnOneConnectionInClearTextAndOverTls() throws Exception {
+        X509Bundle originCert = pki.issue("h2.origin.test", "h2origin");
+        SslContext originTls = SslContextBuilder.forServer(originCert.getKeyPair().getPrivate(), originCert.getCertificatePath())
+                .applicationProtocolConfig(new io.netty.handler.ssl.ApplicationProtocolConfig(
+                        io.netty.handler.ssl.ApplicationProtocolConfig.Protocol.ALPN,
+                        io.netty.handler.ssl.ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
+                        io.netty.handler.ssl.ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT, "h2"))
+                .build();
+        try (H2Origin h2c = new H2Origin("h2c", null); H2Origin h2tls = new H2Origin("h2tls", originTls);
+             GatewayFixture gw = new GatewayFixture(GatewayFixture.config("""
+                     runtime: {workerThreads: 1}
+                     routes:
+                       - {name: tls, match: {pathPrefix: /tls}, cluster: h2tls}
+                       - {name: all, cluster: h2c}
+                     clusters:
+                       - {name: h2c, endpoints: [%1$s], protocol: h2}
+                       - name: h2tls
+                         endpoints: [%2$s]
+                         protocol: h2
+                         tls: {caFile: %3$s/ca.pem, serverName: h2.origin.test}
+                     """.formatted(h2c.address(), h2tls.address(), dir)))) {
+            // Four clients, each with requests in a row, some with bodies: one connection to the origin.
+            java.util.List<Thread> clients = new java.util.ArrayList<>();
+            java.util.concurrent.atomic.AtomicInteger ok = new java.util.concurrent.atomic.AtomicInteger();
+            for (int c = 0; c < 4; c++) {
+                int client = c;
+                Thread t = new Thread(() -> {
+                    try (RawHttp http = new RawHttp(gw.port())) {
+                        for (int i = 0; i < 25; i++) {
+                            String body = i % 5 == 0 ? "x".repeat(20_000) : "";
+                            http.send((body.isEmpty() ? "GET /r" + client + "-" + i + " HTTP/1.1\r\nHost: x\r\n\r\n"
+                                    : "POST /r" + client + "-" + i + " HTTP/1.1\r\nHost: x\r\nContent-Length: " + body.length() + "\r\n\r\n" + body));
+                            RawHttp.Response r = http.read();
+                            if (r.status() == 200 && new String(r.body(), StandardCharsets.UTF_8)
+                                    .startsWith("h2 h2c /r" + client + "-" + i + " stream=") && new String(r.body(), StandardCharsets.UTF_8).endsWith("body=" + body.length())) {
+                                ok.incrementAndGet();
+                            }
+                        }
+                    } catch (Exception e) {
+                        throw new RuntimeException(e);
+                    }
+                });
+                clients.add(t);
+                t.start();
+            }
+            for (Thread t : clients) {
+                t.join(30_000);
+            }
+            assertThat(ok.get()).isEqualTo(100);
+            assertThat(h2c.connections.get()).as("one HTTP/2 connection carries every request").isEqualTo(1);
+            assertThat(h2c.seen).hasSize(100).allSatisfy(s -> assertThat(s.forwardedProto()).isEqualTo("http"));
+            assertThat(h2c.seen.stream().mapToInt(H2Origin.Seen::streamId).distinct().count()).isEqualTo(100);
+
+            // The origin restarts (its connections drop): the next request opens a new connection.
+            h2c.dropConnections();
+            Await.until(() -> metric(gw, "edge_upstream_connections_open") == 0, 5000, "the gateway sees the connection go");
+            try (RawHttp http = new RawHttp(gw.port())) {
+                http.send("GET /after HTTP/1.1\r\nHost: x\r\n\r\n");
+                assertThat(http.read().status()).isEqualTo(200);
+            }
+            assertThat(h2c.connections.get()).isEqualTo(2);
+
+            // h2 over TLS, negotiated by ALPN, verified against the CA and name.
+            try (RawHttp http = new RawHttp(gw.port())) {
+                for (int i = 0; i < 3; i++) {
+                    http.send("GET /tls/" + i + " HTTP/1.1\r\nHost: x\r\n\r\n");
+                    RawHttp.Response r = http.read();
+                    assertThat(r.status()).isEqualTo(200);
+                    assertThat(new String(r.body(), StandardCharsets.UTF_8)).startsWith("h2 h2tls /tls/" + i);
+                }
+            }
+            assertThat(h2tls.connections.get()).isEqualTo(1);
         }
     }
 

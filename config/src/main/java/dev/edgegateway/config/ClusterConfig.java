@@ -15,11 +15,19 @@ import java.util.Set;
  * @param panicThreshold percent: when fewer of the endpoints than this are available, traffic
  *     spreads over all of them rather than overloading the few (Envoy's panic mode); 0 turns it off
  * @param tls TLS to the endpoints; none: clear text
+ * @param protocol {@code http1} (default) or {@code h2}
  */
 public record ClusterConfig(String name, List<HostPort> endpoints, Integer maxIdleConnectionsPerEndpoint,
                             HealthCheckConfig healthCheck, OutlierDetectionConfig outlierDetection,
                             CircuitBreakerConfig circuitBreaker, RetryConfig retry, Integer panicThreshold,
-                            Balancer balancer, Duration ewmaDecay, UpstreamTlsConfig tls) {
+                            Balancer balancer, Duration ewmaDecay, UpstreamTlsConfig tls, Protocol protocol) {
+
+    /**
+     * How the gateway talks to the endpoints: {@code http1} (keep-alive connections, one request
+     * at a time each) or {@code h2} (one HTTP/2 connection per endpoint and event loop, a stream
+     * per request; over TLS by ALPN when {@code tls} is set, else h2c with prior knowledge).
+     */
+    public enum Protocol { HTTP1, H2 }
 
     /**
      * How an endpoint is chosen for each request: {@code peak-ewma} (default) picks the cheaper of
@@ -31,7 +39,7 @@ public record ClusterConfig(String name, List<HostPort> endpoints, Integer maxId
 
     /** A cluster with every protection at its default. */
     public ClusterConfig(String name, List<HostPort> endpoints, Integer maxIdleConnectionsPerEndpoint) {
-        this(name, endpoints, maxIdleConnectionsPerEndpoint, null, null, null, null, null, null, null, null);
+        this(name, endpoints, maxIdleConnectionsPerEndpoint, null, null, null, null, null, null, null, null, null);
     }
 
     public ClusterConfig {
@@ -43,6 +51,7 @@ public record ClusterConfig(String name, List<HostPort> endpoints, Integer maxId
         balancer = balancer == null ? Balancer.PEAK_EWMA : balancer;
         ewmaDecay = ewmaDecay == null ? Duration.ofSeconds(10) : ewmaDecay;
         maxIdleConnectionsPerEndpoint = maxIdleConnectionsPerEndpoint == null ? 256 : maxIdleConnectionsPerEndpoint;
+        protocol = protocol == null ? Protocol.HTTP1 : protocol;
         var v = ConfigViolation.collector().require(name, "name");
         v.check(!endpoints.isEmpty(), "endpoints", "at least one endpoint (host:port) is required");
         Set<HostPort> seen = new HashSet<>();
@@ -51,6 +60,8 @@ public record ClusterConfig(String name, List<HostPort> endpoints, Integer maxId
             v.check(e.port() > 0, "endpoints[" + i + "]", "an endpoint needs a port from 1 to 65535");
             v.check(seen.add(e), "endpoints[" + i + "]", "duplicate endpoint " + e);
         }
+        v.check(healthCheck == null || protocol != Protocol.H2, "healthCheck",
+                "active health checks speak HTTP/1.1, which an h2 cluster's origins may not: not supported yet (outlier detection still applies)");
         v.check(maxIdleConnectionsPerEndpoint >= 0, "maxIdleConnectionsPerEndpoint", "must be 0 or more");
         v.check(ewmaDecay.toMillis() >= 1, "ewmaDecay", "must be at least 1ms");
         v.check(panicThreshold >= 0 && panicThreshold <= 100, "panicThreshold", "must be 0 to 100");

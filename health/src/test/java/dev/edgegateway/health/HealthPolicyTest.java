@@ -34,7 +34,7 @@ class HealthPolicyTest {
         for (int i = 0; i < size; i++) {
             addresses.add(new HostPort("127.0.0.1", 9001 + i));
         }
-        ClusterConfig config = new ClusterConfig("c", addresses, null, null, od, cb, retry, null, null, null, null);
+        ClusterConfig config = new ClusterConfig("c", addresses, null, null, od, cb, retry, null, null, null, null, null);
         List<Endpoint> endpoints = addresses.stream().map(a -> registry.endpoint("c", a)).toList();
         registry.cluster("c").configure(config, endpoints);
         return endpoints;

@@ -28,7 +28,7 @@ class RoundRobinBalancerTest {
         }
         // One 5xx ejects; any share may be ejected, so panic mode is what keeps traffic flowing.
         ClusterConfig config = new ClusterConfig("c", addresses, null, null,
-                new OutlierDetectionConfig(1, 0, Duration.ofSeconds(30), null, 100), null, null, panicThreshold, ClusterConfig.Balancer.ROUND_ROBIN, null, null);
+                new OutlierDetectionConfig(1, 0, Duration.ofSeconds(30), null, 100), null, null, panicThreshold, ClusterConfig.Balancer.ROUND_ROBIN, null, null, null);
         List<Endpoint> endpoints = addresses.stream().map(a -> registry.endpoint("c", a)).toList();
         registry.cluster("c").configure(config, endpoints);
         return new RoundRobinBalancer(endpoints, registry.cluster("c"), now::get);

@@ -53,13 +53,23 @@ public final class ActiveHealthChecker {
                 .handler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
+                        // A TLS cluster is checked over TLS, verified as its traffic is.
+                        Check c = ch.attr(CHECK).get();
+                        if (c != null && c.tls() != null) {
+                            ch.pipeline().addLast(c.tls().newHandler(ch.alloc(), c.endpoint().address()));
+                        }
                         ch.pipeline().addLast(new HttpClientCodec());
                     }
                 });
     }
 
+    /** What checking one endpoint takes: its cluster's settings and TLS. */
+    private record Check(Endpoint endpoint, HealthCheckConfig config, dev.edgegateway.proxy.tls.UpstreamTls tls) {}
+
+    private static final io.netty.util.AttributeKey<Check> CHECK = io.netty.util.AttributeKey.valueOf("edge.healthcheck");
+
     /** Endpoint to check -> its cluster's check settings, for the config being served. */
-    private volatile Map<Endpoint, HealthCheckConfig> plan = Map.of();
+    private volatile Map<Endpoint, Check> plan = Map.of();
     /** Endpoints with a check scheduled; touched only on {@link #loop}. */
     private final Set<Endpoint> running = new HashSet<>();
 
@@ -74,18 +84,19 @@ public final class ActiveHealthChecker {
      * with the new settings from their next check. Health state itself is the endpoint's, kept.
      */
     public void update(Collection<Cluster> clusters) {
-        Map<Endpoint, HealthCheckConfig> next = new HashMap<>();
+        Map<Endpoint, Check> next = new HashMap<>();
         for (Cluster c : clusters) {
             HealthCheckConfig hc = c.config().healthCheck();
             if (hc != null) {
-                c.endpoints().forEach(e -> next.put(e, hc));
+                var tls = dev.edgegateway.proxy.tls.UpstreamTls.of(c.config().tls(), false);
+                c.endpoints().forEach(e -> next.put(e, new Check(e, hc, tls)));
             }
         }
         plan = Map.copyOf(next);
         loop.execute(() -> {
             for (var entry : next.entrySet()) {
                 if (running.add(entry.getKey())) {
-                    long first = ThreadLocalRandom.current().nextLong(Math.max(1, entry.getValue().interval().toNanos()));
+                    long first = ThreadLocalRandom.current().nextLong(Math.max(1, entry.getValue().config().interval().toNanos()));
                     Endpoint e = entry.getKey();
                     loop.schedule(() -> check(e), first, TimeUnit.NANOSECONDS);
                 }
@@ -98,14 +109,17 @@ public final class ActiveHealthChecker {
     }
 
     private void check(Endpoint endpoint) {
-        HealthCheckConfig hc = plan.get(endpoint);
-        if (stopped || hc == null) {
+        Check check = plan.get(endpoint);
+        if (stopped || check == null) {
             running.remove(endpoint); // no longer checked in the config being served
             return;
         }
+        HealthCheckConfig hc = check.config();
         Probe probe = new Probe(endpoint, hc);
         bootstrap.option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.max(1, hc.timeout().toMillis()));
+        bootstrap.attr(CHECK, check);
         ChannelFuture f = bootstrap.connect(UpstreamPool.socketAddress(endpoint.address()));
+        bootstrap.attr(CHECK, null);
         probe.timeout = loop.schedule(() -> probe.finish(f.channel(), false), hc.timeout().toNanos(), TimeUnit.NANOSECONDS);
         f.addListener(done -> {
             if (!done.isSuccess()) {

@@ -131,7 +131,7 @@ public final class ConfigReloader {
 
     private static ClusterConfig withoutEndpoints(ClusterConfig c) {
         return new ClusterConfig(c.name(), List.of(c.endpoints().get(0)), c.maxIdleConnectionsPerEndpoint(), c.healthCheck(),
-                c.outlierDetection(), c.circuitBreaker(), c.retry(), c.panicThreshold(), c.balancer(), c.ewmaDecay(), c.tls());
+                c.outlierDetection(), c.circuitBreaker(), c.retry(), c.panicThreshold(), c.balancer(), c.ewmaDecay(), c.tls(), c.protocol());
     }
 
     private static String weights(RouteConfig r) {

@@ -58,7 +58,7 @@ public final class GatewayState {
         this.retryPolicies = Map.copyOf(policies);
         Map<String, UpstreamTls> tls = new HashMap<>();
         routes.clusters().forEach((name, cluster) -> {
-            UpstreamTls t = UpstreamTls.of(cluster.config().tls());
+            UpstreamTls t = UpstreamTls.of(cluster.config().tls(), cluster.config().protocol() == dev.edgegateway.config.ClusterConfig.Protocol.H2);
             if (t != null) {
                 tls.put(name, t);
             }

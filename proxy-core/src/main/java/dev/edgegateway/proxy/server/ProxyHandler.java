@@ -97,7 +97,7 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamListene
     /** An HTTP/2 stream (one exchange, then the stream ends) rather than an HTTP/1.x connection. */
     private final boolean stream;
     private boolean activated;
-    private final ChannelFutureListener onConnected = this::connected;
+    private final io.netty.util.concurrent.GenericFutureListener<io.netty.util.concurrent.Future<UpstreamConnection>> onConnected = this::connected;
     private final Runnable onResponseTimeout = this::responseTimedOut;
 
     private ChannelHandlerContext ctx;
@@ -118,7 +118,7 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamListene
     private Endpoint endpoint;
     private boolean endpointBusy;
     private UpstreamConnection upstream;
-    private ChannelFuture pendingConnect;
+    private io.netty.util.concurrent.Future<UpstreamConnection> pendingConnect;
     private ScheduledFuture<?> responseTimeout;
     private long startNanos;
     private int status;
@@ -669,7 +669,8 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamListene
 
     private void acquireUpstream() {
         UpstreamTls tls = snapshot.upstreamTls(cluster);
-        UpstreamConnection c = staleRetried ? null : pool.poll(endpoint, tls);
+        boolean h2 = cluster.config().protocol() == dev.edgegateway.config.ClusterConfig.Protocol.H2;
+        UpstreamConnection c = staleRetried || h2 ? null : pool.poll(endpoint, tls);
         if (c != null) {
             upstreamReady(c);
             return;
@@ -684,14 +685,14 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamListene
             return;
         }
         pendingHeld = true;
-        ChannelFuture f = pool.connect(endpoint, tls, snapshot.connectTimeoutMillis, snapshot.upstreamIdleNanos,
+        io.netty.util.concurrent.Future<UpstreamConnection> f = pool.connect(endpoint, tls, h2, snapshot.connectTimeoutMillis, snapshot.upstreamIdleNanos,
                 cluster.config().maxIdleConnectionsPerEndpoint());
         pendingConnect = f;
         f.addListener(onConnected);
     }
 
-    private void connected(ChannelFuture f) {
-        UpstreamConnection conn = f.isSuccess() ? f.channel().pipeline().get(UpstreamConnection.class) : null;
+    private void connected(io.netty.util.concurrent.Future<UpstreamConnection> f) {
+        UpstreamConnection conn = f.isSuccess() ? f.getNow() : null;
         if (f != pendingConnect) {
             // The exchange that asked is gone; the fresh connection is clean, so pool it.
             if (conn != null) {

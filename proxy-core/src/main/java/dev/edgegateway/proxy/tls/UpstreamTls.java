@@ -20,7 +20,9 @@ import javax.net.ssl.SSLException;
  * context, and the pooled connections made with it stay usable.
  */
 public final class UpstreamTls {
-    private static final Map<UpstreamTlsConfig, UpstreamTls> CACHE = new ConcurrentHashMap<>();
+    private record Key(UpstreamTlsConfig config, boolean h2) {}
+
+    private static final Map<Key, UpstreamTls> CACHE = new ConcurrentHashMap<>();
 
     private final SslContext context;
     private final String serverName;
@@ -30,19 +32,29 @@ public final class UpstreamTls {
         this.serverName = serverName;
     }
 
-    /** The context for a cluster's {@code tls} section; null for none. Throws if a file cannot be used. */
-    public static UpstreamTls of(UpstreamTlsConfig config) {
+    /**
+     * The context for a cluster's {@code tls} section (offering {@code h2} by ALPN when the cluster
+     * speaks HTTP/2); null for none. Throws if a file cannot be used.
+     */
+    public static UpstreamTls of(UpstreamTlsConfig config, boolean h2) {
         if (config == null) {
             return null;
         }
-        return CACHE.computeIfAbsent(config, UpstreamTls::build);
+        return CACHE.computeIfAbsent(new Key(config, h2), k -> build(k.config(), k.h2()));
     }
 
-    private static UpstreamTls build(UpstreamTlsConfig c) {
+    private static UpstreamTls build(UpstreamTlsConfig c, boolean h2) {
         try {
             SslContextBuilder b = SslContextBuilder.forClient()
                     .sslProvider(TlsProviders.choose(TlsConfig.Provider.AUTO))
                     .protocols(TlsConfig.PROTOCOLS);
+            if (h2) {
+                b.applicationProtocolConfig(new io.netty.handler.ssl.ApplicationProtocolConfig(
+                        io.netty.handler.ssl.ApplicationProtocolConfig.Protocol.ALPN,
+                        io.netty.handler.ssl.ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
+                        io.netty.handler.ssl.ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT,
+                        io.netty.handler.ssl.ApplicationProtocolNames.HTTP_2));
+            }
             if (!c.verify()) {
                 b.trustManager(InsecureTrustManagerFactory.INSTANCE).endpointIdentificationAlgorithm(null);
             } else {

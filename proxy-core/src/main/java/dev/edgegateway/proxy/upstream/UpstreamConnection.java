@@ -25,15 +25,22 @@ public final class UpstreamConnection extends ChannelInboundHandlerAdapter {
     private final UpstreamPool pool;
     /** The TLS setup this connection was made with; null: clear text. */
     final dev.edgegateway.proxy.tls.UpstreamTls tls;
+    /** An HTTP/2 stream rather than a connection: never pooled, closed when its exchange ends. */
+    final boolean stream;
     private Channel channel;
     private UpstreamListener listener;
     private int uses;
     private boolean counted;
 
     UpstreamConnection(Endpoint endpoint, UpstreamPool pool, dev.edgegateway.proxy.tls.UpstreamTls tls) {
+        this(endpoint, pool, tls, false);
+    }
+
+    UpstreamConnection(Endpoint endpoint, UpstreamPool pool, dev.edgegateway.proxy.tls.UpstreamTls tls, boolean stream) {
         this.endpoint = endpoint;
         this.pool = pool;
         this.tls = tls;
+        this.stream = stream;
     }
 
     public Channel channel() {

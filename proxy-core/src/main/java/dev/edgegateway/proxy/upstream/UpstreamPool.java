@@ -10,6 +10,9 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPromise;
+import io.netty.handler.ssl.ApplicationProtocolNames;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.Promise;
 import io.netty.handler.ssl.SslHandler;
 import dev.edgegateway.proxy.tls.UpstreamTls;
 import io.netty.channel.EventLoop;
@@ -47,13 +50,17 @@ public final class UpstreamPool {
     }
 
     private final Bootstrap bootstrap;
+    private final EventLoop loop;
     private final GatewayMetrics metrics;
+    /** HTTP/2 endpoints: one connection each (per loop), many streams. */
+    private final Map<Endpoint, H2OriginConnection> h2Connections = new IdentityHashMap<>();
     private final Map<Endpoint, Idle> idle = new IdentityHashMap<>();
     private long upstreamIdleNanos;
     private int maxResponseHeaderBytes = 65536;
 
     public UpstreamPool(EventLoop loop, Transport transport, AddressResolverGroup<? extends SocketAddress> resolver, GatewayMetrics metrics) {
         this.metrics = metrics;
+        this.loop = loop;
         this.bootstrap = new Bootstrap()
                 .group(loop)
                 .channel(transport.socketChannelClass())
@@ -66,8 +73,13 @@ public final class UpstreamPool {
                     protected void initChannel(SocketChannel ch) {
                         // The endpoint is attached by connect() before the channel registers.
                         UpstreamConnection conn = ch.attr(GatewayAttributes.CONNECTION).get();
+                        H2OriginConnection h2 = ch.attr(GatewayAttributes.H2).get();
                         if (conn.tls != null) {
                             ch.pipeline().addLast(conn.tls.newHandler(ch.alloc(), conn.endpoint().address()));
+                        }
+                        if (h2 != null) {
+                            h2.initParent(ch, upstreamIdleNanos, maxResponseHeaderBytes);
+                            return;
                         }
                         ch.pipeline().addLast(
                                 new IdleTimer(upstreamIdleNanos),
@@ -99,19 +111,49 @@ public final class UpstreamPool {
     }
 
     /**
-     * Opens a new connection; the future completes on this loop, after the TLS handshake when
-     * {@code tls} is set. The connection is not in the pool until the exchange that asked for it
-     * releases it.
+     * An origin connection for one exchange; the future completes on this loop. HTTP/1.1: a new
+     * connection (after the TLS handshake when {@code tls} is set), not in the pool until the
+     * exchange releases it. HTTP/2 ({@code h2}): a new stream on the endpoint's one connection
+     * from this loop, which is opened first if there is none.
      */
-    public ChannelFuture connect(Endpoint endpoint, UpstreamTls tls, long connectTimeoutMillis, long upstreamIdleNanos, int maxIdle) {
+    public Future<UpstreamConnection> connect(Endpoint endpoint, UpstreamTls tls, boolean h2, long connectTimeoutMillis,
+                                              long upstreamIdleNanos, int maxIdle) {
         this.upstreamIdleNanos = upstreamIdleNanos;
         Idle i = idle.computeIfAbsent(endpoint, e -> new Idle(socketAddress(e.address())));
         i.cap = maxIdle;
+        Promise<UpstreamConnection> result = loop.newPromise();
+        if (h2) {
+            H2OriginConnection parent = h2Connections.get(endpoint);
+            if (parent == null || parent.tls != tls || !parent.usable()) {
+                parent = new H2OriginConnection(endpoint, tls, this);
+                h2Connections.put(endpoint, parent);
+                UpstreamConnection marker = new UpstreamConnection(endpoint, this, tls);
+                ChannelFuture f = open(i.address, marker, parent, connectTimeoutMillis, tls);
+                parent.connecting(f);
+            }
+            parent.openStream(result);
+            return result;
+        }
         UpstreamConnection conn = new UpstreamConnection(endpoint, this, tls);
+        ChannelFuture f = open(i.address, conn, null, connectTimeoutMillis, tls);
+        f.addListener(done -> {
+            if (done.isSuccess()) {
+                result.trySuccess(conn);
+            } else {
+                result.tryFailure(done.cause());
+            }
+        });
+        return result;
+    }
+
+    /** Connects (and, with {@code tls}, completes the handshake) one TCP connection. */
+    private ChannelFuture open(SocketAddress address, UpstreamConnection conn, H2OriginConnection h2, long connectTimeoutMillis, UpstreamTls tls) {
         bootstrap.option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, connectTimeoutMillis));
         bootstrap.attr(GatewayAttributes.CONNECTION, conn);
-        ChannelFuture f = bootstrap.connect(i.address);
+        bootstrap.attr(GatewayAttributes.H2, h2);
+        ChannelFuture f = bootstrap.connect(address);
         bootstrap.attr(GatewayAttributes.CONNECTION, null);
+        bootstrap.attr(GatewayAttributes.H2, null);
         f.addListener(done -> {
             if (done.isSuccess()) {
                 metrics.upstreamConnectionOpened();
@@ -126,19 +168,37 @@ public final class UpstreamPool {
                 handshaken.tryFailure(done.cause());
                 return;
             }
-            f.channel().pipeline().get(SslHandler.class).handshakeFuture().addListener(h -> {
-                if (h.isSuccess()) {
-                    handshaken.trySuccess();
-                } else {
-                    handshaken.tryFailure(new TlsHandshakeException(h.cause()));
+            SslHandler ssl = f.channel().pipeline().get(SslHandler.class);
+            ssl.handshakeFuture().addListener(hs -> {
+                if (!hs.isSuccess()) {
+                    handshaken.tryFailure(new TlsHandshakeException(hs.cause()));
                     f.channel().close();
+                } else if (h2 != null && !ApplicationProtocolNames.HTTP_2.equals(ssl.applicationProtocol())) {
+                    handshaken.tryFailure(new TlsHandshakeException(new javax.net.ssl.SSLException(
+                            "the origin did not agree to HTTP/2 by ALPN (it chose " + ssl.applicationProtocol() + ")")));
+                    f.channel().close();
+                } else {
+                    handshaken.trySuccess();
                 }
             });
         });
         return handshaken;
     }
 
+    void h2ConnectionClosed() {
+        metrics.upstreamConnectionClosed();
+    }
+
+    /** The HTTP/2 connection to {@code endpoint} went away: the next stream opens a new one. */
+    void h2Closed(Endpoint endpoint, H2OriginConnection c) {
+        h2Connections.remove(endpoint, c);
+    }
+
     void release(UpstreamConnection c) {
+        if (c.stream) {
+            c.channel().close(); // the stream is done; its connection stays for the next
+            return;
+        }
         Idle i = idle.get(c.endpoint());
         if (i == null || !c.channel().isActive() || i.connections.size() >= i.cap) {
             c.channel().close();
@@ -151,6 +211,9 @@ public final class UpstreamPool {
     }
 
     void onClosed(UpstreamConnection c) {
+        if (c.stream) {
+            return; // a stream, not a connection: its HTTP/2 connection is counted by H2OriginConnection
+        }
         metrics.upstreamConnectionClosed();
         Idle i = idle.get(c.endpoint());
         if (i != null && i.connections.remove(c)) {
