@@ -86,7 +86,8 @@ class TlsTest {
         assumeTrue(Curl.available(), "curl with HTTP/2 is not installed");
         try (TestOrigin origin = new TestOrigin("o"); TestOrigin bOrigin = new TestOrigin("ob");
              GatewayFixture gw = new GatewayFixture(config(origin.address(), "  - {name: bweb, endpoints: [" + bOrigin.address() + "]}\n")
-                     .replace("routes:\n", "routes:\n  - {name: by-sni, match: {sni: b.test}, cluster: bweb}\n"))) {
+                     .replace("routes:\n", "accessLog: {enabled: true, path: " + dir.resolve("access.log") + "}\nroutes:\n"
+                             + "  - {name: by-sni, match: {sni: b.test}, cluster: bweb}\n"))) {
             for (String host : List.of("a.test", "b.test")) {
                 String expected = host.equals("b.test") ? "origin ob /hello" : "origin o /hello"; // b.test is routed by its SNI name
                 Curl.Result h2 = curlTls(gw, host, "--http2");
@@ -106,6 +107,12 @@ class TlsTest {
                 assertThat(r.protocolVersion().text()).isEqualTo("HTTP/1.1");
             }
             assertThat(gw.metric("edge_tls_handshakes_total{listener=\"secure\",protocol=\"h2\",version=\"TLSv1.3\"}")).isEqualTo(2);
+            // The access log says how each request came: protocol, TLS version, cipher, SNI name.
+            Path accessLog = dir.resolve("access.log");
+            Await.until(() -> lines(accessLog).stream().filter(l -> l.contains("\"tls\":\"TLSv1.3\"")).count() == 4, 5000, "four TLS lines logged");
+            assertThat(lines(accessLog)).anySatisfy(l -> assertThat(l).contains("\"protocol\":\"HTTP/2\"").contains("\"sni\":\"b.test\"")
+                            .contains("\"route\":\"by-sni\"").contains("\"cipher\":\"TLS_"))
+                    .anySatisfy(l -> assertThat(l).contains("\"protocol\":\"HTTP/1.1\"").contains("\"sni\":\"a.test\""));
             assertThat(gw.metric("edge_tls_handshakes_total{listener=\"secure\",protocol=\"http/1.1\",version=\"TLSv1.3\"}")).isEqualTo(2);
 
             // h2c with prior knowledge on the clear-text listener; HTTP/1.1 still works there.
@@ -375,6 +382,14 @@ class TlsTest {
     }
 
     // ---- helpers -----------------------------------------------------------------------------
+
+    private static List<String> lines(Path file) {
+        try {
+            return Files.exists(file) ? Files.readAllLines(file) : List.of();
+        } catch (IOException e) {
+            return List.of();
+        }
+    }
 
     private static double metric(GatewayFixture gw, String series) {
         try {
