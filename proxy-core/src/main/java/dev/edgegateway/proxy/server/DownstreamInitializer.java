@@ -45,6 +45,8 @@ public final class DownstreamInitializer extends ChannelInitializer<Channel> {
     @Override
     protected void initChannel(Channel ch) {
         GatewayConfig c = server.state().config();
+        // Tracked from accept, before its protocol is known: drain waits for it like any other.
+        server.channels().add(ch);
         ch.pipeline().addLast(new IdleTimer(c.timeouts().idle().toNanos()));
         if (tls != null) {
             ch.pipeline().addLast(tls.newSniHandler(HANDSHAKE_TIMEOUT_MILLIS), new TlsNegotiator());
@@ -150,15 +152,27 @@ public final class DownstreamInitializer extends ChannelInitializer<Channel> {
         }
     }
 
+    /** How long drain waits for a connection still choosing its protocol (its first bytes, its TLS handshake). */
+    private static final int UNDECIDED_CHECKS = 20;
+    private static final long UNDECIDED_CHECK_MILLIS = 50;
+
     /** Drain: asks a client connection to close now if idle, else after its current response. */
     public static void closeIfIdle(Channel ch) {
-        ch.eventLoop().execute(() -> {
-            ProxyHandler h = ch.pipeline().get(ProxyHandler.class);
-            if (h != null) {
-                h.closeIfIdle();
-            } else {
-                ch.close(); // HTTP/2: GOAWAY, open streams finish within the drain timeout
-            }
-        });
+        ch.eventLoop().execute(() -> closeIfIdle(ch, 0));
+    }
+
+    private static void closeIfIdle(Channel ch, int checks) {
+        ProxyHandler h = ch.pipeline().get(ProxyHandler.class);
+        if (h != null) {
+            h.closeIfIdle();
+        } else if (ch.pipeline().get(H2Connection.class) != null) {
+            ch.close(); // HTTP/2: GOAWAY, open streams finish within the drain timeout
+        } else if (checks < UNDECIDED_CHECKS && ch.isActive()) {
+            // Accepted, but its first bytes (or its handshake) are not through yet: a request may be
+            // on the wire. Look again shortly, as the HTTP/1 path's quiet grace does.
+            ch.eventLoop().schedule(() -> closeIfIdle(ch, checks + 1), UNDECIDED_CHECK_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS);
+        } else {
+            ch.close();
+        }
     }
 }
