@@ -159,6 +159,8 @@ def main():
     ap.add_argument("--tls", action="store_true",
                     help="also measure HTTPS (wrk over TLS, HTTP/1.1) and HTTP/2 over TLS (h2load) against nginx with the "
                          "same certificate")
+    ap.add_argument("--targets", default="",
+                    help="measure only these targets (comma-separated names from the table; 'direct' is always kept)")
     args = ap.parse_args()
     need_tools(args.tls)
     jar = os.path.join(ROOT, "proxy-core", "target", "edge-gateway.jar")
@@ -274,6 +276,9 @@ clusters: [{{name: origin, endpoints: [127.0.0.1:{ORIGIN}]}}]
         if args.observability:
             targets += [("gw-off", GW_OFF, "gw-off", None), ("gw-trace", GW_TRACE, "gw-trace", None),
                         ("gw-log", GW_LOG, "gw-log", None), ("gw-on", GW_ON, "gw-on", None)]
+        if args.targets:
+            keep = set(args.targets.split(",")) | {"direct"}
+            targets = [t for t in targets if t[0] in keep]
         print(f"warming up {args.warmup}s each ...", flush=True)
         for _, port, _, host in targets:
             measure(port, 64, args.warmup, host)

@@ -20,6 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
 /** The real program, bin/edge, run as its own process. */
 @Timeout(180)
 class ProgramTest {
+    private static volatile long signalledAt = Long.MAX_VALUE;
     private static final long GIB = 1L << 30;
 
     @TempDir
@@ -97,8 +98,10 @@ class ProgramTest {
                                 refused.incrementAndGet(); // the listener has closed: nothing was accepted
                                 return;
                             }
+                            int onThisConnection = 0;
                             try (http) {
                                 while (!stop.get()) {
+                                    onThisConnection++;
                                     http.send("GET /slow?ms=20 HTTP/1.1\r\nHost: x\r\n\r\n");
                                     RawHttp.Response r = http.read();
                                     if (r.status() == -1) {
@@ -116,7 +119,17 @@ class ProgramTest {
                                     }
                                 }
                             } catch (java.io.IOException e) {
-                                failures.add(e.toString());
+                                // (readinessDelay is 500 ms: the listener closes then, not before.)
+                                if (onThisConnection == 1 && System.nanoTime() > signalledAt + 450_000_000L && e instanceof java.net.SocketException) {
+                                    // The first request of a connection made while the listener was
+                                    // closing: the kernel had completed the handshake, but the gateway
+                                    // never accepted it, and closing a listener resets its accept
+                                    // queue. Nothing was read (the origin count below proves no
+                                    // request went missing): the same as a refused connection.
+                                    refused.incrementAndGet();
+                                } else {
+                                    failures.add(e + " on request " + onThisConnection + " of its connection");
+                                }
                             }
                         }
                     });
@@ -126,6 +139,7 @@ class ProgramTest {
                 Thread.sleep(1500);
                 int beforeSignal = ok.get();
                 long signalled = System.nanoTime();
+                signalledAt = signalled;
                 int exit = gw.terminate(Duration.ofSeconds(30));
                 long drainMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - signalled);
                 stop.set(true);

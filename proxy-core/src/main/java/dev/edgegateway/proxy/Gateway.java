@@ -299,6 +299,11 @@ public final class Gateway implements AutoCloseable {
         server.startDraining();
         sleep(delay.toMillis());
         listeners.values().forEach(ch -> ch.close().syncUninterruptibly());
+        // A connection accepted just before the close may still be registering on its loop (its
+        // registration is a task there): one task through every loop after it, and drain sees it.
+        for (EventExecutor loop : workers) {
+            loop.submit(() -> { }).syncUninterruptibly();
+        }
         server.channels().forEach(DownstreamInitializer::closeIfIdle);
         long deadline = System.nanoTime() + config.drain().timeout().toNanos();
         while (!server.channels().isEmpty() && System.nanoTime() < deadline) {

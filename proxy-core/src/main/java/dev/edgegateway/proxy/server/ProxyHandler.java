@@ -1288,10 +1288,6 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamListene
     }
 
     private void awaitNextRequest() {
-        if (server.draining()) {
-            closeNow();
-            return;
-        }
         state = State.IDLE;
         request = null;
         route = null;
@@ -1301,6 +1297,13 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamListene
             headerTimer.awaitRequest();
         }
         requestRead();
+        if (server.draining() && !stream) {
+            // Draining began after this response's head went out without "Connection: close": the
+            // client may already be sending its next request. Closing now would reset it; close
+            // once the connection has been quiet for the grace (the next request, if any, is
+            // answered with "Connection: close").
+            closeIfIdle();
+        }
     }
 
     /** Closes the origin connection of the exchange, if any: its state is unknown. */
