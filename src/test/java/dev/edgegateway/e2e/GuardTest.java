@@ -129,6 +129,17 @@ class GuardTest {
     }
 
     @Test
+    void aConnectionThatNeverSendsAByteIsClosedAfterTheIdleTimeout() throws Exception {
+        // Before its first byte a connection is neither HTTP/1 nor HTTP/2 yet: the idle timeout
+        // still applies.
+        try (RawHttp http = new RawHttp(gw.port(), 10_000)) {
+            long start = System.nanoTime();
+            assertThat(http.closedByPeer()).isTrue();
+            assertThat(java.time.Duration.ofNanos(System.nanoTime() - start).toMillis()).isBetween(800L, 8000L);
+        }
+    }
+
+    @Test
     void garbageIs400() throws Exception {
         assertThat(send("HELLO\r\n\r\n").status()).isEqualTo(400);
     }

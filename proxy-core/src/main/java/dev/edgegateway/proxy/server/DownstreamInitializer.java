@@ -82,6 +82,15 @@ public final class DownstreamInitializer extends ChannelInitializer<Channel> {
         }
 
         @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+            if (evt instanceof io.netty.handler.timeout.IdleStateEvent) {
+                ctx.close(); // connected and silent for the whole idle timeout
+                return;
+            }
+            super.userEventTriggered(ctx, evt);
+        }
+
+        @Override
         protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
             int n = Math.min(in.readableBytes(), preface.length);
             for (int i = 0; i < n; i++) {
@@ -115,6 +124,10 @@ public final class DownstreamInitializer extends ChannelInitializer<Channel> {
 
         @Override
         public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+            if (evt instanceof io.netty.handler.timeout.IdleStateEvent) {
+                ctx.close(); // no ClientHello (or no handshake progress) for the whole idle timeout
+                return;
+            }
             if (evt instanceof SniCompletionEvent sniEvent && sniEvent.isSuccess()) {
                 sni = sniEvent.hostname();
             }

@@ -85,8 +85,7 @@ final class H2Connection extends ChannelInboundHandlerAdapter {
     private void count(ChannelHandlerContext ctx) {
         if (!counted) {
             counted = true;
-            server.metrics().downstreamOpened();
-            server.channels().add(ctx.channel());
+            server.metrics().downstreamOpened(); // (tracked for drain since accept: DownstreamInitializer)
         }
     }
 

@@ -204,9 +204,9 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamListene
         }
         activated = true;
         if (!stream) {
-            // An HTTP/2 stream's connection is counted (and drained) by H2Connection.
+            // An HTTP/2 stream's connection is counted by H2Connection; every connection is
+            // tracked for drain from accept (DownstreamInitializer).
             metrics.downstreamOpened();
-            server.channels().add(ctx.channel());
         }
         pool = server.pool(ctx.channel().eventLoop());
         clientAddress = connection.clientAddress;
