@@ -16,7 +16,7 @@ import io.netty.handler.codec.http.HttpStatusClass;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
-import io.netty.handler.codec.http2.DefaultHttp2DataFrame;
+import dev.edgegateway.proxy.transport.Http2Messages;
 import io.netty.handler.codec.http2.DefaultHttp2HeadersFrame;
 import io.netty.handler.codec.http2.Http2DataFrame;
 import io.netty.handler.codec.http2.Http2Headers;
@@ -84,7 +84,7 @@ final class H2StreamCodec extends MessageToMessageCodec<Http2StreamFrame, HttpOb
                 boolean empty = !full.content().isReadable() && full.trailingHeaders().isEmpty();
                 out.add(new DefaultHttp2HeadersFrame(headers, empty));
                 if (!empty) {
-                    encodeLast(full, out);
+                    Http2Messages.last(full, out);
                 }
                 return;
             }
@@ -96,25 +96,12 @@ final class H2StreamCodec extends MessageToMessageCodec<Http2StreamFrame, HttpOb
                 interim = false; // the end of a 1xx head, not of the stream
                 return;
             }
-            encodeLast(last, out);
+            Http2Messages.last(last, out);
         } else if (msg instanceof HttpContent content) {
-            if (content.content().isReadable()) {
-                out.add(new DefaultHttp2DataFrame(content.content().retain(), false));
-            }
+            Http2Messages.content(content, out);
         } else {
             ReferenceCountUtil.retain(msg);
             out.add(msg);
         }
-    }
-
-    private static void encodeLast(LastHttpContent last, List<Object> out) {
-        if (last.trailingHeaders().isEmpty()) {
-            out.add(new DefaultHttp2DataFrame(last.content().retain(), true));
-            return;
-        }
-        if (last.content().isReadable()) {
-            out.add(new DefaultHttp2DataFrame(last.content().retain(), false));
-        }
-        out.add(new DefaultHttp2HeadersFrame(HttpConversionUtil.toHttp2Headers(last.trailingHeaders(), false), true));
     }
 }

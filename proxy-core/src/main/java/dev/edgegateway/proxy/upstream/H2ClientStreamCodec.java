@@ -15,7 +15,7 @@ import io.netty.handler.codec.http.HttpStatusClass;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
-import io.netty.handler.codec.http2.DefaultHttp2DataFrame;
+import dev.edgegateway.proxy.transport.Http2Messages;
 import io.netty.handler.codec.http2.DefaultHttp2HeadersFrame;
 import io.netty.handler.codec.http2.Http2DataFrame;
 import io.netty.handler.codec.http2.Http2Headers;
@@ -54,30 +54,17 @@ final class H2ClientStreamCodec extends MessageToMessageCodec<Http2StreamFrame, 
             boolean endStream = msg instanceof LastHttpContent last && !last.content().isReadable() && last.trailingHeaders().isEmpty();
             out.add(new DefaultHttp2HeadersFrame(headers, endStream));
             if (msg instanceof LastHttpContent last && !endStream) {
-                encodeLast(last, out);
+                Http2Messages.last(last, out);
             }
             return;
         }
         if (msg instanceof LastHttpContent last) {
-            encodeLast(last, out);
+            Http2Messages.last(last, out);
         } else if (msg instanceof HttpContent content) {
-            if (content.content().isReadable()) {
-                out.add(new DefaultHttp2DataFrame(content.content().retain(), false));
-            }
+            Http2Messages.content(content, out);
         } else {
             out.add(ReferenceCountUtil.retain(msg));
         }
-    }
-
-    private static void encodeLast(LastHttpContent last, List<Object> out) {
-        if (last.trailingHeaders().isEmpty()) {
-            out.add(new DefaultHttp2DataFrame(last.content().retain(), true));
-            return;
-        }
-        if (last.content().isReadable()) {
-            out.add(new DefaultHttp2DataFrame(last.content().retain(), false));
-        }
-        out.add(new DefaultHttp2HeadersFrame(HttpConversionUtil.toHttp2Headers(last.trailingHeaders(), false), true));
     }
 
     @Override
