@@ -91,6 +91,18 @@ final class GatewayFixture implements AutoCloseable {
         throw new AssertionError("no series " + series);
     }
 
+    /** As {@link #metric}, or -1 while the series does not exist or the admin port does not answer (for polling). */
+    double metricOrMissing(String series) {
+        try {
+            return metric(series);
+        } catch (AssertionError | IOException e) {
+            return -1;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return -1;
+        }
+    }
+
     @Override
     public void close() {
         gateway.close();

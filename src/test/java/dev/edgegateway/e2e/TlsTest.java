@@ -148,7 +148,7 @@ class TlsTest {
             p.waitFor();
             // The server answered the ClientHello with a protocol_version alert (70).
             assertThat(out).contains("alert protocol version");
-            Await.until(() -> metric(gw, "edge_tls_handshake_failures_total{listener=\"secure\"}") == 1, 5000, "the failure counted");
+            Await.until(() -> gw.metricOrMissing("edge_tls_handshake_failures_total{listener=\"secure\"}") == 1, 5000, "the failure counted");
 
             // And a TLS 1.2 client is served.
             SSLSocket s = tlsSocket(gw, "a.test", "TLSv1.2");
@@ -361,7 +361,7 @@ class TlsTest {
 
             // The origin restarts (its connections drop): the next request opens a new connection.
             h2c.dropConnections();
-            Await.until(() -> metric(gw, "edge_upstream_connections_open") == 0, 5000, "the gateway sees the connection go");
+            Await.until(() -> gw.metricOrMissing("edge_upstream_connections_open") == 0, 5000, "the gateway sees the connection go");
             try (RawHttp http = new RawHttp(gw.port())) {
                 http.send("GET /after HTTP/1.1\r\nHost: x\r\n\r\n");
                 assertThat(http.read().status()).isEqualTo(200);
@@ -388,14 +388,6 @@ class TlsTest {
             return Files.exists(file) ? Files.readAllLines(file) : List.of();
         } catch (IOException e) {
             return List.of();
-        }
-    }
-
-    private static double metric(GatewayFixture gw, String series) {
-        try {
-            return gw.metric(series);
-        } catch (AssertionError | Exception e) {
-            return -1;
         }
     }
 

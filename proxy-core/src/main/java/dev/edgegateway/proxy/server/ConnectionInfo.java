@@ -49,8 +49,4 @@ public final class ConnectionInfo {
         SSLSession s = ssl.engine().getSession();
         return new ConnectionInfo(ch, true, s.getProtocol(), s.getCipherSuite(), sni == null ? null : sni.toLowerCase(java.util.Locale.ROOT), http2);
     }
-
-    public boolean http2() {
-        return http2;
-    }
 }

@@ -102,8 +102,6 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamListene
 
     private ChannelHandlerContext ctx;
     private UpstreamPool pool;
-    private AsciiString clientIp;
-    private byte[] clientAddress;
     private RoutingView view;
     private final RouteDecision decision = new RouteDecision();
 
@@ -209,9 +207,7 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamListene
             metrics.downstreamOpened();
         }
         pool = server.pool(ctx.channel().eventLoop());
-        clientAddress = connection.clientAddress;
-        clientIp = connection.clientIp;
-        view = new RoutingView(clientAddress, connection.clientText, connection);
+        view = new RoutingView(connection);
         lastActivityNanos = System.nanoTime();
         requestRead();
     }
@@ -513,12 +509,12 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamListene
     }
 
     private void addForwardingHeaders(HttpHeaders h, String incomingHost) {
-        boolean trusted = snapshot.forwarding.isTrusted(clientAddress);
+        boolean trusted = snapshot.forwarding.isTrusted(connection.clientAddress);
         String xff = trusted ? h.get(HttpRules.X_FORWARDED_FOR) : null;
         if (xff != null) {
-            h.set(HttpRules.X_FORWARDED_FOR, xff + ", " + clientIp);
+            h.set(HttpRules.X_FORWARDED_FOR, xff + ", " + connection.clientIp);
         } else {
-            h.set(HttpRules.X_FORWARDED_FOR, clientIp);
+            h.set(HttpRules.X_FORWARDED_FOR, connection.clientIp);
         }
         if (!trusted || !h.contains(HttpRules.X_FORWARDED_PROTO)) {
             h.set(HttpRules.X_FORWARDED_PROTO, connection.scheme);
@@ -1262,7 +1258,7 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamListene
         AccessLog.field(sb, "kind", kind);
         AccessLog.field(sb, "requestId", requestId);
         AccessLog.field(sb, "traceId", traceId);
-        AccessLog.field(sb, "client", clientIp);
+        AccessLog.field(sb, "client", connection.clientIp);
         AccessLog.field(sb, "method", methodName);
         AccessLog.field(sb, "protocol", stream ? "HTTP/2" : http10 ? "HTTP/1.0" : "HTTP/1.1");
         if (connection.tls) {

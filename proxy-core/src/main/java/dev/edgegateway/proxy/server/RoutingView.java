@@ -16,19 +16,16 @@ import java.util.List;
  * policy asks. Confined to the connection's event loop.
  */
 final class RoutingView implements RequestView {
-    private final byte[] peer;
-    private final String peerText;
     private HttpRequest request;
     private ForwardingConfig forwarding;
     private boolean trusted;
     private byte[] client;
     private String clientText;
 
+    /** The connection: the peer's address and its TLS details. */
     private final ConnectionInfo connection;
 
-    RoutingView(byte[] peer, String peerText, ConnectionInfo connection) {
-        this.peer = peer;
-        this.peerText = peerText;
+    RoutingView(ConnectionInfo connection) {
         this.connection = connection;
     }
 
@@ -45,7 +42,7 @@ final class RoutingView implements RequestView {
     void reset(HttpRequest request, ForwardingConfig forwarding) {
         this.request = request;
         this.forwarding = forwarding;
-        this.trusted = forwarding.isTrusted(peer);
+        this.trusted = forwarding.isTrusted(connection.clientAddress);
         this.client = null;
         this.clientText = null;
     }
@@ -132,8 +129,8 @@ final class RoutingView implements RequestView {
         if (client != null) {
             return;
         }
-        client = peer;
-        clientText = peerText;
+        client = connection.clientAddress;
+        clientText = connection.clientText;
         String xff = trusted ? request.headers().get(HttpRules.X_FORWARDED_FOR) : null;
         if (xff == null) {
             return;
