@@ -3,7 +3,7 @@ package dev.edgegateway.config;
 /**
  * Process-level settings, read at start only.
  *
- * @param transport which I/O transport to use; {@code auto} tries io_uring, then epoll, then NIO
+ * @param transport which I/O transport to use; {@code auto} is epoll, else NIO (io_uring only when named)
  * @param workerThreads event loops serving traffic; 0 means one per available core
  */
 public record RuntimeConfig(Transport transport, Integer workerThreads) {
