@@ -26,6 +26,15 @@ ORIGIN, NGINX, HAPROXY, GATEWAY, GATEWAY_ADMIN, REDIS = 18080, 18081, 18082, 180
 GW_OFF, GW_OFF_ADMIN, GW_ON, GW_ON_ADMIN, OTLP_SINK = 18085, 18095, 18086, 18096, 18097
 GW_TRACE, GW_TRACE_ADMIN, GW_LOG, GW_LOG_ADMIN = 18087, 18098, 18088, 18099
 NGINX_TLS, GATEWAY_TLS = 18443, 18444
+GW_URING, GW_URING_ADMIN = 18089, 18100
+
+# The route issue 9 measures: a local rate limit keyed by client address, set high so every request is
+# checked and admitted. wrk reaches it with "Host: local".
+LOCAL_ROUTE = """  - name: local
+    match: {host: local}
+    cluster: origin
+    rateLimits: [{name: ip, key: [{clientAddress: true}], limits: [{rate: 1000000000/s}]}]
+"""
 
 # An OTLP/HTTP sink for the tracing variant: accepts every export with 200 and drops it.
 OTLP_SINK_CODE = """
@@ -66,6 +75,10 @@ def write(path, text):
 def start(cmd, cpu, log):
     return subprocess.Popen(["taskset", "-c", str(cpu)] + cmd, stdout=log, stderr=subprocess.STDOUT,
                             start_new_session=True)
+
+
+def gateway_cmd(jar, config):
+    return ["java", "-Xms512m", "-Xmx512m", "-XX:+AlwaysPreTouch"] + JAVA_OPTS + ["-jar", jar, "run", "--config", config]
 
 
 def wait_http(port, path="/", timeout=60):
@@ -159,6 +172,9 @@ def main():
     ap.add_argument("--tls", action="store_true",
                     help="also measure HTTPS (wrk over TLS, HTTP/1.1) and HTTP/2 over TLS (h2load) against nginx with the "
                          "same certificate")
+    ap.add_argument("--transports", action="store_true",
+                    help="also measure a second gateway on io_uring (gw-uring, with the local limiter: compare with "
+                         "gw+local, which runs on the default, epoll)")
     ap.add_argument("--targets", default="",
                     help="measure only these targets (comma-separated names from the table; 'direct' is always kept)")
     args = ap.parse_args()
@@ -216,34 +232,34 @@ runtime: {{workerThreads: 1}}
 drain: {{readinessDelay: 0s, timeout: 5s}}
 redis: {{nodes: [127.0.0.1:{REDIS}], timeout: 50ms}}
 routes:
-  - name: local
-    match: {{host: local}}
-    cluster: origin
-    rateLimits: [{{name: ip, key: [{{clientAddress: true}}], limits: [{{rate: 1000000000/s}}]}}]
-  - name: redis
+{LOCAL_ROUTE}  - name: redis
     match: {{host: redis}}
     cluster: origin
     rateLimits: [{{name: ip, mode: distributed, key: [{{clientAddress: true}}], limits: [{{rate: 1000000000/s}}], failOpen: false}}]
   - {{name: all, cluster: origin}}
 clusters: [{{name: origin, endpoints: [127.0.0.1:{ORIGIN}]}}]
 """)
+    def small_gateway(name, port, admin, runtime="", extra="", routes=""):
+        write(f"{work}/{name}.yaml", f"""
+listeners: [{{name: public, address: 127.0.0.1:{port}}}]
+admin: {{address: 127.0.0.1:{admin}}}
+runtime: {{workerThreads: 1{runtime}}}
+drain: {{readinessDelay: 0s, timeout: 5s}}
+{extra}routes:
+{routes}  - {{name: all, cluster: origin}}
+clusters: [{{name: origin, endpoints: [127.0.0.1:{ORIGIN}]}}]
+""")
+
+    small_gateway("gw-uring", GW_URING, GW_URING_ADMIN, runtime=", transport: io_uring", routes=LOCAL_ROUTE)
     tracing_on = f"tracing: {{otlpEndpoint: 'http://127.0.0.1:{OTLP_SINK}', samplingRatio: 0.01}}\n"
     log_on = f"accessLog: {{enabled: true, path: {work}/access.log}}\n"
     for name, port, admin, extra in (("gw-off", GW_OFF, GW_OFF_ADMIN, "metrics: {enabled: false}\n"),
                                      ("gw-trace", GW_TRACE, GW_TRACE_ADMIN, "metrics: {enabled: false}\n" + tracing_on),
                                      ("gw-log", GW_LOG, GW_LOG_ADMIN, "metrics: {enabled: false}\n" + log_on.replace("access.log", "access-only.log")),
-                                     ("gw-on", GW_ON, GW_ON_ADMIN,
-                                      f"tracing: {{otlpEndpoint: 'http://127.0.0.1:{OTLP_SINK}', samplingRatio: 0.01}}\n"
-                                      f"accessLog: {{enabled: true, path: {work}/access.log}}\n")):
-        write(f"{work}/{name}.yaml", f"""
-listeners: [{{name: public, address: 127.0.0.1:{port}}}]
-admin: {{address: 127.0.0.1:{admin}}}
-runtime: {{workerThreads: 1}}
-drain: {{readinessDelay: 0s, timeout: 5s}}
-{extra}routes: [{{name: all, cluster: origin}}]
-clusters: [{{name: origin, endpoints: [127.0.0.1:{ORIGIN}]}}]
-""")
+                                     ("gw-on", GW_ON, GW_ON_ADMIN, tracing_on + log_on)):
+        small_gateway(name, port, admin, extra=extra)
     log = open(f"{work}/processes.log", "w")
+    began = time.time()
     procs = {}
     try:
         procs["origin"] = start(["nginx", "-c", f"{work}/origin.conf", "-p", work], 0, log)
@@ -254,14 +270,15 @@ clusters: [{{name: origin, endpoints: [127.0.0.1:{ORIGIN}]}}]
             procs["redis"] = start(["redis-server", "--port", str(REDIS), "--bind", "127.0.0.1", "--save", "",
                                     "--appendonly", "no"], 0, log)
             time.sleep(0.5)
-        procs["gateway"] = start(["java", "-Xms512m", "-Xmx512m", "-XX:+AlwaysPreTouch"] + JAVA_OPTS + ["-jar", jar, "run", "--config",
-                                  f"{work}/gateway.yaml"], 1, log)
+        procs["gateway"] = start(gateway_cmd(jar, f"{work}/gateway.yaml"), 1, log)
         ports = [NGINX, HAPROXY, GATEWAY]
+        if args.transports:
+            procs["gw-uring"] = start(gateway_cmd(jar, f"{work}/gw-uring.yaml"), 1, log)
+            ports.append(GW_URING)
         if args.observability:
             procs["otlp-sink"] = start(["python3", "-c", OTLP_SINK_CODE, str(OTLP_SINK)], 0, log)
             for name in ("gw-off", "gw-trace", "gw-log", "gw-on"):
-                procs[name] = start(["java", "-Xms512m", "-Xmx512m", "-XX:+AlwaysPreTouch"] + JAVA_OPTS + ["-jar", jar, "run", "--config",
-                                     f"{work}/{name}.yaml"], 1, log)
+                procs[name] = start(gateway_cmd(jar, f"{work}/{name}.yaml"), 1, log)
             ports += [GW_OFF, GW_TRACE, GW_LOG, GW_ON]
         for port in ports:
             wait_http(port, "/1k.bin")
@@ -273,15 +290,27 @@ clusters: [{{name: origin, endpoints: [127.0.0.1:{ORIGIN}]}}]
                         ("nginx-h2", NGINX_TLS, "nginx", "h2"), ("gw-h2", GATEWAY_TLS, "gateway", "h2")]
         if args.limiters:
             targets += [("gw+local", GATEWAY, "gateway", "local"), ("gw+redis", GATEWAY, "gateway", "redis")]
+        if args.transports:
+            targets += [("gw-uring", GW_URING, "gw-uring", "local")]
         if args.observability:
             targets += [("gw-off", GW_OFF, "gw-off", None), ("gw-trace", GW_TRACE, "gw-trace", None),
                         ("gw-log", GW_LOG, "gw-log", None), ("gw-on", GW_ON, "gw-on", None)]
         if args.targets:
             keep = set(args.targets.split(",")) | {"direct"}
             targets = [t for t in targets if t[0] in keep]
-        print(f"warming up {args.warmup}s each ...", flush=True)
+        # Warm up the way the rounds measure: runs of --duration seconds, each with new connections
+        # at each connection count in turn. A JIT needs to see connections opened and closed, not
+        # only requests: one long run leaves the accept and close paths cold, and their first use in
+        # a measured round deoptimizes hot methods (AbstractChannelHandlerContext.write, the event
+        # loop's completion handling) and recompiles them on the proxy's only CPU.
+        counts = [int(c) for c in args.connections.split(",")]
+        print(f"warming up {args.warmup}s each, in {args.duration}s runs ...", flush=True)
         for _, port, _, host in targets:
-            measure(port, 64, args.warmup, host)
+            left, i = args.warmup, 0
+            while left > 0:
+                measure(port, counts[i % len(counts)], min(left, args.duration), host)
+                left -= args.duration
+                i += 1
 
         results = {}
         for conns in [int(c) for c in args.connections.split(",")]:
@@ -293,7 +322,7 @@ clusters: [{{name: origin, endpoints: [127.0.0.1:{ORIGIN}]}}]
                     used = cpu_ticks(pids) - before
                     cpu_us = used / TICKS * 1e6 / total if proc else float("nan")
                     results.setdefault((name, conns), []).append((rps, p99, cpu_us, non2xx, sockerr, p50))
-                    print(f"  c={conns} round {r + 1} {name:8s} {rps:10.0f} req/s  p50 {p50:6.2f} ms  p99 {p99:7.2f} ms"
+                    print(f"  [{time.time() - began:6.0f}s] c={conns} round {r + 1} {name:8s} {rps:10.0f} req/s  p50 {p50:6.2f} ms  p99 {p99:7.2f} ms"
                           + (f"  {cpu_us:5.1f} us/req" if proc else "") + (f"  non-2xx {non2xx}" if non2xx else "")
                           + (f"  socket errors {sockerr}" if sockerr else ""), flush=True)
 
