@@ -23,13 +23,15 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The heap that idle WebSocket tunnels cost, measured in a gateway process: heap after a full GC
- * (jcmd GC.run) before and after opening them. The target is 10,000 tunnels under 100 MiB; this
- * machine allows 20,000 open files per process and a tunnel takes two sockets in the gateway,
- * so the test holds 4,000 open and states the per-tunnel cost and the 10,000 projection.
+ * (jcmd GC.run) before and after opening them. The target is 10,000 tunnels under 100 MiB. A
+ * tunnel takes two sockets in the gateway, and this machine allows 20,000 open files per process
+ * (a hard limit root cannot raise here), so 10,000 cannot be held in one gateway process. The
+ * build holds 4,000 ({@code -Dedge.tunnels=N} for more: 9,900 is the most that fits, see
+ * benchmarks/README.md) and states the per-tunnel cost and the 10,000 projection.
  */
 @Timeout(180)
 class TunnelMemoryTest {
-    private static final int TUNNELS = 4_000;
+    private static final int TUNNELS = Integer.getInteger("edge.tunnels", 4_000);
 
     private static double heapUsed(HttpClient http, int admin) throws Exception {
         double sum = 0;
