@@ -3,11 +3,14 @@ package dev.edgegateway.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.edgegateway.config.RuntimeConfig;
+import dev.edgegateway.proxy.transport.Transport;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.uring.IoUring;
 import java.net.http.HttpClient;
 import java.util.HashMap;
 import java.util.Map;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -20,6 +23,12 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 @Timeout(60)
 class TransportTest {
+
+    @Test
+    void autoIsEpollWhereTheKernelHasItElseNio() {
+        assertThat(Transport.select(RuntimeConfig.Transport.AUTO).name()).isEqualTo(Epoll.isAvailable() ? "epoll" : "nio");
+        assertThat(Transport.unavailableReasons()).isEqualTo(Epoll.isAvailable() ? "" : "epoll unavailable: " + Epoll.unavailabilityCause());
+    }
 
     @ParameterizedTest
     @ValueSource(strings = {"epoll", "io_uring", "nio"})
