@@ -43,7 +43,7 @@ class ProxyTest {
         gw = new GatewayFixture(GatewayFixture.config("""
                 timeouts:
                   connect: 1s
-                  responseHeader: 500ms
+                  responseHeader: 2s
                 routes:
                   - name: api
                     match: {pathPrefix: /api/}
@@ -150,7 +150,10 @@ class ProxyTest {
                                     });
                         }
                     });
-            // Connect all first, then send: every request is in flight at once.
+            // Connect all first, then send: every request is in flight at once. Cold, in one JVM on
+            // two cores, the thousand take 1.1-1.5 s end to end on epoll and io_uring alike (each
+            // origin reads its requests on one thread, so many wait in its socket buffers with the
+            // gateway's response timer already running); the 2 s timeout leaves room for that.
             List<Channel> channels = new ArrayList<>();
             for (int i = 0; i < clients; i++) {
                 channels.add(bootstrap.connect("127.0.0.1", gw.port()).sync().channel());
@@ -200,8 +203,8 @@ class ProxyTest {
             RawHttp.Response r = http.read();
             long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
             assertThat(r.status()).isEqualTo(504);
-            // Configured 500 ms; the upper bound only guards against "never" on a loaded CI machine.
-            assertThat(ms).isBetween(450L, 5000L);
+            // Configured 2 s; the upper bound only guards against "never" on a loaded CI machine.
+            assertThat(ms).isBetween(1950L, 8000L);
             http.send("GET /after HTTP/1.1\r\nHost: x\r\n\r\n");
             assertThat(http.read().status()).isEqualTo(200);
         }
@@ -221,7 +224,7 @@ class ProxyTest {
     void adminEndpointsAnswer() throws Exception {
         assertThat(gw.adminGet("/healthz")).isEqualTo("ok\n");
         assertThat(gw.adminGet("/ready")).isEqualTo("ready\n");
-        assertThat(gw.adminGet("/config")).contains("# generation: 1").contains("responseHeader: 500ms").contains("name: api");
+        assertThat(gw.adminGet("/config")).contains("# generation: 1").contains("responseHeader: 2s").contains("name: api");
         assertThat(gw.adminGet("/metrics")).contains("edge_downstream_connections_open").contains("edge_downstream_request_duration_seconds_bucket");
     }
 }
