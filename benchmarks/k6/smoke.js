@@ -19,8 +19,8 @@ export default function () {
   const res = http.get(`${BASE}/`);
   check(res, {
     'status is 200': (r) => r.status === 200,
-    'answered by a demo origin': (r) => r.body.indexOf('hello from origin-') === 0,
-    'the origin saw a request id': (r) => r.body.indexOf('x-request-id: ') > 0,
+    'answered by a demo origin': (r) => String(r.body).indexOf('hello from origin-') === 0,
+    'the origin saw a request id': (r) => String(r.body).indexOf('x-request-id: ') > 0,
   });
   sleep(0.1);
 }
