@@ -77,6 +77,16 @@ def start(cmd, cpu, log):
                             start_new_session=True)
 
 
+def os_name():
+    try:
+        for line in open("/etc/os-release"):
+            if line.startswith("PRETTY_NAME="):
+                return line.split("=", 1)[1].strip().strip('"')
+    except OSError:
+        pass
+    return "unknown OS"
+
+
 def gateway_cmd(jar, config):
     return ["java", "-Xms512m", "-Xmx512m", "-XX:+AlwaysPreTouch"] + JAVA_OPTS + ["-jar", jar, "run", "--config", config]
 
@@ -313,7 +323,7 @@ clusters: [{{name: origin, endpoints: [127.0.0.1:{ORIGIN}]}}]
                 i += 1
 
         results = {}
-        for conns in [int(c) for c in args.connections.split(",")]:
+        for conns in counts:
             for r in range(args.rounds):
                 for name, port, proc, host in targets:
                     pids = family(procs[proc].pid) if proc else []
@@ -327,7 +337,9 @@ clusters: [{{name: origin, endpoints: [127.0.0.1:{ORIGIN}]}}]
                           + (f"  socket errors {sockerr}" if sockerr else ""), flush=True)
 
         print()
-        print(f"machine: {os.cpu_count()} cores, {open('/proc/cpuinfo').read().split('model name')[1].split(':')[1].splitlines()[0].strip()}")
+        cpu_model = open('/proc/cpuinfo').read().split('model name')[1].split(':')[1].splitlines()[0].strip()
+        java = subprocess.run(["java", "-version"], capture_output=True, text=True).stderr.splitlines()[0]
+        print(f"machine: {os.cpu_count()} cores, {cpu_model}, {os_name()}, Linux {os.uname().release}, {java}")
         print(f"wrk -t1, {args.duration}s x {args.rounds} interleaved rounds, 1 KiB responses; medians (min-max)")
         if args.tls:
             print("h2 rows: h2load -t1 over TLS, 16 connections x conns/16 streams; its p50 column is the mean (h2load reports no percentiles)")
