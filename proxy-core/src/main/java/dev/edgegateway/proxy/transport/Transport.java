@@ -32,8 +32,8 @@ import java.util.function.Supplier;
  * <p>{@code auto} prefers epoll over io_uring: with Netty 4.2 on Linux 6.18 the two give the same
  * requests/s, epoll's p99 is lower at 64 connections (2.53 ms against 2.66, io_uring's worst
  * round 3.78) and they are level at 256 ({@code benchmarks/load/compare.py --transports}); and
- * container runtimes' default seccomp profiles often refuse io_uring's system calls, where epoll
- * always works.
+ * the default seccomp profiles of Docker 25+ and containerd 2.0+ ({@code RuntimeDefault}, which
+ * the generated EKS manifests set) refuse io_uring's system calls, where epoll always works.
  */
 public record Transport(
         String name,
