@@ -29,11 +29,13 @@ import java.util.function.Supplier;
  * Every channel the gateway opens (listeners, origin connections, DNS) uses the same one, so an
  * origin connection can live on the event loop of the client connection that asked for it.
  *
- * <p>{@code auto} prefers epoll over io_uring: with Netty 4.2 on Linux 6.18 the two give the same
- * requests/s, epoll's p99 is lower at 64 connections (2.53 ms against 2.66, io_uring's worst
- * round 3.78) and they are level at 256 ({@code benchmarks/load/compare.py --transports}); and
- * the default seccomp profiles of Docker 25+ and containerd 2.0+ ({@code RuntimeDefault}, which
- * the generated EKS manifests set) refuse io_uring's system calls, where epoll always works.
+ * <p>{@code auto} prefers epoll over io_uring. With Netty 4.2 on Linux 6.18, in two runs of
+ * {@code benchmarks/load/compare.py --transports}, epoll's p99 at 64 connections is lower (2.53
+ * and 2.47 ms against 2.66 and 2.84) at the same requests/s, while at 256 io_uring does 1-4% more
+ * requests/s at a level p99. And the default seccomp profiles of Docker 25+ and containerd 2.0+
+ * ({@code RuntimeDefault}, which the generated EKS manifests set) refuse io_uring's system calls,
+ * where epoll always works. Name io_uring where the host allows it and throughput at high
+ * connection counts matters more than tail latency.
  */
 public record Transport(
         String name,
