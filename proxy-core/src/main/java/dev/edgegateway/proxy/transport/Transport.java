@@ -32,10 +32,15 @@ import java.util.function.Supplier;
  * <p>{@code auto} prefers epoll over io_uring. With Netty 4.2 on Linux 6.18, in two runs of
  * {@code benchmarks/load/compare.py --transports}, epoll's p99 at 64 connections is lower (2.53
  * and 2.47 ms against 2.66 and 2.84) at the same requests/s, while at 256 io_uring does 1-4% more
- * requests/s at a level p99. And the default seccomp profiles of Docker 25+ and containerd 2.0+
- * ({@code RuntimeDefault}, which the generated EKS manifests set) refuse io_uring's system calls,
- * where epoll always works. Name io_uring where the host allows it and throughput at high
- * connection counts matters more than tail latency.
+ * requests/s at a level p99. io_uring's edge is kernel time: epoll makes the four system calls a
+ * proxied request needs (two {@code recvfrom}, two {@code writev}; {@code strace -c}), io_uring
+ * submits a loop iteration's work in one {@code io_uring_enter} (one per ~18 requests at 256
+ * connections), which saves 1-3 µs of system time per request; user time is level. The default
+ * seccomp profiles of Docker 25+ and containerd 2.0+ ({@code RuntimeDefault}, which the generated
+ * EKS manifests set) refuse io_uring's system calls, so an io_uring-first default would run one
+ * transport on a developer's machine and another in production; epoll is the same everywhere.
+ * Name io_uring where the host allows it and CPU at high connection counts matters more than
+ * tail latency.
  */
 public record Transport(
         String name,
