@@ -58,6 +58,37 @@ public final class Route {
         return sticky == null ? cluster.balancer().pick(null) : sticky.pick(cluster, r, d);
     }
 
+    /**
+     * The endpoint for a retry after {@code failed} did not take the request, claimed: on a route
+     * sticky by consistent hash, the key's next owner on the ring (where the key moves once the
+     * failed endpoint is ejected, so the client moves once, not twice); else the balancer's choice
+     * avoiding {@code failed}. Null when none is available.
+     */
+    public Endpoint retryEndpoint(Cluster cluster, RequestView r, RouteDecision d, Endpoint failed) {
+        if (sticky != null && d.ringKeyed) {
+            Endpoint next = sticky.nextOwner(cluster, d, failed);
+            if (next != null) {
+                return next;
+            }
+        }
+        return cluster.balancer().pick(failed);
+    }
+
+    /**
+     * Geo routes: the cluster of the next region in the client's failover order after the one
+     * that just failed to connect, or null (not a geo route, or no region left). The decision then
+     * names the new serving region and cluster slot. Health checks take seconds to see a region
+     * die; this lets the request that found it dead go on at once.
+     */
+    public Cluster failover(RouteDecision d) {
+        int slot = target.nextRegion(d);
+        if (slot < 0) {
+            return null;
+        }
+        d.clusterSlot = slot;
+        return clusters.get(slot);
+    }
+
     @Override
     public String toString() {
         return "route " + name;

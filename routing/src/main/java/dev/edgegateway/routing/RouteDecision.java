@@ -12,6 +12,12 @@ public final class RouteDecision {
     StickyOutcome sticky = StickyOutcome.NONE;
     String clientRegion;
     String servedRegion;
+    /** Geo: the client's region and the one serving, as indexes into the route's region list; -1 if not geo. */
+    int homeRegion = -1;
+    int servedRegionIndex = -1;
+    /** Ring-hash stickiness: the key's hash, so a retry can go to the key's next owner. */
+    boolean ringKeyed;
+    long ringHash;
 
     /** How a sticky route's endpoint was chosen. */
     public enum StickyOutcome {
@@ -29,6 +35,10 @@ public final class RouteDecision {
         sticky = StickyOutcome.NONE;
         clientRegion = null;
         servedRegion = null;
+        homeRegion = -1;
+        servedRegionIndex = -1;
+        ringKeyed = false;
+        ringHash = 0;
     }
 
     /** The chosen cluster's position in {@link Route#clusters()}. */

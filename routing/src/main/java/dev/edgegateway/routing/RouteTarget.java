@@ -13,6 +13,11 @@ abstract class RouteTarget {
     /** The slot, in the route's cluster list, of the cluster for this request. */
     abstract int pick(RequestView r, RouteDecision d);
 
+    /** After the serving region failed to connect: the next region's slot, or -1. Only geo has regions. */
+    int nextRegion(RouteDecision d) {
+        return -1;
+    }
+
     /** One cluster. */
     static final class Single extends RouteTarget {
         @Override
@@ -131,6 +136,7 @@ abstract class RouteTarget {
             Integer own = region == null ? null : regionIndex.get(region);
             int home = own == null ? 0 : own;
             d.clientRegion = regionNames[home];
+            d.homeRegion = home;
             long now = nanoClock.getAsLong();
             int chosen = -1;
             if (latency) {
@@ -159,7 +165,52 @@ abstract class RouteTarget {
                 chosen = home;
             }
             d.servedRegion = regionNames[chosen];
+            d.servedRegionIndex = chosen;
             return slots[chosen];
+        }
+
+        /**
+         * The client's failover order is its own region, then its failover list. The next region
+         * after the one that failed, preferring one whose cluster is available enough; if none is,
+         * the next in order anyway (better a try than a certain 502).
+         */
+        @Override
+        int nextRegion(RouteDecision d) {
+            if (d.homeRegion < 0 || d.servedRegionIndex < 0) {
+                return -1;
+            }
+            int[] order = failover[d.homeRegion];
+            int at = d.servedRegionIndex == d.homeRegion ? -1 : indexOf(order, d.servedRegionIndex);
+            if (d.servedRegionIndex != d.homeRegion && at < 0) {
+                return -1; // served by a region outside the client's order (latency mode): no next
+            }
+            long now = nanoClock.getAsLong();
+            int fallback = -1;
+            for (int i = at + 1; i < order.length; i++) {
+                int candidate = order[i];
+                if (clusters[candidate].availablePercent(now) >= minHealthyPercent) {
+                    return serve(d, candidate);
+                }
+                if (fallback < 0) {
+                    fallback = candidate;
+                }
+            }
+            return fallback < 0 ? -1 : serve(d, fallback);
+        }
+
+        private int serve(RouteDecision d, int region) {
+            d.servedRegion = regionNames[region];
+            d.servedRegionIndex = region;
+            return slots[region];
+        }
+
+        private static int indexOf(int[] a, int v) {
+            for (int i = 0; i < a.length; i++) {
+                if (a[i] == v) {
+                    return i;
+                }
+            }
+            return -1;
         }
     }
 }

@@ -50,7 +50,9 @@ final class Sticky {
         }
         String key = Keys.read(config.hash(), r);
         if (key != null) {
-            Endpoint e = cluster.ring().pick(Hashing.hash64(key), now, config.boundedLoad(), cluster.health());
+            d.ringKeyed = true;
+            d.ringHash = Hashing.hash64(key);
+            Endpoint e = cluster.ring().pick(d.ringHash, now, config.boundedLoad(), cluster.health(), null);
             if (e != null) {
                 d.sticky = RouteDecision.StickyOutcome.HIT;
                 return e;
@@ -58,5 +60,10 @@ final class Sticky {
         }
         d.sticky = RouteDecision.StickyOutcome.MISS;
         return cluster.balancer().pick(null);
+    }
+
+    /** The owner of the decision's key after {@code failed} on the ring, claimed; null if none. */
+    Endpoint nextOwner(Cluster cluster, RouteDecision d, Endpoint failed) {
+        return cluster.ring().pick(d.ringHash, nanoClock.getAsLong(), config.boundedLoad(), cluster.health(), failed);
     }
 }

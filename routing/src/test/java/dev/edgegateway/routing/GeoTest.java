@@ -131,4 +131,16 @@ class GeoTest {
         assertThat(r.selectCluster(TestRequest.get("/").from("175.16.199.7"), d).name()).isEqualTo("aps");
         assertThat(r.selectCluster(TestRequest.get("/").from("198.51.100.7"), d).name()).as("not in the database").isEqualTo("use");
     }
+
+    @Test
+    void aConnectFailureMovesTheRequestToTheNextRegionOfItsFailoverOrder() {
+        TestRequest fromUs = TestRequest.get("/").header("x-edge-region", "us-east").from("10.0.0.1");
+        d.reset();
+        assertThat(route.selectCluster(fromUs, d).name()).isEqualTo("use");
+        assertThat(route.failover(d).name()).isEqualTo("euw");
+        assertThat(d.servedRegion()).isEqualTo("eu-west");
+        assertThat(d.clusterSlot()).isEqualTo(route.clusters().indexOf(t.clusters().get("euw")));
+        assertThat(route.failover(d).name()).isEqualTo("aps");
+        assertThat(route.failover(d)).as("no region left").isNull();
+    }
 }

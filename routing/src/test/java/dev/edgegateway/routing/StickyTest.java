@@ -110,4 +110,21 @@ class StickyTest {
         assertThat(d.sticky()).isEqualTo(RouteDecision.StickyOutcome.MISS);
         assertThat(d.setCookie()).isNotNull();
     }
+
+    @Test
+    void aRetryGoesToTheKeysNextOwnerWhichIsWhereTheKeyLivesOnceTheOwnerIsOut() {
+        RouteTable t = ring(5, "");
+        Route r = t.routes().get(0);
+        Cluster c = t.clusters().get("c");
+        for (int i = 0; i < 200; i++) {
+            TestRequest req = TestRequest.get("/").header("x-session", "k" + i);
+            RouteDecision d = new RouteDecision();
+            Endpoint owner = r.pickEndpoint(c, req, d);
+            Endpoint next = r.retryEndpoint(c, req, d, owner);
+            assertThat(next).as("k" + i).isNotSameAs(owner);
+            owner.record(Outcome.HTTP_5XX, 1, tables.now.get()); // out, as outlier detection would put it
+            assertThat(r.pickEndpoint(c, req, new RouteDecision())).as("k" + i + " once its owner is out").isSameAs(next);
+            tables.now.addAndGet(2 * 3_600_000_000_000L); // past the ejection, for the next key
+        }
+    }
 }
