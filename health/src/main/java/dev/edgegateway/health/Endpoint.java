@@ -21,7 +21,6 @@ public final class Endpoint {
 
     /** The cost of an endpoint with no latency estimate yet but requests in flight (Finagle's). */
     private static final double PENALTY = 1e15;
-
     private final String cluster;
     private final HostPort address;
     private final String id;
@@ -34,6 +33,8 @@ public final class Endpoint {
     private volatile long breakerOpenUntilNanos;
     private volatile double ewmaLatencyNanos;
     private volatile long ewmaStampNanos;
+    /** A connection to it was made since its last failed try: pending requests there are not stuck connecting. */
+    private volatile boolean reachable;
 
     // Guarded by this.
     private int checkPasses;
@@ -82,6 +83,11 @@ public final class Endpoint {
         inFlight.decrementAndGet();
     }
 
+    /** A connection to this endpoint was established (so it takes connects, whatever it answers). */
+    public void connected() {
+        reachable = true;
+    }
+
     public Health health() {
         return health;
     }
@@ -110,11 +116,19 @@ public final class Endpoint {
      * The peak-EWMA cost of sending one more request here at {@code now}: the latency average,
      * decayed towards zero for the time since it was last fed (so an endpoint nobody picks becomes
      * worth a try again), times requests in flight plus one. An endpoint with no estimate costs
-     * nothing while idle and a penalty once busy, so a newcomer is probed, not flooded.
+     * nothing while idle; once busy, next to nothing if a connection to it was made (its answers
+     * are on their way), else a penalty (a pending connect counts as busy), so an endpoint that
+     * never completes a connect is probed with one request at a time, not piled on. A failed try
+     * feeds the estimate with the time it took. An endpoint back from an ejection, or healthy again after failing its checks,
+     * has its estimate forgotten and is probed like a newcomer.
      */
     public double cost(long now) {
         double ewma = ewmaLatencyNanos;
         int pending = inFlight.get();
+        long ejectedUntil = ejectedUntilNanos;
+        if (ejectedUntil != 0 && ewmaStampNanos - ejectedUntil < 0 && now - ejectedUntil >= 0) {
+            ewma = 0; // back from an ejection: what was measured before it is stale, probe afresh
+        }
         if (ewma > 0) {
             long age = now - ewmaStampNanos;
             if (age > 0) {
@@ -122,7 +136,7 @@ public final class Endpoint {
             }
         }
         if (ewma < 1) {
-            return pending == 0 ? 0 : PENALTY + pending;
+            return pending == 0 ? 0 : reachable ? pending : PENALTY + pending;
         }
         return ewma * (pending + 1);
     }
@@ -177,6 +191,9 @@ public final class Endpoint {
                 consecutive5xx++;
                 consecutiveFailures++;
                 if (outcome == Outcome.GATEWAY_FAILURE) {
+                    reachable = false;
+                }
+                if (outcome == Outcome.GATEWAY_FAILURE) {
                     consecutiveGatewayFailures++;
                 } else {
                     consecutiveGatewayFailures = 0;
@@ -207,7 +224,10 @@ public final class Endpoint {
                     consecutiveGatewayFailures = 0;
                 }
             }
-            if (latencyNanos > 0 && outcome != Outcome.GATEWAY_FAILURE) {
+            // A failed try feeds the time it took too: a connect that waited out its timeout makes
+            // the endpoint as costly as that wait (a refused one is quick, and left to outlier
+            // detection and retries).
+            if (latencyNanos > 0) {
                 // Peak-sensitive: a slower sample is taken at once; a faster one is blended in
                 // with a weight that grows with the time since the last sample.
                 double e = ewmaLatencyNanos;
@@ -252,6 +272,9 @@ public final class Endpoint {
                 }
             }
             if (changedTo != null) {
+                if (changedTo == Health.HEALTHY && health == Health.UNHEALTHY) {
+                    ewmaLatencyNanos = 0; // recovered: probe it afresh rather than wait for the old estimate to decay
+                }
                 health = changedTo;
             }
         }

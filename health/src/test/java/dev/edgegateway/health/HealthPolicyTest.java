@@ -186,4 +186,39 @@ class HealthPolicyTest {
         c.connectionOpened();
         assertThat(c.mayOpenConnection()).isFalse();
     }
+
+    @Test
+    void aPendingConnectToAnEndpointNeverReachedCostsThePenaltyAndOneReachedCostsNextToNothing() {
+        List<Endpoint> endpoints = cluster(2, outlier(0, 0, 50), null, null);
+        Endpoint unreached = endpoints.get(0);
+        Endpoint reached = endpoints.get(1);
+        assertThat(unreached.cost(now.get())).as("idle newcomer").isZero();
+        unreached.requestStarted(); // its connect is pending
+        reached.requestStarted();
+        reached.connected();
+        assertThat(unreached.cost(now.get())).isGreaterThan(1e14);
+        assertThat(reached.cost(now.get())).isLessThan(10);
+    }
+
+    @Test
+    void aFailedTryFeedsItsDurationAndAnEndpointBackFromEjectionIsProbedAfresh() {
+        Endpoint e = cluster(2, outlier(0, 1, 50), null, null).get(0);
+        e.record(Outcome.GATEWAY_FAILURE, SECOND / 2, now.get()); // a connect that timed out after 500 ms; ejected
+        now.addAndGet(SECOND);
+        assertThat(e.isAvailable(now.get())).isFalse();
+        assertThat(e.ewmaLatencyMillis()).isEqualTo(500.0);
+        now.addAndGet(30 * SECOND); // the ejection is over; the 500 ms estimate is stale
+        assertThat(e.isAvailable(now.get())).isTrue();
+        assertThat(e.cost(now.get())).isZero();
+    }
+
+    @Test
+    void anEndpointHealthyAgainAfterFailingItsChecksForgetsItsOldEstimate() {
+        Endpoint e = cluster(2, outlier(0, 0, 50), null, null).get(0);
+        e.record(Outcome.SUCCESS, SECOND, now.get());
+        e.recordCheck(false, 1, 1);
+        e.recordCheck(true, 1, 1);
+        assertThat(e.health()).isEqualTo(Endpoint.Health.HEALTHY);
+        assertThat(e.cost(now.get())).isZero();
+    }
 }

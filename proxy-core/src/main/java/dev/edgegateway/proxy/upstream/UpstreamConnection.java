@@ -95,6 +95,7 @@ public final class UpstreamConnection extends ChannelInboundHandlerAdapter {
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
         counted = true;
+        endpoint.connected();
         endpoint.clusterHealth().connectionOpened();
         ctx.fireChannelActive();
     }
