@@ -30,7 +30,16 @@ public final class GatewayMetrics implements HealthEvents {
     static final Duration[] LATENCY_BUCKETS = dev.edgegateway.config.MetricsConfig.LATENCY_BUCKETS.toArray(new Duration[0]);
 
     /** Why the gateway itself answered a request without an origin. */
-    public enum Rejection { BAD_REQUEST, URI_TOO_LONG, HEADERS_TOO_LARGE, BODY_TOO_LARGE, HEADER_TIMEOUT, NO_ROUTE, METHOD_NOT_ALLOWED, VERSION }
+    public enum Rejection {
+        BAD_REQUEST, URI_TOO_LONG, HEADERS_TOO_LARGE, BODY_TOO_LARGE, HEADER_TIMEOUT, NO_ROUTE, METHOD_NOT_ALLOWED, VERSION;
+
+        private final String label = name().toLowerCase(java.util.Locale.ROOT);
+
+        /** The metric label, and the {@code rejected} value of the access log and {@code x-edge-rejected}. */
+        public String label() {
+            return label;
+        }
+    }
 
     /** Why an origin connection or exchange failed. */
     public enum UpstreamError { CONNECT_REFUSED, CONNECT_TIMEOUT, TLS_HANDSHAKE, RESET, RESPONSE_TIMEOUT, BAD_RESPONSE }
@@ -73,7 +82,7 @@ public final class GatewayMetrics implements HealthEvents {
         for (Rejection r : Rejection.values()) {
             rejections[r.ordinal()] = Counter.builder("edge.downstream.rejected")
                     .description("Requests the gateway answered itself, by reason")
-                    .tag("reason", r.name().toLowerCase()).register(registry);
+                    .tag("reason", r.label()).register(registry);
         }
         unrouted = routeMetrics("none", "none");
         new JvmMemoryMetrics().bindTo(registry);

@@ -86,6 +86,46 @@ public final class Tracing implements AutoCloseable {
         propagator.inject(parent.with(span), upstream, SETTER);
     }
 
+    /**
+     * The trace id of a valid W3C {@code traceparent} value ({@code 00-<32 hex>-<16 hex>-<2 hex>},
+     * neither id all zeros), else null. With tracing off the access log still names the client's
+     * trace, so a line can be found from the trace that caused it.
+     */
+    public static String incomingTraceId(String traceparent) {
+        if (traceparent == null || traceparent.length() < 55 || traceparent.charAt(2) != '-'
+                || traceparent.charAt(35) != '-' || traceparent.charAt(52) != '-'
+                || (traceparent.length() > 55 && traceparent.charAt(55) != '-')) {
+            return null;
+        }
+        if (traceparent.startsWith("ff") || !hex(traceparent, 0, 2) || !hex(traceparent, 3, 35)
+                || !hex(traceparent, 36, 52) || !hex(traceparent, 53, 55)) {
+            return null;
+        }
+        if (zeros(traceparent, 3, 35) || zeros(traceparent, 36, 52)) {
+            return null;
+        }
+        return traceparent.substring(3, 35);
+    }
+
+    private static boolean hex(String s, int from, int to) {
+        for (int i = from; i < to; i++) {
+            char c = s.charAt(i);
+            if (!(c >= '0' && c <= '9') && !(c >= 'a' && c <= 'f')) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static boolean zeros(String s, int from, int to) {
+        for (int i = from; i < to; i++) {
+            if (s.charAt(i) != '0') {
+                return false;
+            }
+        }
+        return true;
+    }
+
     @Override
     public void close() {
         provider.shutdown().join(2, TimeUnit.SECONDS);

@@ -178,6 +178,8 @@ public final class DownstreamInitializer extends ChannelInitializer<Channel> {
         ProxyHandler h = ch.pipeline().get(ProxyHandler.class);
         if (h != null) {
             h.closeIfIdle();
+        } else if (ch.pipeline().get(Tunnel.class) != null) {
+            return; // a tunnel has no request boundary to close at: the drain timeout ends it
         } else if (ch.pipeline().get(H2Connection.class) != null) {
             ch.close(); // HTTP/2: GOAWAY, open streams finish within the drain timeout
         } else if (checks < UNDECIDED_CHECKS && ch.isActive()) {

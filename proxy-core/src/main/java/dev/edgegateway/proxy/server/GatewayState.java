@@ -40,6 +40,7 @@ public final class GatewayState {
     final long tunnelIdleNanos;
     final boolean metricsEnabled;
     final long maxRequestBodyBytes;
+    final int retryBufferBytes;
     final ForwardingConfig forwarding;
 
     /** A route's rate-limit policies and their decision counters, [policy][outcome]. */
@@ -70,6 +71,7 @@ public final class GatewayState {
         this.tunnelIdleNanos = c.timeouts().tunnelIdle().toNanos();
         this.metricsEnabled = c.metrics().enabled();
         this.maxRequestBodyBytes = c.limits().maxRequestBodyBytes();
+        this.retryBufferBytes = c.limits().retryBufferBytes();
         this.forwarding = c.forwarding();
     }
 

@@ -76,7 +76,7 @@ final class H2StreamCodec extends MessageToMessageCodec<Http2StreamFrame, HttpOb
         if (msg instanceof HttpResponse response) {
             Http2Headers headers = HttpConversionUtil.toHttp2Headers(response, false);
             if (response.status().codeClass() == HttpStatusClass.INFORMATIONAL) {
-                interim = true;
+                interim = !(msg instanceof FullHttpMessage); // a full one (the gateway's 100) has no end to follow
                 out.add(new DefaultHttp2HeadersFrame(headers, false));
                 return;
             }

@@ -6,6 +6,7 @@ import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.AsciiString;
@@ -50,4 +51,23 @@ final class LocalResponses {
 
     static final io.netty.util.AsciiString RATELIMIT_POLICY = io.netty.util.AsciiString.cached("ratelimit-policy");
     static final io.netty.util.AsciiString RATELIMIT = io.netty.util.AsciiString.cached("ratelimit");
+
+    /**
+     * What every answer of the gateway carries besides its body: why it answered
+     * ({@code x-edge-rejected}), the exchange's request id, and the connection's fate.
+     */
+    static void decorate(FullHttpResponse r, Exchange x, boolean close) {
+        HttpHeaders h = r.headers();
+        if (x.rejected != null) {
+            h.set(X_EDGE_REJECTED, x.rejected);
+        }
+        if (x.requestId != null) {
+            h.set(HttpRules.X_REQUEST_ID, x.requestId);
+        }
+        if (close) {
+            h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        } else if (x.http10) {
+            h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+        }
+    }
 }

@@ -1,0 +1,61 @@
+package dev.edgegateway.proxy.server;
+
+import dev.edgegateway.proxy.observe.Tracing;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpVersion;
+
+/**
+ * The request head as the origin gets it: hop-by-hop fields removed (a WebSocket handshake keeps
+ * its {@code Upgrade}), the body re-framed as chunked when it came chunked, {@code Expect} taken
+ * out (the gateway answers {@code 100 Continue} itself as it starts to stream the body, as Envoy
+ * does, so an origin that never sends 100 cannot stall an upload), {@code X-Forwarded-*} and the
+ * request id set by the trusted-proxy rule, and the trace context of the gateway's span.
+ * Stateless.
+ */
+final class ForwardingHeaders {
+    private ForwardingHeaders() {}
+
+    static void apply(Exchange x, ConnectionInfo connection, Tracing tracing) {
+        HttpHeaders h = x.request.headers();
+        String incomingHost = h.get(HttpHeaderNames.HOST);
+        x.upgrade = x.hasBody || !HttpMethod.GET.equals(x.request.method()) ? null : HttpRules.websocketUpgrade(h);
+        boolean chunkedBody = h.contains(HttpHeaderNames.TRANSFER_ENCODING);
+        HttpRules.stripHopByHop(h);
+        if (x.upgrade != null) {
+            // Upgrade is hop-by-hop, but a WebSocket handshake must reach the origin.
+            h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
+            h.set(HttpHeaderNames.UPGRADE, x.upgrade);
+        }
+        if (chunkedBody) {
+            h.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+        }
+        if (x.expectContinue) {
+            h.remove(HttpHeaderNames.EXPECT);
+        }
+        boolean trusted = x.state.forwarding.isTrusted(connection.clientAddress);
+        String xff = trusted ? h.get(HttpRules.X_FORWARDED_FOR) : null;
+        if (xff != null) {
+            h.set(HttpRules.X_FORWARDED_FOR, xff + ", " + connection.clientIp);
+        } else {
+            h.set(HttpRules.X_FORWARDED_FOR, connection.clientIp);
+        }
+        if (!trusted || !h.contains(HttpRules.X_FORWARDED_PROTO)) {
+            h.set(HttpRules.X_FORWARDED_PROTO, connection.scheme);
+        }
+        if (!trusted || !h.contains(HttpRules.X_FORWARDED_HOST)) {
+            if (incomingHost != null) {
+                h.set(HttpRules.X_FORWARDED_HOST, incomingHost);
+            } else {
+                h.remove(HttpRules.X_FORWARDED_HOST);
+            }
+        }
+        h.set(HttpRules.X_REQUEST_ID, x.requestId);
+        if (x.span != null) {
+            tracing.inject(x.traceParent, x.span, h); // the origin's spans become children of ours
+        }
+        x.request.setProtocolVersion(HttpVersion.HTTP_1_1);
+    }
+}

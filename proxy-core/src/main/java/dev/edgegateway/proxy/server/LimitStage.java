@@ -1,0 +1,97 @@
+package dev.edgegateway.proxy.server;
+
+import dev.edgegateway.ratelimit.Policy;
+import dev.edgegateway.ratelimit.Verdict;
+import dev.edgegateway.routing.Keys;
+import dev.edgegateway.routing.RequestView;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.concurrent.ScheduledExecutorService;
+
+/**
+ * The limit stage: asks each rate-limit policy of the exchange's route in turn. A local policy
+ * answers at once; a Redis one may answer later, on the connection's own loop, through the
+ * {@code resume} callback the connection handler passes (one per connection, so waiting
+ * allocates nothing). Counts every verdict and records on the exchange the admitted response's
+ * {@code RateLimit} headers, or the policy that refused and when to retry (the caller answers
+ * 429). Stateless: the exchange holds which policy is next.
+ */
+final class LimitStage {
+    /** How a run of the policies ended. */
+    enum Result { ADMITTED, REFUSED, PENDING }
+
+    private static final String[] OUTCOMES = Arrays.stream(Verdict.Outcome.values())
+            .map(o -> o.name().toLowerCase(Locale.ROOT)).toArray(String[]::new);
+
+    private LimitStage() {}
+
+    /**
+     * Runs the route's policies from the exchange's next one on. On {@code PENDING} the exchange
+     * waits for {@code resume}, then the caller calls {@link #resume}.
+     */
+    static Result run(Exchange x, RequestView view, ScheduledExecutorService loop, Runnable resume) {
+        GatewayState.RoutePolicies rp = x.state.rateLimits(x.route);
+        while (x.nextPolicy < rp.policies().length) {
+            Policy p = rp.policies()[x.nextPolicy];
+            if (!p.check(key(p, view), x.verdict, loop, resume)) {
+                x.phase = Exchange.Phase.LIMITING;
+                return Result.PENDING;
+            }
+            if (!count(x, rp, p)) {
+                return Result.REFUSED;
+            }
+            x.nextPolicy++;
+        }
+        return Result.ADMITTED;
+    }
+
+    /** The policy the exchange waited for has decided: counts it, then runs the rest. */
+    static Result resume(Exchange x, RequestView view, ScheduledExecutorService loop, Runnable resume) {
+        GatewayState.RoutePolicies rp = x.state.rateLimits(x.route);
+        x.phase = Exchange.Phase.HEAD;
+        if (!count(x, rp, rp.policies()[x.nextPolicy])) {
+            return Result.REFUSED;
+        }
+        x.nextPolicy++;
+        return run(x, view, loop, resume);
+    }
+
+    /** Counts the verdict; false (the refusing policy recorded on the exchange) if it refuses. */
+    private static boolean count(Exchange x, GatewayState.RoutePolicies rp, Policy p) {
+        Verdict v = x.verdict;
+        rp.decisions()[x.nextPolicy][v.outcome().ordinal()].increment();
+        x.rateLimitOutcome = OUTCOMES[v.outcome().ordinal()];
+        if (v.admitted()) {
+            if (p.config().headers() && v.remaining() >= 0) {
+                x.rateLimitPolicy = p.policyHeader();
+                x.rateLimitHeader = "\"" + p.name() + "\";r=" + v.remaining() + ";t=" + ceilSeconds(v.resetNanos());
+            }
+            return true;
+        }
+        x.refusedBy = p;
+        x.retryAfterSeconds = Math.max(1, ceilSeconds(v.retryAfterNanos()));
+        return false;
+    }
+
+    private static long ceilSeconds(long nanos) {
+        return (nanos + 999_999_999L) / 1_000_000_000L;
+    }
+
+    /** The policy's key for this request: its key parts joined, a missing part as "-"; "*" for a route-wide policy. */
+    static String key(Policy p, RequestView view) {
+        var parts = p.config().key();
+        if (parts.isEmpty()) {
+            return "*";
+        }
+        if (parts.size() == 1) {
+            String v = Keys.read(parts.get(0), view);
+            return v == null ? "-" : v;
+        }
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < parts.size(); i++) {
+            String v = Keys.read(parts.get(i), view);
+            sb.append(i == 0 ? "" : "|").append(v == null ? "-" : v);
+        }
+        return sb.toString();
+    }
+}

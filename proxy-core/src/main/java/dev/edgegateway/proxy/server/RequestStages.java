@@ -1,0 +1,99 @@
+package dev.edgegateway.proxy.server;
+
+import dev.edgegateway.proxy.metrics.GatewayMetrics;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.handler.codec.http.HttpRequest;
+import java.util.concurrent.ScheduledExecutorService;
+
+/**
+ * Runs a new exchange through the stages of the request path up to its first try: identity and
+ * trace ({@link ExchangeRecorder#begin}), {@link Guard}, {@link RouteStage#route},
+ * {@link LimitStage} (which may wait for Redis and resume here), {@link RouteStage#pick},
+ * {@link ForwardingHeaders}, then {@link UpstreamAttempt#start}. A stage that refuses answers
+ * through the {@link Downstream}. The same runner serves any client side that turns heads into
+ * exchanges. One per client connection; confined to its event loop.
+ */
+final class RequestStages {
+    private final ServerContext server;
+    private final GatewayMetrics metrics;
+    private final ConnectionInfo connection;
+    private final Downstream down;
+    private final RoutingView view;
+    private final ExchangeRecorder recorder;
+    private final UpstreamAttempt upstream;
+    private final ScheduledExecutorService loop;
+    private final ByteBufAllocator alloc;
+    private final Runnable onLimitDecided = this::limitDecided;
+    /** The exchange waiting for a rate-limit decision, or null. */
+    private Exchange limiting;
+
+    RequestStages(ServerContext server, ConnectionInfo connection, Downstream down, RoutingView view, ExchangeRecorder recorder,
+                  UpstreamAttempt upstream, ScheduledExecutorService loop, ByteBufAllocator alloc) {
+        this.server = server;
+        this.metrics = server.metrics();
+        this.connection = connection;
+        this.down = down;
+        this.view = view;
+        this.recorder = recorder;
+        this.upstream = upstream;
+        this.loop = loop;
+        this.alloc = alloc;
+    }
+
+    /** The head of {@code x}'s request arrived: guard, route, limits, pick, first try. */
+    void begin(Exchange x, HttpRequest req) {
+        Refusal refused = Guard.check(x, req, x.state.maxRequestBodyBytes);
+        recorder.begin(x, req.headers());
+        if (refused == null) {
+            refused = RouteStage.route(x, view);
+        }
+        if (refused != null) {
+            if (refused.reason() != null) {
+                metrics.rejected(refused.reason());
+            }
+            down.answer(x, refused);
+            return;
+        }
+        if (x.state.rateLimits(x.route).policies().length > 0) {
+            limited(x, LimitStage.run(x, view, loop, onLimitDecided));
+        } else {
+            proceed(x);
+        }
+    }
+
+    /** The client left: a rate-limit decision still on its way finds nothing to resume. */
+    void abandon(Exchange x) {
+        if (limiting == x) {
+            limiting = null;
+        }
+    }
+
+    private void limitDecided() {
+        Exchange x = limiting;
+        limiting = null;
+        if (x != null && x.phase == Exchange.Phase.LIMITING) {
+            limited(x, LimitStage.resume(x, view, loop, onLimitDecided));
+        }
+    }
+
+    private void limited(Exchange x, LimitStage.Result result) {
+        switch (result) {
+            case ADMITTED -> proceed(x);
+            case REFUSED -> {
+                x.rejected = "rate_limited";
+                down.answer(x, LocalResponses.rateLimited(x.refusedBy.name(), x.retryAfterSeconds, x.refusedBy.policyHeader(), alloc));
+            }
+            case PENDING -> limiting = x;
+        }
+    }
+
+    private void proceed(Exchange x) {
+        Refusal refused = RouteStage.pick(x, view, metrics);
+        if (refused != null) {
+            down.answer(x, refused);
+            return;
+        }
+        ForwardingHeaders.apply(x, connection, server.tracing());
+        upstream.start(x);
+    }
+}

@@ -1,0 +1,374 @@
+package dev.edgegateway.proxy.server;
+
+import dev.edgegateway.config.ClusterConfig;
+import dev.edgegateway.health.ClusterHealth;
+import dev.edgegateway.health.RetryPolicy.Failure;
+import dev.edgegateway.proxy.metrics.GatewayMetrics;
+import dev.edgegateway.proxy.metrics.GatewayMetrics.UpstreamError;
+import dev.edgegateway.proxy.tls.UpstreamTls;
+import dev.edgegateway.proxy.upstream.UpstreamConnection;
+import dev.edgegateway.proxy.upstream.UpstreamListener;
+import dev.edgegateway.proxy.upstream.UpstreamPool;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ConnectTimeoutException;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpObject;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.GenericFutureListener;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Step 6 of the request path, the origin side of one exchange at a time: takes a pooled
+ * connection or opens one (the endpoint counts the try in flight from the moment its connect
+ * starts, so peak EWMA sees pending connects), writes the request head and body, relays the
+ * response to the {@link Downstream}, and times the response head. A try that fails before any
+ * of the response went out is recorded against its endpoint and handed to the
+ * {@link RetryController}; the next try starts here, with the buffered body sent again.
+ *
+ * <p>One per client connection (or HTTP/2 stream), reused by its exchanges; confined to the
+ * connection's event loop, as are the origin connections it uses (same loop, same pool).
+ */
+final class UpstreamAttempt implements UpstreamListener {
+    private final Downstream down;
+    private final ServerContext server;
+    private final GatewayMetrics metrics;
+    private final ExchangeRecorder recorder;
+    private final RoutingView view;
+    private final UpstreamPool pool;
+    private final EventExecutor loop;
+    private final GenericFutureListener<Future<UpstreamConnection>> onConnected = this::connected;
+    private final Runnable onResponseTimeout = this::responseTimedOut;
+    private final ResponseRelay relay;
+
+    private Exchange x;
+    private UpstreamConnection upstream;
+    private Future<UpstreamConnection> pendingConnect;
+    private boolean waitingUpstreamWritable;
+    private boolean waitingDownstreamWritable;
+
+    UpstreamAttempt(Downstream down, ServerContext server, ExchangeRecorder recorder, RoutingView view, UpstreamPool pool, EventExecutor loop) {
+        this.down = down;
+        this.server = server;
+        this.metrics = server.metrics();
+        this.recorder = recorder;
+        this.view = view;
+        this.pool = pool;
+        this.loop = loop;
+        this.relay = new ResponseRelay(this, down, server, recorder, view);
+    }
+
+    /** Starts the exchange's first try, on the endpoint the pick chose. */
+    void start(Exchange exchange) {
+        x = exchange;
+        waitingUpstreamWritable = false;
+        waitingDownstreamWritable = false;
+        if (exchange.hasBody && exchange.state.retryBufferBytes > 0) {
+            exchange.body = new RequestBodyBuffer(exchange.state.retryBufferBytes);
+        }
+        beginTry();
+    }
+
+    void beginTry() {
+        x.phase = Exchange.Phase.CONNECTING;
+        x.tryStartNanos = System.nanoTime();
+        if (x.busyEndpoint != x.endpoint) {
+            endTry();
+            x.busyEndpoint = x.endpoint;
+            x.endpoint.requestStarted();
+        }
+        UpstreamTls tls = x.state.upstreamTls(x.cluster);
+        boolean h2 = x.cluster.config().protocol() == ClusterConfig.Protocol.H2;
+        UpstreamConnection c = x.staleRetried || h2 ? null : pool.poll(x.endpoint, tls);
+        if (c != null) {
+            ready(c);
+            return;
+        }
+        ClusterHealth h = x.cluster.health();
+        if (!h.mayOpenConnection()) {
+            refuse(RouteStage.limit(x, ClusterHealth.Limit.MAX_CONNECTIONS, metrics));
+            return;
+        }
+        if (!h.tryStartPending()) {
+            refuse(RouteStage.limit(x, ClusterHealth.Limit.MAX_PENDING_REQUESTS, metrics));
+            return;
+        }
+        x.pendingHeld = true;
+        Future<UpstreamConnection> f = pool.connect(x.endpoint, tls, h2, x.state.connectTimeoutMillis, x.state.upstreamIdleNanos,
+                x.cluster.config().maxIdleConnectionsPerEndpoint());
+        pendingConnect = f;
+        f.addListener(onConnected);
+    }
+
+    private void connected(Future<UpstreamConnection> f) {
+        UpstreamConnection conn = f.isSuccess() ? f.getNow() : null;
+        if (f != pendingConnect) {
+            // The exchange that asked is gone; the fresh connection is clean, so pool it.
+            if (conn != null) {
+                conn.release();
+            }
+            return;
+        }
+        pendingConnect = null;
+        RouteStage.releasePending(x);
+        if (conn == null) {
+            boolean timeout = f.cause() instanceof ConnectTimeoutException;
+            boolean tlsFailed = f.cause() instanceof UpstreamPool.TlsHandshakeException;
+            failed(timeout ? UpstreamError.CONNECT_TIMEOUT : tlsFailed ? UpstreamError.TLS_HANDSHAKE : UpstreamError.CONNECT_REFUSED,
+                    Failure.CONNECT_FAILURE, 0, timeout ? 504 : 502, timeout ? "connecting to the origin timed out"
+                            : tlsFailed ? "the TLS handshake with the origin failed" : "the origin refused the connection");
+            return;
+        }
+        ready(conn);
+    }
+
+    private void ready(UpstreamConnection conn) {
+        upstream = conn;
+        conn.bind(this);
+        x.phase = Exchange.Phase.STREAMING;
+        x.upstreamReusable = true;
+        x.tryStartNanos = System.nanoTime();
+        Channel ch = conn.channel();
+        ch.write(x.request, ch.voidPromise());
+        if (x.body != null) {
+            x.body.replayTo(ch); // a retry: what was read of the body so far goes again
+        }
+        if (x.complete) {
+            // A retry of a request read whole: it is all written.
+            if (!x.hasBody) {
+                ch.write(LastHttpContent.EMPTY_LAST_CONTENT, ch.voidPromise());
+            }
+            ch.flush();
+            startResponseTimer();
+        } else {
+            if (x.expectContinue) {
+                down.sendContinue();
+            }
+            down.readRequest(); // the body, or the empty end of a body-less request
+        }
+        ch.read(); // watch for the response, or an early close
+    }
+
+    /** A part of the request body (ownership passes): to the origin, and to the retry copy. */
+    void sendBody(HttpContent part) {
+        boolean last = part instanceof LastHttpContent;
+        UpstreamConnection u = upstream;
+        if (u == null) {
+            part.release();
+            return;
+        }
+        if (x.body != null) {
+            x.body.add(part);
+        }
+        u.channel().writeAndFlush(part, u.channel().voidPromise());
+        if (last) {
+            x.complete = true;
+            if (!x.responseStarted) {
+                startResponseTimer();
+            }
+        } else if (u.channel().isWritable()) {
+            down.readRequest();
+        } else {
+            waitingUpstreamWritable = true;
+        }
+    }
+
+    @Override
+    public void onUpstreamMessage(HttpObject msg) {
+        if (x == null || x.phase != Exchange.Phase.STREAMING) {
+            ReferenceCountUtil.release(msg);
+            return;
+        }
+        if (msg instanceof HttpResponse r) {
+            relay.head(x, r);
+        } else if (msg instanceof HttpContent c) {
+            relay.content(x, c);
+        } else {
+            ReferenceCountUtil.release(msg);
+        }
+    }
+
+    @Override
+    public void onUpstreamBytes(ByteBuf bytes) {
+        bytes.release(); // only a tunnel takes raw bytes, and it binds itself
+    }
+
+    @Override
+    public void onUpstreamReadComplete() {
+        if (x == null || x.phase != Exchange.Phase.STREAMING || upstream == null) {
+            return;
+        }
+        down.flush();
+        if (down.writable()) {
+            upstream.channel().read();
+        } else {
+            waitingDownstreamWritable = true;
+        }
+    }
+
+    /** The client can take more: read the origin on, if that waited. */
+    void downstreamWritable() {
+        if (waitingDownstreamWritable && upstream != null) {
+            waitingDownstreamWritable = false;
+            upstream.channel().read();
+        }
+    }
+
+    @Override
+    public void onUpstreamWritabilityChanged(boolean writable) {
+        if (writable && waitingUpstreamWritable && x != null && x.phase == Exchange.Phase.STREAMING) {
+            waitingUpstreamWritable = false;
+            down.readRequest();
+        }
+    }
+
+    @Override
+    public void onUpstreamClosed(Throwable cause) {
+        if (x == null || x.phase != Exchange.Phase.STREAMING || upstream == null) {
+            return;
+        }
+        UpstreamConnection u = upstream;
+        upstream = null;
+        cancelResponseTimer();
+        if (x.responseStarted) {
+            // Part of the response is already with the client: it can only see the truncation.
+            metrics.upstreamError(x.cluster.name(), UpstreamError.RESET);
+            endTry();
+            down.abort();
+            return;
+        }
+        if (u.reused() && !x.staleRetried && RetryController.replayable(x)) {
+            // The origin closed a pooled connection just as the request went out: a normal
+            // keep-alive race. Nothing was processed, so the request goes again once, on a fresh
+            // connection to the same endpoint; not a failure, and not against the budget.
+            x.staleRetried = true;
+            beginTry();
+            return;
+        }
+        failed(UpstreamError.RESET, Failure.RESET, 0, 502, "the origin closed the connection before responding");
+    }
+
+    @Override
+    public void onUpstreamIdle() {
+        if (x != null && x.phase == Exchange.Phase.STREAMING && x.responseTimer == null) {
+            // A body stalled mid-stream for the whole idle timeout.
+            dropUpstream();
+            down.abort();
+        }
+    }
+
+    /**
+     * A try failed with none of its response sent: recorded against its endpoint, then retried
+     * if the controller allows it, else answered with {@code status}.
+     */
+    private void failed(UpstreamError kind, Failure failure, int retryStatus, int status, String message) {
+        recorder.tryFailed(x, kind);
+        dropUpstream();
+        if (RetryController.next(x, failure, retryStatus, view, metrics)) {
+            beginTry();
+            return;
+        }
+        refuse(Refusal.of(status, null, message));
+    }
+
+    void refuse(Refusal r) {
+        dropUpstream();
+        down.answer(x, r);
+    }
+
+    /**
+     * Arms the response-header timer of this try: the per-try timeout, but never past the
+     * request's own deadline (responseHeader from the end of the first try's request), so retries
+     * cannot stretch a request beyond what the config promises the client.
+     */
+    void startResponseTimer() {
+        cancelResponseTimer();
+        long now = System.nanoTime();
+        if (!x.responseDeadlineSet) {
+            x.responseDeadlineSet = true;
+            x.responseDeadlineNanos = now + x.state.responseHeaderTimeoutNanos;
+        }
+        long timeout = Math.max(0, x.responseDeadlineNanos - now);
+        long perTry = x.retryPolicy.perTryTimeoutNanos();
+        if (perTry > 0 && perTry < timeout) {
+            timeout = perTry;
+        }
+        x.responseTimer = loop.schedule(onResponseTimeout, timeout, TimeUnit.NANOSECONDS);
+    }
+
+    void cancelResponseTimer() {
+        if (x != null && x.responseTimer != null) {
+            x.responseTimer.cancel(false);
+            x.responseTimer = null;
+        }
+    }
+
+    private void responseTimedOut() {
+        x.responseTimer = null;
+        if (x.phase != Exchange.Phase.STREAMING || x.responseStarted) {
+            return;
+        }
+        if (x.responseDeadlineNanos - System.nanoTime() > 0) {
+            failed(UpstreamError.RESPONSE_TIMEOUT, Failure.TIMEOUT, 0, 504, "the origin did not respond in time");
+        } else {
+            recorder.tryFailed(x, UpstreamError.RESPONSE_TIMEOUT);
+            refuse(Refusal.of(504, null, "the origin did not respond in time"));
+        }
+    }
+
+    /** Closes the exchange's origin connection, if any (its state is unknown), and ends the try. */
+    void dropUpstream() {
+        cancelResponseTimer();
+        pendingConnect = null;
+        if (x != null) {
+            RouteStage.releasePending(x);
+        }
+        UpstreamConnection u = upstream;
+        upstream = null;
+        if (u != null) {
+            u.discard();
+        }
+        endTry();
+    }
+
+    /** The endpoint stops counting the exchange in flight. */
+    void endTry() {
+        if (x != null && x.busyEndpoint != null) {
+            x.busyEndpoint.requestFinished();
+            x.busyEndpoint = null;
+        }
+    }
+
+    /** The exchange's origin connection, which the caller now owns (to pool, close or tunnel). */
+    UpstreamConnection takeConnection() {
+        UpstreamConnection u = upstream;
+        upstream = null;
+        return u;
+    }
+
+    /**
+     * The origin connection now belongs to a tunnel, which keeps the endpoint counted in flight
+     * for as long as it lasts: this attempt lets go of the exchange without ending its try.
+     */
+    void handOver() {
+        cancelResponseTimer();
+        upstream = null;
+        x = null;
+    }
+
+    /** The exchange is over for the origin side: drop what it holds. */
+    void finish() {
+        if (x == null) {
+            return;
+        }
+        dropUpstream();
+        if (x.body != null) {
+            x.body.release();
+        }
+        x = null;
+    }
+}
