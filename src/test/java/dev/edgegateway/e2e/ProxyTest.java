@@ -173,7 +173,7 @@ class ProxyTest {
     }
 
     @Test
-    void originDownGives502WithinTheConnectTimeout() throws Exception {
+    void originDownGives502AndARefusedConnectIsNotRetriedOnTheSameEndpoint() throws Exception {
         int closedPort;
         try (ServerSocket s = new ServerSocket(0)) {
             closedPort = s.getLocalPort();
@@ -183,15 +183,12 @@ class ProxyTest {
                 routes: [{name: r, cluster: gone}]
                 clusters: [{name: gone, endpoints: ["127.0.0.1:%d"]}]
                 """.formatted(closedPort)))) {
-            long start = System.nanoTime();
             RawHttp.Response r = RawHttp.exchange(down.port(), "GET / HTTP/1.1\r\nHost: x\r\n\r\n");
-            long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
             assertThat(r.status()).isEqualTo(502);
             assertThat(r.text()).contains("refused");
-            assertThat(ms).isLessThan(2000);
-            // The default policy retries a connect failure once; with one endpoint, on the same one.
-            assertThat(down.metric("edge_upstream_errors_total{cluster=\"gone\",kind=\"connect_refused\"}")).isEqualTo(2);
-            assertThat(down.metric("edge_retries_total{cluster=\"gone\"}")).isEqualTo(1);
+            // A connect failure goes to each other endpoint once; with one endpoint there is none.
+            assertThat(down.metric("edge_upstream_errors_total{cluster=\"gone\",kind=\"connect_refused\"}")).isEqualTo(1);
+            assertThat(down.metric("edge_retries_total{cluster=\"gone\"}")).isEqualTo(0);
         }
     }
 

@@ -128,6 +128,11 @@ final class RawHttp implements AutoCloseable {
         return new Response(Integer.parseInt(status.split(" ")[1]), headers, new byte[0]);
     }
 
+    /** One line of what the gateway sent, without its CRLF (for interim responses such as 100 Continue). */
+    String readLine() throws IOException {
+        return line();
+    }
+
     private String line() throws IOException {
         StringBuilder sb = new StringBuilder();
         int c;

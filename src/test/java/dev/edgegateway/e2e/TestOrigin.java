@@ -69,6 +69,8 @@ final class TestOrigin implements AutoCloseable {
     volatile int delayMillis;
     /** When true, every request but /healthz is read and never answered. */
     volatile boolean hang;
+    /** When true, every request but /healthz is read whole, then its connection closed unanswered. */
+    volatile boolean reset;
     /** The status /healthz answers; -1 alternates 200 and 500 on each check (flapping). */
     volatile int healthStatus = 200;
     final AtomicInteger healthChecks = new AtomicInteger();
@@ -113,8 +115,13 @@ final class TestOrigin implements AutoCloseable {
         return "127.0.0.1:" + port();
     }
 
+    private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
+
     @Override
     public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
         // Like a killed process: the listener and every connection close at once.
         server.close().syncUninterruptibly();
         children.close().syncUninterruptibly();
@@ -163,6 +170,11 @@ final class TestOrigin implements AutoCloseable {
             }
             if (hang) {
                 return; // reads the request, never answers
+            }
+            if (reset) {
+                inFlight.decrementAndGet();
+                ctx.close(); // read it all, then gone: the gateway cannot know whether it was processed
+                return;
             }
             if (forceStatus != 0) {
                 status(ctx, keepAlive, forceStatus);
