@@ -23,8 +23,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The client side of an HTTP/1.x connection (and, for now, of one HTTP/2 stream's child
- * channel): turns each request head into an {@link Exchange}, which {@link RequestStages} runs
+ * The client side of an HTTP/1.x connection (an HTTP/2 stream's is {@link H2Stream}): turns each request head into an {@link Exchange}, which {@link RequestStages} runs
  * through the request path (DESIGN.md) to its {@link UpstreamAttempt}; both answer through the
  * {@link Downstream} methods here, and {@link ExchangeRecorder} records the exchange. One
  * exchange at a time: a pipelined request waits in the
@@ -42,11 +41,8 @@ final class ProxyHandler extends ChannelDuplexHandler implements Downstream {
 
     private final ServerContext server;
     private final GatewayMetrics metrics;
-    /** Null on an HTTP/2 stream: its headers arrive as one frame, and the connection has its own limits. */
     private final RequestHeaderTimer headerTimer;
     private final ConnectionInfo connection;
-    /** An HTTP/2 stream (one exchange, then the stream ends) rather than an HTTP/1.x connection. */
-    private final boolean stream;
 
     private ChannelHandlerContext ctx;
     private RoutingView view;
@@ -65,7 +61,6 @@ final class ProxyHandler extends ChannelDuplexHandler implements Downstream {
         this.metrics = server.metrics();
         this.headerTimer = headerTimer;
         this.connection = connection;
-        this.stream = connection.http2;
     }
 
     @Override
@@ -87,11 +82,7 @@ final class ProxyHandler extends ChannelDuplexHandler implements Downstream {
             return;
         }
         activated = true;
-        if (!stream) {
-            // An HTTP/2 stream's connection is counted by H2Connection; every connection is
-            // tracked for drain from accept (DownstreamInitializer).
-            metrics.downstreamOpened();
-        }
+        metrics.downstreamOpened(); // (tracked for drain since accept: DownstreamInitializer)
         view = new RoutingView(connection);
         recorder = new ExchangeRecorder(server, connection);
         upstream = new UpstreamAttempt(this, server, recorder, view, server.pool(ctx.channel().eventLoop()), ctx.executor());
@@ -123,9 +114,7 @@ final class ProxyHandler extends ChannelDuplexHandler implements Downstream {
             closeNow();
             return;
         }
-        if (headerTimer != null) {
-            headerTimer.requestReceived();
-        }
+        headerTimer.requestReceived();
         current = new Exchange(server.state(), System.nanoTime(), server.draining());
         stages.begin(current, req);
     }
@@ -138,22 +127,7 @@ final class ProxyHandler extends ChannelDuplexHandler implements Downstream {
         }
         boolean last = content instanceof LastHttpContent;
         switch (x.phase) {
-            case STREAMING -> {
-                x.bodyBytes += content.content().readableBytes();
-                long max = x.state.maxRequestBodyBytes;
-                if (max > 0 && x.bodyBytes > max) {
-                    content.release();
-                    metrics.rejected(Rejection.BODY_TOO_LARGE);
-                    if (x.responseStarted) {
-                        upstream.dropUpstream();
-                        closeNow();
-                    } else {
-                        answer(x, Refusal.of(413, Rejection.BODY_TOO_LARGE, "request body larger than " + max + " bytes", true));
-                    }
-                    return;
-                }
-                upstream.sendBody(content);
-            }
+            case STREAMING -> stages.body(x, content);
             case SKIPPING -> {
                 content.release();
                 if (last) {
@@ -288,11 +262,9 @@ final class ProxyHandler extends ChannelDuplexHandler implements Downstream {
     private void awaitNextRequest() {
         current = null;
         lastActivityNanos = System.nanoTime();
-        if (headerTimer != null) {
-            headerTimer.awaitRequest();
-        }
+        headerTimer.awaitRequest();
         readRequest();
-        if (server.draining() && !stream) {
+        if (server.draining()) {
             // Draining began after this response's head went out without "Connection: close": the
             // client may already be sending its next request. Closing now would reset it; close
             // once the connection has been quiet for the grace (the next request, if any, is
@@ -344,7 +316,7 @@ final class ProxyHandler extends ChannelDuplexHandler implements Downstream {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-        if (activated && !stream) {
+        if (activated) {
             metrics.downstreamClosed();
         }
         closing = true;

@@ -1,7 +1,9 @@
 package dev.edgegateway.proxy.server;
 
 import dev.edgegateway.proxy.metrics.GatewayMetrics;
+import dev.edgegateway.proxy.metrics.GatewayMetrics.Rejection;
 import io.netty.buffer.ByteBufAllocator;
+import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpRequest;
 import java.util.concurrent.ScheduledExecutorService;
 
@@ -59,6 +61,28 @@ final class RequestStages {
         } else {
             proceed(x);
         }
+    }
+
+    /**
+     * A part of the request body while it streams (ownership passes): counted against
+     * {@code limits.maxRequestBodyBytes} (413 before the response starts, else the end of the
+     * exchange), then to the origin.
+     */
+    void body(Exchange x, HttpContent part) {
+        x.bodyBytes += part.content().readableBytes();
+        long max = x.state.maxRequestBodyBytes;
+        if (max > 0 && x.bodyBytes > max) {
+            part.release();
+            metrics.rejected(Rejection.BODY_TOO_LARGE);
+            if (x.responseStarted) {
+                upstream.dropUpstream();
+                down.abort();
+            } else {
+                down.answer(x, Refusal.of(413, Rejection.BODY_TOO_LARGE, "request body larger than " + max + " bytes", true));
+            }
+            return;
+        }
+        upstream.sendBody(part);
     }
 
     /** The client left: a rate-limit decision still on its way finds nothing to resume. */
