@@ -27,6 +27,7 @@ GW_OFF, GW_OFF_ADMIN, GW_ON, GW_ON_ADMIN, OTLP_SINK = 18085, 18095, 18086, 18096
 GW_TRACE, GW_TRACE_ADMIN, GW_LOG, GW_LOG_ADMIN = 18087, 18098, 18088, 18099
 NGINX_TLS, GATEWAY_TLS = 18443, 18444
 GW_URING, GW_URING_ADMIN = 18089, 18100
+GW_BASE, GW_BASE_TLS, GW_BASE_ADMIN = 18090, 18445, 18101
 
 # The route issue 9 measures: a local rate limit keyed by client address, set high so every request is
 # checked and admitted. wrk reaches it with "Host: local".
@@ -185,6 +186,9 @@ def main():
     ap.add_argument("--transports", action="store_true",
                     help="also measure a second gateway on io_uring (gw-uring, with the local limiter: compare with "
                          "gw+local, which runs on the default, epoll)")
+    ap.add_argument("--baseline-jar", default="",
+                    help="also run this jar (an earlier build) with the gateway's config, as base (HTTP/1.1), "
+                         "base+local (with --limiters) and base-h2 (with --tls): before and after in the same run")
     ap.add_argument("--targets", default="",
                     help="measure only these targets (comma-separated names from the table; 'direct' is always kept)")
     args = ap.parse_args()
@@ -282,6 +286,14 @@ clusters: [{{name: origin, endpoints: [127.0.0.1:{ORIGIN}]}}]
             time.sleep(0.5)
         procs["gateway"] = start(gateway_cmd(jar, f"{work}/gateway.yaml"), 1, log)
         ports = [NGINX, HAPROXY, GATEWAY]
+        if args.baseline_jar:
+            with open(f"{work}/gateway.yaml") as f:
+                base = (f.read().replace(f"127.0.0.1:{GATEWAY_TLS}", f"127.0.0.1:{GW_BASE_TLS}")
+                        .replace(f"127.0.0.1:{GATEWAY_ADMIN}", f"127.0.0.1:{GW_BASE_ADMIN}")
+                        .replace(f"127.0.0.1:{GATEWAY}", f"127.0.0.1:{GW_BASE}"))
+            write(f"{work}/gw-base.yaml", base)
+            procs["gw-base"] = start(gateway_cmd(os.path.abspath(args.baseline_jar), f"{work}/gw-base.yaml"), 1, log)
+            ports.append(GW_BASE)
         if args.transports:
             procs["gw-uring"] = start(gateway_cmd(jar, f"{work}/gw-uring.yaml"), 1, log)
             ports.append(GW_URING)
@@ -298,8 +310,14 @@ clusters: [{{name: origin, endpoints: [127.0.0.1:{ORIGIN}]}}]
             # https: HTTP/1.1 over TLS (wrk); h2: HTTP/2 over TLS (h2load). Keep-alive: handshakes only at connect.
             targets += [("nginx-https", NGINX_TLS, "nginx", "https"), ("gw-https", GATEWAY_TLS, "gateway", "https"),
                         ("nginx-h2", NGINX_TLS, "nginx", "h2"), ("gw-h2", GATEWAY_TLS, "gateway", "h2")]
+            if args.baseline_jar:
+                targets += [("base-h2", GW_BASE_TLS, "gw-base", "h2")]
         if args.limiters:
             targets += [("gw+local", GATEWAY, "gateway", "local"), ("gw+redis", GATEWAY, "gateway", "redis")]
+            if args.baseline_jar:
+                targets += [("base+local", GW_BASE, "gw-base", "local")]
+        if args.baseline_jar:
+            targets += [("base", GW_BASE, "gw-base", None)]
         if args.transports:
             targets += [("gw-uring", GW_URING, "gw-uring", "local")]
         if args.observability:
