@@ -93,7 +93,7 @@ public final class GatewayMetrics implements HealthEvents {
 
     /** Meters for one route; build once per config snapshot, not per request. */
     public RouteMetrics routeMetrics(String route, String cluster) {
-        return new RouteMetrics(route, cluster);
+        return new RouteMetrics(registry, route, cluster);
     }
 
     /** Meters for requests that matched no route or were rejected before routing. */
@@ -386,58 +386,5 @@ public final class GatewayMetrics implements HealthEvents {
     /** Prometheus text exposition of every meter. */
     public String scrape() {
         return registry.scrape();
-    }
-
-    /** Requests and latency for one (route, cluster); recording is an array lookup and two adds. */
-    public final class RouteMetrics {
-        private final Counter[] byStatusClass = new Counter[6];
-        private final Timer duration;
-        private final Counter stickyHits;
-        private final Counter stickyMisses;
-        private final Counter bytesIn;
-        private final Counter bytesOut;
-
-        RouteMetrics(String route, String cluster) {
-            String[] classes = {"other", "1xx", "2xx", "3xx", "4xx", "5xx"};
-            for (int i = 0; i < classes.length; i++) {
-                byStatusClass[i] = Counter.builder("edge.downstream.requests")
-                        .description("Requests answered, by route, cluster and status class")
-                        .tags("route", route, "cluster", cluster, "status_class", classes[i]).register(registry);
-            }
-            duration = Timer.builder("edge.downstream.request.duration")
-                    .description("Time from a request's first line to the last byte of its response")
-                    .tags("route", route, "cluster", cluster)
-                    .serviceLevelObjectives(LATENCY_BUCKETS)
-                    .minimumExpectedValue(LATENCY_BUCKETS[0])
-                    .maximumExpectedValue(LATENCY_BUCKETS[LATENCY_BUCKETS.length - 1])
-                    .register(registry);
-            bytesIn = Counter.builder("edge.downstream.request.bytes").description("Request body bytes received from clients")
-                    .baseUnit("bytes").tags("route", route, "cluster", cluster).register(registry);
-            bytesOut = Counter.builder("edge.downstream.response.bytes").description("Response body bytes sent to clients")
-                    .baseUnit("bytes").tags("route", route, "cluster", cluster).register(registry);
-            stickyHits = Counter.builder("edge.sticky").description("Sticky routes: the client's endpoint was available (hit) or a new one was chosen (miss)")
-                    .tags("route", route, "cluster", cluster, "result", "hit").register(registry);
-            stickyMisses = Counter.builder("edge.sticky").description("Sticky routes: the client's endpoint was available (hit) or a new one was chosen (miss)")
-                    .tags("route", route, "cluster", cluster, "result", "miss").register(registry);
-        }
-
-        public void sticky(boolean hit) {
-            (hit ? stickyHits : stickyMisses).increment();
-        }
-
-        public void bytes(long in, long out) {
-            if (in > 0) {
-                bytesIn.increment(in);
-            }
-            if (out > 0) {
-                bytesOut.increment(out);
-            }
-        }
-
-        public void record(int status, long elapsedNanos) {
-            int c = status / 100;
-            byStatusClass[c >= 1 && c <= 5 ? c : 0].increment();
-            duration.record(elapsedNanos, TimeUnit.NANOSECONDS);
-        }
     }
 }

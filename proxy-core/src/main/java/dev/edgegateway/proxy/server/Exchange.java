@@ -2,7 +2,7 @@ package dev.edgegateway.proxy.server;
 
 import dev.edgegateway.health.Endpoint;
 import dev.edgegateway.health.RetryPolicy;
-import dev.edgegateway.proxy.metrics.GatewayMetrics.RouteMetrics;
+import dev.edgegateway.proxy.metrics.RouteMetrics;
 import dev.edgegateway.ratelimit.Policy;
 import dev.edgegateway.ratelimit.Verdict;
 import dev.edgegateway.routing.Cluster;
@@ -32,9 +32,7 @@ final class Exchange {
         /** Relaying the request body and/or the response. */
         STREAMING,
         /** The gateway answered; reading and dropping the rest of the request body. */
-        SKIPPING,
-        /** Recorded; nothing more happens to it. */
-        DONE
+        SKIPPING
     }
 
     final GatewayState state;

@@ -3,6 +3,7 @@ package dev.edgegateway.proxy.server;
 import dev.edgegateway.health.Outcome;
 import dev.edgegateway.proxy.metrics.GatewayMetrics;
 import dev.edgegateway.proxy.metrics.GatewayMetrics.UpstreamError;
+import dev.edgegateway.proxy.metrics.RouteMetrics;
 import dev.edgegateway.proxy.observe.AccessLog;
 import dev.edgegateway.proxy.observe.Tracing;
 import io.netty.handler.codec.http.HttpHeaders;
@@ -80,13 +81,13 @@ final class ExchangeRecorder {
 
     /** The exchange is over (its response is written, or the client left): meters, span, log line; once. */
     void record(Exchange x) {
-        if (x.phase == Exchange.Phase.DONE) {
+        if (x.recorded) {
             return;
         }
-        x.phase = Exchange.Phase.DONE;
+        x.recorded = true;
         long elapsed = System.nanoTime() - x.startNanos;
         if (x.state.metricsEnabled) {
-            GatewayMetrics.RouteMetrics m = x.meters != null ? x.meters : metrics.unrouted();
+            RouteMetrics m = x.meters != null ? x.meters : metrics.unrouted();
             m.record(x.status, elapsed);
             m.bytes(x.bodyBytes, x.responseBytes);
         }

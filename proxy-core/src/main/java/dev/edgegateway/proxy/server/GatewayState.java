@@ -6,7 +6,7 @@ import dev.edgegateway.config.GatewayConfig;
 import dev.edgegateway.health.EndpointRegistry;
 import dev.edgegateway.health.RetryPolicy;
 import dev.edgegateway.proxy.metrics.GatewayMetrics;
-import dev.edgegateway.proxy.metrics.GatewayMetrics.RouteMetrics;
+import dev.edgegateway.proxy.metrics.RouteMetrics;
 import dev.edgegateway.proxy.tls.ServerTls;
 import dev.edgegateway.proxy.tls.UpstreamTls;
 import dev.edgegateway.routing.Cluster;

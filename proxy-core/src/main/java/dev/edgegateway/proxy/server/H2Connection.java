@@ -27,6 +27,7 @@ import io.netty.handler.codec.http2.Http2ResetFrame;
 import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.Http2Stream;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
+import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http2.HttpConversionUtil;
 import io.netty.handler.timeout.IdleStateEvent;
@@ -105,7 +106,9 @@ final class H2Connection extends ChannelInboundHandlerAdapter {
                 .build();
         H2Connection connection = new H2Connection(server, codec, info, maxHeaderList, h2);
         ChannelPipeline p = ch.pipeline();
-        p.addLast(codec, connection);
+        // Responses of several streams finish in one event-loop turn (each on its own origin
+        // connection's read): one flush for all of them, so one TLS record and one write, not one each.
+        p.addLast(new FlushConsolidationHandler(FlushConsolidationHandler.DEFAULT_EXPLICIT_FLUSH_AFTER_FLUSHES, true), codec, connection);
         ch.config().setAutoRead(true);
         ch.read();
     }
@@ -222,13 +225,6 @@ final class H2Connection extends ChannelInboundHandlerAdapter {
         }
         Http2Stream s = codec.connection().stream(stream.id());
         return s == null || codec.connection().remote().flowController().isWritable(s);
-    }
-
-    void record(Exchange x) {
-        if (!x.recorded) {
-            x.recorded = true;
-            recorder.record(x);
-        }
     }
 
     private void reset(Http2FrameStream stream, Http2Error error) {

@@ -137,7 +137,7 @@ final class H2Stream implements Downstream {
                     conn.returnWindow(stream, d.initialFlowControlledBytes());
                     part = d.isEndStream() ? new DefaultLastHttpContent(d.content()) : new DefaultHttpContent(d.content());
                 }
-                if (x.phase == Exchange.Phase.STREAMING) {
+                if (x.phase == Exchange.Phase.STREAMING || x.phase == Exchange.Phase.CONNECTING) {
                     stages.body(x, (HttpContent) part);
                 } else {
                     ReferenceCountUtil.release(part);
@@ -238,7 +238,7 @@ final class H2Stream implements Downstream {
         x.status = r.status().code();
         x.responseBytes = r.content().readableBytes();
         LocalResponses.decorate(r, x, false);
-        conn.record(x);
+        conn.recorder.record(x);
         conn.ctx.write(new DefaultHttp2HeadersFrame(HttpConversionUtil.toHttp2Headers(r, false), false).stream(stream), conn.ctx.voidPromise());
         if (remoteEnded) {
             conn.ctx.write(new DefaultHttp2DataFrame(r.content(), true).stream(stream), conn.ctx.voidPromise());
@@ -256,7 +256,7 @@ final class H2Stream implements Downstream {
     public void responseDone(Exchange x, LastHttpContent last) {
         upstream.finish();
         RouteStage.releaseSlots(x);
-        conn.record(x);
+        conn.recorder.record(x);
         writeLast(last);
         conn.ctx.flush();
         end();
@@ -268,7 +268,7 @@ final class H2Stream implements Downstream {
         conn.ctx.flush(); // the 200 that opens the tunnel
         upstream.handOver();
         RouteStage.releaseSlots(x);
-        conn.record(x);
+        conn.recorder.record(x);
         tunnel = new H2Tunnel(conn, this, x, origin);
         if (inbound != null) {
             while (!inbound.isEmpty()) {
@@ -301,7 +301,7 @@ final class H2Stream implements Downstream {
             stages.abandon(e);
             upstream.finish();
             RouteStage.releaseSlots(e);
-            conn.record(e);
+            conn.recorder.record(e);
         }
     }
 

@@ -127,7 +127,7 @@ final class ProxyHandler extends ChannelDuplexHandler implements Downstream {
         }
         boolean last = content instanceof LastHttpContent;
         switch (x.phase) {
-            case STREAMING -> stages.body(x, content);
+            case STREAMING, CONNECTING -> stages.body(x, content); // CONNECTING: a retry's, asked for before it failed
             case SKIPPING -> {
                 content.release();
                 if (last) {
@@ -203,7 +203,7 @@ final class ProxyHandler extends ChannelDuplexHandler implements Downstream {
         x.responseBytes = r.content().readableBytes();
         boolean closeAfter = close || !x.clientKeepAlive || server.draining() || x.closeAfterResponse || (x.hasBody && !x.complete);
         LocalResponses.decorate(r, x, closeAfter);
-        record(x);
+        recorder.record(x);
         ChannelFuture written = ctx.writeAndFlush(r);
         if (closeAfter) {
             closing = true;
@@ -220,7 +220,7 @@ final class ProxyHandler extends ChannelDuplexHandler implements Downstream {
     public void responseDone(Exchange x, LastHttpContent last) {
         upstream.finish();
         RouteStage.releaseSlots(x);
-        record(x);
+        recorder.record(x);
         if (x.closeAfterResponse) {
             closing = true;
             ctx.writeAndFlush(last).addListener(ChannelFutureListener.CLOSE);
@@ -241,7 +241,7 @@ final class ProxyHandler extends ChannelDuplexHandler implements Downstream {
         ctx.writeAndFlush(end, ctx.voidPromise());
         upstream.handOver();
         RouteStage.releaseSlots(x);
-        record(x);
+        recorder.record(x);
         current = null;
         closing = true; // this handler is done with the connection
         Tunnel.install(ctx, server, recorder, x, origin);
@@ -250,13 +250,6 @@ final class ProxyHandler extends ChannelDuplexHandler implements Downstream {
     @Override
     public void abort() {
         closeNow();
-    }
-
-    private void record(Exchange x) {
-        if (!x.recorded) {
-            x.recorded = true;
-            recorder.record(x);
-        }
     }
 
     private void awaitNextRequest() {
@@ -327,7 +320,7 @@ final class ProxyHandler extends ChannelDuplexHandler implements Downstream {
             stages.abandon(x);
             upstream.finish();
             RouteStage.releaseSlots(x);
-            record(x);
+            recorder.record(x);
         }
         ctx.fireChannelInactive();
     }

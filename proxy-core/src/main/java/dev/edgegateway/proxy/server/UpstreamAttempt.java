@@ -153,12 +153,25 @@ final class UpstreamAttempt implements UpstreamListener {
         ch.read(); // watch for the response, or an early close
     }
 
-    /** A part of the request body (ownership passes): to the origin, and to the retry copy. */
+    /**
+     * A part of the request body (ownership passes): to the origin, and to the retry copy. One
+     * that arrives while a retry connects (it was asked for before the try failed) joins the copy,
+     * which the next try sends; if it outgrows the copy, the body can no longer be sent whole.
+     */
     void sendBody(HttpContent part) {
         boolean last = part instanceof LastHttpContent;
         UpstreamConnection u = upstream;
         if (u == null) {
-            part.release();
+            if (x != null && x.phase == Exchange.Phase.CONNECTING && x.body != null) {
+                x.body.add(part);
+                part.release();
+                x.complete |= last;
+                if (!x.body.intact()) {
+                    refuse(Refusal.of(502, null, "the request body outgrew the retry buffer while a retry was connecting"));
+                }
+            } else {
+                part.release();
+            }
             return;
         }
         if (x.body != null) {
