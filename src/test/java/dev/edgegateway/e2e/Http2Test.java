@@ -152,6 +152,21 @@ class Http2Test {
     }
 
     @Test
+    void bodiesLargerThanAStreamWindowStreamWholeBothWays(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        assumeTrue(Curl.available() || System.getenv("CI") == null, "curl is needed (CI installs it)");
+        try (TestOrigin origin = new TestOrigin("o"); GatewayFixture gw = gateway(origin)) {
+            java.nio.file.Path body = dir.resolve("up.bin");
+            java.nio.file.Files.write(body, new byte[700_000]); // ten times the 64 KiB stream window
+            Curl.Result up = Curl.run("-s", "--http2-prior-knowledge", "--data-binary", "@" + body, "-w", "\n%{http_version}",
+                    "http://127.0.0.1:" + gw.port() + "/upload");
+            assertThat(up.out()).as(up.err()).isEqualTo("700000\n2");
+            Curl.Result down = Curl.run("-s", "--http2-prior-knowledge", "-o", "/dev/null", "-w", "%{size_download} %{http_code} %{http_version}",
+                    "http://127.0.0.1:" + gw.port() + "/download?bytes=8388608");
+            assertThat(down.out()).as(down.err()).isEqualTo("8388608 200 2");
+        }
+    }
+
+    @Test
     void aHeaderListPastTheHardLimitEndsTheConnection() throws Exception {
         try (TestOrigin origin = new TestOrigin("o"); GatewayFixture gw = gateway(origin)) {
             // Past 5 x 16 KiB the gateway stops decoding: the HPACK state of the rest is lost, so the

@@ -129,12 +129,14 @@ final class H2Stream implements Downstream {
             return;
         }
         delivering = true;
+        boolean windowReturned = false;
         try {
             while (demand && inbound != null && !inbound.isEmpty() && !ended) {
                 demand = false;
                 Object part = inbound.poll();
                 if (part instanceof Http2DataFrame d) {
                     conn.returnWindow(stream, d.initialFlowControlledBytes());
+                    windowReturned = true;
                     part = d.isEndStream() ? new DefaultLastHttpContent(d.content()) : new DefaultHttpContent(d.content());
                 }
                 if (x.phase == Exchange.Phase.STREAMING || x.phase == Exchange.Phase.CONNECTING) {
@@ -145,6 +147,11 @@ final class H2Stream implements Downstream {
             }
         } finally {
             delivering = false;
+        }
+        if (windowReturned) {
+            // Asked for from outside a client read too (an origin connect completing, its socket
+            // draining): the WINDOW_UPDATE must go now, or the client waits for it forever.
+            conn.ctx.flush();
         }
     }
 
