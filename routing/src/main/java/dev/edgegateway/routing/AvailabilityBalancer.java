@@ -23,7 +23,7 @@ abstract class AvailabilityBalancer implements LoadBalancer {
     }
 
     @Override
-    public final Endpoint pick(Endpoint avoid) {
+    public final Endpoint pick(TriedEndpoints avoid) {
         Endpoint[] e = endpoints;
         int n = e.length;
         if (n == 0) {
@@ -45,7 +45,7 @@ abstract class AvailabilityBalancer implements LoadBalancer {
     }
 
     /** Chooses among {@code ring} candidates ({@link #nth}); claims the endpoint it returns. */
-    abstract Endpoint choose(long now, boolean panic, int ring, Endpoint avoid);
+    abstract Endpoint choose(long now, boolean panic, int ring, TriedEndpoints avoid);
 
     /** The k-th candidate (0-based) in endpoint order. */
     final Endpoint nth(int k, long now, boolean panic) {
@@ -58,10 +58,10 @@ abstract class AvailabilityBalancer implements LoadBalancer {
     }
 
     /**
-     * From the {@code skip}-th candidate on, the first that can be claimed and is not
-     * {@code avoid}; {@code avoid} itself if nothing else will do.
+     * From the {@code skip}-th candidate on, the first that can be claimed and is not in
+     * {@code avoid}; one in {@code avoid} if nothing else will do.
      */
-    final Endpoint scanFrom(int skip, long now, boolean panic, Endpoint avoid) {
+    final Endpoint scanFrom(int skip, long now, boolean panic, TriedEndpoints avoid) {
         Endpoint[] e = endpoints;
         int n = e.length;
         Endpoint fallback = null;
@@ -74,7 +74,7 @@ abstract class AvailabilityBalancer implements LoadBalancer {
                 continue;
             }
             if (panic || candidate.tryUse(now)) {
-                if (candidate != avoid || n == 1) {
+                if (avoid == null || !avoid.contains(candidate) || n == 1) {
                     return candidate;
                 }
                 fallback = candidate;

@@ -50,10 +50,10 @@ final class HashRing {
 
     /**
      * The endpoint for a key hash, claimed ({@link Endpoint#tryUse}), or null if none on the ring
-     * is available (the caller falls back to its balancer, which knows panic mode). {@code skip}
-     * (or null) is passed over as if unavailable: a retry's way to the key's next owner.
+     * is available (the caller falls back to its balancer, which knows panic mode). Endpoints in
+     * {@code skip} (or null) are passed over as if unavailable: a retry's way to the key's next owner.
      */
-    Endpoint pick(long hash, long now, double boundedLoad, ClusterHealth health, Endpoint skip) {
+    Endpoint pick(long hash, long now, double boundedLoad, ClusterHealth health, TriedEndpoints skip) {
         int n = points.length;
         if (n == 0) {
             return null;
@@ -76,7 +76,7 @@ final class HashRing {
         int i = search(hash);
         for (int step = 0; step < n; step++) {
             Endpoint e = owners[(i + step) % n];
-            if (e != skip && e.isAvailable(now) && e.inFlight() + 1 <= threshold && e.tryUse(now)) {
+            if ((skip == null || !skip.contains(e)) && e.isAvailable(now) && e.inFlight() + 1 <= threshold && e.tryUse(now)) {
                 return e;
             }
         }

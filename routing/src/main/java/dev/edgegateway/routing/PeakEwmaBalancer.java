@@ -20,7 +20,7 @@ public final class PeakEwmaBalancer extends AvailabilityBalancer {
     }
 
     @Override
-    Endpoint choose(long now, boolean panic, int ring, Endpoint avoid) {
+    Endpoint choose(long now, boolean panic, int ring, TriedEndpoints avoid) {
         ThreadLocalRandom random = ThreadLocalRandom.current();
         if (ring >= 2) {
             int a = random.nextInt(ring);
@@ -31,10 +31,13 @@ public final class PeakEwmaBalancer extends AvailabilityBalancer {
             Endpoint ea = nth(a, now, panic);
             Endpoint eb = nth(b, now, panic);
             if (ea != null && eb != null) {
-                if (ea == avoid) {
+                if (avoid != null && avoid.contains(ea)) {
                     ea = eb;
-                } else if (eb == avoid) {
+                } else if (avoid != null && avoid.contains(eb)) {
                     eb = ea;
+                }
+                if (avoid != null && avoid.contains(ea)) {
+                    return scanFrom(random.nextInt(ring), now, panic, avoid); // both tried: look further
                 }
                 Endpoint first = ea.cost(now) <= eb.cost(now) ? ea : eb;
                 Endpoint second = first == ea ? eb : ea;

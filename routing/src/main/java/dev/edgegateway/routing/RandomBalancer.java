@@ -13,7 +13,7 @@ public final class RandomBalancer extends AvailabilityBalancer {
     }
 
     @Override
-    Endpoint choose(long now, boolean panic, int ring, Endpoint avoid) {
+    Endpoint choose(long now, boolean panic, int ring, TriedEndpoints avoid) {
         return scanFrom(ThreadLocalRandom.current().nextInt(ring), now, panic, avoid);
     }
 }

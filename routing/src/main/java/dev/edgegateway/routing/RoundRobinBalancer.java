@@ -18,7 +18,7 @@ public final class RoundRobinBalancer extends AvailabilityBalancer {
     }
 
     @Override
-    Endpoint choose(long now, boolean panic, int ring, Endpoint avoid) {
+    Endpoint choose(long now, boolean panic, int ring, TriedEndpoints avoid) {
         return scanFrom(Math.floorMod(next.getAndIncrement(), ring), now, panic, avoid);
     }
 }

@@ -55,23 +55,23 @@ public final class Route {
      * and it is available, else the cluster balancer's choice. Null when none is available.
      */
     public Endpoint pickEndpoint(Cluster cluster, RequestView r, RouteDecision d) {
-        return sticky == null ? cluster.balancer().pick(null) : sticky.pick(cluster, r, d);
+        return sticky == null ? cluster.balancer().pick() : sticky.pick(cluster, r, d);
     }
 
     /**
-     * The endpoint for a retry after {@code failed} did not take the request, claimed: on a route
-     * sticky by consistent hash, the key's next owner on the ring (where the key moves once the
-     * failed endpoint is ejected, so the client moves once, not twice); else the balancer's choice
-     * avoiding {@code failed}. Null when none is available.
+     * The endpoint for a retry after those {@code tried} did not take the request, claimed: on a
+     * route sticky by consistent hash, the key's next owner on the ring (where the key moves once
+     * the failed endpoint is ejected, so the client moves once, not twice); else the balancer's
+     * choice passing over the tried ones if another will do. Null when none is available.
      */
-    public Endpoint retryEndpoint(Cluster cluster, RequestView r, RouteDecision d, Endpoint failed) {
+    public Endpoint retryEndpoint(Cluster cluster, RequestView r, RouteDecision d, TriedEndpoints tried) {
         if (sticky != null && d.ringKeyed) {
-            Endpoint next = sticky.nextOwner(cluster, d, failed);
+            Endpoint next = sticky.nextOwner(cluster, d, tried);
             if (next != null) {
                 return next;
             }
         }
-        return cluster.balancer().pick(failed);
+        return cluster.balancer().pick(tried);
     }
 
     /**

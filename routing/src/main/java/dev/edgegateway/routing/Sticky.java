@@ -42,7 +42,7 @@ final class Sticky {
                 return pinned;
             }
             d.sticky = RouteDecision.StickyOutcome.MISS;
-            Endpoint chosen = cluster.balancer().pick(null);
+            Endpoint chosen = cluster.balancer().pick();
             if (chosen != null) {
                 d.setCookie = cookieName + "=" + cluster.stickyIdOf(chosen) + cookieSuffix;
             }
@@ -59,11 +59,11 @@ final class Sticky {
             }
         }
         d.sticky = RouteDecision.StickyOutcome.MISS;
-        return cluster.balancer().pick(null);
+        return cluster.balancer().pick();
     }
 
-    /** The owner of the decision's key after {@code failed} on the ring, claimed; null if none. */
-    Endpoint nextOwner(Cluster cluster, RouteDecision d, Endpoint failed) {
-        return cluster.ring().pick(d.ringHash, nanoClock.getAsLong(), config.boundedLoad(), cluster.health(), failed);
+    /** The owner of the decision's key after those {@code tried} on the ring, claimed; null if none. */
+    Endpoint nextOwner(Cluster cluster, RouteDecision d, TriedEndpoints tried) {
+        return cluster.ring().pick(d.ringHash, nanoClock.getAsLong(), config.boundedLoad(), cluster.health(), tried);
     }
 }

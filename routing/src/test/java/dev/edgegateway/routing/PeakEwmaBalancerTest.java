@@ -16,7 +16,7 @@ class PeakEwmaBalancerTest {
         Map<Integer, Integer> counts = new HashMap<>();
         for (int i = 0; i < requests; i++) {
             tables.now.addAndGet(1_000_000);
-            Endpoint e = lb.pick(null);
+            Endpoint e = lb.pick();
             int port = e.address().port();
             counts.merge(port, 1, Integer::sum);
             e.requestStarted();
@@ -61,7 +61,7 @@ class PeakEwmaBalancerTest {
             busy.requestStarted();
         }
         for (int i = 0; i < 50; i++) {
-            assertThat(lb.pick(null)).isNotSameAs(busy); // two endpoints: always compared
+            assertThat(lb.pick()).isNotSameAs(busy); // two endpoints: always compared
         }
     }
 }

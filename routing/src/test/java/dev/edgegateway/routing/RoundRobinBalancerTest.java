@@ -37,7 +37,7 @@ class RoundRobinBalancerTest {
     private Set<Integer> ports(RoundRobinBalancer lb, int picks) {
         Set<Integer> seen = new HashSet<>();
         for (int i = 0; i < picks; i++) {
-            Endpoint e = lb.pick(null);
+            Endpoint e = lb.pick();
             seen.add(e == null ? -1 : e.address().port());
         }
         return seen;
@@ -56,7 +56,7 @@ class RoundRobinBalancerTest {
         registry.endpoint("c", new HostPort("127.0.0.1", 9002)).record(Outcome.HTTP_5XX, 1, now.get());
         java.util.Map<Integer, Integer> counts = new java.util.TreeMap<>();
         for (int i = 0; i < 300; i++) {
-            counts.merge(lb.pick(null).address().port(), 1, Integer::sum);
+            counts.merge(lb.pick().address().port(), 1, Integer::sum);
         }
         // Not 75/150/75, as taking the next in line after a skipped endpoint would give.
         assertThat(counts).containsExactly(
@@ -79,7 +79,7 @@ class RoundRobinBalancerTest {
         for (int port : new int[] {9001, 9002}) {
             registry.endpoint("c", new HostPort("127.0.0.1", port)).record(Outcome.HTTP_5XX, 1, now.get());
         }
-        assertThat(lb.pick(null)).isNull();
+        assertThat(lb.pick()).isNull();
     }
 
     @Test

@@ -132,7 +132,7 @@ class RouteTableTest {
         LoadBalancer lb = t.clusters().get("a").balancer();
         Map<Endpoint, Integer> counts = new HashMap<>();
         for (int i = 0; i < 300; i++) {
-            counts.merge(lb.pick(null), 1, Integer::sum);
+            counts.merge(lb.pick(), 1, Integer::sum);
         }
         // Deterministic rotation: exactly 100 each, no tolerance needed.
         assertThat(counts.values()).containsExactly(100, 100, 100);

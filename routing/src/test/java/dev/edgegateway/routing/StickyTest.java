@@ -120,7 +120,7 @@ class StickyTest {
             TestRequest req = TestRequest.get("/").header("x-session", "k" + i);
             RouteDecision d = new RouteDecision();
             Endpoint owner = r.pickEndpoint(c, req, d);
-            Endpoint next = r.retryEndpoint(c, req, d, owner);
+            Endpoint next = r.retryEndpoint(c, req, d, new TriedEndpoints(owner));
             assertThat(next).as("k" + i).isNotSameAs(owner);
             owner.record(Outcome.HTTP_5XX, 1, tables.now.get()); // out, as outlier detection would put it
             assertThat(r.pickEndpoint(c, req, new RouteDecision())).as("k" + i + " once its owner is out").isSameAs(next);

@@ -75,17 +75,17 @@ public class PickBenchmark {
 
     @Benchmark
     public Endpoint peakEwmaP2c() {
-        return ewma.balancer().pick(null);
+        return ewma.balancer().pick();
     }
 
     @Benchmark
     public Endpoint roundRobin() {
-        return roundRobin.balancer().pick(null);
+        return roundRobin.balancer().pick();
     }
 
     @Benchmark
     public Endpoint random() {
-        return random.balancer().pick(null);
+        return random.balancer().pick();
     }
 
     @Benchmark

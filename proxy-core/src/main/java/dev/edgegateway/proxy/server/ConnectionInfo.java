@@ -26,8 +26,7 @@ public final class ConnectionInfo {
     final String clientText;
     final AsciiString clientIp;
 
-    private ConnectionInfo(Channel ch, boolean tls, String tlsVersion, String cipher, String sni, boolean http2) {
-        InetSocketAddress remote = (InetSocketAddress) ch.remoteAddress();
+    private ConnectionInfo(InetSocketAddress remote, boolean tls, String tlsVersion, String cipher, String sni, boolean http2) {
         this.clientAddress = remote.getAddress().getAddress();
         this.clientText = remote.getAddress().getHostAddress();
         this.clientIp = new AsciiString(clientText);
@@ -41,12 +40,17 @@ public final class ConnectionInfo {
 
     /** A clear-text connection. */
     static ConnectionInfo cleartext(Channel ch, boolean http2) {
-        return new ConnectionInfo(ch, false, null, null, null, http2);
+        return cleartext((InetSocketAddress) ch.remoteAddress(), http2);
+    }
+
+    /** A clear-text connection from {@code remote}. */
+    static ConnectionInfo cleartext(InetSocketAddress remote, boolean http2) {
+        return new ConnectionInfo(remote, false, null, null, null, http2);
     }
 
     /** A TLS connection after its handshake; {@code sni} is the name the client asked for, or null. */
     static ConnectionInfo tls(Channel ch, SslHandler ssl, String sni, boolean http2) {
         SSLSession s = ssl.engine().getSession();
-        return new ConnectionInfo(ch, true, s.getProtocol(), s.getCipherSuite(), sni == null ? null : sni.toLowerCase(java.util.Locale.ROOT), http2);
+        return new ConnectionInfo((InetSocketAddress) ch.remoteAddress(), true, s.getProtocol(), s.getCipherSuite(), sni == null ? null : sni.toLowerCase(java.util.Locale.ROOT), http2);
     }
 }

@@ -8,6 +8,7 @@ import dev.edgegateway.ratelimit.Verdict;
 import dev.edgegateway.routing.Cluster;
 import dev.edgegateway.routing.Route;
 import dev.edgegateway.routing.RouteDecision;
+import dev.edgegateway.routing.TriedEndpoints;
 import io.netty.handler.codec.http.HttpRequest;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.context.Context;
@@ -79,6 +80,8 @@ final class Exchange {
     // Tries.
     int retries;
     int connectRetries;
+    /** The endpoints tried so far, once the exchange retries (null before). */
+    TriedEndpoints tried;
     boolean staleRetried;
     long tryStartNanos;
     long responseDeadlineNanos;

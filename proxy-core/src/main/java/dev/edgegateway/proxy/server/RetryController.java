@@ -5,6 +5,7 @@ import dev.edgegateway.health.RetryPolicy;
 import dev.edgegateway.health.RetryPolicy.Failure;
 import dev.edgegateway.proxy.metrics.GatewayMetrics;
 import dev.edgegateway.routing.Cluster;
+import dev.edgegateway.routing.TriedEndpoints;
 import io.netty.handler.codec.http.HttpMethod;
 
 /**
@@ -46,7 +47,11 @@ final class RetryController {
         if (connect ? !mayRetryConnect(x) : !mayResend(x, metrics)) {
             return false;
         }
-        Endpoint failed = x.endpoint;
+        if (x.tried == null) {
+            x.tried = new TriedEndpoints(x.endpoint);
+        } else {
+            x.tried.add(x.endpoint);
+        }
         Endpoint next = null;
         if (connect) {
             Cluster other = x.route.failover(x.decision);
@@ -56,14 +61,13 @@ final class RetryController {
                     return false; // the next region's cluster is at its request limit
                 }
                 next = x.route.pickEndpoint(other, view, x.decision);
-                failed = null;
             }
         }
         if (next == null) {
-            next = x.route.retryEndpoint(x.cluster, view, x.decision, failed);
+            next = x.route.retryEndpoint(x.cluster, view, x.decision, x.tried);
         }
-        if (next == null || (connect && next == failed)) {
-            return false;
+        if (next == null || (connect && x.tried.contains(next))) {
+            return false; // a connect failure goes to each endpoint once
         }
         if (connect) {
             x.connectRetries++;
