@@ -69,7 +69,8 @@ final class Exchange {
 
     // Rate limits.
     int nextPolicy;
-    final Verdict verdict = new Verdict();
+    /** Made by the limit stage, only for routes with policies. */
+    Verdict verdict;
     String rateLimitOutcome;
     String rateLimitPolicy;
     String rateLimitHeader;
@@ -87,7 +88,7 @@ final class Exchange {
     long responseDeadlineNanos;
     boolean responseDeadlineSet;
     ScheduledFuture<?> responseTimer;
-    /** A copy of the request body for retries, or null when there is none or it outgrew its limit. */
+    /** A copy of the request body for retries (null without a body; not {@code intact()} once it outgrew its limit). */
     RequestBodyBuffer body;
 
     // The response.
@@ -108,7 +109,7 @@ final class Exchange {
     Context traceParent;
     String traceId;
     CharSequence requestId;
-    /** Set when the gateway answered by itself, with the reason it names (or null). */
+    /** The gateway answered by itself; {@code rejected} is the reason it names, or null. */
     boolean answeredLocally;
     String rejected;
     boolean recorded;

@@ -31,6 +31,9 @@ final class LimitStage {
      */
     static Result run(Exchange x, RequestView view, ScheduledExecutorService loop, Runnable resume) {
         GatewayState.RoutePolicies rp = x.state.rateLimits(x.route);
+        if (x.verdict == null) {
+            x.verdict = new Verdict();
+        }
         while (x.nextPolicy < rp.policies().length) {
             Policy p = rp.policies()[x.nextPolicy];
             if (!p.check(key(p, view), x.verdict, loop, resume)) {
