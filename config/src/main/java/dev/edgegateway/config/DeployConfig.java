@@ -1,9 +1,13 @@
 package dev.edgegateway.config;
 
 import java.time.Duration;
+import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
+import java.util.regex.Pattern;
 
 /**
  * How the gateway is deployed, for the control sidecar ({@code edge-sidecar}): the same document
@@ -16,10 +20,44 @@ import java.util.Set;
  * @param targetCpuPercent the HorizontalPodAutoscaler's CPU utilisation target
  * @param monitoringNamespace the namespace Prometheus scrapes from: the only one allowed to the admin port
  * @param egressCidrs where origins and Redis live (NetworkPolicy egress); DNS is always allowed
+ * @param monitoringLabels labels the ServiceMonitor and PrometheusRule carry on top of the usual
+ *     ones, for a Prometheus Operator that selects by label (kube-prometheus-stack: {@code release})
+ * @param autoscaling what the pods scale on: CPU (a HorizontalPodAutoscaler) or request rate too
+ *     (a KEDA ScaledObject)
  */
 public record DeployConfig(String namespace, String name, String image, Integer servicePort, Replicas replicas,
                            Resources resources, Integer targetCpuPercent, String monitoringNamespace, List<String> egressCidrs,
+                           Map<String, String> monitoringLabels, Autoscaling autoscaling,
                            Accelerator accelerator, Slo slo, List<Region> regions) {
+
+    /** A Kubernetes label key ({@code prefix/name}) and value. */
+    static final Pattern LABEL_KEY = Pattern.compile("([a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?");
+    static final Pattern LABEL_VALUE = Pattern.compile("([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?");
+
+    /**
+     * What the pods scale on. {@code cpu}: a HorizontalPodAutoscaler on CPU utilisation.
+     * {@code requests}: a KEDA ScaledObject (KEDA makes the HPA) with two triggers, the region's
+     * request rate per pod from Prometheus and CPU utilisation, whichever asks for more pods.
+     *
+     * @param requestsPerPod the request rate one pod should carry (per second): size it from
+     *     benchmarks/ at the CPU target (docs/deploy.md, "Sizing")
+     * @param prometheusAddress where KEDA queries Prometheus, e.g. http://prometheus-operated.monitoring:9090
+     */
+    public record Autoscaling(Mode mode, Integer requestsPerPod, String prometheusAddress) {
+        public enum Mode { CPU, REQUESTS }
+
+        public Autoscaling {
+            mode = mode == null ? Mode.CPU : mode;
+            var v = ConfigViolation.collector();
+            if (mode == Mode.REQUESTS) {
+                v.require(requestsPerPod, "requestsPerPod").require(prometheusAddress, "prometheusAddress");
+                v.check(requestsPerPod == null || requestsPerPod >= 1, "requestsPerPod", "must be at least 1, found " + requestsPerPod);
+                v.check(prometheusAddress == null || prometheusAddress.matches("https?://[^\\s/]+(/\\S*)?"), "prometheusAddress",
+                        "expected an http(s) URL such as http://prometheus-operated.monitoring:9090, found '" + prometheusAddress + "'");
+            }
+            v.throwIfAny();
+        }
+    }
 
     /** Pods per region: the HPA's bounds; the PDB keeps all but one available. */
     public record Replicas(Integer min, Integer max) {
@@ -100,12 +138,27 @@ public record DeployConfig(String namespace, String name, String image, Integer 
      * @param trafficDial percent of the traffic the accelerator would send this region that it does send (0 to 100)
      * @param weight the NLB endpoint's weight in the region's endpoint group (0 to 255)
      * @param nlbArn the NLB the region's Service gets (AWS Load Balancer Controller), by ARN
+     * @param healthCheckCidrs where the NLB's health checks come from: its subnets' CIDRs (or the
+     *     VPC's); the NetworkPolicy admits the admin port from them
      */
-    public record Region(String name, String eksCluster, Integer trafficDial, Integer weight, String nlbArn, Replicas replicas) {
+    public record Region(String name, String eksCluster, Integer trafficDial, Integer weight, String nlbArn, List<String> healthCheckCidrs,
+                         Replicas replicas) {
         public Region {
             trafficDial = trafficDial == null ? 100 : trafficDial;
             weight = weight == null ? 128 : weight;
             var v = ConfigViolation.collector().require(name, "name").require(eksCluster, "eksCluster").require(nlbArn, "nlbArn");
+            v.check(healthCheckCidrs != null && !healthCheckCidrs.isEmpty(), "healthCheckCidrs",
+                    "is required: list the NLB's subnet CIDRs (or the VPC's): its health checks come from there and must reach /ready on the admin port");
+            healthCheckCidrs = healthCheckCidrs == null ? List.of() : List.copyOf(healthCheckCidrs);
+            v.check(healthCheckCidrs.isEmpty() || healthCheckCidrs.stream().noneMatch(c -> c.endsWith("/0")), "healthCheckCidrs",
+                    "the NLB's subnets (or the VPC), not the whole internet: the admin port would be open to anyone");
+            for (int i = 0; i < healthCheckCidrs.size(); i++) {
+                try {
+                    Cidr.parse(healthCheckCidrs.get(i));
+                } catch (IllegalArgumentException e) {
+                    v.add("healthCheckCidrs[" + i + "]", e.getMessage());
+                }
+            }
             v.check(name == null || name.matches("[a-z]{2}(-gov)?-[a-z]+-\\d"), "name", "expected an AWS region such as eu-west-1, found '" + name + "'");
             v.check(trafficDial >= 0 && trafficDial <= 100, "trafficDial", "must be 0 to 100, found " + trafficDial);
             v.check(weight >= 0 && weight <= 255, "weight", "must be 0 to 255, found " + weight);
@@ -124,6 +177,8 @@ public record DeployConfig(String namespace, String name, String image, Integer 
         targetCpuPercent = targetCpuPercent == null ? 60 : targetCpuPercent;
         monitoringNamespace = monitoringNamespace == null ? "monitoring" : monitoringNamespace;
         egressCidrs = egressCidrs == null ? List.of("0.0.0.0/0") : List.copyOf(egressCidrs);
+        monitoringLabels = monitoringLabels == null ? Map.of() : Collections.unmodifiableMap(new TreeMap<>(monitoringLabels));
+        autoscaling = autoscaling == null ? new Autoscaling(null, null, null) : autoscaling;
         slo = slo == null ? new Slo(null, null, null) : slo;
         regions = regions == null ? List.of() : List.copyOf(regions);
         var v = ConfigViolation.collector().require(image, "image").require(accelerator, "accelerator");
@@ -138,6 +193,11 @@ public record DeployConfig(String namespace, String name, String image, Integer 
             } catch (IllegalArgumentException e) {
                 v.add("egressCidrs[" + i + "]", e.getMessage());
             }
+        }
+        for (Map.Entry<String, String> e : monitoringLabels.entrySet()) {
+            v.check(LABEL_KEY.matcher(e.getKey()).matches(), "monitoringLabels." + e.getKey(), "not a Kubernetes label key");
+            v.check(e.getValue() != null && LABEL_VALUE.matcher(e.getValue()).matches(), "monitoringLabels." + e.getKey(),
+                    "expected a Kubernetes label value (up to 63 letters, digits, '-', '_', '.'), found '" + e.getValue() + "'");
         }
         Set<String> names = new HashSet<>();
         for (int i = 0; i < regions.size(); i++) {

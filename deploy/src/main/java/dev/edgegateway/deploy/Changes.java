@@ -31,10 +31,12 @@ final class Changes {
             change(out, name + " endpoint weight", o.weight(), r.weight());
             change(out, name + " NLB", o.nlbArn(), r.nlbArn());
             change(out, name + " replicas", range(a.replicas(o)), range(b.replicas(r)));
+            change(out, name + " health-check CIDRs", String.join(", ", o.healthCheckCidrs()), String.join(", ", r.healthCheckCidrs()));
         });
         old.keySet().stream().filter(n -> !now.containsKey(n)).forEach(n -> out.add("-region " + n));
         change(out, "image", a.image(), b.image());
         change(out, "resources", a.resources().cpu() + " CPU / " + a.resources().memory(), b.resources().cpu() + " CPU / " + b.resources().memory());
+        change(out, "autoscaling", autoscaling(a), autoscaling(b));
         change(out, "client affinity", sticky(before), sticky(after));
         change(out, "availability SLO", a.slo().availability() + "%", b.slo().availability() + "%");
         change(out, "latency SLO", a.slo().latencyTarget() + "% within " + a.slo().latencyThreshold(),
@@ -44,6 +46,11 @@ final class Changes {
 
     private static String sticky(GatewayConfig c) {
         return c.routes().stream().anyMatch(r -> r.sticky() != null) ? "SOURCE_IP" : "NONE";
+    }
+
+    private static String autoscaling(DeployConfig d) {
+        return d.autoscaling().mode() == DeployConfig.Autoscaling.Mode.CPU ? "CPU " + d.targetCpuPercent() + "%"
+                : d.autoscaling().requestsPerPod() + " req/s per pod or CPU " + d.targetCpuPercent() + "%";
     }
 
     private static String range(DeployConfig.Replicas r) {

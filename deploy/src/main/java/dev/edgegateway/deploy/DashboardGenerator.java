@@ -30,9 +30,26 @@ final class DashboardGenerator {
         return new Query(legend, expr);
     }
 
+    /**
+     * The panels, only those whose metrics the config's gateway exports: no TLS panel without a
+     * TLS listener, no rate-limit panel without a rate-limited route (an always-empty panel reads
+     * as "nothing happens", not "not configured").
+     */
     List<Panel> panels() {
+        List<Panel> out = new java.util.ArrayList<>();
+        for (Panel p : allPanels()) {
+            boolean tls = p.title().startsWith("TLS");
+            boolean limits = p.title().startsWith("Rate-limit");
+            if ((!tls || f.anyTls()) && (!limits || f.rateLimited())) {
+                out.add(p);
+            }
+        }
+        return out;
+    }
+
+    private List<Panel> allPanels() {
         String sel = "region=~\"$region\"";
-        String slo = MonitoringGenerator.seconds(f.deploy().slo().latencyThreshold());
+        String slo = MonitoringGenerator.le(f.deploy().slo().latencyThreshold());
         return List.of(
                 new Panel("Requests by status class", "reqps", List.of(
                         q("{{status_class}}", "sum by (status_class) (rate(edge_downstream_requests_total{" + sel + "}[$__rate_interval]))"))),

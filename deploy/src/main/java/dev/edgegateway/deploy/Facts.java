@@ -53,6 +53,16 @@ record Facts(GatewayConfig config, DeployConfig deploy, String configText, int t
         return m;
     }
 
+    /** Whether any listener terminates TLS (the TLS metrics exist). */
+    boolean anyTls() {
+        return config.listeners().stream().anyMatch(l -> l.tls() != null);
+    }
+
+    /** Whether any route has a rate limit (the rate-limit metrics exist). */
+    boolean rateLimited() {
+        return config.routes().stream().anyMatch(r -> !r.rateLimits().isEmpty());
+    }
+
     Map<String, String> selector() {
         Map<String, String> m = new TreeMap<>();
         m.put("app.kubernetes.io/name", "edge-gateway");

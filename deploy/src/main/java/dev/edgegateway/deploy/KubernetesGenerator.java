@@ -5,6 +5,8 @@ import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.ContainerPortBuilder;
 import io.fabric8.kubernetes.api.model.EnvVarBuilder;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.LabelSelector;
@@ -25,6 +27,8 @@ import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler;
 import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscalerBuilder;
 import io.fabric8.kubernetes.api.model.autoscaling.v2.HPAScalingPolicyBuilder;
+import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscalerBehavior;
+import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscalerBehaviorBuilder;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyBuilder;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPeerBuilder;
@@ -40,7 +44,7 @@ import java.util.TreeMap;
 /**
  * The Kubernetes objects of one region, typed (fabric8's model): Namespace, ServiceAccount, the
  * ConfigMap with the gateway's config, Deployment, the NLB Service, an admin Service for
- * Prometheus, HorizontalPodAutoscaler, PodDisruptionBudget and NetworkPolicy. Every object carries
+ * Prometheus, HorizontalPodAutoscaler (or KEDA's ScaledObject), PodDisruptionBudget and NetworkPolicy. Every object carries
  * the same labels; every selector is the same subset of them.
  */
 final class KubernetesGenerator {
@@ -65,7 +69,11 @@ final class KubernetesGenerator {
         out.put("03-deployment.yaml", deployment(region));
         out.put("04-service.yaml", service(region));
         out.put("05-service-admin.yaml", adminService(region));
-        out.put("06-hpa.yaml", hpa(region));
+        if (f.deploy().autoscaling().mode() == DeployConfig.Autoscaling.Mode.REQUESTS) {
+            out.put("06-scaledobject.yaml", scaledObject(region));
+        } else {
+            out.put("06-hpa.yaml", hpa(region));
+        }
         out.put("07-pdb.yaml", pdb(region));
         out.put("08-networkpolicy.yaml", networkPolicy(region));
         return out;
@@ -92,7 +100,7 @@ final class KubernetesGenerator {
 
     ConfigMap configMap(DeployConfig.Region region) {
         return new ConfigMapBuilder().withMetadata(meta(region, f.name() + "-config", null))
-                .withData(Map.of(CONFIG_FILE, f.configText())).build();
+                .withData(Map.of(CONFIG_FILE, GatewayDocument.withoutDeploy(f.configText()))).build();
     }
 
     private Probe probe(String path, int period, int failures) {
@@ -208,18 +216,63 @@ final class KubernetesGenerator {
                     .addNewMetric().withType("Resource").withNewResource().withName("cpu")
                         .withNewTarget().withType("Utilization").withAverageUtilization(f.deploy().targetCpuPercent()).endTarget()
                     .endResource().endMetric()
-                    .withNewBehavior()
-                        // Up fast (a surge at the edge does not wait), down slowly (no flapping, connections drain).
-                        .withNewScaleUp().withStabilizationWindowSeconds(0).withSelectPolicy("Max")
-                            .withPolicies(new HPAScalingPolicyBuilder().withType("Percent").withValue(100).withPeriodSeconds(30).build(),
-                                    new HPAScalingPolicyBuilder().withType("Pods").withValue(4).withPeriodSeconds(30).build())
-                        .endScaleUp()
-                        .withNewScaleDown().withStabilizationWindowSeconds(300).withSelectPolicy("Min")
-                            .withPolicies(new HPAScalingPolicyBuilder().withType("Percent").withValue(10).withPeriodSeconds(60).build(),
-                                    new HPAScalingPolicyBuilder().withType("Pods").withValue(1).withPeriodSeconds(60).build())
-                        .endScaleDown()
-                    .endBehavior()
+                    .withBehavior(behavior())
                 .endSpec().build();
+    }
+
+    /** Up fast (a surge at the edge does not wait), down slowly (no flapping, connections drain). */
+    static HorizontalPodAutoscalerBehavior behavior() {
+        return new HorizontalPodAutoscalerBehaviorBuilder()
+                .withNewScaleUp().withStabilizationWindowSeconds(0).withSelectPolicy("Max")
+                    .withPolicies(new HPAScalingPolicyBuilder().withType("Percent").withValue(100).withPeriodSeconds(30).build(),
+                            new HPAScalingPolicyBuilder().withType("Pods").withValue(4).withPeriodSeconds(30).build())
+                .endScaleUp()
+                .withNewScaleDown().withStabilizationWindowSeconds(300).withSelectPolicy("Min")
+                    .withPolicies(new HPAScalingPolicyBuilder().withType("Percent").withValue(10).withPeriodSeconds(60).build(),
+                            new HPAScalingPolicyBuilder().withType("Pods").withValue(1).withPeriodSeconds(60).build())
+                .endScaleDown()
+                .build();
+    }
+
+    /**
+     * KEDA's ScaledObject (keda.sh/v1alpha1, KEDA 2.15 or later): the region's request rate per
+     * pod from Prometheus, and CPU, whichever asks for more pods; KEDA makes the HPA, with the same
+     * bounds and behaviour as {@link #hpa}. Prometheus unreachable: the pods stay as many as they
+     * are (fallback {@code currentReplicasIfHigher}), never fewer than the minimum.
+     */
+    GenericKubernetesResource scaledObject(DeployConfig.Region region) {
+        DeployConfig.Replicas r = f.deploy().replicas(region);
+        DeployConfig.Autoscaling a = f.deploy().autoscaling();
+        Map<String, Object> prometheus = new TreeMap<>();
+        prometheus.put("type", "prometheus");
+        prometheus.put("metricType", "AverageValue");
+        prometheus.put("metadata", new TreeMap<>(Map.of(
+                "serverAddress", a.prometheusAddress(),
+                "query", requestRateQuery(region),
+                "threshold", Integer.toString(a.requestsPerPod()),
+                "ignoreNullValues", "false")));
+        Map<String, Object> cpu = new TreeMap<>();
+        cpu.put("type", "cpu");
+        cpu.put("metricType", "Utilization");
+        cpu.put("metadata", Map.of("value", Integer.toString(f.deploy().targetCpuPercent())));
+        Map<String, Object> spec = new TreeMap<>();
+        spec.put("scaleTargetRef", new TreeMap<>(Map.of("apiVersion", "apps/v1", "kind", "Deployment", "name", f.name())));
+        spec.put("minReplicaCount", r.min());
+        spec.put("maxReplicaCount", r.max());
+        spec.put("pollingInterval", 15);
+        spec.put("fallback", new TreeMap<>(Map.of("failureThreshold", 3, "replicas", r.min(), "behavior", "currentReplicasIfHigher")));
+        spec.put("advanced", Map.of("horizontalPodAutoscalerConfig", new TreeMap<>(Map.of("name", f.name(), "behavior", behavior()))));
+        spec.put("triggers", List.of(prometheus, cpu));
+        GenericKubernetesResource o = new GenericKubernetesResourceBuilder().withApiVersion("keda.sh/v1alpha1").withKind("ScaledObject")
+                .withMetadata(meta(region, f.name(), null)).build();
+        o.setAdditionalProperty("spec", spec);
+        return o;
+    }
+
+    /** Requests per second reaching this region's gateways, as the ServiceMonitor's series label them. */
+    String requestRateQuery(DeployConfig.Region region) {
+        return "sum(rate(edge_downstream_requests_total{namespace=\"" + f.namespace() + "\",service=\"" + f.name() + "-admin\",region=\""
+                + region.name() + "\"}[2m]))";
     }
 
     PodDisruptionBudget pdb(DeployConfig.Region region) {
@@ -237,15 +290,23 @@ final class KubernetesGenerator {
         for (String cidr : f.deploy().egressCidrs()) {
             cidrs.add(new NetworkPolicyPeerBuilder().withNewIpBlock().withCidr(cidr).endIpBlock().build());
         }
+        List<io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPeer> healthChecks = new ArrayList<>();
+        for (String cidr : region.healthCheckCidrs()) {
+            healthChecks.add(new NetworkPolicyPeerBuilder().withNewIpBlock().withCidr(cidr).endIpBlock().build());
+        }
         return new NetworkPolicyBuilder().withMetadata(meta(region, f.name(), null))
                 .withNewSpec()
                     .withPodSelector(selector())
                     .withPolicyTypes("Ingress", "Egress")
-                    // Traffic from anywhere (the NLB keeps client addresses); the admin port only from monitoring.
+                    // Traffic from anywhere (the NLB keeps client addresses); the admin port only from monitoring
+                    // (scrapes) and from the NLB's subnets (its target health checks on /ready come from its own VPC addresses).
                     .addNewIngress().addNewPort().withProtocol("TCP").withPort(new IntOrString(f.trafficPort())).endPort().endIngress()
                     .addNewIngress()
                         .addNewFrom().withNewNamespaceSelector()
                             .withMatchLabels(Map.of("kubernetes.io/metadata.name", f.deploy().monitoringNamespace())).endNamespaceSelector().endFrom()
+                        .addNewPort().withProtocol("TCP").withPort(new IntOrString(f.adminPort())).endPort()
+                    .endIngress()
+                    .addNewIngress().withFrom(healthChecks)
                         .addNewPort().withProtocol("TCP").withPort(new IntOrString(f.adminPort())).endPort()
                     .endIngress()
                     // Origins, Redis and the trace collector on their ports; DNS anywhere in the cluster.

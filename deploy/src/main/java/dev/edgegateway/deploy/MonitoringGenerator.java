@@ -46,7 +46,7 @@ final class MonitoringGenerator {
         Map<String, String> adminLabels = new TreeMap<>(f.selector());
         adminLabels.put("app.kubernetes.io/component", "admin");
         return new ServiceMonitorBuilder()
-                .withNewMetadata().withName(f.name()).withNamespace(f.namespace()).withLabels(f.labels(region.name())).endMetadata()
+                .withNewMetadata().withName(f.name()).withNamespace(f.namespace()).withLabels(monitoringLabels(region)).endMetadata()
                 .withNewSpec()
                     .withNewSelector().withMatchLabels(adminLabels).endSelector()
                     .withNewNamespaceSelector().withMatchNames(f.namespace()).endNamespaceSelector()
@@ -57,9 +57,16 @@ final class MonitoringGenerator {
                 .endSpec().build();
     }
 
+    /** The usual labels plus the configured ones a Prometheus Operator selects by (kube-prometheus-stack: {@code release}). */
+    private Map<String, String> monitoringLabels(DeployConfig.Region region) {
+        Map<String, String> labels = new TreeMap<>(f.deploy().monitoringLabels());
+        labels.putAll(f.labels(region.name()));
+        return labels;
+    }
+
     PrometheusRule prometheusRule(DeployConfig.Region region) {
         return new PrometheusRuleBuilder()
-                .withNewMetadata().withName(f.name()).withNamespace(f.namespace()).withLabels(f.labels(region.name())).endMetadata()
+                .withNewMetadata().withName(f.name()).withNamespace(f.namespace()).withLabels(monitoringLabels(region)).endMetadata()
                 .withNewSpec().withGroups(groups()).endSpec().build();
     }
 
@@ -104,20 +111,27 @@ final class MonitoringGenerator {
         return new BigDecimal(100).subtract(new BigDecimal(Double.toString(percent))).movePointLeft(2).stripTrailingZeros().toPlainString();
     }
 
-    static String seconds(java.time.Duration d) {
-        return new BigDecimal(d.toNanos()).movePointLeft(9).stripTrailingZeros().toPlainString();
+    /**
+     * A bucket bound as the gateway's {@code /metrics} writes it in {@code le}: Java's double form
+     * ({@code 0.25}, {@code 1.0}, {@code 1.0E-4}). Prometheus 2 matches {@code le} as a string, so
+     * {@code le="1"} would find no series for a one-second threshold.
+     */
+    static String le(java.time.Duration d) {
+        return Double.toString(d.toNanos() / 1e9);
     }
 
     List<RuleGroup> groups() {
         DeployConfig.Slo slo = f.deploy().slo();
-        String le = seconds(slo.latencyThreshold());
+        String le = le(slo.latencyThreshold());
         List<Rule> recording = new ArrayList<>();
         for (String w : RATE_WINDOWS) {
+            // By region (the ServiceMonitor's label): a page from a central Prometheus says which region burns.
             recording.add(record("edge:request_errors:ratio_rate" + w,
-                    "sum(rate(edge_downstream_requests_total{status_class=\"5xx\"}[" + w + "]))\n/\nsum(rate(edge_downstream_requests_total[" + w + "]))"));
+                    "sum by (region) (rate(edge_downstream_requests_total{status_class=\"5xx\"}[" + w + "]))\n/\n"
+                            + "sum by (region) (rate(edge_downstream_requests_total[" + w + "]))"));
             recording.add(record("edge:request_slow:ratio_rate" + w,
-                    "1 - (\n  sum(rate(edge_downstream_request_duration_seconds_bucket{le=\"" + le + "\"}[" + w + "]))\n  /\n"
-                            + "  sum(rate(edge_downstream_request_duration_seconds_count[" + w + "]))\n)"));
+                    "1 - (\n  sum by (region) (rate(edge_downstream_request_duration_seconds_bucket{le=\"" + le + "\"}[" + w + "]))\n  /\n"
+                            + "  sum by (region) (rate(edge_downstream_request_duration_seconds_count[" + w + "]))\n)"));
         }
         List<Rule> slos = new ArrayList<>();
         slos.addAll(burnAlerts("EdgeAvailabilityBudgetBurn", "edge:request_errors:ratio_rate", budget(slo.availability()),
@@ -125,23 +139,24 @@ final class MonitoringGenerator {
         slos.addAll(burnAlerts("EdgeLatencyBudgetBurn", "edge:request_slow:ratio_rate", budget(slo.latencyTarget()),
                 "latency", "too many requests take longer than " + Durations.format(slo.latencyThreshold())
                         + " for the " + slo.latencyTarget() + "% latency SLO"));
+        // Every alert keeps the region label (the ServiceMonitor's), so a page from a central Prometheus says where.
         List<Rule> ops = List.of(
                 alert("EdgeRateLimitRejectionsHigh",
-                        "sum by (route) (rate(edge_ratelimit_decisions_total{outcome=~\"limited|failed_closed\"}[5m]))\n/\n"
-                                + "sum by (route) (rate(edge_ratelimit_decisions_total[5m])) > 0.1",
-                        "10m", "warning", "More than 10% of route {{ $labels.route }}'s requests are refused by its rate limits"),
-                alert("EdgeBreakerOpen", "sum by (cluster) (edge_cluster_endpoints{state=\"breaker_open\"}) > 0",
-                        "5m", "warning", "Endpoint breakers open in cluster {{ $labels.cluster }} for 5 minutes"),
+                        "sum by (region, route) (rate(edge_ratelimit_decisions_total{outcome=~\"limited|failed_closed\"}[5m]))\n/\n"
+                                + "sum by (region, route) (rate(edge_ratelimit_decisions_total[5m])) > 0.1",
+                        "10m", "warning", "More than 10% of route {{ $labels.route }}'s requests in {{ $labels.region }} are refused by its rate limits"),
+                alert("EdgeBreakerOpen", "sum by (region, cluster) (edge_cluster_endpoints{state=\"breaker_open\"}) > 0",
+                        "5m", "warning", "Endpoint breakers open in cluster {{ $labels.cluster }} ({{ $labels.region }}) for 5 minutes"),
                 alert("EdgeEndpointsEjected",
-                        "sum by (cluster) (edge_cluster_endpoints{state=\"ejected\"})\n/\n"
-                                + "(sum by (cluster) (edge_cluster_endpoints{state=\"available\"}) + sum by (cluster) (edge_cluster_endpoints{state=\"ejected\"})) > 0.25",
-                        "10m", "warning", "More than a quarter of cluster {{ $labels.cluster }}'s endpoints are ejected as outliers"),
-                alert("EdgeConfigReloadFailed", "increase(edge_config_reloads_total{outcome=\"invalid\"}[15m]) > 0",
-                        null, "warning", "A config reload was rejected; the gateway serves the previous config (see its log or PUT /config's answer)"),
-                alert("EdgeRateLimitFailOpen", "sum(rate(edge_ratelimit_decisions_total{outcome=\"failed_open\"}[5m])) > 0",
-                        "5m", "warning", "Redis is failing: distributed rate limits are failing open (requests pass unlimited)"),
-                alert("EdgeRedisDown", "max(edge_ratelimit_redis_up) == 0", "2m", "warning",
-                        "The gateway has no Redis connection for distributed rate limits (/ready says degraded)"));
+                        "sum by (region, cluster) (edge_cluster_endpoints{state=\"ejected\"})\n/\n"
+                                + "(sum by (region, cluster) (edge_cluster_endpoints{state=\"available\"}) + sum by (region, cluster) (edge_cluster_endpoints{state=\"ejected\"})) > 0.25",
+                        "10m", "warning", "More than a quarter of cluster {{ $labels.cluster }}'s endpoints ({{ $labels.region }}) are ejected as outliers"),
+                alert("EdgeConfigReloadFailed", "sum by (region, pod) (increase(edge_config_reloads_total{outcome=\"invalid\"}[15m])) > 0",
+                        null, "warning", "A config reload was rejected on {{ $labels.pod }} ({{ $labels.region }}); it serves the previous config (see its log or PUT /config's answer)"),
+                alert("EdgeRateLimitFailOpen", "sum by (region) (rate(edge_ratelimit_decisions_total{outcome=\"failed_open\"}[5m])) > 0",
+                        "5m", "warning", "Redis is failing in {{ $labels.region }}: distributed rate limits are failing open (requests pass unlimited)"),
+                alert("EdgeRedisDown", "max by (region) (edge_ratelimit_redis_up) == 0", "2m", "warning",
+                        "The gateways in {{ $labels.region }} have no Redis connection for distributed rate limits (/ready says degraded)"));
         return List.of(
                 new RuleGroupBuilder().withName("edge-gateway-slo-recording").withInterval("30s").withRules(recording).build(),
                 new RuleGroupBuilder().withName("edge-gateway-slo-alerts").withRules(slos).build(),
@@ -165,7 +180,7 @@ final class MonitoringGenerator {
             Map<String, String> labels = new TreeMap<>(Map.of("severity", severity, "slo", slo));
             out.add(new RuleBuilder().withAlert(name).withExpr(new IntOrString(expr.toString()))
                     .withFor(severity.equals("page") ? "2m" : "15m").withLabels(labels)
-                    .withAnnotations(new TreeMap<>(Map.of("summary", "Edge gateway: " + summary,
+                    .withAnnotations(new TreeMap<>(Map.of("summary", "Edge gateway in {{ $labels.region }}: " + summary,
                             "description", severity.equals("page")
                                     ? "Burning the 30-day error budget fast (at this rate, 2% of it within 1 hour or 5% within 6 hours)."
                                     : "Burning the 30-day error budget steadily (10% of it within 3 days at this rate).")))

@@ -28,6 +28,7 @@ final class Inputs {
                   eksCluster: edge-eu-west-1
                   trafficDial: 100
                   nlbArn: arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/net/edge-eu-west-1/0123456789abcdef
+                  healthCheckCidrs: [10.10.0.0/20, 10.10.16.0/20]
             """;
 
     private Inputs() {}

@@ -192,8 +192,8 @@ class KubernetesModelTest {
                     .containsEntry("service.beta.kubernetes.io/aws-load-balancer-healthcheck-path", "/ready");
             assertThat(svc.getSpec().getPorts().get(0).getPort()).isEqualTo(deploy.servicePort());
 
-            // NetworkPolicy: traffic from anywhere, admin only from monitoring.
-            assertThat(np.getSpec().getIngress()).hasSize(2);
+            // NetworkPolicy: traffic from anywhere, admin only from monitoring and the NLB's subnets (NetworkPolicyTest evaluates it).
+            assertThat(np.getSpec().getIngress()).hasSize(3);
             assertThat(np.getSpec().getIngress().get(0).getFrom()).isNullOrEmpty();
             assertThat(np.getSpec().getIngress().get(0).getPorts().get(0).getPort().getIntVal()).isEqualTo(config.listeners().get(0).address().port());
             assertThat(np.getSpec().getIngress().get(1).getFrom().get(0).getNamespaceSelector().getMatchLabels())
@@ -205,8 +205,14 @@ class KubernetesModelTest {
                 }
             }
 
-            // The ConfigMap holds the very document the sidecar read.
-            assertThat(cm.getData().get("gateway.yaml")).isEqualTo(input.text());
+            // The ConfigMap holds the document the sidecar read, less its deploy section, comments and all.
+            String served = cm.getData().get("gateway.yaml");
+            assertThat(served).doesNotContain("\ndeploy:").doesNotContain("nlbArn");
+            assertThat(served).as("the examples end with their deploy section").isEqualTo(input.text().substring(0, input.text().indexOf("\ndeploy:") + 1));
+            var servedConfig = dev.edgegateway.config.ConfigLoader.parse(served, "configmap", 1).config();
+            assertThat(servedConfig.deploy()).isNull();
+            assertThat(servedConfig.routes()).isEqualTo(config.routes());
+            assertThat(servedConfig.clusters()).isEqualTo(config.clusters());
         }
     }
 }

@@ -80,6 +80,14 @@ class MetricNamesTest {
                 }
             }
             assertThat(exported).as("names queried by the generated rules and dashboard").containsAll(queried);
+            // The bucket bounds the rules and panels name are written exactly as /metrics writes them.
+            Set<String> les = new TreeSet<>();
+            Matcher le = Pattern.compile("le=\\\"([^\\\"]+)\\\"").matcher(files.get("monitoring/rules.yml") + files.get("monitoring/dashboard.json"));
+            while (le.find()) {
+                les.add(le.group(1));
+            }
+            assertThat(les).isNotEmpty().allSatisfy(v -> assertThat(metrics).contains("edge_downstream_request_duration_seconds_bucket{")
+                    .containsPattern("edge_downstream_request_duration_seconds_bucket\\{[^}]*le=\"" + Pattern.quote(v) + "\""));
 
             // The probes of the generated Deployment, on the admin port of a running gateway.
             JsonNode deployment = Serialization.yamlMapper().readTree(files.get("kubernetes/eu-west-1/03-deployment.yaml"));
@@ -88,6 +96,39 @@ class MetricNamesTest {
                 String path = container.get(probe).get("httpGet").get("path").asText();
                 int status = client.send(HttpRequest.newBuilder(URI.create(base + path)).build(), HttpResponse.BodyHandlers.discarding()).statusCode();
                 assertThat(status).as(probe + " " + path).isEqualTo(200);
+            }
+        }
+    }
+
+    /**
+     * A config without TLS listeners or rate limits gets no panel for them (their metrics would
+     * not exist): every metric its dashboard queries is in the {@code /metrics} of a gateway
+     * running that config.
+     */
+    @Test
+    void theDashboardOfAPlainConfigQueriesOnlyWhatItsGatewayExports() throws Exception {
+        String yaml = """
+                listeners: [{name: public, address: 127.0.0.1:0}]
+                admin: {address: 127.0.0.1:0}
+                routes: [{name: api, cluster: web}]
+                clusters: [{name: web, endpoints: [127.0.0.1:9]}]
+                """;
+        String deployable = yaml.replace("127.0.0.1:0}", "0.0.0.0:8080}").replace("address: 0.0.0.0:8080}]\nadmin: {address: 0.0.0.0:8080}",
+                "address: 0.0.0.0:8080}]\nadmin: {address: 0.0.0.0:9901}") + Inputs.ONE_REGION;
+        var files = Generator.generate(ConfigLoader.parse(deployable, "plain.yaml", 1).config(), deployable);
+        JsonNode dashboard = Serialization.jsonMapper().readTree(files.get("monitoring/dashboard.json"));
+        Set<String> queried = new TreeSet<>();
+        Set<String> titles = new TreeSet<>();
+        dashboard.get("panels").forEach(p -> {
+            titles.add(p.get("title").asText());
+            p.get("targets").forEach(t -> names(t.get("expr").asText(), queried));
+        });
+        assertThat(titles).noneMatch(t -> t.startsWith("TLS")).noneMatch(t -> t.startsWith("Rate-limit"));
+        try (Gateway gw = Gateway.start(ConfigLoader.parse(yaml, "plain.yaml", 1))) {
+            String metrics = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + gw.adminAddress().getPort() + "/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
+            for (String name : queried) {
+                assertThat(metrics).as(name + " is exported").containsPattern("(?m)^" + name + "[{ ]");
             }
         }
     }

@@ -66,9 +66,9 @@ class MonitoringTest {
         test.add("tests:");
         test.add("  - interval: 1m");
         test.add("    input_series:");
-        test.add("      - series: 'edge_downstream_requests_total{route=\"api\",cluster=\"api-eu\",status_class=\"2xx\"}'");
+        test.add("      - series: 'edge_downstream_requests_total{route=\"api\",cluster=\"api-eu\",region=\"eu-west-1\",status_class=\"2xx\"}'");
         test.add("        values: '0+900x120'");
-        test.add("      - series: 'edge_downstream_requests_total{route=\"api\",cluster=\"api-eu\",status_class=\"5xx\"}'");
+        test.add("      - series: 'edge_downstream_requests_total{route=\"api\",cluster=\"api-eu\",region=\"eu-west-1\",status_class=\"5xx\"}'");
         test.add("        values: '0+100x120'");
         test.add("    alert_rule_test:");
         test.add("      - eval_time: 90m");
@@ -82,18 +82,18 @@ class MonitoringTest {
                     continue;
                 }
                 burn++;
-                test.add("          - exp_labels: {severity: " + r.get("labels").get("severity").asText() + ", slo: availability}");
+                test.add("          - exp_labels: {severity: " + r.get("labels").get("severity").asText() + ", slo: availability, region: eu-west-1}");
                 test.add("            exp_annotations:");
-                test.add("              summary: " + Serialization.jsonMapper().writeValueAsString(r.get("annotations").get("summary").asText()));
+                test.add("              summary: " + Serialization.jsonMapper().writeValueAsString(r.get("annotations").get("summary").asText().replace("{{ $labels.region }}", "eu-west-1")));
                 test.add("              description: " + Serialization.jsonMapper().writeValueAsString(r.get("annotations").get("description").asText()));
             }
         }
         assertThat(burn).isEqualTo(2);
         test.add("  - interval: 1m");
         test.add("    input_series:");
-        test.add("      - series: 'edge_downstream_requests_total{route=\"api\",cluster=\"api-eu\",status_class=\"2xx\"}'");
+        test.add("      - series: 'edge_downstream_requests_total{route=\"api\",cluster=\"api-eu\",region=\"eu-west-1\",status_class=\"2xx\"}'");
         test.add("        values: '0+1000x120'");
-        test.add("      - series: 'edge_downstream_requests_total{route=\"api\",cluster=\"api-eu\",status_class=\"5xx\"}'");
+        test.add("      - series: 'edge_downstream_requests_total{route=\"api\",cluster=\"api-eu\",region=\"eu-west-1\",status_class=\"5xx\"}'");
         test.add("        values: '0+0x120'");
         test.add("    alert_rule_test:");
         test.add("      - eval_time: 90m");
@@ -102,9 +102,9 @@ class MonitoringTest {
         // 0.5% errors: too slow for a page (over 1.44% needed), enough for a ticket (over 0.3%).
         test.add("  - interval: 1m");
         test.add("    input_series:");
-        test.add("      - series: 'edge_downstream_requests_total{route=\"api\",cluster=\"api-eu\",status_class=\"2xx\"}'");
+        test.add("      - series: 'edge_downstream_requests_total{route=\"api\",cluster=\"api-eu\",region=\"eu-west-1\",status_class=\"2xx\"}'");
         test.add("        values: '0+995x120'");
-        test.add("      - series: 'edge_downstream_requests_total{route=\"api\",cluster=\"api-eu\",status_class=\"5xx\"}'");
+        test.add("      - series: 'edge_downstream_requests_total{route=\"api\",cluster=\"api-eu\",region=\"eu-west-1\",status_class=\"5xx\"}'");
         test.add("        values: '0+5x120'");
         test.add("    alert_rule_test:");
         for (JsonNode g : plain.get("groups")) {
@@ -113,9 +113,9 @@ class MonitoringTest {
                     test.add("      - eval_time: 90m");
                     test.add("        alertname: EdgeAvailabilityBudgetBurn");
                     test.add("        exp_alerts:");
-                    test.add("          - exp_labels: {severity: ticket, slo: availability}");
+                    test.add("          - exp_labels: {severity: ticket, slo: availability, region: eu-west-1}");
                     test.add("            exp_annotations:");
-                    test.add("              summary: " + Serialization.jsonMapper().writeValueAsString(r.get("annotations").get("summary").asText()));
+                    test.add("              summary: " + Serialization.jsonMapper().writeValueAsString(r.get("annotations").get("summary").asText().replace("{{ $labels.region }}", "eu-west-1")));
                     test.add("              description: " + Serialization.jsonMapper().writeValueAsString(r.get("annotations").get("description").asText()));
                 }
             }
@@ -123,5 +123,69 @@ class MonitoringTest {
         Files.write(dir.resolve("rules_test.yml"), test);
         String out = run(dir, promtool, "test", "rules", "rules_test.yml");
         assertThat(out).contains("SUCCESS");
+    }
+
+    /**
+     * A whole-second latency threshold: the rules must ask for the bucket the gateway exports
+     * ({@code le="1.0"}, not {@code le="1"}, which Prometheus 2 matches as a different string).
+     * Every request in eu-west-1 slower than that pages, and the page names eu-west-1; us-east-1,
+     * all fast, stays quiet.
+     */
+    @Test
+    void aWholeSecondThresholdPagesOnAllSlowTrafficAndThePageNamesItsRegion() throws Exception {
+        String promtool = promtool();
+        Inputs.Input three = Inputs.threeRegions();
+        String text = three.text().replace("latencyThreshold: 250ms", "latencyThreshold: 1s");
+        assertThat(text).isNotEqualTo(three.text());
+        var config = dev.edgegateway.config.ConfigLoader.parse(text, "three-regions.yaml", 1).config();
+        SortedMap<String, String> files = Generator.generate(config, text);
+        Files.writeString(dir.resolve("rules.yml"), files.get("monitoring/rules.yml"));
+        JsonNode plain = Serialization.yamlMapper().readTree(files.get("monitoring/rules.yml"));
+        JsonNode page = null;
+        for (JsonNode g : plain.get("groups")) {
+            for (JsonNode r : g.get("rules")) {
+                if ("EdgeLatencyBudgetBurn".equals(r.path("alert").asText()) && "page".equals(r.get("labels").get("severity").asText())) {
+                    page = r;
+                }
+            }
+        }
+        assertThat(page).isNotNull();
+        List<String> test = new ArrayList<>();
+        test.add("rule_files: [rules.yml]");
+        test.add("evaluation_interval: 30s");
+        test.add("tests:");
+        test.add("  - interval: 1m");
+        test.add("    input_series:");
+        // eu-west-1: 1000 requests a minute, none within a second. us-east-1: all within a second.
+        for (String[] region : new String[][] {{"eu-west-1", "0"}, {"us-east-1", "1000"}}) {
+            String labels = "route=\"api\",cluster=\"api\",region=\"" + region[0] + "\"";
+            test.add("      - series: 'edge_downstream_request_duration_seconds_bucket{" + labels + ",le=\"1.0\"}'");
+            test.add("        values: '0+" + region[1] + "x120'");
+            test.add("      - series: 'edge_downstream_request_duration_seconds_bucket{" + labels + ",le=\"+Inf\"}'");
+            test.add("        values: '0+1000x120'");
+            test.add("      - series: 'edge_downstream_request_duration_seconds_count{" + labels + "}'");
+            test.add("        values: '0+1000x120'");
+        }
+        test.add("    alert_rule_test:");
+        test.add("      - eval_time: 90m");
+        test.add("        alertname: EdgeLatencyBudgetBurn");
+        test.add("        exp_alerts:");
+        // The page and the ticket both fire, for eu-west-1 only.
+        for (JsonNode g : plain.get("groups")) {
+            for (JsonNode r : g.get("rules")) {
+                if (!"EdgeLatencyBudgetBurn".equals(r.path("alert").asText())) {
+                    continue;
+                }
+                test.add("          - exp_labels: {severity: " + r.get("labels").get("severity").asText() + ", slo: latency, region: eu-west-1}");
+                test.add("            exp_annotations:");
+                test.add("              summary: " + Serialization.jsonMapper().writeValueAsString(
+                        r.get("annotations").get("summary").asText().replace("{{ $labels.region }}", "eu-west-1")));
+                test.add("              description: " + Serialization.jsonMapper().writeValueAsString(r.get("annotations").get("description").asText()));
+            }
+        }
+        Files.write(dir.resolve("latency_test.yml"), test);
+        String out = run(dir, promtool, "test", "rules", "latency_test.yml");
+        assertThat(out).contains("SUCCESS");
+        assertThat(page.get("annotations").get("summary").asText()).contains("{{ $labels.region }}");
     }
 }

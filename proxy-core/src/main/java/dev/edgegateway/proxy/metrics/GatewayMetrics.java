@@ -6,10 +6,6 @@ import dev.edgegateway.health.HealthEvents;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
-import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
-import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
-import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
-import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
@@ -44,7 +40,7 @@ public final class GatewayMetrics implements HealthEvents {
     /** Why an origin connection or exchange failed. */
     public enum UpstreamError { CONNECT_REFUSED, CONNECT_TIMEOUT, TLS_HANDSHAKE, RESET, RESPONSE_TIMEOUT, BAD_RESPONSE }
 
-    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final PrometheusMeterRegistry registry = JvmMeters.lintClean(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
     private final AtomicInteger downstreamOpen = new AtomicInteger();
     private final AtomicInteger upstreamOpen = new AtomicInteger();
     private final AtomicInteger tunnelsOpen = new AtomicInteger();
@@ -85,10 +81,7 @@ public final class GatewayMetrics implements HealthEvents {
                     .tag("reason", r.label()).register(registry);
         }
         unrouted = routeMetrics("none", "none");
-        new JvmMemoryMetrics().bindTo(registry);
-        new JvmGcMetrics().bindTo(registry);
-        new JvmThreadMetrics().bindTo(registry);
-        new ProcessorMetrics().bindTo(registry);
+        JvmMeters.bindTo(registry);
     }
 
     /** Meters for one route; build once per config snapshot, not per request. */
@@ -164,12 +157,31 @@ public final class GatewayMetrics implements HealthEvents {
     /** A geo route served a client from another region than its own. Labels are config names. */
     public void geoFailover(String route, String from, String to) {
         // Nested maps, looked up without building a key: a failover can last for every request.
-        Counter c = failovers.computeIfAbsent(route, r -> new ConcurrentHashMap<>())
+        failoverCounter(route, from, to).increment();
+    }
+
+    private Counter failoverCounter(String route, String from, String to) {
+        return failovers.computeIfAbsent(route, r -> new ConcurrentHashMap<>())
                 .computeIfAbsent(from, f -> new ConcurrentHashMap<>())
                 .computeIfAbsent(to, t -> Counter.builder("edge.geo.failovers")
                         .description("Requests a geo route sent away from the client's region, by route and regions")
                         .tags("route", route, "from", from, "to", t).register(registry));
-        c.increment();
+    }
+
+    /**
+     * Registers a geo route's failover series at zero, so the first failover is an increase an
+     * alert sees: each region to its failover regions ({@code nearest}), or to every other region
+     * ({@code latency}, where any region may serve).
+     */
+    public void geoRoute(String route, dev.edgegateway.config.RouteGeoConfig geo) {
+        for (var e : geo.regions().entrySet()) {
+            var targets = geo.mode() == dev.edgegateway.config.RouteGeoConfig.Mode.LATENCY ? geo.regions().keySet() : e.getValue().failover();
+            for (String to : targets) {
+                if (!to.equals(e.getKey())) {
+                    failoverCounter(route, e.getKey(), to);
+                }
+            }
+        }
     }
 
     /** A config reload attempt: via {@code file} or {@code api}; {@code applied}, {@code unchanged} or {@code invalid}. */

@@ -99,6 +99,11 @@ public final class GatewayState {
             meters[r.index()] = m;
         }
         table.clusters().keySet().forEach(metrics::cluster);
+        for (var rc : snapshot.config().routes()) {
+            if (rc.geo() != null) {
+                metrics.geoRoute(rc.name(), rc.geo());
+            }
+        }
         return new GatewayState(snapshot, table, meters, byRoute);
     }
 
