@@ -20,12 +20,18 @@ import io.opentelemetry.sdk.trace.export.BatchSpanProcessor;
 import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
 import io.opentelemetry.sdk.trace.samplers.Sampler;
+import io.opentelemetry.extension.trace.propagation.B3Propagator;
+import io.opentelemetry.extension.trace.propagation.JaegerPropagator;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * OpenTelemetry for the request path: continues an incoming W3C {@code traceparent} (and
- * {@code tracestate}, baggage) or starts a trace, one server span per request, context passed on
- * to the origin. Spans are exported in batches by the SDK's own thread, never on an event loop.
+ * OpenTelemetry for the request path: continues an incoming trace in the configured formats (W3C
+ * {@code traceparent} with {@code tracestate} and baggage, B3 single or multi header, Jaeger,
+ * X-Ray) or starts a trace, one server span per request, context passed on to the origin in every
+ * configured format. Spans are exported in batches by the SDK's own thread, never on an event loop.
  * Built once at start; when no exporter is configured there is no instance at all, and the
  * request path does no tracing work (incoming trace headers pass through to the origin untouched).
  */
@@ -45,12 +51,39 @@ public final class Tracing implements AutoCloseable {
 
     private final SdkTracerProvider provider;
     private final Tracer tracer;
-    private final TextMapPropagator propagator =
-            TextMapPropagator.composite(W3CTraceContextPropagator.getInstance(), W3CBaggagePropagator.getInstance());
+    /** Reads: the configured formats, the first listed applied last (OTel's composite lets a later one override). */
+    private final TextMapPropagator extractor;
+    /** Writes: every configured format. */
+    private final TextMapPropagator injector;
 
-    private Tracing(SdkTracerProvider provider) {
+    private Tracing(SdkTracerProvider provider, List<TracingConfig.Propagation> formats) {
         this.provider = provider;
         this.tracer = provider.get("dev.edgegateway.proxy");
+        List<TextMapPropagator> each = new ArrayList<>();
+        for (TracingConfig.Propagation p : formats) {
+            each.add(propagator(p));
+        }
+        this.injector = TextMapPropagator.composite(each);
+        List<TextMapPropagator> reversed = new ArrayList<>(each);
+        Collections.reverse(reversed);
+        this.extractor = TextMapPropagator.composite(reversed);
+    }
+
+    static TextMapPropagator propagator(TracingConfig.Propagation p) {
+        return switch (p) {
+            case W3C -> TextMapPropagator.composite(W3CTraceContextPropagator.getInstance(), W3CBaggagePropagator.getInstance());
+            case B3 -> B3Propagator.injectingSingleHeader();
+            case B3_MULTI -> B3Propagator.injectingMultiHeaders();
+            case JAEGER -> JaegerPropagator.getInstance();
+            case XRAY -> new XRayPropagator();
+        };
+    }
+
+    /** The sampler: a ratio of new traces (the caller's decision wins), or at most N traces per second per route. */
+    static Sampler sampler(TracingConfig c) {
+        return c.maxTracesPerSecond() != null
+                ? new RouteRateSampler(c.maxTracesPerSecond(), System::nanoTime)
+                : Sampler.parentBased(Sampler.traceIdRatioBased(c.samplingRatio()));
     }
 
     /** Tracing as configured, or null when it is off. {@code exporter} (tests) replaces OTLP and exports at once. */
@@ -63,27 +96,50 @@ public final class Tracing implements AutoCloseable {
                 : BatchSpanProcessor.builder(OtlpHttpSpanExporter.builder().setEndpoint(c.otlpEndpoint() + "/v1/traces").build())
                         .setMaxQueueSize(8192).setScheduleDelay(1, TimeUnit.SECONDS).build();
         SdkTracerProvider provider = SdkTracerProvider.builder()
-                .setSampler(Sampler.parentBased(Sampler.traceIdRatioBased(c.samplingRatio())))
+                .setSampler(sampler(c))
                 .setResource(Resource.getDefault().merge(Resource.create(Attributes.of(
                         io.opentelemetry.api.common.AttributeKey.stringKey("service.name"), c.serviceName()))))
                 .addSpanProcessor(processor)
                 .build();
-        return new Tracing(provider);
+        return new Tracing(provider, c.propagation());
     }
 
     /** The incoming context (parent trace and baggage), from the request's headers. */
     public Context extract(HttpHeaders headers) {
-        return propagator.extract(Context.root(), headers, GETTER);
+        return extractor.extract(Context.root(), headers, GETTER);
     }
 
-    /** Starts the server span of a request. */
-    public Span start(Context parent, String name) {
-        return tracer.spanBuilder(name).setParent(parent).setSpanKind(SpanKind.SERVER).startSpan();
+    /** Starts the server span of a request on {@code route} ({@code none}: refused before routing); the sampler may use the route. */
+    public Span start(Context parent, String name, String route) {
+        return tracer.spanBuilder(name).setParent(parent).setSpanKind(SpanKind.SERVER)
+                .setAttribute(RouteRateSampler.ROUTE, route).startSpan();
     }
 
-    /** Writes {@code traceparent} (the gateway's span as parent), {@code tracestate} and baggage into the origin request. */
+    /**
+     * Writes the trace headers of every configured format (the gateway's span as parent; W3C
+     * also carries {@code tracestate} and baggage) into the origin request. The incoming ones of
+     * every known format are removed first, so the origin never sees a stale parent in a format
+     * the gateway does not write.
+     */
     public void inject(Context parent, Span span, HttpHeaders upstream) {
-        propagator.inject(parent.with(span), upstream, SETTER);
+        for (String f : ALL_FIELDS) {
+            upstream.remove(f);
+        }
+        injector.inject(parent.with(span), upstream, SETTER);
+    }
+
+    private static final List<String> ALL_FIELDS;
+
+    static {
+        List<String> fields = new ArrayList<>();
+        for (TracingConfig.Propagation p : TracingConfig.Propagation.values()) {
+            for (String f : propagator(p).fields()) {
+                if (!f.equals("baggage") && !fields.contains(f)) {
+                    fields.add(f);
+                }
+            }
+        }
+        ALL_FIELDS = List.copyOf(fields);
     }
 
     /**

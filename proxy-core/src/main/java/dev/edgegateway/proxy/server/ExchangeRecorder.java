@@ -40,8 +40,8 @@ final class ExchangeRecorder {
 
     /**
      * The exchange's request id (the trusted client's, else a new one) and trace: a server span
-     * when tracing is on, else just the incoming trace id for the log. Called once the request
-     * line is read, before the guard decides.
+     * when tracing is on, else just the incoming trace id for the log. Called once the guard and
+     * the route table have decided (the route, or none, is what a per-route sampler counts).
      */
     void begin(Exchange x, HttpHeaders h) {
         boolean trusted = x.state.forwarding.isTrusted(connection.clientAddress);
@@ -54,7 +54,7 @@ final class ExchangeRecorder {
         }
         x.traceParent = tracing.extract(h);
         String name = x.method == null ? "HTTP" : x.method;
-        x.span = tracing.start(x.traceParent, name);
+        x.span = tracing.start(x.traceParent, name, x.route != null ? x.route.name() : "none");
         if (x.method != null) {
             x.span.setAttribute(HTTP_METHOD, x.method);
         }

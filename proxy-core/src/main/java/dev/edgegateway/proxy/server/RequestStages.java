@@ -8,9 +8,9 @@ import io.netty.handler.codec.http.HttpRequest;
 import java.util.concurrent.ScheduledExecutorService;
 
 /**
- * Runs a new exchange through the stages of the request path up to its first try: identity and
- * trace ({@link ExchangeRecorder#begin}), {@link Guard}, {@link RouteStage#route},
- * {@link LimitStage} (which may wait for Redis and resume here), {@link RouteStage#pick},
+ * Runs a new exchange through the stages of the request path up to its first try:
+ * {@link Guard}, {@link RouteStage#route}, identity and trace ({@link ExchangeRecorder#begin}:
+ * after routing, so a per-route sampler knows the route), {@link LimitStage} (which may wait for Redis and resume here), {@link RouteStage#pick},
  * {@link ForwardingHeaders}, then {@link UpstreamAttempt#start}. A stage that refuses answers
  * through the {@link Downstream}. The same runner serves any client side that turns heads into
  * exchanges. One per client connection; confined to its event loop.
@@ -45,10 +45,10 @@ final class RequestStages {
     /** The head of {@code x}'s request arrived: guard, route, limits, pick, first try. */
     void begin(Exchange x, HttpRequest req) {
         Refusal refused = Guard.check(x, req, x.state.maxRequestBodyBytes);
-        recorder.begin(x, req.headers());
         if (refused == null) {
             refused = RouteStage.route(x, view);
         }
+        recorder.begin(x, req.headers());
         if (refused != null) {
             if (refused.reason() != null) {
                 metrics.rejected(refused.reason());
