@@ -21,6 +21,8 @@ public final class Endpoint {
 
     /** The cost of an endpoint with no latency estimate yet but requests in flight (Finagle's). */
     private static final double PENALTY = 1e15;
+    /** A gateway failure (refused, reset, timed out) feeds the latency estimate this many times the time it took. */
+    static final long FAILURE_COST_FACTOR = 10;
     private final String cluster;
     private final HostPort address;
     private final String id;
@@ -119,7 +121,7 @@ public final class Endpoint {
      * nothing while idle; once busy, next to nothing if a connection to it was made (its answers
      * are on their way), else a penalty (a pending connect counts as busy), so an endpoint that
      * never completes a connect is probed with one request at a time, not piled on. A failed try
-     * feeds the estimate with the time it took. An endpoint back from an ejection, or healthy again after failing its checks,
+     * feeds the estimate with ten times the time it took. An endpoint back from an ejection, or healthy again after failing its checks,
      * has its estimate forgotten and is probed like a newcomer.
      */
     public double cost(long now) {
@@ -224,9 +226,14 @@ public final class Endpoint {
                     consecutiveGatewayFailures = 0;
                 }
             }
-            // A failed try feeds the time it took too: a connect that waited out its timeout makes
-            // the endpoint as costly as that wait (a refused one is quick, and left to outlier
-            // detection and retries).
+            // A failed try feeds ten times the time it took: a connect that waited out its timeout
+            // makes the endpoint far costlier than a busy one that answers (a loaded peer's latency
+            // times its requests in flight can reach that wait itself), and the decay brings it back
+            // for a probe later. A refused connect is quick either way, and left to outlier
+            // detection and retries.
+            if (outcome == Outcome.GATEWAY_FAILURE) {
+                latencyNanos = latencyNanos > Long.MAX_VALUE / FAILURE_COST_FACTOR ? Long.MAX_VALUE : latencyNanos * FAILURE_COST_FACTOR;
+            }
             if (latencyNanos > 0) {
                 // Peak-sensitive: a slower sample is taken at once; a faster one is blended in
                 // with a weight that grows with the time since the last sample.

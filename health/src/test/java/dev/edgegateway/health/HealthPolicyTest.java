@@ -201,13 +201,13 @@ class HealthPolicyTest {
     }
 
     @Test
-    void aFailedTryFeedsItsDurationAndAnEndpointBackFromEjectionIsProbedAfresh() {
+    void aFailedTryFeedsTenTimesItsDurationAndAnEndpointBackFromEjectionIsProbedAfresh() {
         Endpoint e = cluster(2, outlier(0, 1, 50), null, null).get(0);
         e.record(Outcome.GATEWAY_FAILURE, SECOND / 2, now.get()); // a connect that timed out after 500 ms; ejected
         now.addAndGet(SECOND);
         assertThat(e.isAvailable(now.get())).isFalse();
-        assertThat(e.ewmaLatencyMillis()).isEqualTo(500.0);
-        now.addAndGet(30 * SECOND); // the ejection is over; the 500 ms estimate is stale
+        assertThat(e.ewmaLatencyMillis()).as("costlier than a busy peer that answers").isEqualTo(5000.0);
+        now.addAndGet(30 * SECOND); // the ejection is over; the estimate is stale
         assertThat(e.isAvailable(now.get())).isTrue();
         assertThat(e.cost(now.get())).isZero();
     }
