@@ -114,6 +114,7 @@ public final class Gateway implements AutoCloseable {
         }
         reloader = new ConfigReloader(server::state,
                 s -> GatewayState.compile(s, endpoints, metrics, limiters).withListenerCerts(prepareCerts(s.config())), this::publish, metrics);
+        reloader.started(snapshot);
         tlsWatch = listenerTls.isEmpty() ? null : Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "edge-tls-watch");
             t.setDaemon(true);
@@ -252,7 +253,7 @@ public final class Gateway implements AutoCloseable {
         healthChecker.start(server.state().clusters().values());
         admin = AdminServer.start(socketAddress(config.admin().address()), adminLoop, transport.serverChannelClass(), server, () -> ready,
                 reloader, reloads, dev.edgegateway.proxy.admin.AdminToken.load(config.admin()), limiters::redisUp);
-        log.info("admin on {} (/healthz /ready /metrics /config /clusters{})", admin.address(),
+        log.info("admin on {} (/healthz /ready /metrics /config /clusters /ui{})", admin.address(),
                 dev.edgegateway.proxy.admin.AdminToken.load(config.admin()) == null ? "; read-only: no admin token" : "; PUT /config with the admin token");
         ready = true;
     }

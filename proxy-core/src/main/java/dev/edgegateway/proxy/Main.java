@@ -89,6 +89,7 @@ public final class Main {
                           traffic  http://127.0.0.1:8080/      -> cluster web (origins 9001, 9002, round robin)
                                    http://127.0.0.1:8080/api/  -> cluster api (origin 9003)
                           admin    http://127.0.0.1:9901/healthz /ready /metrics /config
+                          console  http://127.0.0.1:9901/ui
                           try      curl -s localhost:8080/ ; curl -s localhost:8080/api/hello
                           stop     Ctrl-C (drains, then exits)
                         """);

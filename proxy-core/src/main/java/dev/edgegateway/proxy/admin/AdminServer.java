@@ -9,6 +9,7 @@ import dev.edgegateway.proxy.server.ServerContext;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -34,8 +35,9 @@ import java.util.concurrent.Executor;
 import java.util.function.BooleanSupplier;
 
 /**
- * The admin listener: {@code /healthz}, {@code /ready}, {@code /metrics}, {@code /config}, {@code /clusters}. Runs on
- * its own event loop so that a scrape never delays traffic. {@code PUT /config} and
+ * The admin listener: {@code /healthz}, {@code /ready}, {@code /metrics}, {@code /config}, {@code /clusters}, and the
+ * operator console ({@code /ui}, its assets, and {@code /ui/state}, which it polls). Runs on its own event loop so
+ * that a scrape or an open console never delays traffic. {@code PUT /config} and
  * {@code POST /config/validate} change or check the config, with the admin bearer token.
  */
 public final class AdminServer {
@@ -139,6 +141,20 @@ public final class AdminServer {
             send(ctx, HttpResponseStatus.OK, "application/json", json.toString());
         }
 
+        /** What {@code /ready} says (200 when it starts with "ready"). */
+        private String readiness() {
+            if (server.draining()) {
+                return "draining";
+            }
+            if (!ready.getAsBoolean()) {
+                return "starting";
+            }
+            // Still serving when Redis is down: each distributed policy answers by its fail-open/closed setting.
+            return redisUp.getAsInt() == 0
+                    ? "ready (degraded: Redis for rate limits is unreachable; distributed policies fail open or closed as configured)"
+                    : "ready";
+        }
+
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) {
             String path = new QueryStringDecoder(req.uri()).path();
@@ -157,17 +173,8 @@ public final class AdminServer {
             switch (path) {
                 case "/healthz" -> send(ctx, HttpResponseStatus.OK, "text/plain", "ok\n");
                 case "/ready" -> {
-                    if (server.draining()) {
-                        send(ctx, HttpResponseStatus.SERVICE_UNAVAILABLE, "text/plain", "draining\n");
-                    } else if (!ready.getAsBoolean()) {
-                        send(ctx, HttpResponseStatus.SERVICE_UNAVAILABLE, "text/plain", "starting\n");
-                    } else if (redisUp.getAsInt() == 0) {
-                        // Still serving: each distributed policy answers by its fail-open/closed setting.
-                        send(ctx, HttpResponseStatus.OK, "text/plain",
-                                "ready (degraded: Redis for rate limits is unreachable; distributed policies fail open or closed as configured)\n");
-                    } else {
-                        send(ctx, HttpResponseStatus.OK, "text/plain", "ready\n");
-                    }
+                    String readiness = readiness();
+                    send(ctx, readiness.startsWith("ready") ? HttpResponseStatus.OK : HttpResponseStatus.SERVICE_UNAVAILABLE, "text/plain", readiness + "\n");
                 }
                 case "/metrics" -> send(ctx, HttpResponseStatus.OK, "text/plain; version=0.0.4; charset=utf-8", server.metrics().scrape());
                 case "/config" -> {
@@ -180,7 +187,21 @@ public final class AdminServer {
                 }
                 case "/clusters" -> send(ctx, HttpResponseStatus.OK, "application/json",
                         ClustersReport.json(server.state().clusters().values(), System.nanoTime()));
-                default -> send(ctx, HttpResponseStatus.NOT_FOUND, "text/plain", "not found; try /healthz /ready /metrics /config /clusters (PUT /config, POST /config/validate)\n");
+                case "/ui/state" -> {
+                    FullHttpResponse r = response(ctx, HttpResponseStatus.OK, "application/json",
+                            ConsoleState.json(server.state(), reloader.history(), redisUp.getAsInt(), readiness(), System.nanoTime()));
+                    r.headers().set(HttpHeaderNames.CACHE_CONTROL, "no-store");
+                    ctx.writeAndFlush(r);
+                }
+                case "/ui", "/ui/", "/ui/app.js", "/ui/app.css" -> {
+                    Console.Asset a = Console.asset(path);
+                    FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK, Unpooled.wrappedBuffer(a.bytes()));
+                    r.headers().set(HttpHeaderNames.CONTENT_TYPE, a.type()).setInt(HttpHeaderNames.CONTENT_LENGTH, a.bytes().length);
+                    Console.secure(r.headers());
+                    ctx.writeAndFlush(r);
+                }
+                default -> send(ctx, HttpResponseStatus.NOT_FOUND, "text/plain",
+                        "not found; try /healthz /ready /metrics /config /clusters /ui (PUT /config, POST /config/validate)\n");
             }
         }
 

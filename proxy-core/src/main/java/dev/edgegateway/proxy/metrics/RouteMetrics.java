@@ -41,6 +41,20 @@ public final class RouteMetrics {
                 .tags("route", route, "cluster", cluster, "result", "miss").register(registry);
     }
 
+    /** Requests answered so far, every status class (the console's rates are differences of these). */
+    public long answered() {
+        long n = 0;
+        for (Counter c : byStatusClass) {
+            n += (long) c.count();
+        }
+        return n;
+    }
+
+    /** Requests answered 5xx so far. */
+    public long answered5xx() {
+        return (long) byStatusClass[5].count();
+    }
+
     public void sticky(boolean hit) {
         (hit ? stickyHits : stickyMisses).increment();
     }

@@ -36,6 +36,16 @@ public final class ConfigReloader {
 
     public enum Outcome { APPLIED, UNCHANGED, INVALID }
 
+    /**
+     * One reload attempt, for the console and {@code GET /reloads}: when, via what, its outcome,
+     * the generation served after it, the change summary or the errors (with their lines).
+     */
+    public record Attempt(long epochMillis, String via, String source, Outcome outcome, long generation, String changes, List<ConfigError> errors) {}
+
+    /** The attempts kept: the most recent, oldest dropped first. */
+    static final int HISTORY = 32;
+    private final java.util.ArrayDeque<Attempt> history = new java.util.ArrayDeque<>();
+
     private final Function<ConfigSnapshot, GatewayState> compiler;
     private final java.util.function.Supplier<GatewayState> current;
     private final Consumer<GatewayState> publisher;
@@ -69,11 +79,11 @@ public final class ConfigReloader {
             metrics.reload(via, "invalid");
             log.warn("config from {} rejected; still serving generation {}:\n  {}", via, running.snapshot().generation(),
                     String.join("\n  ", e.errors().stream().map(ConfigError::toString).toList()));
-            return new Result(Outcome.INVALID, null, e.errors(), "");
+            return remember(via, source, new Result(Outcome.INVALID, null, e.errors(), ""), running);
         }
         if (next.sha256().equals(running.snapshot().sha256())) {
             metrics.reload(via, "unchanged");
-            return new Result(Outcome.UNCHANGED, running.snapshot(), List.of(), "no change");
+            return remember(via, source, new Result(Outcome.UNCHANGED, running.snapshot(), List.of(), "no change"), running);
         }
         GatewayState compiled;
         try {
@@ -81,13 +91,36 @@ public final class ConfigReloader {
         } catch (RuntimeException e) {
             metrics.reload(via, "invalid");
             log.warn("config from {} could not be compiled; still serving generation {}: {}", via, running.snapshot().generation(), e.toString());
-            return new Result(Outcome.INVALID, null, List.of(new ConfigError(source, 0, 0, "", e.getMessage())), "");
+            return remember(via, source, new Result(Outcome.INVALID, null, List.of(new ConfigError(source, 0, 0, "", e.getMessage())), ""), running);
         }
         String changes = describe(running.config(), next.config());
         publisher.accept(compiled);
         metrics.reload(via, "applied");
         log.info("config generation {} from {} applied (sha256 {}): {}", next.generation(), via, next.sha256().substring(0, 12), changes);
-        return new Result(Outcome.APPLIED, next, List.of(), changes);
+        return remember(via, source, new Result(Outcome.APPLIED, next, List.of(), changes), running);
+    }
+
+    /** The config the gateway started with, as the first entry of the history. */
+    public synchronized void started(ConfigSnapshot first) {
+        add(new Attempt(System.currentTimeMillis(), "start", first.source(), Outcome.APPLIED, first.generation(), "started", List.of()));
+    }
+
+    private Result remember(String via, String source, Result r, GatewayState before) {
+        long generation = r.outcome() == Outcome.APPLIED ? r.snapshot().generation() : before.snapshot().generation();
+        add(new Attempt(System.currentTimeMillis(), via, source, r.outcome(), generation, r.changes(), r.errors()));
+        return r;
+    }
+
+    private void add(Attempt a) {
+        if (history.size() == HISTORY) {
+            history.removeFirst();
+        }
+        history.addLast(a);
+    }
+
+    /** The recent attempts, newest last. */
+    public synchronized List<Attempt> history() {
+        return List.copyOf(history);
     }
 
     /** A one-line account of what changed: routes, clusters, endpoints, weights; and what needs a restart. */

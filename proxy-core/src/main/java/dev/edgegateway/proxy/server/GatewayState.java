@@ -143,6 +143,39 @@ public final class GatewayState {
         return listenerCerts;
     }
 
+    /** Requests answered and 5xx among them, per route name (config order), summed over the route's clusters: for the console. */
+    public Map<String, long[]> routeTotals() {
+        Map<String, long[]> out = new java.util.LinkedHashMap<>();
+        for (Route r : routes.routes()) {
+            long[] t = new long[2];
+            for (RouteMetrics m : routeMetrics[r.index()]) {
+                t[0] += m.answered();
+                t[1] += m.answered5xx();
+            }
+            out.put(r.name(), t);
+        }
+        return out;
+    }
+
+    /** One rate-limit policy of a route and its decisions so far, by outcome: for the console. */
+    public record PolicyDecisions(String route, String policy, Map<String, Long> byOutcome) {}
+
+    public List<PolicyDecisions> policyDecisions() {
+        List<PolicyDecisions> out = new java.util.ArrayList<>();
+        Verdict.Outcome[] outcomes = Verdict.Outcome.values();
+        for (Route r : routes.routes()) {
+            RoutePolicies p = rateLimits[r.index()];
+            for (int i = 0; i < p.policies().length; i++) {
+                Map<String, Long> by = new java.util.LinkedHashMap<>();
+                for (int o = 0; o < outcomes.length; o++) {
+                    by.put(outcomes[o].name().toLowerCase(java.util.Locale.ROOT), (long) p.decisions()[i][o].count());
+                }
+                out.add(new PolicyDecisions(r.name(), p.policies()[i].name(), by));
+            }
+        }
+        return out;
+    }
+
     RoutePolicies rateLimits(Route route) {
         return rateLimits[route.index()];
     }
