@@ -28,6 +28,7 @@ GW_TRACE, GW_TRACE_ADMIN, GW_LOG, GW_LOG_ADMIN = 18087, 18098, 18088, 18099
 NGINX_TLS, GATEWAY_TLS = 18443, 18444
 GW_URING, GW_URING_ADMIN = 18089, 18100
 GW_BASE, GW_BASE_TLS, GW_BASE_ADMIN = 18090, 18445, 18101
+GW_UI, GW_UI_TLS, GW_UI_ADMIN = 18091, 18446, 18102
 
 # The route issue 9 measures: a local rate limit keyed by client address, set high so every request is
 # checked and admitted. wrk reaches it with "Host: local".
@@ -189,6 +190,9 @@ def main():
     ap.add_argument("--baseline-jar", default="",
                     help="also run this jar (an earlier build) with the gateway's config, as base (HTTP/1.1), "
                          "base+local (with --limiters) and base-h2 (with --tls): before and after in the same run")
+    ap.add_argument("--console", action="store_true",
+                    help="also run gw+ui: a second gateway, same config, with a headless Chromium (on CPU 0, with wrk) "
+                         "keeping its operator console /ui open the whole time (issue 23: the page costs the request path nothing)")
     ap.add_argument("--targets", default="",
                     help="measure only these targets (comma-separated names from the table; 'direct' is always kept)")
     args = ap.parse_args()
@@ -294,6 +298,14 @@ clusters: [{{name: origin, endpoints: [127.0.0.1:{ORIGIN}]}}]
             write(f"{work}/gw-base.yaml", base)
             procs["gw-base"] = start(gateway_cmd(os.path.abspath(args.baseline_jar), f"{work}/gw-base.yaml"), 1, log)
             ports.append(GW_BASE)
+        if args.console:
+            with open(f"{work}/gateway.yaml") as f:
+                ui = (f.read().replace(f"127.0.0.1:{GATEWAY_TLS}", f"127.0.0.1:{GW_UI_TLS}")
+                      .replace(f"127.0.0.1:{GATEWAY_ADMIN}", f"127.0.0.1:{GW_UI_ADMIN}")
+                      .replace(f"127.0.0.1:{GATEWAY}", f"127.0.0.1:{GW_UI}"))
+            write(f"{work}/gw-ui.yaml", ui)
+            procs["gw-ui"] = start(gateway_cmd(jar, f"{work}/gw-ui.yaml"), 1, log)
+            ports.append(GW_UI)
         if args.transports:
             procs["gw-uring"] = start(gateway_cmd(jar, f"{work}/gw-uring.yaml"), 1, log)
             ports.append(GW_URING)
@@ -304,6 +316,13 @@ clusters: [{{name: origin, endpoints: [127.0.0.1:{ORIGIN}]}}]
             ports += [GW_OFF, GW_TRACE, GW_LOG, GW_ON]
         for port in ports:
             wait_http(port, "/1k.bin")
+        if args.console:
+            chromium = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+            if not chromium:
+                sys.exit("--console needs chromium (apt-get install chromium)")
+            # The operator's browser is not on the proxy's CPU: it shares CPU 0 with wrk and the origin.
+            procs["chromium"] = start([chromium, "--headless=new", "--no-sandbox", "--disable-gpu", f"--user-data-dir={work}/chromium",
+                                       "--remote-debugging-port=0", f"http://127.0.0.1:{GW_UI_ADMIN}/ui"], 0, log)
         targets = [("direct", ORIGIN, None, None), ("nginx", NGINX, "nginx", None), ("haproxy", HAPROXY, "haproxy", None),
                    ("gateway", GATEWAY, "gateway", None)]
         if args.tls:
@@ -318,6 +337,10 @@ clusters: [{{name: origin, endpoints: [127.0.0.1:{ORIGIN}]}}]
                 targets += [("base+local", GW_BASE, "gw-base", "local")]
         if args.baseline_jar:
             targets += [("base", GW_BASE, "gw-base", None)]
+        if args.console:
+            targets += [("gw+ui", GW_UI, "gw-ui", None)]
+            if args.limiters:
+                targets += [("gw+ui+local", GW_UI, "gw-ui", "local")]
         if args.transports:
             targets += [("gw-uring", GW_URING, "gw-uring", "local")]
         if args.observability:

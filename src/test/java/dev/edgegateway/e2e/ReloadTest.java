@@ -67,6 +67,35 @@ class ReloadTest {
         return (long) gw.metric("edge_config_generation");
     }
 
+    /**
+     * The GitOps way back from an emergency API change: the file served, a {@code PUT /config}
+     * changes what is served ({@code /config} then says the file differs), and saving the file
+     * again, with the very same content, serves the file again.
+     */
+    @Test
+    void savingTheFileAgainRevertsAnApiChange(@TempDir Path dir) throws Exception {
+        Path tokenFile = Files.writeString(dir.resolve("token"), TOKEN + "\n");
+        try (TestOrigin v1 = new TestOrigin("v1"); TestOrigin v2 = new TestOrigin("v2"); TestOrigin sick = new TestOrigin("sick");
+             WsOrigin ws = new WsOrigin("ws")) {
+            Path file = dir.resolve("gateway.yaml");
+            String fileText = config(tokenFile, 100, 0, false, v1, v1, v2, sick, ws);
+            Files.writeString(file, fileText);
+            try (GatewayFixture gw = new GatewayFixture(file)) {
+                assertThat(v1Share(gw, 20)).isEqualTo(1.0);
+                assertThat(gw.adminGet("/config")).contains("# watched file: " + file).contains("its content is the served config");
+                var put = gw.adminSend("PUT", "/config", config(tokenFile, 0, 100, false, v1, v1, v2, sick, ws), "Bearer " + TOKEN);
+                assertThat(put.statusCode()).as(put.body()).isEqualTo(200);
+                assertThat(v1Share(gw, 20)).isZero();
+                assertThat(gw.adminGet("/config")).contains("differs from the served config, which came from admin API");
+                // The operator saves the file again, unchanged.
+                Files.writeString(file, fileText);
+                Await.until(() -> gw.adminGetUnchecked("/config").contains("its content is the served config"), 10_000, "the file served again");
+                assertThat(v1Share(gw, 20)).isEqualTo(1.0);
+                assertThat(generation(gw)).isEqualTo(3);
+            }
+        }
+    }
+
     @Test
     void fiftyReloadsUnderLoadLoseNothing(@TempDir Path dir) throws Exception {
         Path tokenFile = Files.writeString(dir.resolve("token"), TOKEN + "\n");

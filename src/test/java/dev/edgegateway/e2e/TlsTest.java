@@ -198,6 +198,46 @@ class TlsTest {
         }
     }
 
+    /**
+     * Two names on one listener, both rotated on disk; a.test only half (its new certificate with
+     * its old key, as a deploy tool that died midway leaves it). b.test rotates anyway, a.test
+     * keeps its old certificate and is reported; once a.test's key arrives, it rotates too.
+     */
+    @Test
+    void aHalfRotatedPairKeepsItsOldCertificateWhileTheOtherNamesRotate() throws Exception {
+        Path rot = Files.createDirectories(dir.resolve("rot-pairs"));
+        for (String f : new String[] {"a.pem", "a.key", "b.pem", "b.key"}) {
+            Files.writeString(rot.resolve(f), Files.readString(dir.resolve(f)));
+        }
+        String yaml = config("127.0.0.1:1", "").replace(dir.toString(), rot.toString());
+        try (TestOrigin origin = new TestOrigin("o");
+             GatewayFixture gw = new GatewayFixture(yaml.replace("127.0.0.1:1", origin.address()))) {
+            X509Bundle nextA = pki.issue("a.test", "second");
+            X509Bundle nextB = pki.issue("b.test", "second");
+            Files.writeString(rot.resolve("a.pem"), nextA.getCertificatePEM()); // the key does not follow
+            TestPki.writeTo(rot, "b", nextB);
+            Await.until(() -> servedSubject(gw, "b.test").contains("O=second"), 10_000, "b.test rotated although a.test is half done");
+            Await.until(() -> gw.metricOrMissing("edge_tls_certificate_reloads_total{listener=\"secure\",outcome=\"invalid\"}") >= 1, 10_000,
+                    "the half-rotated pair reported");
+            assertThat(servedSubject(gw, "a.test")).contains("O=first");
+            try (SSLSocket s = tlsSocket(gw, "a.test", null)) {
+                assertThat(get(s, "a.test")).startsWith("HTTP/1.1 200");
+            }
+            // The key arrives: a.test rotates as well.
+            Files.writeString(rot.resolve("a.key"), nextA.getPrivateKeyPEM());
+            Await.until(() -> servedSubject(gw, "a.test").contains("O=second"), 10_000, "a.test rotated once its key arrived");
+            assertThat(servedSubject(gw, "b.test")).contains("O=second");
+        }
+    }
+
+    private static String servedSubject(GatewayFixture gw, String host) {
+        try (SSLSocket s = tlsSocket(gw, host, null)) {
+            return subject(s);
+        } catch (Exception e) {
+            return "";
+        }
+    }
+
     @Test
     void tlsToOriginsVerifiesTheOriginAndPresentsAClientCertificate() throws Exception {
         X509Bundle originCert = pki.issue("origin.test", "origin");

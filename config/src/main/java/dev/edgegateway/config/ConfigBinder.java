@@ -325,6 +325,13 @@ final class ConfigBinder {
         return Arrays.stream(type.getRecordComponents()).map(RecordComponent::getName).collect(Collectors.joining(", "));
     }
 
+    /** Where each bound field is, {line, column} by path: kept with the snapshot for errors found while compiling it. */
+    Map<String, int[]> positions() {
+        Map<String, int[]> out = new HashMap<>();
+        marks.forEach((path, m) -> out.put(path, new int[] {m.getLine() + 1, m.getColumn() + 1}));
+        return java.util.Collections.unmodifiableMap(out);
+    }
+
     /** The position of {@code path}, or of its nearest ancestor present in the document. */
     private Mark markFor(String path, Node fallback) {
         String p = path;

@@ -66,7 +66,7 @@ public final class ConfigLoader {
         if (config == null) {
             throw new ConfigException(binder.errors());
         }
-        return new ConfigSnapshot(config, source, generation, sha256(text));
+        return new ConfigSnapshot(config, source, generation, sha256(text), binder.positions());
     }
 
     static String sha256(String text) {

@@ -32,7 +32,9 @@ public final class FileWatcher implements AutoCloseable {
     private final WatchService watch;
     private final Thread thread;
     private volatile boolean closed;
-    private byte[] lastDigest;
+    private volatile byte[] lastDigest;
+    /** The real path and modification time last read: a re-save with the same content changes it. */
+    private String lastStamp;
 
     /** Starts watching; the content as it is now counts as seen. */
     public FileWatcher(Path file, String threadName, Consumer<byte[]> onChange, Consumer<RuntimeException> onError) throws IOException {
@@ -43,6 +45,7 @@ public final class FileWatcher implements AutoCloseable {
         this.file.getParent().register(watch, StandardWatchEventKinds.ENTRY_CREATE, StandardWatchEventKinds.ENTRY_MODIFY,
                 StandardWatchEventKinds.ENTRY_DELETE);
         this.lastDigest = digest(read());
+        this.lastStamp = stamp();
         this.thread = new Thread(this::run, threadName);
         thread.setDaemon(true);
         thread.start();
@@ -56,6 +59,7 @@ public final class FileWatcher implements AutoCloseable {
         while (!closed) {
             try {
                 WatchKey key = watch.poll(POLL_MILLIS, TimeUnit.MILLISECONDS);
+                boolean saved = key != null;
                 if (key != null) {
                     // Debounce: drain events until the directory has been quiet for a while.
                     do {
@@ -64,7 +68,7 @@ public final class FileWatcher implements AutoCloseable {
                         key = watch.poll(DEBOUNCE_MILLIS, TimeUnit.MILLISECONDS);
                     } while (key != null && !closed);
                 }
-                check();
+                check(saved);
             } catch (InterruptedException | ClosedWatchServiceException e) {
                 return;
             } catch (RuntimeException e) {
@@ -73,17 +77,40 @@ public final class FileWatcher implements AutoCloseable {
         }
     }
 
-    private void check() {
+    /**
+     * Hands the file on when its content changed, or, after a watch event, when it was saved
+     * again (a new modification time or symlink target) even with the same content: re-saving
+     * the file is how an operator says "serve this", e.g. to revert a change made through the
+     * admin API. The poll alone never re-applies unchanged content.
+     */
+    private void check(boolean event) {
         byte[] text = read();
         if (text == null) {
             return; // mid-swap or deleted: keep what we have, look again later
         }
         byte[] d = digest(text);
-        if (MessageDigest.isEqual(d, lastDigest)) {
+        String st = stamp();
+        boolean resaved = event && st != null && !st.equals(lastStamp);
+        lastStamp = st;
+        if (MessageDigest.isEqual(d, lastDigest) && !resaved) {
             return;
         }
         lastDigest = d;
         onChange.accept(text);
+    }
+
+    /** The SHA-256 (hex) of the file's content as last read: to say whether it differs from what is served. */
+    public String lastSha256() {
+        return java.util.HexFormat.of().formatHex(lastDigest);
+    }
+
+    private String stamp() {
+        try {
+            Path real = file.toRealPath();
+            return real + "@" + Files.getLastModifiedTime(real).toMillis() + "/" + Files.size(real);
+        } catch (IOException e) {
+            return null;
+        }
     }
 
     private byte[] read() {

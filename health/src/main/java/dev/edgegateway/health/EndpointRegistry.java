@@ -42,9 +42,62 @@ public final class EndpointRegistry {
         return endpoints.computeIfAbsent(new Key(cluster, address), k -> new Endpoint(k.cluster(), k.address(), cluster(k.cluster())));
     }
 
-    /** Forgets endpoints not in {@code keep} (after a reload removed them and they drained). */
-    public void retainAll(Set<Endpoint> keep) {
-        endpoints.values().removeIf(e -> !keep.contains(e));
+    /**
+     * Forgets the clusters and endpoints a committed config no longer names. Requests still
+     * holding one finish with it (it is an object they reference, not a registry entry); a later
+     * config that names the address again starts it afresh.
+     */
+    public void retain(Set<String> liveClusters, Set<Endpoint> liveEndpoints) {
+        endpoints.values().removeIf(e -> !liveEndpoints.contains(e));
+        clusters.keySet().removeIf(name -> !liveClusters.contains(name));
+    }
+
+    /** The clusters known now (state kept across reloads), by name. */
+    public Set<String> clusterNames() {
+        return Set.copyOf(clusters.keySet());
+    }
+
+    /** A reload's view of the registry; nothing it does is seen by traffic before {@link Stage#commit()}. */
+    public Stage stage() {
+        return new Stage();
+    }
+
+    /**
+     * The first phase of a reload: existing clusters and endpoints are found (their state carries
+     * over), new ones are made but not added, and cluster settings are recorded, not applied.
+     * {@link #commit()} adds and applies them; a stage that is dropped leaves the registry as it was.
+     */
+    public final class Stage {
+        private final Map<Key, Endpoint> newEndpoints = new java.util.LinkedHashMap<>();
+        private final Map<String, ClusterHealth> newClusters = new java.util.LinkedHashMap<>();
+        private final java.util.List<Runnable> settings = new java.util.ArrayList<>();
+
+        public ClusterHealth cluster(String name) {
+            ClusterHealth live = clusters.get(name);
+            return live != null ? live : newClusters.computeIfAbsent(name, n -> new ClusterHealth(n, events));
+        }
+
+        public Endpoint endpoint(String cluster, HostPort address) {
+            Key key = new Key(cluster, address);
+            Endpoint live = endpoints.get(key);
+            return live != null ? live : newEndpoints.computeIfAbsent(key, k -> new Endpoint(k.cluster(), k.address(), cluster(k.cluster())));
+        }
+
+        /** Records a cluster's settings and endpoints, applied at {@link #commit()}. */
+        public void configure(ClusterHealth health, dev.edgegateway.config.ClusterConfig config, java.util.List<Endpoint> members) {
+            settings.add(() -> health.configure(config, members));
+        }
+
+        /** Adds the new clusters and endpoints and applies every cluster's settings. Cannot fail. */
+        public void commit() {
+            newClusters.forEach(clusters::putIfAbsent);
+            newEndpoints.forEach(endpoints::putIfAbsent);
+            settings.forEach(Runnable::run);
+        }
+
+        public long nanoTime() {
+            return nanoClock.getAsLong();
+        }
     }
 
     public Collection<Endpoint> all() {

@@ -27,11 +27,29 @@ class EndpointRegistryTest {
     }
 
     @Test
-    void retainAllForgetsRemovedEndpoints() {
+    void retainForgetsRemovedEndpointsAndClusters() {
         EndpointRegistry registry = new EndpointRegistry();
         Endpoint keep = registry.endpoint("api", new HostPort("127.0.0.1", 9001));
         registry.endpoint("api", new HostPort("127.0.0.1", 9002));
-        registry.retainAll(Set.of(keep));
+        registry.endpoint("old", new HostPort("127.0.0.1", 9003));
+        registry.retain(Set.of("api"), Set.of(keep));
         assertThat(registry.all()).containsExactly(keep);
+        assertThat(registry.clusterNames()).containsExactly("api");
+    }
+
+    @Test
+    void aStageFindsLiveStateAndAddsNothingUntilCommitted() {
+        EndpointRegistry registry = new EndpointRegistry();
+        Endpoint live = registry.endpoint("api", new HostPort("127.0.0.1", 9001));
+        EndpointRegistry.Stage stage = registry.stage();
+        assertThat(stage.endpoint("api", new HostPort("127.0.0.1", 9001))).isSameAs(live);
+        Endpoint fresh = stage.endpoint("api", new HostPort("127.0.0.1", 9002));
+        stage.cluster("new");
+        assertThat(registry.all()).containsExactly(live);
+        assertThat(registry.clusterNames()).containsExactly("api");
+        // Dropped: nothing changed. Committed: both are there, the fresh one as made.
+        stage.commit();
+        assertThat(registry.all()).containsExactlyInAnyOrder(live, fresh);
+        assertThat(registry.clusterNames()).containsExactlyInAnyOrder("api", "new");
     }
 }

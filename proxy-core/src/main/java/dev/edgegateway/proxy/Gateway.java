@@ -37,6 +37,8 @@ import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -73,6 +75,12 @@ public final class Gateway implements AutoCloseable {
     /** Each TLS listener's certificates, by listener name. */
     private final Map<String, ServerTls> listenerTls = new LinkedHashMap<>();
     private final java.util.concurrent.ScheduledExecutorService tlsWatch;
+    /** Closes retired route tables after {@link #RETIRE_AFTER_SECONDS}. */
+    private final java.util.concurrent.ScheduledExecutorService retirements = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "edge-retire");
+        t.setDaemon(true);
+        return t;
+    });
 
     private Gateway(ConfigSnapshot snapshot, SpanExporter spanExporter) {
         GatewayConfig config = snapshot.config();
@@ -112,8 +120,8 @@ public final class Gateway implements AutoCloseable {
                 metrics.tlsListener(l.name());
             }
         }
-        reloader = new ConfigReloader(server::state,
-                s -> GatewayState.compile(s, endpoints, metrics, limiters).withListenerCerts(prepareCerts(s.config())), this::publish, metrics);
+        // Certificates first (they read files), then the rest; nothing live changes until commit.
+        reloader = new ConfigReloader(server::state, s -> GatewayState.prepare(s, endpoints, limiters, prepareCerts(s.config())), this::publish, metrics);
         reloader.started(snapshot);
         tlsWatch = listenerTls.isEmpty() ? null : Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "edge-tls-watch");
@@ -137,16 +145,36 @@ public final class Gateway implements AutoCloseable {
      * and each event loop closes its idle connections to endpoints that left.
      */
     private void publish(GatewayState next) {
+        GatewayState old = server.state();
         next.listenerCerts().forEach((name, certs) -> {
             listenerTls.get(name).install(certs);
             server.metrics().tlsCertificateReload(name, "applied");
         });
         server.publish(next);
         healthChecker.update(next.clusters().values());
-        java.util.Set<dev.edgegateway.health.Endpoint> live = new java.util.HashSet<>();
-        next.clusters().values().forEach(c -> live.addAll(c.endpoints()));
-        server.pools().forEach((loop, pool) -> loop.execute(() -> pool.retainOnly(live)));
+        retire(old, next);
     }
+
+    /**
+     * What the new state no longer names is retired: endpoint and cluster state leaves the
+     * registry (requests holding an endpoint finish with it), each event loop closes its pooled
+     * and HTTP/2 connections to endpoints that left, the meters of removed routes, clusters and
+     * policies go (the limiter policies went at commit), and the old route table's GeoIP mapping
+     * is closed once no request can still be routing with it.
+     */
+    private void retire(GatewayState old, GatewayState next) {
+        Set<dev.edgegateway.health.Endpoint> live = new HashSet<>();
+        next.clusters().values().forEach(c -> live.addAll(c.endpoints()));
+        endpoints.retain(next.clusters().keySet(), live);
+        server.pools().forEach((loop, pool) -> loop.execute(() -> pool.retainOnly(live)));
+        server.metrics().retain(next.routeNames(), next.routeClusterPairs(), next.clusters().keySet(), next.policyIds());
+        if (old != next && old.holdsFiles()) {
+            retirements.schedule(old::close, RETIRE_AFTER_SECONDS, TimeUnit.SECONDS);
+        }
+    }
+
+    /** Long enough that no request still routes with a table that was replaced (routing is the first microseconds of an exchange). */
+    static final long RETIRE_AFTER_SECONDS = 30;
 
     /**
      * The certificate sets a config needs that differ from those installed (its {@code tls}
@@ -167,39 +195,56 @@ public final class Gateway implements AutoCloseable {
                     out.put(l.name(), c);
                 }
             } catch (RuntimeException e) {
-                throw new IllegalArgumentException("listeners[" + i + "].tls: " + e.getMessage(), e);
+                throw new dev.edgegateway.config.ConfigFieldException("listeners[" + i + "].tls", e.getMessage(), e);
             }
         }
         return out;
     }
 
-    private volatile String lastCertificateError;
+    /** The last error reported per certificate pair, so a file that stays broken is reported once, not every poll. */
+    private final Map<String, String> lastCertificateErrors = new java.util.concurrent.ConcurrentHashMap<>();
 
     /**
-     * The certificate file watch: files whose content changed are loaded and installed for new
-     * connections. Runs under the reloader's lock, so it never interleaves with a config reload.
-     * A file that cannot be used (half written, key and certificate out of step) leaves the
-     * certificates in use and is tried again next time.
+     * The certificate file watch: each listener's pairs whose files changed are loaded and
+     * installed for new connections, pair by pair. A pair that cannot be used (half written, key
+     * and certificate out of step) keeps its old certificate, is reported once, and is tried
+     * again next time; the other names rotate. Runs under the reloader's lock, so it never
+     * interleaves with a config reload.
      */
     private void reloadChangedCertificates() {
         synchronized (reloader) {
-            Map<String, ServerTls.Certs> changed;
-            try {
-                changed = prepareCerts(server.state().config());
-                lastCertificateError = null;
-            } catch (RuntimeException e) {
-                if (!e.getMessage().equals(lastCertificateError)) {
-                    lastCertificateError = e.getMessage();
-                    log.warn("certificate files changed but cannot be used; the certificates in use stay: {}", e.getMessage());
-                    server.metrics().tlsCertificateReload("-", "invalid");
+            listenerTls.forEach((name, tls) -> {
+                ServerTls.Rotation r = tls.rotate();
+                Set<String> now = new HashSet<>(r.errors());
+                for (String error : r.errors()) {
+                    if (!error.equals(lastCertificateErrors.get(name + "\0" + error))) {
+                        lastCertificateErrors.put(name + "\0" + error, error);
+                        log.warn("listener {}: certificate files changed but cannot be used; that pair keeps its certificate: {}", name, error);
+                        server.metrics().tlsCertificateReload(name, "invalid");
+                    }
                 }
-                return;
-            }
-            changed.forEach((name, certs) -> {
-                listenerTls.get(name).install(certs);
-                server.metrics().tlsCertificateReload(name, "applied");
+                lastCertificateErrors.keySet().removeIf(k -> k.startsWith(name + "\0") && !now.contains(k.substring(name.length() + 1)));
+                if (r.next() != null) {
+                    tls.install(r.next());
+                    server.metrics().tlsCertificateReload(name, "applied");
+                }
             });
         }
+    }
+
+    /**
+     * The watched file as {@code GET /config} reports it: its path, and whether its content is
+     * what is served (after a {@code PUT /config} it is not: saving the file again serves it).
+     * Null when no file is watched.
+     */
+    private String fileStatus() {
+        ConfigWatcher w = watcher;
+        if (w == null) {
+            return null;
+        }
+        boolean same = w.fileSha256().equals(server.state().snapshot().sha256());
+        return w.file() + (same ? " (its content is the served config)"
+                : " (differs from the served config, which came from " + server.state().snapshot().source() + "; save the file again to serve it)");
     }
 
     /** Reloads, validates and applies config documents; for the admin API and the file watch. */
@@ -252,7 +297,7 @@ public final class Gateway implements AutoCloseable {
         }
         healthChecker.start(server.state().clusters().values());
         admin = AdminServer.start(socketAddress(config.admin().address()), adminLoop, transport.serverChannelClass(), server, () -> ready,
-                reloader, reloads, dev.edgegateway.proxy.admin.AdminToken.load(config.admin()), limiters::redisUp);
+                reloader, reloads, this::fileStatus, dev.edgegateway.proxy.admin.AdminToken.load(config.admin()), limiters::redisUp);
         log.info("admin on {} (/healthz /ready /metrics /config /clusters /ui{})", admin.address(),
                 dev.edgegateway.proxy.admin.AdminToken.load(config.admin()) == null ? "; read-only: no admin token" : "; PUT /config with the admin token");
         ready = true;
@@ -330,6 +375,7 @@ public final class Gateway implements AutoCloseable {
             watcher.close();
         }
         reloads.shutdownNow();
+        retirements.shutdownNow();
         if (tlsWatch != null) {
             tlsWatch.shutdownNow();
         }

@@ -25,38 +25,88 @@ public final class RateLimiters implements AutoCloseable {
         this.events = events;
     }
 
-    /** The policies of each route of {@code config}, by route index. */
+    /** The policies of each route of {@code config}, by route index, prepared and committed at once (tests, tools). */
     public synchronized List<List<Policy>> compile(GatewayConfig config) {
+        Prepared p = prepare(config);
+        commit(p);
+        return p.byRoute();
+    }
+
+    /**
+     * A reload's limiter state, made by {@link #prepare} and either committed or discarded.
+     *
+     * @param byRoute each route's policies, by route index
+     * @param next every policy of the config, by {@code route/name}: the live set after a commit
+     * @param redis the Redis client the config's distributed policies use (null: none does)
+     */
+    public record Prepared(List<List<Policy>> byRoute, Map<String, Policy> next, RedisLimiter redis, RedisConfig redisConfig, boolean newRedis) {
+        /** Drops what {@link #prepare} made for this config alone: a Redis client made for a changed {@code redis} section. */
+        public void discard() {
+            if (newRedis) {
+                redis.close();
+            }
+        }
+    }
+
+    /**
+     * The first phase of a reload: the config's policies, with those whose route, name and
+     * settings (and Redis) are unchanged reused, buckets and all; a new Redis client only when the
+     * {@code redis} section changed. The live policies and client are untouched until
+     * {@link #commit}.
+     */
+    public synchronized Prepared prepare(GatewayConfig config) {
+        boolean distributed = config.routes().stream().flatMap(r -> r.rateLimits().stream())
+                .anyMatch(rl -> rl.mode() == RateLimitConfig.Mode.DISTRIBUTED);
+        RedisLimiter client = null;
+        boolean made = false;
+        if (distributed) {
+            if (redis != null && config.redis().equals(redisConfig)) {
+                client = redis;
+            } else {
+                client = new RedisLimiter(config.redis(), events);
+                made = true;
+            }
+        }
+        Map<String, Policy> next = new java.util.LinkedHashMap<>();
         List<List<Policy>> byRoute = new ArrayList<>();
         for (RouteConfig route : config.routes()) {
             List<Policy> list = new ArrayList<>();
             for (RateLimitConfig rl : route.rateLimits()) {
                 String id = route.name() + "/" + rl.name();
                 Policy existing = policies.get(id);
-                if (existing != null && existing.config().equals(rl)
-                        && (rl.mode() == RateLimitConfig.Mode.LOCAL || config.redis().equals(redisConfig))) {
-                    list.add(existing);
-                    continue;
+                Policy p;
+                if (existing != null && existing.config().equals(rl) && (rl.mode() == RateLimitConfig.Mode.LOCAL || !made)) {
+                    p = existing;
+                } else {
+                    p = rl.mode() == RateLimitConfig.Mode.LOCAL ? new LocalPolicy(rl) : new DistributedPolicy(id, rl, client);
                 }
-                Policy p = rl.mode() == RateLimitConfig.Mode.LOCAL ? new LocalPolicy(rl) : new DistributedPolicy(id, rl, redis(config.redis()));
-                policies.put(id, p);
+                next.put(id, p);
                 list.add(p);
             }
             byRoute.add(List.copyOf(list));
         }
-        return byRoute;
+        return new Prepared(byRoute, next, client, distributed ? config.redis() : null, made);
     }
 
-    private RedisLimiter redis(RedisConfig config) {
-        if (redis == null || !config.equals(redisConfig)) {
-            RedisLimiter old = redis;
-            redis = new RedisLimiter(config, events);
-            redisConfig = config;
-            if (old != null) {
-                old.close(); // calls in flight fail and answer by their policy's choice
-            }
+    /**
+     * Makes a prepared config's policies the live ones: policies it does not name are dropped
+     * (their buckets with them), and a Redis client it no longer uses, or replaced, is closed
+     * (its calls in flight fail and answer by their policy's choice). Cannot fail.
+     */
+    public synchronized void commit(Prepared p) {
+        policies.keySet().retainAll(p.next().keySet());
+        policies.putAll(p.next());
+        RedisLimiter old = redis;
+        redis = p.redis();
+        redisConfig = p.redisConfig();
+        if (old != null && old != p.redis()) {
+            old.close();
         }
-        return redis;
+    }
+
+    /** How many policies are live (for the retirement tests). */
+    public int policyCount() {
+        return policies.size();
     }
 
     /** 1 when a Redis connection is up, 0 when it is not, -1 when no policy uses Redis. */

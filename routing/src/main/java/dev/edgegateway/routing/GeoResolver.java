@@ -91,7 +91,23 @@ final class GeoResolver {
         try {
             return new Reader(new File(path), Reader.FileMode.MEMORY_MAPPED, new CHMCache());
         } catch (IOException e) {
-            throw new IllegalArgumentException("geo.maxmindDatabase: cannot read " + path + ": " + e.getMessage(), e);
+            throw new dev.edgegateway.config.ConfigFieldException("geo.maxmindDatabase", "cannot read " + path + ": " + e.getMessage(), e);
+        }
+    }
+
+    boolean holdsFile() {
+        return maxmind != null;
+    }
+
+    /** Closes the GeoIP database, if one is open; a lookup after this finds no country. */
+    void close() {
+        Reader r = maxmind;
+        if (r != null) {
+            try {
+                r.close();
+            } catch (IOException e) {
+                // nothing to do: the mapping is released with the reader
+            }
         }
     }
 

@@ -14,6 +14,7 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.function.LongSupplier;
 
 /**
  * Route matching, compiled once per config snapshot. Immutable and thread-safe.
@@ -33,7 +34,11 @@ public final class RouteTable {
     private final List<Route> routes;
     private final Map<String, Cluster> clusters;
 
-    private RouteTable(Map<String, Group> exact, Map<String, Group> suffixes, Group any, List<Route> routes, Map<String, Cluster> clusters) {
+    private final GeoResolver geo;
+
+    private RouteTable(Map<String, Group> exact, Map<String, Group> suffixes, Group any, List<Route> routes, Map<String, Cluster> clusters,
+                       GeoResolver geo) {
+        this.geo = geo;
         this.exact = exact;
         this.suffixes = suffixes;
         this.any = any;
@@ -41,17 +46,45 @@ public final class RouteTable {
         this.clusters = clusters;
     }
 
+    /**
+     * Releases what the table opened (the GeoIP database's mapping): when a reload that built it
+     * is rejected, or once the table is retired and no request can route with it any more.
+     */
+    public void close() {
+        geo.close();
+    }
+
+    /** Whether the table has a file open ({@link #close} releases it). */
+    public boolean holdsFiles() {
+        return geo.holdsFile();
+    }
+
+    /** Compiles and commits at once: for callers with no reload to reject (tests, benchmarks). */
     public static RouteTable compile(GatewayConfig config, EndpointRegistry registry) {
+        EndpointRegistry.Stage stage = registry.stage();
+        RouteTable t = compile(config, stage);
+        stage.commit();
+        return t;
+    }
+
+    /**
+     * The first phase of a reload: the table, built against {@code stage} (existing endpoint and
+     * cluster state found, new state made but not added, cluster settings recorded). Nothing
+     * serving changes until the stage is committed. Throws {@link dev.edgegateway.config.ConfigFieldException}
+     * for a file the config names that cannot be used (the GeoIP database).
+     */
+    public static RouteTable compile(GatewayConfig config, EndpointRegistry.Stage stage) {
+        LongSupplier clock = stage::nanoTime;
         Map<String, Cluster> clusters = new LinkedHashMap<>();
         for (ClusterConfig c : config.clusters()) {
             List<Endpoint> endpoints = new ArrayList<>();
             for (HostPort address : c.endpoints()) {
-                endpoints.add(registry.endpoint(c.name(), address));
+                endpoints.add(stage.endpoint(c.name(), address));
             }
-            ClusterHealth health = registry.cluster(c.name());
-            health.configure(c, endpoints);
+            ClusterHealth health = stage.cluster(c.name());
+            stage.configure(health, c, endpoints);
             clusters.put(c.name(), new Cluster(c.name(), c, endpoints, health,
-                    LoadBalancer.of(c.balancer(), endpoints, health, registry::nanoTime)));
+                    LoadBalancer.of(c.balancer(), endpoints, health, clock)));
         }
         GeoResolver geo = new GeoResolver(config.geo());
         List<Route> routes = new ArrayList<>();
@@ -76,9 +109,9 @@ public final class RouteTable {
                 int canarySlot = rc.canary() == null ? -1 : new ArrayList<>(weights.keySet()).indexOf(rc.canary().cluster());
                 target = new RouteTarget.Split(new ArrayList<>(weights.values()), rc.splitKey(), rc.canary(), canarySlot);
             } else {
-                target = new RouteTarget.Geo(rc.geo(), geo, used, registry::nanoTime);
+                target = new RouteTarget.Geo(rc.geo(), geo, used, clock);
             }
-            Sticky sticky = rc.sticky() == null ? null : new Sticky(rc.sticky(), registry::nanoTime);
+            Sticky sticky = rc.sticky() == null ? null : new Sticky(rc.sticky(), clock);
             Route route = new Route(rc.name(), i, new RouteMatcher(rc.match()), used, target, sticky);
             routes.add(route);
             String host = rc.match().host();
@@ -94,7 +127,7 @@ public final class RouteTable {
         exactLists.forEach((h, list) -> exact.put(h, new Group(list)));
         Map<String, Group> suffixes = new HashMap<>();
         suffixLists.forEach((h, list) -> suffixes.put(h, new Group(list)));
-        return new RouteTable(Map.copyOf(exact), Map.copyOf(suffixes), new Group(anyList), List.copyOf(routes), Map.copyOf(clusters));
+        return new RouteTable(Map.copyOf(exact), Map.copyOf(suffixes), new Group(anyList), List.copyOf(routes), Map.copyOf(clusters), geo);
     }
 
     /**

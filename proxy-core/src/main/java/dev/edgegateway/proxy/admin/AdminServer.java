@@ -49,6 +49,7 @@ public final class AdminServer {
 
     public static AdminServer start(SocketAddress address, EventLoopGroup group, Class<? extends io.netty.channel.ServerChannel> channelClass,
                                     ServerContext server, BooleanSupplier ready, ConfigReloader reloader, Executor reloads,
+                                    java.util.function.Supplier<String> fileStatus,
                                     AdminToken token, java.util.function.IntSupplier redisUp) throws InterruptedException {
         ServerBootstrap b = new ServerBootstrap()
                 .group(group)
@@ -61,7 +62,7 @@ public final class AdminServer {
                                 new HttpServerCodec(),
                                 new HttpServerKeepAliveHandler(),
                                 new HttpObjectAggregator(ConfigLoader.MAX_DOCUMENT_BYTES),
-                                new Handler(server, ready, reloader, reloads, token, redisUp));
+                                new Handler(server, ready, reloader, reloads, token, redisUp, fileStatus));
                     }
                 });
         return new AdminServer(b.bind(address).sync().channel());
@@ -82,10 +83,12 @@ public final class AdminServer {
         private final Executor reloads;
         private final AdminToken token;
         private final java.util.function.IntSupplier redisUp;
+        private final java.util.function.Supplier<String> fileStatus;
 
         Handler(ServerContext server, BooleanSupplier ready, ConfigReloader reloader, Executor reloads, AdminToken token,
-                java.util.function.IntSupplier redisUp) {
+                java.util.function.IntSupplier redisUp, java.util.function.Supplier<String> fileStatus) {
             this.redisUp = redisUp;
+            this.fileStatus = fileStatus;
             this.server = server;
             this.ready = ready;
             this.reloader = reloader;
@@ -135,7 +138,7 @@ public final class AdminServer {
                 return;
             }
             ConfigSnapshot s = result.snapshot();
-            json.append("{\"outcome\":\"").append(apply ? result.outcome().name().toLowerCase(java.util.Locale.ROOT) : "valid")
+            json.append("{\"outcome\":\"").append(result.outcome().name().toLowerCase(java.util.Locale.ROOT))
                     .append("\",\"generation\":").append(s.generation())
                     .append(",\"sha256\":\"").append(s.sha256()).append("\",\"changes\":").append(ClustersReport.quote(result.changes())).append("}\n");
             send(ctx, HttpResponseStatus.OK, "application/json", json.toString());
@@ -179,7 +182,9 @@ public final class AdminServer {
                 case "/metrics" -> send(ctx, HttpResponseStatus.OK, "text/plain; version=0.0.4; charset=utf-8", server.metrics().scrape());
                 case "/config" -> {
                     ConfigSnapshot s = server.state().snapshot();
+                    String file = fileStatus.get();
                     String body = "# source: " + s.source() + "\n# generation: " + s.generation() + "\n# sha256: " + s.sha256() + "\n"
+                            + (file == null ? "" : "# watched file: " + file + "\n")
                             + ConfigRenderer.toYaml(s.config());
                     FullHttpResponse r = response(ctx, HttpResponseStatus.OK, "application/yaml; charset=utf-8", body);
                     r.headers().set("x-config-generation", s.generation()).set("x-config-sha256", s.sha256());

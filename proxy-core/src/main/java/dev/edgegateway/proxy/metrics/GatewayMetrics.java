@@ -41,12 +41,12 @@ public final class GatewayMetrics implements HealthEvents {
     public enum UpstreamError { CONNECT_REFUSED, CONNECT_TIMEOUT, TLS_HANDSHAKE, RESET, RESPONSE_TIMEOUT, BAD_RESPONSE }
 
     private final PrometheusMeterRegistry registry = JvmMeters.lintClean(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+    private final GeoMeters geo = new GeoMeters(registry);
     private final AtomicInteger downstreamOpen = new AtomicInteger();
     private final AtomicInteger upstreamOpen = new AtomicInteger();
     private final AtomicInteger tunnelsOpen = new AtomicInteger();
     private final AtomicInteger upstreamIdle = new AtomicInteger();
     private final Counter tunnelsOpened;
-    private final Map<String, Map<String, Map<String, Counter>>> failovers = new ConcurrentHashMap<>();
     private final AtomicLong configGeneration = new AtomicLong();
     private final Counter upstreamOpened;
     private final Counter downstreamAccepted;
@@ -156,32 +156,25 @@ public final class GatewayMetrics implements HealthEvents {
 
     /** A geo route served a client from another region than its own. Labels are config names. */
     public void geoFailover(String route, String from, String to) {
-        // Nested maps, looked up without building a key: a failover can last for every request.
-        failoverCounter(route, from, to).increment();
+        geo.failover(route, from, to);
     }
 
-    private Counter failoverCounter(String route, String from, String to) {
-        return failovers.computeIfAbsent(route, r -> new ConcurrentHashMap<>())
-                .computeIfAbsent(from, f -> new ConcurrentHashMap<>())
-                .computeIfAbsent(to, t -> Counter.builder("edge.geo.failovers")
-                        .description("Requests a geo route sent away from the client's region, by route and regions")
-                        .tags("route", route, "from", from, "to", t).register(registry));
+    /** Registers a geo route's failover series at zero ({@link GeoMeters#route}). */
+    public void geoRoute(String route, dev.edgegateway.config.RouteGeoConfig config) {
+        geo.route(route, config);
     }
 
     /**
-     * Registers a geo route's failover series at zero, so the first failover is an increase an
-     * alert sees: each region to its failover regions ({@code nearest}), or to every other region
-     * ({@code latency}, where any region may serve).
+     * Removes the meters of what the config being served no longer names: routes (and each
+     * route's clusters), clusters, rate-limit policies ({@code route/policy}). Series of a removed
+     * route stop being exported instead of staying at their last value forever, so a thousand
+     * reloads that churn names leave the series count where it was. Returns how many went.
      */
-    public void geoRoute(String route, dev.edgegateway.config.RouteGeoConfig geo) {
-        for (var e : geo.regions().entrySet()) {
-            var targets = geo.mode() == dev.edgegateway.config.RouteGeoConfig.Mode.LATENCY ? geo.regions().keySet() : e.getValue().failover();
-            for (String to : targets) {
-                if (!to.equals(e.getKey())) {
-                    failoverCounter(route, e.getKey(), to);
-                }
-            }
-        }
+    public int retain(java.util.Set<String> routes, java.util.Set<String> routeClusters, java.util.Set<String> clusterNames,
+                      java.util.Set<String> policies) {
+        clusters.keySet().retainAll(clusterNames);
+        geo.retain(routes);
+        return MeterRetirement.retain(registry, routes, routeClusters, clusterNames, policies);
     }
 
     /** A config reload attempt: via {@code file} or {@code api}; {@code applied}, {@code unchanged} or {@code invalid}. */

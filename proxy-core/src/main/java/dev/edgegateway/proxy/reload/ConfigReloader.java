@@ -3,6 +3,7 @@ package dev.edgegateway.proxy.reload;
 import dev.edgegateway.config.ClusterConfig;
 import dev.edgegateway.config.ConfigError;
 import dev.edgegateway.config.ConfigException;
+import dev.edgegateway.config.ConfigFieldException;
 import dev.edgegateway.config.ConfigLoader;
 import dev.edgegateway.config.ConfigSnapshot;
 import dev.edgegateway.config.GatewayConfig;
@@ -34,7 +35,8 @@ public final class ConfigReloader {
     /** What a reload did. */
     public record Result(Outcome outcome, ConfigSnapshot snapshot, List<ConfigError> errors, String changes) {}
 
-    public enum Outcome { APPLIED, UNCHANGED, INVALID }
+    /** {@code VALID}: a validation that found nothing wrong (nothing was applied). */
+    public enum Outcome { APPLIED, UNCHANGED, INVALID, VALID }
 
     /**
      * One reload attempt, for the console and {@code GET /reloads}: when, via what, its outcome,
@@ -46,27 +48,51 @@ public final class ConfigReloader {
     static final int HISTORY = 32;
     private final java.util.ArrayDeque<Attempt> history = new java.util.ArrayDeque<>();
 
-    private final Function<ConfigSnapshot, GatewayState> compiler;
+    private final Function<ConfigSnapshot, GatewayState.Prepared> preparer;
     private final java.util.function.Supplier<GatewayState> current;
     private final Consumer<GatewayState> publisher;
     private final GatewayMetrics metrics;
 
-    public ConfigReloader(java.util.function.Supplier<GatewayState> current, Function<ConfigSnapshot, GatewayState> compiler,
+    /**
+     * @param preparer the first phase: compiles everything a snapshot names (certificates, GeoIP
+     *     file, route table, limiter policies) without changing what serves; throws if it cannot
+     * @param publisher swaps a committed state in and retires what the old one named alone
+     */
+    public ConfigReloader(java.util.function.Supplier<GatewayState> current, Function<ConfigSnapshot, GatewayState.Prepared> preparer,
                           Consumer<GatewayState> publisher, GatewayMetrics metrics) {
         this.current = current;
-        this.compiler = compiler;
+        this.preparer = preparer;
         this.publisher = publisher;
         this.metrics = metrics;
     }
 
-    /** Checks a document without applying it. */
-    public Result validate(String text, String source) {
+    /**
+     * Checks a document without applying it: parsed, validated and prepared (certificates, GeoIP
+     * file, route table, limiter policies compiled) exactly as {@link #apply} would, then
+     * discarded, so "valid" here means {@code PUT /config} accepts it. Serialised with reloads.
+     */
+    public synchronized Result validate(String text, String source) {
+        ConfigSnapshot s;
         try {
-            ConfigSnapshot s = ConfigLoader.parse(text, source, current.get().snapshot().generation() + 1);
-            return new Result(Outcome.APPLIED, s, List.of(), describe(current.get().config(), s.config()));
+            s = ConfigLoader.parse(text, source, current.get().snapshot().generation() + 1);
         } catch (ConfigException e) {
             return new Result(Outcome.INVALID, null, e.errors(), "");
         }
+        try {
+            preparer.apply(s).discard();
+        } catch (RuntimeException e) {
+            return new Result(Outcome.INVALID, null, List.of(placed(s, e)), "");
+        }
+        return new Result(Outcome.VALID, s, List.of(), describe(current.get().config(), s.config()));
+    }
+
+    /** A first-phase failure as an error at its field (a {@link ConfigFieldException}'s path), else at the document. */
+    static ConfigError placed(ConfigSnapshot s, RuntimeException e) {
+        Throwable t = e;
+        while (t != null && !(t instanceof ConfigFieldException)) {
+            t = t.getCause();
+        }
+        return t instanceof ConfigFieldException f ? s.errorAt(f.path(), f.getMessage()) : s.errorAt("", String.valueOf(e.getMessage()));
     }
 
     /** Validates, compiles and publishes {@code text}; {@code via} is {@code file} or {@code api}. */
@@ -85,16 +111,17 @@ public final class ConfigReloader {
             metrics.reload(via, "unchanged");
             return remember(via, source, new Result(Outcome.UNCHANGED, running.snapshot(), List.of(), "no change"), running);
         }
-        GatewayState compiled;
+        GatewayState.Prepared prepared;
         try {
-            compiled = compiler.apply(next);
+            prepared = preparer.apply(next);
         } catch (RuntimeException e) {
             metrics.reload(via, "invalid");
-            log.warn("config from {} could not be compiled; still serving generation {}: {}", via, running.snapshot().generation(), e.toString());
-            return remember(via, source, new Result(Outcome.INVALID, null, List.of(new ConfigError(source, 0, 0, "", e.getMessage())), ""), running);
+            ConfigError error = placed(next, e);
+            log.warn("config from {} could not be compiled; still serving generation {}: {}", via, running.snapshot().generation(), error);
+            return remember(via, source, new Result(Outcome.INVALID, null, List.of(error), ""), running);
         }
         String changes = describe(running.config(), next.config());
-        publisher.accept(compiled);
+        publisher.accept(prepared.commit(metrics));
         metrics.reload(via, "applied");
         log.info("config generation {} from {} applied (sha256 {}): {}", next.generation(), via, next.sha256().substring(0, 12), changes);
         return remember(via, source, new Result(Outcome.APPLIED, next, List.of(), changes), running);

@@ -24,6 +24,16 @@ public final class ConfigWatcher implements AutoCloseable {
                 e -> log.warn("config watch: {}", e.toString()));
     }
 
+    /** The watched file. */
+    public Path file() {
+        return watcher.file();
+    }
+
+    /** The SHA-256 of the file's content as last read (it is read on every change and poll). */
+    public String fileSha256() {
+        return watcher.lastSha256();
+    }
+
     @Override
     public void close() {
         watcher.close();

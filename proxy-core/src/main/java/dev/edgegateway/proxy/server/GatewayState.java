@@ -32,8 +32,8 @@ public final class GatewayState {
     private final RouteMetrics[][] routeMetrics;
     private final Map<String, RetryPolicy> retryPolicies;
     private final Map<String, UpstreamTls> upstreamTls;
-    /** Certificate sets to install on TLS listeners with this state (by listener name); built before publishing. */
-    private Map<String, ServerTls.Certs> listenerCerts = Map.of();
+    /** Certificate sets to install on TLS listeners with this state (by listener name); built in the reload's first phase. */
+    private final Map<String, ServerTls.Certs> listenerCerts;
     final long connectTimeoutMillis;
     final long responseHeaderTimeoutNanos;
     final long upstreamIdleNanos;
@@ -48,8 +48,10 @@ public final class GatewayState {
 
     private final RoutePolicies[] rateLimits;
 
-    private GatewayState(ConfigSnapshot snapshot, RouteTable routes, RouteMetrics[][] routeMetrics, RoutePolicies[] rateLimits) {
+    private GatewayState(ConfigSnapshot snapshot, RouteTable routes, RouteMetrics[][] routeMetrics, RoutePolicies[] rateLimits,
+                         Map<String, ServerTls.Certs> listenerCerts) {
         this.rateLimits = rateLimits;
+        this.listenerCerts = Map.copyOf(listenerCerts);
         GatewayConfig c = snapshot.config();
         this.snapshot = snapshot;
         this.routes = routes;
@@ -75,9 +77,74 @@ public final class GatewayState {
         this.forwarding = c.forwarding();
     }
 
+    /** Compiles and commits at once: the first config of a process, where there is nothing to reject to. */
     public static GatewayState compile(ConfigSnapshot snapshot, EndpointRegistry registry, GatewayMetrics metrics, RateLimiters limiters) {
-        RouteTable table = RouteTable.compile(snapshot.config(), registry);
-        List<List<Policy>> policies = limiters.compile(snapshot.config());
+        return prepare(snapshot, registry, limiters, Map.of()).commit(metrics);
+    }
+
+    /**
+     * The first phase of a reload: the route table (against a stage of the endpoint registry),
+     * the limiter policies and the listeners' certificates, all built, nothing serving changed.
+     * Throws if anything the config names cannot be used; what was made so far is released.
+     */
+    public static Prepared prepare(ConfigSnapshot snapshot, EndpointRegistry registry, RateLimiters limiters, Map<String, ServerTls.Certs> certs) {
+        EndpointRegistry.Stage stage = registry.stage();
+        RouteTable table = RouteTable.compile(snapshot.config(), stage);
+        RateLimiters.Prepared limits;
+        try {
+            limits = limiters.prepare(snapshot.config());
+        } catch (RuntimeException e) {
+            table.close();
+            throw e;
+        }
+        return new Prepared(snapshot, stage, table, limiters, limits, certs);
+    }
+
+    /** A config compiled and ready to serve; {@link #commit} it, or {@link #discard} it if it is rejected. */
+    public static final class Prepared {
+        private final ConfigSnapshot snapshot;
+        private final EndpointRegistry.Stage stage;
+        private final RouteTable table;
+        private final RateLimiters limiters;
+        private final RateLimiters.Prepared limits;
+        private final Map<String, ServerTls.Certs> certs;
+
+        Prepared(ConfigSnapshot snapshot, EndpointRegistry.Stage stage, RouteTable table, RateLimiters limiters, RateLimiters.Prepared limits,
+                 Map<String, ServerTls.Certs> certs) {
+            this.snapshot = snapshot;
+            this.stage = stage;
+            this.table = table;
+            this.limiters = limiters;
+            this.limits = limits;
+            this.certs = certs;
+        }
+
+        public ConfigSnapshot snapshot() {
+            return snapshot;
+        }
+
+        /** Releases what the first phase made for this config alone (a GeoIP mapping, a Redis client). */
+        public void discard() {
+            table.close();
+            limits.discard();
+        }
+
+        /**
+         * The second phase: new endpoints and clusters join the registry and every cluster takes
+         * its settings, the limiter policies become the live ones, the meters of the new routes
+         * and policies are registered, and the state is built. Cannot fail halfway: nothing here
+         * reads a file or parses anything.
+         */
+        public GatewayState commit(GatewayMetrics metrics) {
+            stage.commit();
+            limiters.commit(limits);
+            return build(snapshot, table, limits, certs, metrics);
+        }
+    }
+
+    private static GatewayState build(ConfigSnapshot snapshot, RouteTable table, RateLimiters.Prepared limits, Map<String, ServerTls.Certs> certs,
+                                      GatewayMetrics metrics) {
+        List<List<Policy>> policies = limits.byRoute();
         String[] outcomes = Arrays.stream(Verdict.Outcome.values()).map(o -> o.name().toLowerCase(java.util.Locale.ROOT)).toArray(String[]::new);
         RoutePolicies[] byRoute = new RoutePolicies[table.routes().size()];
         for (Route r : table.routes()) {
@@ -104,7 +171,7 @@ public final class GatewayState {
                 metrics.geoRoute(rc.name(), rc.geo());
             }
         }
-        return new GatewayState(snapshot, table, meters, byRoute);
+        return new GatewayState(snapshot, table, meters, byRoute, certs);
     }
 
     public ConfigSnapshot snapshot() {
@@ -133,10 +200,39 @@ public final class GatewayState {
         return upstreamTls.get(cluster.name());
     }
 
-    /** Attaches the certificate sets built for this state's TLS listeners (before it is published). */
-    public GatewayState withListenerCerts(Map<String, ServerTls.Certs> certs) {
-        this.listenerCerts = Map.copyOf(certs);
-        return this;
+    /** The route names of this config (the meters' {@code route} tags that stay). */
+    public java.util.Set<String> routeNames() {
+        java.util.Set<String> out = new java.util.HashSet<>();
+        routes.routes().forEach(r -> out.add(r.name()));
+        return out;
+    }
+
+    /** Each route with each cluster it sends to, as {@code route + "\0" + cluster}. */
+    public java.util.Set<String> routeClusterPairs() {
+        java.util.Set<String> out = new java.util.HashSet<>();
+        routes.routes().forEach(r -> r.clusters().forEach(c -> out.add(r.name() + "\0" + c.name())));
+        return out;
+    }
+
+    /** Each rate-limit policy, as {@code route/policy}. */
+    public java.util.Set<String> policyIds() {
+        java.util.Set<String> out = new java.util.HashSet<>();
+        for (Route r : routes.routes()) {
+            for (Policy p : rateLimits[r.index()].policies()) {
+                out.add(r.name() + "/" + p.name());
+            }
+        }
+        return out;
+    }
+
+    /** Whether retiring this state has anything to release (a GeoIP mapping), beyond what the collector takes. */
+    public boolean holdsFiles() {
+        return routes.holdsFiles();
+    }
+
+    /** Releases what this state's route table opened (the GeoIP mapping), once it is retired. */
+    public void close() {
+        routes.close();
     }
 
     public Map<String, ServerTls.Certs> listenerCerts() {

@@ -44,6 +44,9 @@ public final class ServerTls implements Mapping<String, SslContext> {
     public static final class Certs {
         final TlsConfig config;
         final String fingerprint;
+        /** Per certificate entry of the config: the files' fingerprint and the context built from them. */
+        final List<String> entryFingerprints = new java.util.ArrayList<>();
+        final List<SslContext> contexts = new java.util.ArrayList<>();
         final Map<String, SslContext> exact = new HashMap<>();
         final Map<String, SslContext> wildcard = new HashMap<>();
         final Map<SslContext, byte[]> ocsp = new IdentityHashMap<>();
@@ -73,20 +76,71 @@ public final class ServerTls implements Mapping<String, SslContext> {
     }
 
     /**
-     * Builds the set for {@code config} from the files as they are now; null when neither the
-     * config nor the files changed. Throws, naming the file, when a file cannot be used.
+     * For a config reload: the set for {@code config} built from its files, when the listener's
+     * {@code tls} section changed; null when it did not (changed files are {@link #rotate}'s
+     * business, pair by pair). Throws, naming the file, when a file cannot be used: the reload is
+     * rejected and nothing changes.
      */
     public Certs prepareIfChanged(TlsConfig config) {
         Certs current = certs;
-        Read read = read(config);
-        if (current != null && current.config.equals(config) && current.fingerprint.equals(read.fingerprint)) {
+        if (current != null && current.config.equals(config)) {
             return null;
         }
-        return build(config, read);
+        return build(config, read(config));
     }
 
     private Certs prepare(TlsConfig config) {
         return build(config, read(config));
+    }
+
+    /** What a file rotation gives: the set to install (null: nothing changed) and the pairs that could not be used. */
+    public record Rotation(Certs next, List<String> errors) {}
+
+    /**
+     * The certificate file watch, one pair at a time: a pair whose files changed and can be used
+     * is rebuilt; one that cannot (half written, key and certificate out of step) keeps the
+     * context it had and is reported, so a bad {@code a.test} does not hold back {@code b.test}.
+     */
+    public Rotation rotate() {
+        Certs current = certs;
+        TlsConfig config = current.config;
+        List<String> errors = new java.util.ArrayList<>();
+        List<SslContext> contexts = new java.util.ArrayList<>();
+        List<String> prints = new java.util.ArrayList<>();
+        List<byte[]> ocsp = new java.util.ArrayList<>();
+        boolean changed = false;
+        for (int i = 0; i < config.certificates().size(); i++) {
+            CertificateConfig c = config.certificates().get(i);
+            SslContext old = current.contexts.get(i);
+            String oldPrint = current.entryFingerprints.get(i);
+            byte[] oldOcsp = current.ocsp.get(old);
+            try {
+                Read r = read(new TlsConfig(List.of(c), config.protocols(), config.ciphers(), config.provider(), config.reloadInterval()));
+                if (r.fingerprint().equals(oldPrint)) {
+                    contexts.add(old);
+                    prints.add(oldPrint);
+                    ocsp.add(oldOcsp);
+                    continue;
+                }
+                contexts.add(context(config, c, r.certs().get(0), r.keys().get(0), r.ocsp().get(0)));
+                prints.add(r.fingerprint());
+                ocsp.add(r.ocsp().get(0));
+                changed = true;
+            } catch (RuntimeException e) {
+                errors.add(e.getMessage());
+                contexts.add(old);
+                prints.add(oldPrint);
+                ocsp.add(oldOcsp);
+            }
+        }
+        if (!changed) {
+            return new Rotation(null, errors);
+        }
+        Certs next = new Certs(config, String.join(",", prints));
+        for (int i = 0; i < contexts.size(); i++) {
+            add(next, config.certificates().get(i), contexts.get(i), prints.get(i), ocsp.get(i));
+        }
+        return new Rotation(next, errors);
     }
 
     /** Makes {@code next} the set new connections get. */
@@ -156,46 +210,72 @@ public final class ServerTls implements Mapping<String, SslContext> {
         }
     }
 
+    /** Every pair of {@code config} from {@code files}, all or nothing (a config reload is rejected by one bad pair). */
     private Certs build(TlsConfig config, Read files) {
         Certs next = new Certs(config, files.fingerprint);
+        for (int i = 0; i < config.certificates().size(); i++) {
+            CertificateConfig c = config.certificates().get(i);
+            SslContext ctx = context(config, c, files.certs.get(i), files.keys.get(i), files.ocsp.get(i));
+            add(next, c, ctx, entryFingerprint(files, i), files.ocsp.get(i));
+        }
+        return next;
+    }
+
+    /** One entry's fingerprint, as {@link #rotate} computes it from that entry's files alone. */
+    private static String entryFingerprint(Read files, int i) {
+        MessageDigest sha;
+        try {
+            sha = MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+        for (byte[] b : new byte[][] {files.certs.get(i), files.keys.get(i), files.ocsp.get(i)}) {
+            if (b != null) {
+                sha.update(b);
+                sha.update((byte) 0);
+            }
+        }
+        return HexFormat.of().formatHex(sha.digest());
+    }
+
+    private SslContext context(TlsConfig config, CertificateConfig c, byte[] cert, byte[] key, byte[] ocsp) {
+        checkPair(c, cert, key);
         List<String> ciphers = config.ciphers().isEmpty() ? Http2SecurityUtil.CIPHERS : config.ciphers();
         ApplicationProtocolConfig alpn = new ApplicationProtocolConfig(ApplicationProtocolConfig.Protocol.ALPN,
                 ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
                 ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT,
                 http2 ? List.of(ApplicationProtocolNames.HTTP_2, ApplicationProtocolNames.HTTP_1_1) : List.of(ApplicationProtocolNames.HTTP_1_1));
-        for (int i = 0; i < config.certificates().size(); i++) {
-            CertificateConfig c = config.certificates().get(i);
-            byte[] ocsp = files.ocsp.get(i);
-            checkPair(c, files.certs.get(i), files.keys.get(i));
-            SslContext ctx;
-            try {
-                SslContextBuilder b = SslContextBuilder.forServer(new ByteArrayInputStream(files.certs.get(i)), new ByteArrayInputStream(files.keys.get(i)))
-                        .sslProvider(provider)
-                        .protocols(config.protocols())
-                        .ciphers(ciphers, SupportedCipherSuiteFilter.INSTANCE)
-                        .applicationProtocolConfig(alpn);
-                if (ocsp != null && provider != SslProvider.JDK) {
-                    b.enableOcsp(true);
-                }
-                ctx = b.build();
-            } catch (SSLException | IllegalArgumentException e) {
-                throw new IllegalArgumentException("certificate '" + c.certFile() + "' with key '" + c.keyFile() + "' cannot be used: " + e.getMessage(), e);
-            }
+        try {
+            SslContextBuilder b = SslContextBuilder.forServer(new ByteArrayInputStream(cert), new ByteArrayInputStream(key))
+                    .sslProvider(provider)
+                    .protocols(config.protocols())
+                    .ciphers(ciphers, SupportedCipherSuiteFilter.INSTANCE)
+                    .applicationProtocolConfig(alpn);
             if (ocsp != null && provider != SslProvider.JDK) {
-                next.ocsp.put(ctx, ocsp);
+                b.enableOcsp(true);
             }
-            if (next.fallback == null) {
-                next.fallback = ctx;
-            }
-            for (String name : c.serverNames()) {
-                if (name.startsWith("*.")) {
-                    next.wildcard.putIfAbsent(name.substring(2), ctx);
-                } else {
-                    next.exact.putIfAbsent(name, ctx);
-                }
+            return b.build();
+        } catch (SSLException | IllegalArgumentException e) {
+            throw new IllegalArgumentException("certificate '" + c.certFile() + "' with key '" + c.keyFile() + "' cannot be used: " + e.getMessage(), e);
+        }
+    }
+
+    private void add(Certs next, CertificateConfig c, SslContext ctx, String fingerprint, byte[] ocsp) {
+        next.contexts.add(ctx);
+        next.entryFingerprints.add(fingerprint);
+        if (ocsp != null && provider != SslProvider.JDK) {
+            next.ocsp.put(ctx, ocsp);
+        }
+        if (next.fallback == null) {
+            next.fallback = ctx;
+        }
+        for (String name : c.serverNames()) {
+            if (name.startsWith("*.")) {
+                next.wildcard.putIfAbsent(name.substring(2), ctx);
+            } else {
+                next.exact.putIfAbsent(name, ctx);
             }
         }
-        return next;
     }
 
     /** The files as read now parse, and the key is the certificate's (a rotation half done is not). */
