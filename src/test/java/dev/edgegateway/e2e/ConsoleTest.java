@@ -166,7 +166,7 @@ class ConsoleTest {
     /** The generation being served: the last reload that applied. */
     static long served(Gateway gw) {
         var history = gw.reloader().history();
-        return history.stream().filter(h -> h.outcome() == dev.edgegateway.proxy.reload.ConfigReloader.Outcome.APPLIED)
+        return history.stream().filter(h -> h.outcome() == dev.edgegateway.proxy.reload.ConfigReloader.ReloadOutcome.APPLIED)
                 .reduce((x, y) -> y).orElseThrow().generation();
     }
 

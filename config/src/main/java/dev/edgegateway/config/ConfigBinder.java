@@ -10,6 +10,7 @@ import java.lang.reflect.Type;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -329,7 +330,7 @@ final class ConfigBinder {
     Map<String, int[]> positions() {
         Map<String, int[]> out = new HashMap<>();
         marks.forEach((path, m) -> out.put(path, new int[] {m.getLine() + 1, m.getColumn() + 1}));
-        return java.util.Collections.unmodifiableMap(out);
+        return Collections.unmodifiableMap(out);
     }
 
     /** The position of {@code path}, or of its nearest ancestor present in the document. */

@@ -10,6 +10,7 @@ import java.nio.file.WatchKey;
 import java.nio.file.WatchService;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
@@ -101,7 +102,7 @@ public final class FileWatcher implements AutoCloseable {
 
     /** The SHA-256 (hex) of the file's content as last read: to say whether it differs from what is served. */
     public String lastSha256() {
-        return java.util.HexFormat.of().formatHex(lastDigest);
+        return HexFormat.of().formatHex(lastDigest);
     }
 
     private String stamp() {

@@ -1,5 +1,8 @@
 package dev.edgegateway.config;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -31,13 +34,13 @@ public record GeoConfig(String regionHeader, String countryHeader, Map<String, S
         if (countries != null) {
             countries.forEach((k, v) -> upper.put(k.toUpperCase(Locale.ROOT), v));
         }
-        countries = java.util.Collections.unmodifiableMap(upper);
+        countries = Collections.unmodifiableMap(upper);
         cidrs = cidrs == null ? List.of() : List.copyOf(cidrs);
         ConfigViolation.collector()
                 .check(countries.isEmpty() || countryHeader != null || maxmindDatabase != null, "countries",
                         "needs countryHeader or maxmindDatabase to say where the country comes from")
                 .check(maxmindDatabase == null || countries.size() > 0, "maxmindDatabase", "needs countries to map a country to a region")
-                .check(maxmindDatabase == null || java.nio.file.Files.isReadable(java.nio.file.Path.of(maxmindDatabase)), "maxmindDatabase",
+                .check(maxmindDatabase == null || Files.isReadable(Path.of(maxmindDatabase)), "maxmindDatabase",
                         "cannot read '" + maxmindDatabase + "' (a GeoIP2 or GeoLite2 .mmdb file)")
                 .throwIfAny();
     }

@@ -1,5 +1,7 @@
 package dev.edgegateway.config;
 
+import java.util.Locale;
+
 /**
  * Where a per-request key comes from: one request header, one cookie, or the client's address
  * (after {@code forwarding.trustedProxies}: the address the gateway believes is the client's).
@@ -7,7 +9,7 @@ package dev.edgegateway.config;
  */
 public record KeySource(String header, String cookie, Boolean clientAddress) {
     public KeySource {
-        header = header == null ? null : header.toLowerCase(java.util.Locale.ROOT);
+        header = header == null ? null : header.toLowerCase(Locale.ROOT);
         clientAddress = clientAddress != null && clientAddress;
         int set = (header != null ? 1 : 0) + (cookie != null ? 1 : 0) + (clientAddress ? 1 : 0);
         ConfigViolation.collector()

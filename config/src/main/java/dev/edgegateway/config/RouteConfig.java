@@ -1,6 +1,8 @@
 package dev.edgegateway.config;
 
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 /**
  * A route: requests that {@code match} go to one cluster, to a weighted {@code split} of
@@ -31,7 +33,7 @@ public record RouteConfig(String name, RouteMatch match, String cluster, List<We
         v.check(splitKey == null || !split.isEmpty(), "splitKey", "only with split");
         v.check(canary == null || split.stream().anyMatch(w -> w.cluster().equals(canary.cluster())), "canary.cluster",
                 "must be one of the split's clusters");
-        java.util.Set<String> policyNames = new java.util.HashSet<>();
+        Set<String> policyNames = new HashSet<>();
         for (int i = 0; i < rateLimits.size(); i++) {
             v.check(policyNames.add(rateLimits.get(i).name()), "rateLimits[" + i + "].name", "duplicate policy name '" + rateLimits.get(i).name() + "'");
         }

@@ -1,5 +1,7 @@
 package dev.edgegateway.config;
 
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -24,7 +26,7 @@ public record RouteGeoConfig(Map<String, Region> regions, Integer minHealthyPerc
     }
 
     public RouteGeoConfig {
-        regions = regions == null ? Map.of() : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(regions));
+        regions = regions == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(regions));
         minHealthyPercent = minHealthyPercent == null ? 50 : minHealthyPercent;
         mode = mode == null ? Mode.NEAREST : mode;
         var v = ConfigViolation.collector()

@@ -1,6 +1,7 @@
 package dev.edgegateway.config;
 
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * TLS from the gateway to a cluster's endpoints (the section's presence turns it on).
@@ -25,7 +26,7 @@ public record UpstreamTlsConfig(String caFile, String serverName, String certFil
         v.check((certFile == null) == (keyFile == null), certFile == null ? "certFile" : "keyFile", "set certFile and keyFile together (mutual TLS)");
         v.throwIfAny();
         if (certFile != null) {
-            new CertificateConfig(certFile, keyFile, java.util.List.of("client"), null); // same checks as a server certificate
+            new CertificateConfig(certFile, keyFile, List.of("client"), null); // same checks as a server certificate
         }
     }
 }

@@ -3,6 +3,7 @@ package dev.edgegateway.deploy;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -36,7 +37,7 @@ final class DashboardGenerator {
      * as "nothing happens", not "not configured").
      */
     List<Panel> panels() {
-        List<Panel> out = new java.util.ArrayList<>();
+        List<Panel> out = new ArrayList<>();
         for (Panel p : allPanels()) {
             boolean tls = p.title().startsWith("TLS");
             boolean limits = p.title().startsWith("Rate-limit");

@@ -6,6 +6,7 @@ import dev.edgegateway.config.GatewayConfig;
 import dev.edgegateway.config.RateLimitConfig;
 import dev.edgegateway.config.RouteConfig;
 import java.net.URI;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -29,7 +30,7 @@ record Facts(GatewayConfig config, DeployConfig deploy, String configText, int t
         for (ClusterConfig cl : c.clusters()) {
             cl.endpoints().forEach(e -> ports.add(e.port()));
         }
-        boolean distributed = c.routes().stream().map(RouteConfig::rateLimits).flatMap(java.util.List::stream)
+        boolean distributed = c.routes().stream().map(RouteConfig::rateLimits).flatMap(List::stream)
                 .anyMatch(l -> l.mode() == RateLimitConfig.Mode.DISTRIBUTED);
         if (distributed) {
             c.redis().nodes().forEach(n -> ports.add(n.port()));

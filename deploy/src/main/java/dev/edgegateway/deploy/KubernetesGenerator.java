@@ -24,14 +24,16 @@ import io.fabric8.kubernetes.api.model.ServiceAccountBuilder;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
-import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler;
-import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscalerBuilder;
 import io.fabric8.kubernetes.api.model.autoscaling.v2.HPAScalingPolicyBuilder;
+import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler;
 import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscalerBehavior;
 import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscalerBehaviorBuilder;
+import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscalerBuilder;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyBuilder;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPeer;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPeerBuilder;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPort;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPortBuilder;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudgetBuilder;
@@ -282,15 +284,15 @@ final class KubernetesGenerator {
     }
 
     NetworkPolicy networkPolicy(DeployConfig.Region region) {
-        List<io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPort> origins = new ArrayList<>();
+        List<NetworkPolicyPort> origins = new ArrayList<>();
         for (int port : f.egressTcpPorts()) {
             origins.add(new NetworkPolicyPortBuilder().withProtocol("TCP").withPort(new IntOrString(port)).build());
         }
-        List<io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPeer> cidrs = new ArrayList<>();
+        List<NetworkPolicyPeer> cidrs = new ArrayList<>();
         for (String cidr : f.deploy().egressCidrs()) {
             cidrs.add(new NetworkPolicyPeerBuilder().withNewIpBlock().withCidr(cidr).endIpBlock().build());
         }
-        List<io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPeer> healthChecks = new ArrayList<>();
+        List<NetworkPolicyPeer> healthChecks = new ArrayList<>();
         for (String cidr : region.healthCheckCidrs()) {
             healthChecks.add(new NetworkPolicyPeerBuilder().withNewIpBlock().withCidr(cidr).endIpBlock().build());
         }

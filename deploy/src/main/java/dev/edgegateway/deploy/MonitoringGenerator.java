@@ -12,6 +12,7 @@ import io.fabric8.openshift.api.model.monitoring.v1.RuleGroupBuilder;
 import io.fabric8.openshift.api.model.monitoring.v1.ServiceMonitor;
 import io.fabric8.openshift.api.model.monitoring.v1.ServiceMonitorBuilder;
 import java.math.BigDecimal;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -116,7 +117,7 @@ final class MonitoringGenerator {
      * ({@code 0.25}, {@code 1.0}, {@code 1.0E-4}). Prometheus 2 matches {@code le} as a string, so
      * {@code le="1"} would find no series for a one-second threshold.
      */
-    static String le(java.time.Duration d) {
+    static String le(Duration d) {
         return Double.toString(d.toNanos() / 1e9);
     }
 

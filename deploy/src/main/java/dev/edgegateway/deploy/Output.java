@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.SortedMap;
@@ -33,7 +34,7 @@ final class Output {
         for (Map.Entry<String, String> e : files.entrySet()) {
             Path target = dir.resolve(e.getKey());
             byte[] content = e.getValue().getBytes(StandardCharsets.UTF_8);
-            if (Files.exists(target) && java.util.Arrays.equals(Files.readAllBytes(target), content)) {
+            if (Files.exists(target) && Arrays.equals(Files.readAllBytes(target), content)) {
                 unchanged++;
                 continue;
             }

@@ -177,11 +177,11 @@ public final class Endpoint {
     }
 
     /** Records how one try ended; may eject the endpoint or move its breaker. */
-    public void record(Outcome outcome, long latencyNanos, long now) {
+    public void record(TryOutcome outcome, long latencyNanos, long now) {
         boolean open = false;
         long ejectFor = 0;
         synchronized (this) {
-            if (outcome == Outcome.SUCCESS) {
+            if (outcome == TryOutcome.SUCCESS) {
                 consecutive5xx = 0;
                 consecutiveGatewayFailures = 0;
                 consecutiveFailures = 0;
@@ -192,10 +192,10 @@ public final class Endpoint {
             } else {
                 consecutive5xx++;
                 consecutiveFailures++;
-                if (outcome == Outcome.GATEWAY_FAILURE) {
+                if (outcome == TryOutcome.GATEWAY_FAILURE) {
                     reachable = false;
                 }
-                if (outcome == Outcome.GATEWAY_FAILURE) {
+                if (outcome == TryOutcome.GATEWAY_FAILURE) {
                     consecutiveGatewayFailures++;
                 } else {
                     consecutiveGatewayFailures = 0;
@@ -231,7 +231,7 @@ public final class Endpoint {
             // times its requests in flight can reach that wait itself), and the decay brings it back
             // for a probe later. A refused connect is quick either way, and left to outlier
             // detection and retries.
-            if (outcome == Outcome.GATEWAY_FAILURE) {
+            if (outcome == TryOutcome.GATEWAY_FAILURE) {
                 latencyNanos = latencyNanos > Long.MAX_VALUE / FAILURE_COST_FACTOR ? Long.MAX_VALUE : latencyNanos * FAILURE_COST_FACTOR;
             }
             if (latencyNanos > 0) {

@@ -1,7 +1,11 @@
 package dev.edgegateway.health;
 
+import dev.edgegateway.config.ClusterConfig;
 import dev.edgegateway.config.HostPort;
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -68,9 +72,9 @@ public final class EndpointRegistry {
      * {@link #commit()} adds and applies them; a stage that is dropped leaves the registry as it was.
      */
     public final class Stage {
-        private final Map<Key, Endpoint> newEndpoints = new java.util.LinkedHashMap<>();
-        private final Map<String, ClusterHealth> newClusters = new java.util.LinkedHashMap<>();
-        private final java.util.List<Runnable> settings = new java.util.ArrayList<>();
+        private final Map<Key, Endpoint> newEndpoints = new LinkedHashMap<>();
+        private final Map<String, ClusterHealth> newClusters = new LinkedHashMap<>();
+        private final List<Runnable> settings = new ArrayList<>();
 
         public ClusterHealth cluster(String name) {
             ClusterHealth live = clusters.get(name);
@@ -84,7 +88,7 @@ public final class EndpointRegistry {
         }
 
         /** Records a cluster's settings and endpoints, applied at {@link #commit()}. */
-        public void configure(ClusterHealth health, dev.edgegateway.config.ClusterConfig config, java.util.List<Endpoint> members) {
+        public void configure(ClusterHealth health, ClusterConfig config, List<Endpoint> members) {
             settings.add(() -> health.configure(config, members));
         }
 

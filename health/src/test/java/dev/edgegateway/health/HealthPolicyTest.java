@@ -48,26 +48,26 @@ class HealthPolicyTest {
     void ejectsAfterFiveConsecutive5xxForLongerEachTime() {
         Endpoint e = cluster(4, outlier(5, 0, 50), null, null).get(0);
         for (int i = 0; i < 4; i++) {
-            e.record(Outcome.HTTP_5XX, 1, now.get());
+            e.record(TryOutcome.HTTP_5XX, 1, now.get());
         }
-        e.record(Outcome.SUCCESS, 1, now.get()); // a success resets the run
+        e.record(TryOutcome.SUCCESS, 1, now.get()); // a success resets the run
         for (int i = 0; i < 4; i++) {
-            e.record(Outcome.HTTP_5XX, 1, now.get());
+            e.record(TryOutcome.HTTP_5XX, 1, now.get());
         }
         assertThat(e.isAvailable(now.get())).isTrue();
-        e.record(Outcome.HTTP_5XX, 1, now.get());
+        e.record(TryOutcome.HTTP_5XX, 1, now.get());
         assertThat(e.isAvailable(now.get())).isFalse();
         assertThat(events).containsExactly("ejected 9001 10s");
 
         now.addAndGet(10 * SECOND);
         assertThat(e.isAvailable(now.get())).isTrue();
         for (int i = 0; i < 5; i++) {
-            e.record(Outcome.HTTP_5XX, 1, now.get());
+            e.record(TryOutcome.HTTP_5XX, 1, now.get());
         }
         for (int i = 0; i < 5; i++) {
             now.addAndGet(20 * SECOND + 1);
             for (int j = 0; j < 5; j++) {
-                e.record(Outcome.HTTP_5XX, 1, now.get());
+                e.record(TryOutcome.HTTP_5XX, 1, now.get());
             }
         }
         // 10 s, 20 s, then capped at maxEjectionTime 25 s.
@@ -77,12 +77,12 @@ class HealthPolicyTest {
     @Test
     void theEjectionMultiplierDecaysWhileTheEndpointServes() {
         Endpoint e = cluster(4, outlier(1, 0, 50), null, null).get(0);
-        e.record(Outcome.HTTP_5XX, 1, now.get());      // 10 s
+        e.record(TryOutcome.HTTP_5XX, 1, now.get());      // 10 s
         now.addAndGet(10 * SECOND);
-        e.record(Outcome.HTTP_5XX, 1, now.get());      // 20 s: straight back in
+        e.record(TryOutcome.HTTP_5XX, 1, now.get());      // 20 s: straight back in
         assertThat(e.ejections()).isEqualTo(2);
         now.addAndGet(20 * SECOND + 25 * SECOND);      // 25 s in service: two base times
-        e.record(Outcome.HTTP_5XX, 1, now.get());      // multiplier 2 - 2 + 1
+        e.record(TryOutcome.HTTP_5XX, 1, now.get());      // multiplier 2 - 2 + 1
         assertThat(events).containsExactly("ejected 9001 10s", "ejected 9001 20s", "ejected 9001 10s");
         assertThat(e.ejections()).isEqualTo(1);
     }
@@ -90,10 +90,10 @@ class HealthPolicyTest {
     @Test
     void consecutiveGatewayFailuresEjectSooner() {
         Endpoint e = cluster(2, outlier(5, 3, 50), null, null).get(0);
-        e.record(Outcome.GATEWAY_FAILURE, 0, now.get());
-        e.record(Outcome.GATEWAY_FAILURE, 0, now.get());
+        e.record(TryOutcome.GATEWAY_FAILURE, 0, now.get());
+        e.record(TryOutcome.GATEWAY_FAILURE, 0, now.get());
         assertThat(e.isAvailable(now.get())).isTrue();
-        e.record(Outcome.GATEWAY_FAILURE, 0, now.get());
+        e.record(TryOutcome.GATEWAY_FAILURE, 0, now.get());
         assertThat(e.isAvailable(now.get())).isFalse();
     }
 
@@ -101,7 +101,7 @@ class HealthPolicyTest {
     void neverEjectsMoreThanMaxEjectionPercent() {
         List<Endpoint> endpoints = cluster(4, outlier(1, 0, 50), null, null);
         for (Endpoint e : endpoints) {
-            e.record(Outcome.HTTP_5XX, 1, now.get());
+            e.record(TryOutcome.HTTP_5XX, 1, now.get());
         }
         assertThat(endpoints.stream().filter(e -> !e.isAvailable(now.get()))).hasSize(2);
     }
@@ -111,7 +111,7 @@ class HealthPolicyTest {
         CircuitBreakerConfig cb = new CircuitBreakerConfig(null, null, null, 3, Duration.ofSeconds(5));
         Endpoint e = cluster(2, outlier(0, 0, 50), cb, null).get(0);
         for (int i = 0; i < 3; i++) {
-            e.record(Outcome.GATEWAY_FAILURE, 0, now.get());
+            e.record(TryOutcome.GATEWAY_FAILURE, 0, now.get());
         }
         assertThat(e.breaker()).isEqualTo(Endpoint.Breaker.OPEN);
         assertThat(e.tryUse(now.get())).isFalse();
@@ -120,12 +120,12 @@ class HealthPolicyTest {
         assertThat(e.tryUse(now.get())).as("the probe").isTrue();
         assertThat(e.breaker()).isEqualTo(Endpoint.Breaker.HALF_OPEN);
         assertThat(e.tryUse(now.get())).as("a second request while the probe is out").isFalse();
-        e.record(Outcome.GATEWAY_FAILURE, 0, now.get());
+        e.record(TryOutcome.GATEWAY_FAILURE, 0, now.get());
         assertThat(e.breaker()).as("failed probe reopens").isEqualTo(Endpoint.Breaker.OPEN);
 
         now.addAndGet(5 * SECOND);
         assertThat(e.tryUse(now.get())).isTrue();
-        e.record(Outcome.SUCCESS, 1_000_000, now.get());
+        e.record(TryOutcome.SUCCESS, 1_000_000, now.get());
         assertThat(e.breaker()).isEqualTo(Endpoint.Breaker.CLOSED);
         assertThat(e.tryUse(now.get())).isTrue();
         assertThat(events).containsExactly("opened 9001", "opened 9001");
@@ -203,7 +203,7 @@ class HealthPolicyTest {
     @Test
     void aFailedTryFeedsTenTimesItsDurationAndAnEndpointBackFromEjectionIsProbedAfresh() {
         Endpoint e = cluster(2, outlier(0, 1, 50), null, null).get(0);
-        e.record(Outcome.GATEWAY_FAILURE, SECOND / 2, now.get()); // a connect that timed out after 500 ms; ejected
+        e.record(TryOutcome.GATEWAY_FAILURE, SECOND / 2, now.get()); // a connect that timed out after 500 ms; ejected
         now.addAndGet(SECOND);
         assertThat(e.isAvailable(now.get())).isFalse();
         assertThat(e.ewmaLatencyMillis()).as("costlier than a busy peer that answers").isEqualTo(5000.0);
@@ -215,7 +215,7 @@ class HealthPolicyTest {
     @Test
     void anEndpointHealthyAgainAfterFailingItsChecksForgetsItsOldEstimate() {
         Endpoint e = cluster(2, outlier(0, 0, 50), null, null).get(0);
-        e.record(Outcome.SUCCESS, SECOND, now.get());
+        e.record(TryOutcome.SUCCESS, SECOND, now.get());
         e.recordCheck(false, 1, 1);
         e.recordCheck(true, 1, 1);
         assertThat(e.health()).isEqualTo(Endpoint.Health.HEALTHY);

@@ -18,8 +18,10 @@ import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -177,7 +179,7 @@ public final class ImageBuilder {
                         for (ZipEntry e : z.stream().filter(e -> e.getName().startsWith("META-INF/native/") && e.getName().endsWith(".so")).toList()) {
                             Path f = natives.resolve(Path.of(e.getName()).getFileName().toString());
                             try (InputStream in = z.getInputStream(e)) {
-                                Files.copy(in, f, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                                Files.copy(in, f, StandardCopyOption.REPLACE_EXISTING);
                             }
                             elves.add(f);
                         }
@@ -253,7 +255,7 @@ public final class ImageBuilder {
             return;
         }
         try (Stream<Path> files = Files.walk(dir)) {
-            for (Path f : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+            for (Path f : files.sorted(Comparator.reverseOrder()).toList()) {
                 Files.delete(f);
             }
         }

@@ -1,29 +1,27 @@
 package dev.edgegateway.proxy;
 
+import dev.edgegateway.config.ConfigFieldException;
 import dev.edgegateway.config.ConfigSnapshot;
 import dev.edgegateway.config.GatewayConfig;
 import dev.edgegateway.config.HostPort;
 import dev.edgegateway.config.ListenerConfig;
+import dev.edgegateway.health.Endpoint;
 import dev.edgegateway.health.EndpointRegistry;
+import dev.edgegateway.proxy.admin.AdminServer;
+import dev.edgegateway.proxy.admin.AdminToken;
+import dev.edgegateway.proxy.healthcheck.ActiveHealthChecker;
+import dev.edgegateway.proxy.metrics.GatewayMetrics;
 import dev.edgegateway.proxy.observe.AccessLog;
 import dev.edgegateway.proxy.observe.Tracing;
 import dev.edgegateway.proxy.reload.ConfigReloader;
-import io.opentelemetry.sdk.trace.export.SpanExporter;
 import dev.edgegateway.proxy.reload.ConfigWatcher;
-import dev.edgegateway.ratelimit.RateLimiters;
-import java.io.IOException;
-import java.nio.file.Path;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import dev.edgegateway.proxy.admin.AdminServer;
-import dev.edgegateway.proxy.healthcheck.ActiveHealthChecker;
-import dev.edgegateway.proxy.metrics.GatewayMetrics;
 import dev.edgegateway.proxy.server.DownstreamInitializer;
-import dev.edgegateway.proxy.server.GatewayState;
+import dev.edgegateway.proxy.server.CompiledConfig;
 import dev.edgegateway.proxy.server.ServerContext;
-import dev.edgegateway.proxy.transport.Transport;
 import dev.edgegateway.proxy.tls.ServerTls;
+import dev.edgegateway.proxy.transport.Transport;
 import dev.edgegateway.proxy.upstream.UpstreamPool;
+import dev.edgegateway.ratelimit.RateLimiters;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
@@ -34,13 +32,21 @@ import io.netty.resolver.dns.DnsAddressResolverGroup;
 import io.netty.resolver.dns.DnsNameResolverBuilder;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.GlobalEventExecutor;
+import io.opentelemetry.sdk.trace.export.SpanExporter;
+import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.Set;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -74,9 +80,9 @@ public final class Gateway implements AutoCloseable {
     private final AccessLog accessLog;
     /** Each TLS listener's certificates, by listener name. */
     private final Map<String, ServerTls> listenerTls = new LinkedHashMap<>();
-    private final java.util.concurrent.ScheduledExecutorService tlsWatch;
+    private final ScheduledExecutorService tlsWatch;
     /** Closes retired route tables after {@link #RETIRE_AFTER_SECONDS}. */
-    private final java.util.concurrent.ScheduledExecutorService retirements = Executors.newSingleThreadScheduledExecutor(r -> {
+    private final ScheduledExecutorService retirements = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "edge-retire");
         t.setDaemon(true);
         return t;
@@ -100,7 +106,7 @@ public final class Gateway implements AutoCloseable {
         }
         limiters = new RateLimiters(metrics::redisCall);
         metrics.redisUp(limiters::redisUp);
-        server = new ServerContext(GatewayState.compile(snapshot, endpoints, metrics, limiters), metrics,
+        server = new ServerContext(CompiledConfig.compile(snapshot, endpoints, metrics, limiters), metrics,
                 new DefaultChannelGroup("clients", GlobalEventExecutor.INSTANCE), pools);
         healthChecker = new ActiveHealthChecker(adminLoop.next(), transport.socketChannelClass(), resolver);
         tracing = Tracing.create(config.tracing(), spanExporter);
@@ -112,7 +118,7 @@ public final class Gateway implements AutoCloseable {
         metrics.eventLoops(workers);
         metrics.endpointLookup(name -> {
             var c = server.state().clusters().get(name);
-            return c == null ? java.util.List.of() : c.endpoints();
+            return c == null ? List.of() : c.endpoints();
         });
         for (ListenerConfig l : config.listeners()) {
             if (l.tls() != null) {
@@ -121,7 +127,7 @@ public final class Gateway implements AutoCloseable {
             }
         }
         // Certificates first (they read files), then the rest; nothing live changes until commit.
-        reloader = new ConfigReloader(server::state, s -> GatewayState.prepare(s, endpoints, limiters, prepareCerts(s.config())), this::publish, metrics);
+        reloader = new ConfigReloader(server::state, s -> CompiledConfig.prepare(s, endpoints, limiters, prepareCerts(s.config())), this::publish, metrics);
         reloader.started(snapshot);
         tlsWatch = listenerTls.isEmpty() ? null : Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "edge-tls-watch");
@@ -144,8 +150,8 @@ public final class Gateway implements AutoCloseable {
      * Swaps in a compiled state: one volatile write; then health checks follow the new endpoints
      * and each event loop closes its idle connections to endpoints that left.
      */
-    private void publish(GatewayState next) {
-        GatewayState old = server.state();
+    private void publish(CompiledConfig next) {
+        CompiledConfig old = server.state();
         next.listenerCerts().forEach((name, certs) -> {
             listenerTls.get(name).install(certs);
             server.metrics().tlsCertificateReload(name, "applied");
@@ -162,8 +168,8 @@ public final class Gateway implements AutoCloseable {
      * policies go (the limiter policies went at commit), and the old route table's GeoIP mapping
      * is closed once no request can still be routing with it.
      */
-    private void retire(GatewayState old, GatewayState next) {
-        Set<dev.edgegateway.health.Endpoint> live = new HashSet<>();
+    private void retire(CompiledConfig old, CompiledConfig next) {
+        Set<Endpoint> live = new HashSet<>();
         next.clusters().values().forEach(c -> live.addAll(c.endpoints()));
         endpoints.retain(next.clusters().keySet(), live);
         server.pools().forEach((loop, pool) -> loop.execute(() -> pool.retainOnly(live)));
@@ -195,14 +201,14 @@ public final class Gateway implements AutoCloseable {
                     out.put(l.name(), c);
                 }
             } catch (RuntimeException e) {
-                throw new dev.edgegateway.config.ConfigFieldException("listeners[" + i + "].tls", e.getMessage(), e);
+                throw new ConfigFieldException("listeners[" + i + "].tls", e.getMessage(), e);
             }
         }
         return out;
     }
 
     /** The last error reported per certificate pair, so a file that stays broken is reported once, not every poll. */
-    private final Map<String, String> lastCertificateErrors = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<String, String> lastCertificateErrors = new ConcurrentHashMap<>();
 
     /**
      * The certificate file watch: each listener's pairs whose files changed are loaded and
@@ -297,9 +303,9 @@ public final class Gateway implements AutoCloseable {
         }
         healthChecker.start(server.state().clusters().values());
         admin = AdminServer.start(socketAddress(config.admin().address()), adminLoop, transport.serverChannelClass(), server, () -> ready,
-                reloader, reloads, this::fileStatus, dev.edgegateway.proxy.admin.AdminToken.load(config.admin()), limiters::redisUp);
+                reloader, reloads, this::fileStatus, AdminToken.load(config.admin()), limiters::redisUp);
         log.info("admin on {} (/healthz /ready /metrics /config /clusters /ui{})", admin.address(),
-                dev.edgegateway.proxy.admin.AdminToken.load(config.admin()) == null ? "; read-only: no admin token" : "; PUT /config with the admin token");
+                AdminToken.load(config.admin()) == null ? "; read-only: no admin token" : "; PUT /config with the admin token");
         ready = true;
     }
 

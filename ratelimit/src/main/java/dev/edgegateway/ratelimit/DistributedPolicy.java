@@ -47,7 +47,7 @@ final class DistributedPolicy extends Policy {
         Long until = overLimit.getIfPresent(key);
         if (until != null) {
             if (now - until < 0) {
-                verdict.set(Verdict.Outcome.LIMITED, 0, until - now, until - now);
+                verdict.set(Verdict.Decision.LIMITED, 0, until - now, until - now);
                 return true;
             }
             overLimit.invalidate(key);
@@ -67,7 +67,7 @@ final class DistributedPolicy extends Policy {
     }
 
     private void failed(Verdict verdict) {
-        verdict.set(config.failOpen() ? Verdict.Outcome.FAILED_OPEN : Verdict.Outcome.FAILED_CLOSED, -1,
+        verdict.set(config.failOpen() ? Verdict.Decision.FAILED_OPEN : Verdict.Decision.FAILED_CLOSED, -1,
                 config.failOpen() ? 0 : 1_000_000_000L, 0);
     }
 
@@ -124,9 +124,9 @@ final class DistributedPolicy extends Policy {
                 long waitNanos = (Long) answer.get(2) * 1000;
                 long resetNanos = (Long) answer.get(3) * 1000;
                 if (allowed) {
-                    verdict.set(Verdict.Outcome.ALLOWED, remaining, 0, resetNanos);
+                    verdict.set(Verdict.Decision.ALLOWED, remaining, 0, resetNanos);
                 } else {
-                    verdict.set(Verdict.Outcome.LIMITED, 0, waitNanos, resetNanos);
+                    verdict.set(Verdict.Decision.LIMITED, 0, waitNanos, resetNanos);
                     overLimit.put(key, System.nanoTime() + waitNanos);
                 }
             }

@@ -53,9 +53,9 @@ final class LocalPolicy extends Policy {
         long remaining = probe.getRemainingTokens();
         long reset = (long) ((first.burst() - Math.min(first.burst(), remaining)) * 1e9 / first.rate().perSecond());
         if (probe.isConsumed()) {
-            verdict.set(Verdict.Outcome.ALLOWED, remaining, 0, reset);
+            verdict.set(Verdict.Decision.ALLOWED, remaining, 0, reset);
         } else {
-            verdict.set(Verdict.Outcome.LIMITED, 0, probe.getNanosToWaitForRefill(), reset);
+            verdict.set(Verdict.Decision.LIMITED, 0, probe.getNanosToWaitForRefill(), reset);
         }
         return true;
     }

@@ -5,6 +5,7 @@ import dev.edgegateway.config.RateLimitConfig;
 import dev.edgegateway.config.RedisConfig;
 import dev.edgegateway.config.RouteConfig;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -67,7 +68,7 @@ public final class RateLimiters implements AutoCloseable {
                 made = true;
             }
         }
-        Map<String, Policy> next = new java.util.LinkedHashMap<>();
+        Map<String, Policy> next = new LinkedHashMap<>();
         List<List<Policy>> byRoute = new ArrayList<>();
         for (RouteConfig route : config.routes()) {
             List<Policy> list = new ArrayList<>();

@@ -6,7 +6,7 @@ package dev.edgegateway.ratelimit;
  */
 public final class Verdict {
     /** How the decision was reached. */
-    public enum Outcome {
+    public enum Decision {
         /** A token was taken. */
         ALLOWED,
         /** No token: 429. */
@@ -17,17 +17,17 @@ public final class Verdict {
         FAILED_CLOSED
     }
 
-    Outcome outcome;
+    Decision outcome;
     long remaining;
     long retryAfterNanos;
     long resetNanos;
 
-    public Outcome outcome() {
+    public Decision outcome() {
         return outcome;
     }
 
     public boolean admitted() {
-        return outcome == Outcome.ALLOWED || outcome == Outcome.FAILED_OPEN;
+        return outcome == Decision.ALLOWED || outcome == Decision.FAILED_OPEN;
     }
 
     /** Tokens left after this request (the smallest over the policy's limits); -1 when unknown. */
@@ -45,7 +45,7 @@ public final class Verdict {
         return resetNanos;
     }
 
-    void set(Outcome outcome, long remaining, long retryAfterNanos, long resetNanos) {
+    void set(Decision outcome, long remaining, long retryAfterNanos, long resetNanos) {
         this.outcome = outcome;
         this.remaining = remaining;
         this.retryAfterNanos = retryAfterNanos;

@@ -21,14 +21,14 @@ class LocalPolicyTest {
         Verdict v = new Verdict();
         for (int i = 0; i < 3; i++) {
             assertThat(p.check("k", v, null, null)).isTrue();
-            assertThat(v.outcome()).isEqualTo(Verdict.Outcome.ALLOWED);
+            assertThat(v.outcome()).isEqualTo(Verdict.Decision.ALLOWED);
             assertThat(v.remaining()).isEqualTo(2 - i);
         }
         p.check("k", v, null, null);
-        assertThat(v.outcome()).isEqualTo(Verdict.Outcome.LIMITED);
+        assertThat(v.outcome()).isEqualTo(Verdict.Decision.LIMITED);
         assertThat(v.retryAfterNanos()).isBetween(1L, 1_000_000_000L);
         p.check("other", v, null, null);
-        assertThat(v.outcome()).isEqualTo(Verdict.Outcome.ALLOWED);
+        assertThat(v.outcome()).isEqualTo(Verdict.Decision.ALLOWED);
     }
 
     /**

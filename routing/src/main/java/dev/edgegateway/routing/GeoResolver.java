@@ -1,15 +1,17 @@
 package dev.edgegateway.routing;
 
-import dev.edgegateway.config.Cidr;
-import dev.edgegateway.config.GeoConfig;
 import com.maxmind.db.CHMCache;
 import com.maxmind.db.Reader;
+import dev.edgegateway.config.Cidr;
+import dev.edgegateway.config.ConfigFieldException;
+import dev.edgegateway.config.GeoConfig;
 import java.io.File;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -56,7 +58,7 @@ final class GeoResolver {
             if (countryHeader != null) {
                 String country = r.header(countryHeader);
                 if (country != null) {
-                    String region = countries.get(country.trim().toUpperCase(java.util.Locale.ROOT));
+                    String region = countries.get(country.trim().toUpperCase(Locale.ROOT));
                     if (region != null) {
                         return region;
                     }
@@ -91,7 +93,7 @@ final class GeoResolver {
         try {
             return new Reader(new File(path), Reader.FileMode.MEMORY_MAPPED, new CHMCache());
         } catch (IOException e) {
-            throw new dev.edgegateway.config.ConfigFieldException("geo.maxmindDatabase", "cannot read " + path + ": " + e.getMessage(), e);
+            throw new ConfigFieldException("geo.maxmindDatabase", "cannot read " + path + ": " + e.getMessage(), e);
         }
     }
 

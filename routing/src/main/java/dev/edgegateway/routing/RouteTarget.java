@@ -3,6 +3,7 @@ package dev.edgegateway.routing;
 import dev.edgegateway.config.CanaryConfig;
 import dev.edgegateway.config.KeySource;
 import dev.edgegateway.config.RouteGeoConfig;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
@@ -111,7 +112,7 @@ abstract class RouteTarget {
             this.latency = g.mode() == RouteGeoConfig.Mode.LATENCY;
             int n = g.regions().size();
             regionNames = g.regions().keySet().toArray(new String[0]);
-            regionIndex = new java.util.HashMap<>();
+            regionIndex = new HashMap<>();
             for (int i = 0; i < n; i++) {
                 regionIndex.put(regionNames[i], i);
             }

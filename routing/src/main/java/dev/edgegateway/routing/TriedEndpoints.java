@@ -1,6 +1,7 @@
 package dev.edgegateway.routing;
 
 import dev.edgegateway.health.Endpoint;
+import java.util.Arrays;
 
 /**
  * The endpoints one request has tried, for its retries to pass over (by identity). Made only when
@@ -19,7 +20,7 @@ public final class TriedEndpoints {
             return;
         }
         if (size == items.length) {
-            items = java.util.Arrays.copyOf(items, size * 2);
+            items = Arrays.copyOf(items, size * 2);
         }
         items[size++] = e;
     }

@@ -3,7 +3,7 @@ package dev.edgegateway.routing;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.edgegateway.health.Endpoint;
-import dev.edgegateway.health.Outcome;
+import dev.edgegateway.health.TryOutcome;
 import org.junit.jupiter.api.Test;
 
 class GeoTest {
@@ -38,7 +38,7 @@ class GeoTest {
     }
 
     private void eject(Endpoint e) {
-        e.record(Outcome.HTTP_5XX, 1, tables.now.get());
+        e.record(TryOutcome.HTTP_5XX, 1, tables.now.get());
     }
 
     @Test
@@ -92,13 +92,13 @@ class GeoTest {
                 """);
         Route r = lt.routes().get(0);
         long now = tables.now.get();
-        lt.clusters().get("ca").endpoints().get(0).record(Outcome.SUCCESS, 80_000_000, now);
-        lt.clusters().get("cb").endpoints().get(0).record(Outcome.SUCCESS, 20_000_000, now);
+        lt.clusters().get("ca").endpoints().get(0).record(TryOutcome.SUCCESS, 80_000_000, now);
+        lt.clusters().get("cb").endpoints().get(0).record(TryOutcome.SUCCESS, 20_000_000, now);
         d.reset();
         assertThat(r.selectCluster(TestRequest.get("/"), d).name()).isEqualTo("cb");
         assertThat(d.clientRegion()).isEqualTo("a");
         assertThat(d.servedRegion()).isEqualTo("b");
-        lt.clusters().get("ca").endpoints().get(0).record(Outcome.SUCCESS, 5_000_000, now + 60_000_000_000L);
+        lt.clusters().get("ca").endpoints().get(0).record(TryOutcome.SUCCESS, 5_000_000, now + 60_000_000_000L);
         d.reset();
         assertThat(r.selectCluster(TestRequest.get("/"), d).name()).isEqualTo("ca");
     }

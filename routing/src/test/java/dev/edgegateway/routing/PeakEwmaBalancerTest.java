@@ -3,7 +3,7 @@ package dev.edgegateway.routing;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.edgegateway.health.Endpoint;
-import dev.edgegateway.health.Outcome;
+import dev.edgegateway.health.TryOutcome;
 import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -21,7 +21,7 @@ class PeakEwmaBalancerTest {
             counts.merge(port, 1, Integer::sum);
             e.requestStarted();
             e.requestFinished();
-            e.record(Outcome.SUCCESS, port == slowPort ? slowNanos : 1_000_000, tables.now.get());
+            e.record(TryOutcome.SUCCESS, port == slowPort ? slowNanos : 1_000_000, tables.now.get());
         }
         return counts;
     }

@@ -8,7 +8,7 @@ import dev.edgegateway.config.OutlierDetectionConfig;
 import dev.edgegateway.health.Endpoint;
 import dev.edgegateway.health.EndpointRegistry;
 import dev.edgegateway.health.HealthEvents;
-import dev.edgegateway.health.Outcome;
+import dev.edgegateway.health.TryOutcome;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -46,14 +46,14 @@ class RoundRobinBalancerTest {
     @Test
     void skipsEjectedEndpoints() {
         RoundRobinBalancer lb = balancer(4, 50);
-        registry.endpoint("c", new HostPort("127.0.0.1", 9002)).record(Outcome.HTTP_5XX, 1, now.get());
+        registry.endpoint("c", new HostPort("127.0.0.1", 9002)).record(TryOutcome.HTTP_5XX, 1, now.get());
         assertThat(ports(lb, 30)).containsExactlyInAnyOrder(9001, 9003, 9004);
     }
 
     @Test
     void survivorsShareAnEjectedEndpointsTurnEvenly() {
         RoundRobinBalancer lb = balancer(4, 50);
-        registry.endpoint("c", new HostPort("127.0.0.1", 9002)).record(Outcome.HTTP_5XX, 1, now.get());
+        registry.endpoint("c", new HostPort("127.0.0.1", 9002)).record(TryOutcome.HTTP_5XX, 1, now.get());
         java.util.Map<Integer, Integer> counts = new java.util.TreeMap<>();
         for (int i = 0; i < 300; i++) {
             counts.merge(lb.pick().address().port(), 1, Integer::sum);
@@ -67,7 +67,7 @@ class RoundRobinBalancerTest {
     void panicModeSpreadsOverAllWhenTooFewAreAvailable() {
         RoundRobinBalancer lb = balancer(4, 50);
         for (int port : new int[] {9001, 9002, 9003}) {
-            registry.endpoint("c", new HostPort("127.0.0.1", port)).record(Outcome.HTTP_5XX, 1, now.get());
+            registry.endpoint("c", new HostPort("127.0.0.1", port)).record(TryOutcome.HTTP_5XX, 1, now.get());
         }
         // 1 of 4 available is below 50%: all four take traffic again.
         assertThat(ports(lb, 30)).containsExactlyInAnyOrder(9001, 9002, 9003, 9004);
@@ -77,7 +77,7 @@ class RoundRobinBalancerTest {
     void withoutPanicModeNothingAvailableMeansNoEndpoint() {
         RoundRobinBalancer lb = balancer(2, 0);
         for (int port : new int[] {9001, 9002}) {
-            registry.endpoint("c", new HostPort("127.0.0.1", port)).record(Outcome.HTTP_5XX, 1, now.get());
+            registry.endpoint("c", new HostPort("127.0.0.1", port)).record(TryOutcome.HTTP_5XX, 1, now.get());
         }
         assertThat(lb.pick()).isNull();
     }

@@ -3,7 +3,7 @@ package dev.edgegateway.routing;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.edgegateway.health.Endpoint;
-import dev.edgegateway.health.Outcome;
+import dev.edgegateway.health.TryOutcome;
 import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -47,7 +47,7 @@ class StickyTest {
         Cluster c = t.clusters().get("c");
         Map<Integer, Endpoint> before = assign(r, c);
         Endpoint leaving = c.endpoints().get(3);
-        leaving.record(Outcome.HTTP_5XX, 1, tables.now.get()); // ejected for an hour
+        leaving.record(TryOutcome.HTTP_5XX, 1, tables.now.get()); // ejected for an hour
         Map<Integer, Endpoint> during = assign(r, c);
         int moved = 0;
         for (int i = 0; i < KEYS; i++) {
@@ -122,7 +122,7 @@ class StickyTest {
             Endpoint owner = r.pickEndpoint(c, req, d);
             Endpoint next = r.retryEndpoint(c, req, d, new TriedEndpoints(owner));
             assertThat(next).as("k" + i).isNotSameAs(owner);
-            owner.record(Outcome.HTTP_5XX, 1, tables.now.get()); // out, as outlier detection would put it
+            owner.record(TryOutcome.HTTP_5XX, 1, tables.now.get()); // out, as outlier detection would put it
             assertThat(r.pickEndpoint(c, req, new RouteDecision())).as("k" + i + " once its owner is out").isSameAs(next);
             tables.now.addAndGet(2 * 3_600_000_000_000L); // past the ejection, for the next key
         }

@@ -57,7 +57,7 @@ public class LimiterBenchmark {
     }
 
     @Benchmark
-    public Verdict.Outcome localDecision() {
+    public Verdict.Decision localDecision() {
         String key = keyNames[next++ % keys];
         policy.check(key, verdict, null, null);
         return verdict.outcome();

@@ -68,7 +68,7 @@ public class PickBenchmark {
         for (Cluster c : t.clusters().values()) {
             int i = 0;
             for (Endpoint e : c.endpoints()) {
-                e.record(dev.edgegateway.health.Outcome.SUCCESS, 1_000_000 + 10_000L * (i++ % 7), now);
+                e.record(dev.edgegateway.health.TryOutcome.SUCCESS, 1_000_000 + 10_000L * (i++ % 7), now);
             }
         }
     }

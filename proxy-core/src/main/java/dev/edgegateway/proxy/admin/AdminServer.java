@@ -15,6 +15,7 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.ServerChannel;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpRequest;
@@ -31,8 +32,11 @@ import io.netty.handler.timeout.IdleStateHandler;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.Locale;
 import java.util.concurrent.Executor;
 import java.util.function.BooleanSupplier;
+import java.util.function.IntSupplier;
+import java.util.function.Supplier;
 
 /**
  * The admin listener: {@code /healthz}, {@code /ready}, {@code /metrics}, {@code /config}, {@code /clusters}, and the
@@ -47,10 +51,10 @@ public final class AdminServer {
         this.channel = channel;
     }
 
-    public static AdminServer start(SocketAddress address, EventLoopGroup group, Class<? extends io.netty.channel.ServerChannel> channelClass,
+    public static AdminServer start(SocketAddress address, EventLoopGroup group, Class<? extends ServerChannel> channelClass,
                                     ServerContext server, BooleanSupplier ready, ConfigReloader reloader, Executor reloads,
-                                    java.util.function.Supplier<String> fileStatus,
-                                    AdminToken token, java.util.function.IntSupplier redisUp) throws InterruptedException {
+                                    Supplier<String> fileStatus,
+                                    AdminToken token, IntSupplier redisUp) throws InterruptedException {
         ServerBootstrap b = new ServerBootstrap()
                 .group(group)
                 .channel(channelClass)
@@ -82,11 +86,11 @@ public final class AdminServer {
         private final ConfigReloader reloader;
         private final Executor reloads;
         private final AdminToken token;
-        private final java.util.function.IntSupplier redisUp;
-        private final java.util.function.Supplier<String> fileStatus;
+        private final IntSupplier redisUp;
+        private final Supplier<String> fileStatus;
 
         Handler(ServerContext server, BooleanSupplier ready, ConfigReloader reloader, Executor reloads, AdminToken token,
-                java.util.function.IntSupplier redisUp, java.util.function.Supplier<String> fileStatus) {
+                IntSupplier redisUp, Supplier<String> fileStatus) {
             this.redisUp = redisUp;
             this.fileStatus = fileStatus;
             this.server = server;
@@ -124,7 +128,7 @@ public final class AdminServer {
 
         private void answer(ChannelHandlerContext ctx, ConfigReloader.Result result, boolean apply) {
             StringBuilder json = new StringBuilder();
-            if (result.outcome() == ConfigReloader.Outcome.INVALID) {
+            if (result.outcome() == ConfigReloader.ReloadOutcome.INVALID) {
                 json.append("{\"outcome\":\"invalid\",\"generation\":").append(server.state().snapshot().generation()).append(",\"errors\":[");
                 for (int i = 0; i < result.errors().size(); i++) {
                     ConfigError e = result.errors().get(i);
@@ -138,7 +142,7 @@ public final class AdminServer {
                 return;
             }
             ConfigSnapshot s = result.snapshot();
-            json.append("{\"outcome\":\"").append(result.outcome().name().toLowerCase(java.util.Locale.ROOT))
+            json.append("{\"outcome\":\"").append(result.outcome().name().toLowerCase(Locale.ROOT))
                     .append("\",\"generation\":").append(s.generation())
                     .append(",\"sha256\":\"").append(s.sha256()).append("\",\"changes\":").append(ClustersReport.quote(result.changes())).append("}\n");
             send(ctx, HttpResponseStatus.OK, "application/json", json.toString());

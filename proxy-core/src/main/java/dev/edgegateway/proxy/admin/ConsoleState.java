@@ -8,7 +8,7 @@ import dev.edgegateway.config.RouteConfig;
 import dev.edgegateway.config.RouteMatch;
 import dev.edgegateway.proxy.observe.Json;
 import dev.edgegateway.proxy.reload.ConfigReloader;
-import dev.edgegateway.proxy.server.GatewayState;
+import dev.edgegateway.proxy.server.CompiledConfig;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -27,7 +27,7 @@ import java.util.Map;
 final class ConsoleState {
     private ConsoleState() {}
 
-    static String json(GatewayState state, List<ConfigReloader.Attempt> reloads, int redisUp, String readiness, long nowNanos) {
+    static String json(CompiledConfig state, List<ConfigReloader.Attempt> reloads, int redisUp, String readiness, long nowNanos) {
         ConfigSnapshot s = state.snapshot();
         StringBuilder sb = new StringBuilder(4096);
         sb.append("{\"nowMillis\":").append(System.currentTimeMillis())
@@ -63,7 +63,7 @@ final class ConsoleState {
         sb.append("],\n\"clusters\":").append(ClustersReport.json(state.clusters().values(), nowNanos).trim());
         sb.append(",\n\"rateLimits\":[");
         first = true;
-        for (GatewayState.PolicyDecisions p : state.policyDecisions()) {
+        for (CompiledConfig.PolicyDecisions p : state.policyDecisions()) {
             sb.append(first ? "" : ",").append("\n {\"route\":");
             Json.quote(sb, p.route());
             sb.append(",\"policy\":");

@@ -2,6 +2,7 @@ package dev.edgegateway.proxy.healthcheck;
 
 import dev.edgegateway.config.HealthCheckConfig;
 import dev.edgegateway.health.Endpoint;
+import dev.edgegateway.proxy.tls.UpstreamTls;
 import dev.edgegateway.proxy.upstream.UpstreamPool;
 import dev.edgegateway.routing.Cluster;
 import io.netty.bootstrap.Bootstrap;
@@ -21,6 +22,7 @@ import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.resolver.AddressResolverGroup;
+import io.netty.util.AttributeKey;
 import java.net.SocketAddress;
 import java.util.Collection;
 import java.util.HashMap;
@@ -64,9 +66,9 @@ public final class ActiveHealthChecker {
     }
 
     /** What checking one endpoint takes: its cluster's settings and TLS. */
-    private record Check(Endpoint endpoint, HealthCheckConfig config, dev.edgegateway.proxy.tls.UpstreamTls tls) {}
+    private record Check(Endpoint endpoint, HealthCheckConfig config, UpstreamTls tls) {}
 
-    private static final io.netty.util.AttributeKey<Check> CHECK = io.netty.util.AttributeKey.valueOf("edge.healthcheck");
+    private static final AttributeKey<Check> CHECK = AttributeKey.valueOf("edge.healthcheck");
 
     /** Endpoint to check -> its cluster's check settings, for the config being served. */
     private volatile Map<Endpoint, Check> plan = Map.of();
@@ -88,7 +90,7 @@ public final class ActiveHealthChecker {
         for (Cluster c : clusters) {
             HealthCheckConfig hc = c.config().healthCheck();
             if (hc != null) {
-                var tls = dev.edgegateway.proxy.tls.UpstreamTls.of(c.config().tls(), false);
+                var tls = UpstreamTls.of(c.config().tls(), false);
                 c.endpoints().forEach(e -> next.put(e, new Check(e, hc, tls)));
             }
         }

@@ -1,5 +1,7 @@
 package dev.edgegateway.proxy.metrics;
 
+import dev.edgegateway.config.MetricsConfig;
+import dev.edgegateway.config.RouteGeoConfig;
 import dev.edgegateway.health.ClusterHealth;
 import dev.edgegateway.health.Endpoint;
 import dev.edgegateway.health.HealthEvents;
@@ -8,12 +10,20 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.concurrent.SingleThreadEventExecutor;
 import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
+import java.util.function.IntSupplier;
+import java.util.function.LongSupplier;
 
 /**
  * The gateway's meters, in one Prometheus registry scraped at the admin port's {@code /metrics}.
@@ -23,13 +33,13 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class GatewayMetrics implements HealthEvents {
     /** Histogram buckets: {@link dev.edgegateway.config.MetricsConfig#LATENCY_BUCKETS}. */
-    static final Duration[] LATENCY_BUCKETS = dev.edgegateway.config.MetricsConfig.LATENCY_BUCKETS.toArray(new Duration[0]);
+    static final Duration[] LATENCY_BUCKETS = MetricsConfig.LATENCY_BUCKETS.toArray(new Duration[0]);
 
     /** Why the gateway itself answered a request without an origin. */
     public enum Rejection {
         BAD_REQUEST, URI_TOO_LONG, HEADERS_TOO_LARGE, BODY_TOO_LARGE, HEADER_TIMEOUT, NO_ROUTE, METHOD_NOT_ALLOWED, VERSION;
 
-        private final String label = name().toLowerCase(java.util.Locale.ROOT);
+        private final String label = name().toLowerCase(Locale.ROOT);
 
         /** The metric label, and the {@code rejected} value of the access log and {@code x-edge-rejected}. */
         public String label() {
@@ -126,11 +136,11 @@ public final class GatewayMetrics implements HealthEvents {
     }
 
     /** Each event loop's queued tasks: a loop that cannot keep up shows here first. */
-    public void eventLoops(Iterable<? extends io.netty.util.concurrent.EventExecutor> loops) {
+    public void eventLoops(Iterable<? extends EventExecutor> loops) {
         int i = 0;
         for (var loop : loops) {
-            if (loop instanceof io.netty.util.concurrent.SingleThreadEventExecutor st) {
-                Gauge.builder("edge.eventloop.pending.tasks", st, io.netty.util.concurrent.SingleThreadEventExecutor::pendingTasks)
+            if (loop instanceof SingleThreadEventExecutor st) {
+                Gauge.builder("edge.eventloop.pending.tasks", st, SingleThreadEventExecutor::pendingTasks)
                         .description("Tasks waiting on an event loop").tag("loop", Integer.toString(i)).register(registry);
             }
             i++;
@@ -138,7 +148,7 @@ public final class GatewayMetrics implements HealthEvents {
     }
 
     /** The access log's lines written and dropped (the writer fell behind). */
-    public void accessLog(java.util.function.LongSupplier written, java.util.function.LongSupplier dropped) {
+    public void accessLog(LongSupplier written, LongSupplier dropped) {
         Gauge.builder("edge.access.log.written", written, s -> s.getAsLong()).strongReference(true)
                 .description("Access log lines written").register(registry);
         Gauge.builder("edge.access.log.dropped", dropped, s -> s.getAsLong()).strongReference(true)
@@ -160,7 +170,7 @@ public final class GatewayMetrics implements HealthEvents {
     }
 
     /** Registers a geo route's failover series at zero ({@link GeoMeters#route}). */
-    public void geoRoute(String route, dev.edgegateway.config.RouteGeoConfig config) {
+    public void geoRoute(String route, RouteGeoConfig config) {
         geo.route(route, config);
     }
 
@@ -170,8 +180,8 @@ public final class GatewayMetrics implements HealthEvents {
      * route stop being exported instead of staying at their last value forever, so a thousand
      * reloads that churn names leave the series count where it was. Returns how many went.
      */
-    public int retain(java.util.Set<String> routes, java.util.Set<String> routeClusters, java.util.Set<String> clusterNames,
-                      java.util.Set<String> policies) {
+    public int retain(Set<String> routes, Set<String> routeClusters, Set<String> clusterNames,
+                      Set<String> policies) {
         clusters.keySet().retainAll(clusterNames);
         geo.retain(routes);
         return MeterRetirement.retain(registry, routes, routeClusters, clusterNames, policies);
@@ -235,10 +245,10 @@ public final class GatewayMetrics implements HealthEvents {
     // ---- health: ejections, breakers, checks, retries -------------------------------------------
 
     private final Map<String, ClusterMetrics> clusters = new ConcurrentHashMap<>();
-    private volatile java.util.function.Function<String, java.util.List<Endpoint>> endpointLookup = c -> java.util.List.of();
+    private volatile Function<String, List<Endpoint>> endpointLookup = c -> List.of();
 
     /** Where the cluster gauges find a cluster's endpoints in the config being served. */
-    public void endpointLookup(java.util.function.Function<String, java.util.List<Endpoint>> lookup) {
+    public void endpointLookup(Function<String, List<Endpoint>> lookup) {
         this.endpointLookup = lookup;
     }
 
@@ -366,7 +376,7 @@ public final class GatewayMetrics implements HealthEvents {
             .tag("result", "error").serviceLevelObjectives(LATENCY_BUCKETS).register(registry);
 
     /** The rate limiter's Redis connection: 1 up, 0 down, -1 not used. */
-    public void redisUp(java.util.function.IntSupplier up) {
+    public void redisUp(IntSupplier up) {
         Gauge.builder("edge.ratelimit.redis.up", up, s -> s.getAsInt())
                 .description("Redis connection for distributed rate limits: 1 up, 0 down (reconnecting), -1 not configured")
                 .strongReference(true) // the supplier is a method reference nobody else holds

@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.time.Instant;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -125,7 +126,7 @@ public final class AccessLog implements AutoCloseable {
         long ms = System.currentTimeMillis();
         String t = cachedTime;
         if (ms != cachedMillis) {
-            t = java.time.Instant.ofEpochMilli(ms).toString();
+            t = Instant.ofEpochMilli(ms).toString();
             cachedTime = t;
             cachedMillis = ms;
         }

@@ -9,20 +9,23 @@ import dev.edgegateway.config.ConfigSnapshot;
 import dev.edgegateway.config.GatewayConfig;
 import dev.edgegateway.config.RouteConfig;
 import dev.edgegateway.proxy.metrics.GatewayMetrics;
-import dev.edgegateway.proxy.server.GatewayState;
+import dev.edgegateway.proxy.server.CompiledConfig;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Validate, then swap: a new document is parsed, validated and compiled (route table, splits,
- * balancers, limiter policies) into a complete {@link GatewayState} before anything changes; then
+ * balancers, limiter policies) into a complete {@link CompiledConfig} before anything changes; then
  * one volatile write publishes it. Any error leaves the running state untouched and is returned,
  * every one with its file, line, column and field. Requests in flight keep the state they
  * started with; runtime state keyed by cluster and endpoint (health, ejections, breakers,
@@ -33,24 +36,24 @@ public final class ConfigReloader {
     private static final Logger log = LoggerFactory.getLogger(ConfigReloader.class);
 
     /** What a reload did. */
-    public record Result(Outcome outcome, ConfigSnapshot snapshot, List<ConfigError> errors, String changes) {}
+    public record Result(ReloadOutcome outcome, ConfigSnapshot snapshot, List<ConfigError> errors, String changes) {}
 
     /** {@code VALID}: a validation that found nothing wrong (nothing was applied). */
-    public enum Outcome { APPLIED, UNCHANGED, INVALID, VALID }
+    public enum ReloadOutcome { APPLIED, UNCHANGED, INVALID, VALID }
 
     /**
      * One reload attempt, for the console and {@code GET /reloads}: when, via what, its outcome,
      * the generation served after it, the change summary or the errors (with their lines).
      */
-    public record Attempt(long epochMillis, String via, String source, Outcome outcome, long generation, String changes, List<ConfigError> errors) {}
+    public record Attempt(long epochMillis, String via, String source, ReloadOutcome outcome, long generation, String changes, List<ConfigError> errors) {}
 
     /** The attempts kept: the most recent, oldest dropped first. */
     static final int HISTORY = 32;
-    private final java.util.ArrayDeque<Attempt> history = new java.util.ArrayDeque<>();
+    private final ArrayDeque<Attempt> history = new ArrayDeque<>();
 
-    private final Function<ConfigSnapshot, GatewayState.Prepared> preparer;
-    private final java.util.function.Supplier<GatewayState> current;
-    private final Consumer<GatewayState> publisher;
+    private final Function<ConfigSnapshot, CompiledConfig.Prepared> preparer;
+    private final Supplier<CompiledConfig> current;
+    private final Consumer<CompiledConfig> publisher;
     private final GatewayMetrics metrics;
 
     /**
@@ -58,8 +61,8 @@ public final class ConfigReloader {
      *     file, route table, limiter policies) without changing what serves; throws if it cannot
      * @param publisher swaps a committed state in and retires what the old one named alone
      */
-    public ConfigReloader(java.util.function.Supplier<GatewayState> current, Function<ConfigSnapshot, GatewayState.Prepared> preparer,
-                          Consumer<GatewayState> publisher, GatewayMetrics metrics) {
+    public ConfigReloader(Supplier<CompiledConfig> current, Function<ConfigSnapshot, CompiledConfig.Prepared> preparer,
+                          Consumer<CompiledConfig> publisher, GatewayMetrics metrics) {
         this.current = current;
         this.preparer = preparer;
         this.publisher = publisher;
@@ -76,14 +79,14 @@ public final class ConfigReloader {
         try {
             s = ConfigLoader.parse(text, source, current.get().snapshot().generation() + 1);
         } catch (ConfigException e) {
-            return new Result(Outcome.INVALID, null, e.errors(), "");
+            return new Result(ReloadOutcome.INVALID, null, e.errors(), "");
         }
         try {
             preparer.apply(s).discard();
         } catch (RuntimeException e) {
-            return new Result(Outcome.INVALID, null, List.of(placed(s, e)), "");
+            return new Result(ReloadOutcome.INVALID, null, List.of(placed(s, e)), "");
         }
-        return new Result(Outcome.VALID, s, List.of(), describe(current.get().config(), s.config()));
+        return new Result(ReloadOutcome.VALID, s, List.of(), describe(current.get().config(), s.config()));
     }
 
     /** A first-phase failure as an error at its field (a {@link ConfigFieldException}'s path), else at the document. */
@@ -97,7 +100,7 @@ public final class ConfigReloader {
 
     /** Validates, compiles and publishes {@code text}; {@code via} is {@code file} or {@code api}. */
     public synchronized Result apply(String text, String source, String via) {
-        GatewayState running = current.get();
+        CompiledConfig running = current.get();
         ConfigSnapshot next;
         try {
             next = ConfigLoader.parse(text, source, running.snapshot().generation() + 1);
@@ -105,35 +108,35 @@ public final class ConfigReloader {
             metrics.reload(via, "invalid");
             log.warn("config from {} rejected; still serving generation {}:\n  {}", via, running.snapshot().generation(),
                     String.join("\n  ", e.errors().stream().map(ConfigError::toString).toList()));
-            return remember(via, source, new Result(Outcome.INVALID, null, e.errors(), ""), running);
+            return remember(via, source, new Result(ReloadOutcome.INVALID, null, e.errors(), ""), running);
         }
         if (next.sha256().equals(running.snapshot().sha256())) {
             metrics.reload(via, "unchanged");
-            return remember(via, source, new Result(Outcome.UNCHANGED, running.snapshot(), List.of(), "no change"), running);
+            return remember(via, source, new Result(ReloadOutcome.UNCHANGED, running.snapshot(), List.of(), "no change"), running);
         }
-        GatewayState.Prepared prepared;
+        CompiledConfig.Prepared prepared;
         try {
             prepared = preparer.apply(next);
         } catch (RuntimeException e) {
             metrics.reload(via, "invalid");
             ConfigError error = placed(next, e);
             log.warn("config from {} could not be compiled; still serving generation {}: {}", via, running.snapshot().generation(), error);
-            return remember(via, source, new Result(Outcome.INVALID, null, List.of(error), ""), running);
+            return remember(via, source, new Result(ReloadOutcome.INVALID, null, List.of(error), ""), running);
         }
         String changes = describe(running.config(), next.config());
         publisher.accept(prepared.commit(metrics));
         metrics.reload(via, "applied");
         log.info("config generation {} from {} applied (sha256 {}): {}", next.generation(), via, next.sha256().substring(0, 12), changes);
-        return remember(via, source, new Result(Outcome.APPLIED, next, List.of(), changes), running);
+        return remember(via, source, new Result(ReloadOutcome.APPLIED, next, List.of(), changes), running);
     }
 
     /** The config the gateway started with, as the first entry of the history. */
     public synchronized void started(ConfigSnapshot first) {
-        add(new Attempt(System.currentTimeMillis(), "start", first.source(), Outcome.APPLIED, first.generation(), "started", List.of()));
+        add(new Attempt(System.currentTimeMillis(), "start", first.source(), ReloadOutcome.APPLIED, first.generation(), "started", List.of()));
     }
 
-    private Result remember(String via, String source, Result r, GatewayState before) {
-        long generation = r.outcome() == Outcome.APPLIED ? r.snapshot().generation() : before.snapshot().generation();
+    private Result remember(String via, String source, Result r, CompiledConfig before) {
+        long generation = r.outcome() == ReloadOutcome.APPLIED ? r.snapshot().generation() : before.snapshot().generation();
         add(new Attempt(System.currentTimeMillis(), via, source, r.outcome(), generation, r.changes(), r.errors()));
         return r;
     }
@@ -209,7 +212,7 @@ public final class ConfigReloader {
     }
 
     private static <T> void diff(String kind, Map<String, T> before, Map<String, T> after, List<String> out,
-                                 java.util.function.BiConsumer<T, T> changed) {
+                                 BiConsumer<T, T> changed) {
         after.forEach((k, v) -> {
             T old = before.get(k);
             if (old == null) {

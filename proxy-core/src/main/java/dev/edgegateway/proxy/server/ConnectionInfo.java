@@ -2,8 +2,9 @@ package dev.edgegateway.proxy.server;
 
 import io.netty.channel.Channel;
 import io.netty.handler.ssl.SslHandler;
-import java.net.InetSocketAddress;
 import io.netty.util.AsciiString;
+import java.net.InetSocketAddress;
+import java.util.Locale;
 import javax.net.ssl.SSLSession;
 
 /**
@@ -51,6 +52,6 @@ public final class ConnectionInfo {
     /** A TLS connection after its handshake; {@code sni} is the name the client asked for, or null. */
     static ConnectionInfo tls(Channel ch, SslHandler ssl, String sni, boolean http2) {
         SSLSession s = ssl.engine().getSession();
-        return new ConnectionInfo((InetSocketAddress) ch.remoteAddress(), true, s.getProtocol(), s.getCipherSuite(), sni == null ? null : sni.toLowerCase(java.util.Locale.ROOT), http2);
+        return new ConnectionInfo((InetSocketAddress) ch.remoteAddress(), true, s.getProtocol(), s.getCipherSuite(), sni == null ? null : sni.toLowerCase(Locale.ROOT), http2);
     }
 }

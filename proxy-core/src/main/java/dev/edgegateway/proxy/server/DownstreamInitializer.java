@@ -9,13 +9,17 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.handler.codec.ByteToMessageDecoder;
+import io.netty.handler.codec.DecoderException;
 import io.netty.handler.flow.FlowControlHandler;
 import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.ApplicationProtocolNegotiationHandler;
 import io.netty.handler.ssl.SniCompletionEvent;
 import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.timeout.IdleStateEvent;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -83,7 +87,7 @@ public final class DownstreamInitializer extends ChannelInitializer<Channel> {
 
         @Override
         public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
-            if (evt instanceof io.netty.handler.timeout.IdleStateEvent) {
+            if (evt instanceof IdleStateEvent) {
                 ctx.close(); // connected and silent for the whole idle timeout
                 return;
             }
@@ -124,7 +128,7 @@ public final class DownstreamInitializer extends ChannelInitializer<Channel> {
 
         @Override
         public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
-            if (evt instanceof io.netty.handler.timeout.IdleStateEvent) {
+            if (evt instanceof IdleStateEvent) {
                 ctx.close(); // no ClientHello (or no handshake progress) for the whole idle timeout
                 return;
             }
@@ -156,7 +160,7 @@ public final class DownstreamInitializer extends ChannelInitializer<Channel> {
 
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) throws Exception {
-            if (cause instanceof io.netty.handler.codec.DecoderException && cause.getCause() instanceof javax.net.ssl.SSLException) {
+            if (cause instanceof DecoderException && cause.getCause() instanceof SSLException) {
                 super.exceptionCaught(ctx, cause); // a handshake failure: handshakeFailure above
                 return;
             }
@@ -185,7 +189,7 @@ public final class DownstreamInitializer extends ChannelInitializer<Channel> {
         } else if (checks < UNDECIDED_CHECKS && ch.isActive()) {
             // Accepted, but its first bytes (or its handshake) are not through yet: a request may be
             // on the wire. Look again shortly, as the HTTP/1 path's quiet grace does.
-            ch.eventLoop().schedule(() -> closeIfIdle(ch, checks + 1), UNDECIDED_CHECK_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS);
+            ch.eventLoop().schedule(() -> closeIfIdle(ch, checks + 1), UNDECIDED_CHECK_MILLIS, TimeUnit.MILLISECONDS);
         } else {
             ch.close();
         }

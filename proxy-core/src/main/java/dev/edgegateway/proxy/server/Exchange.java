@@ -36,7 +36,7 @@ final class Exchange {
         SKIPPING
     }
 
-    final GatewayState state;
+    final CompiledConfig state;
     final long startNanos;
     final RouteDecision decision = new RouteDecision();
     Phase phase = Phase.HEAD;
@@ -114,7 +114,7 @@ final class Exchange {
     String rejected;
     boolean recorded;
 
-    Exchange(GatewayState state, long startNanos, boolean closeAfterResponse) {
+    Exchange(CompiledConfig state, long startNanos, boolean closeAfterResponse) {
         this.state = state;
         this.startNanos = startNanos;
         this.closeAfterResponse = closeAfterResponse;

@@ -1,6 +1,6 @@
 package dev.edgegateway.proxy.server;
 
-import dev.edgegateway.health.Outcome;
+import dev.edgegateway.health.TryOutcome;
 import dev.edgegateway.proxy.metrics.GatewayMetrics;
 import dev.edgegateway.proxy.metrics.GatewayMetrics.UpstreamError;
 import dev.edgegateway.proxy.metrics.RouteMetrics;
@@ -68,7 +68,7 @@ final class ExchangeRecorder {
     void tryFailed(Exchange x, UpstreamError kind) {
         metrics.upstreamError(x.cluster.name(), kind);
         long now = System.nanoTime();
-        x.endpoint.record(Outcome.GATEWAY_FAILURE, now - x.tryStartNanos, now);
+        x.endpoint.record(TryOutcome.GATEWAY_FAILURE, now - x.tryStartNanos, now);
     }
 
     /** A try got its response head with {@code status} (101 included). */
@@ -76,7 +76,7 @@ final class ExchangeRecorder {
         long now = System.nanoTime();
         x.upstreamNanos = now - x.tryStartNanos;
         metrics.cluster(x.cluster.name()).upstreamLatency(x.upstreamNanos);
-        x.endpoint.record(status >= 500 ? Outcome.HTTP_5XX : Outcome.SUCCESS, x.upstreamNanos, now);
+        x.endpoint.record(status >= 500 ? TryOutcome.HTTP_5XX : TryOutcome.SUCCESS, x.upstreamNanos, now);
     }
 
     /** The exchange is over (its response is written, or the client left): meters, span, log line; once. */

@@ -20,7 +20,7 @@ final class LimitStage {
     /** How a run of the policies ended. */
     enum Result { ADMITTED, REFUSED, PENDING }
 
-    private static final String[] OUTCOMES = Arrays.stream(Verdict.Outcome.values())
+    private static final String[] OUTCOMES = Arrays.stream(Verdict.Decision.values())
             .map(o -> o.name().toLowerCase(Locale.ROOT)).toArray(String[]::new);
 
     private LimitStage() {}
@@ -30,7 +30,7 @@ final class LimitStage {
      * waits for {@code resume}, then the caller calls {@link #resume}.
      */
     static Result run(Exchange x, RequestView view, ScheduledExecutorService loop, Runnable resume) {
-        GatewayState.RoutePolicies rp = x.state.rateLimits(x.route);
+        CompiledConfig.RoutePolicies rp = x.state.rateLimits(x.route);
         if (x.verdict == null) {
             x.verdict = new Verdict();
         }
@@ -50,7 +50,7 @@ final class LimitStage {
 
     /** The policy the exchange waited for has decided: counts it, then runs the rest. */
     static Result resume(Exchange x, RequestView view, ScheduledExecutorService loop, Runnable resume) {
-        GatewayState.RoutePolicies rp = x.state.rateLimits(x.route);
+        CompiledConfig.RoutePolicies rp = x.state.rateLimits(x.route);
         x.phase = Exchange.Phase.HEAD;
         if (!count(x, rp, rp.policies()[x.nextPolicy])) {
             return Result.REFUSED;
@@ -60,7 +60,7 @@ final class LimitStage {
     }
 
     /** Counts the verdict; false (the refusing policy recorded on the exchange) if it refuses. */
-    private static boolean count(Exchange x, GatewayState.RoutePolicies rp, Policy p) {
+    private static boolean count(Exchange x, CompiledConfig.RoutePolicies rp, Policy p) {
         Verdict v = x.verdict;
         rp.decisions()[x.nextPolicy][v.outcome().ordinal()].increment();
         x.rateLimitOutcome = OUTCOMES[v.outcome().ordinal()];

@@ -49,8 +49,8 @@ final class LocalResponses {
         return r;
     }
 
-    static final io.netty.util.AsciiString RATELIMIT_POLICY = io.netty.util.AsciiString.cached("ratelimit-policy");
-    static final io.netty.util.AsciiString RATELIMIT = io.netty.util.AsciiString.cached("ratelimit");
+    static final AsciiString RATELIMIT_POLICY = AsciiString.cached("ratelimit-policy");
+    static final AsciiString RATELIMIT = AsciiString.cached("ratelimit");
 
     /**
      * What every answer of the gateway carries besides its body: why it answered

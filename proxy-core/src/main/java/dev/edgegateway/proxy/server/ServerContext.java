@@ -1,23 +1,25 @@
 package dev.edgegateway.proxy.server;
 
 import dev.edgegateway.proxy.metrics.GatewayMetrics;
+import dev.edgegateway.proxy.observe.AccessLog;
+import dev.edgegateway.proxy.observe.Tracing;
 import dev.edgegateway.proxy.upstream.UpstreamPool;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.util.concurrent.EventExecutor;
 import java.util.Map;
 
 /**
- * What every client connection shares: the current {@link GatewayState} (swapped atomically on
+ * What every client connection shares: the current {@link CompiledConfig} (swapped atomically on
  * reload), the drain flag, the meters, the open connections and each event loop's origin pool.
  */
 public final class ServerContext {
-    private volatile GatewayState state;
+    private volatile CompiledConfig state;
     private volatile boolean draining;
     private final GatewayMetrics metrics;
     private final ChannelGroup channels;
     private final Map<EventExecutor, UpstreamPool> pools;
 
-    public ServerContext(GatewayState state, GatewayMetrics metrics, ChannelGroup channels, Map<EventExecutor, UpstreamPool> pools) {
+    public ServerContext(CompiledConfig state, GatewayMetrics metrics, ChannelGroup channels, Map<EventExecutor, UpstreamPool> pools) {
         this.state = state;
         this.metrics = metrics;
         this.channels = channels;
@@ -25,30 +27,30 @@ public final class ServerContext {
         metrics.configGeneration(state.snapshot().generation());
     }
 
-    public GatewayState state() {
+    public CompiledConfig state() {
         return state;
     }
 
     /** Publishes a new state; requests already running keep the one they started with. */
-    public void publish(GatewayState next) {
+    public void publish(CompiledConfig next) {
         state = next;
         metrics.configGeneration(next.snapshot().generation());
     }
 
-    private volatile dev.edgegateway.proxy.observe.Tracing tracing;
-    private volatile dev.edgegateway.proxy.observe.AccessLog accessLog;
+    private volatile Tracing tracing;
+    private volatile AccessLog accessLog;
 
     /** Tracing and the access log, each null when off; set once at start. */
-    public void observe(dev.edgegateway.proxy.observe.Tracing tracing, dev.edgegateway.proxy.observe.AccessLog accessLog) {
+    public void observe(Tracing tracing, AccessLog accessLog) {
         this.tracing = tracing;
         this.accessLog = accessLog;
     }
 
-    public dev.edgegateway.proxy.observe.Tracing tracing() {
+    public Tracing tracing() {
         return tracing;
     }
 
-    public dev.edgegateway.proxy.observe.AccessLog accessLog() {
+    public AccessLog accessLog() {
         return accessLog;
     }
 

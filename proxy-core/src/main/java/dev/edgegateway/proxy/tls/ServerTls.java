@@ -17,9 +17,13 @@ import io.netty.handler.ssl.SupportedCipherSuiteFilter;
 import io.netty.util.Mapping;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.IdentityHashMap;
@@ -45,8 +49,8 @@ public final class ServerTls implements Mapping<String, SslContext> {
         final TlsConfig config;
         final String fingerprint;
         /** Per certificate entry of the config: the files' fingerprint and the context built from them. */
-        final List<String> entryFingerprints = new java.util.ArrayList<>();
-        final List<SslContext> contexts = new java.util.ArrayList<>();
+        final List<String> entryFingerprints = new ArrayList<>();
+        final List<SslContext> contexts = new ArrayList<>();
         final Map<String, SslContext> exact = new HashMap<>();
         final Map<String, SslContext> wildcard = new HashMap<>();
         final Map<SslContext, byte[]> ocsp = new IdentityHashMap<>();
@@ -104,10 +108,10 @@ public final class ServerTls implements Mapping<String, SslContext> {
     public Rotation rotate() {
         Certs current = certs;
         TlsConfig config = current.config;
-        List<String> errors = new java.util.ArrayList<>();
-        List<SslContext> contexts = new java.util.ArrayList<>();
-        List<String> prints = new java.util.ArrayList<>();
-        List<byte[]> ocsp = new java.util.ArrayList<>();
+        List<String> errors = new ArrayList<>();
+        List<SslContext> contexts = new ArrayList<>();
+        List<String> prints = new ArrayList<>();
+        List<byte[]> ocsp = new ArrayList<>();
         boolean changed = false;
         for (int i = 0; i < config.certificates().size(); i++) {
             CertificateConfig c = config.certificates().get(i);
@@ -182,9 +186,9 @@ public final class ServerTls implements Mapping<String, SslContext> {
     private record Read(List<byte[]> certs, List<byte[]> keys, List<byte[]> ocsp, String fingerprint) {}
 
     private static Read read(TlsConfig config) {
-        List<byte[]> certs = new java.util.ArrayList<>();
-        List<byte[]> keys = new java.util.ArrayList<>();
-        List<byte[]> ocsp = new java.util.ArrayList<>();
+        List<byte[]> certs = new ArrayList<>();
+        List<byte[]> keys = new ArrayList<>();
+        List<byte[]> ocsp = new ArrayList<>();
         MessageDigest sha;
         try {
             sha = MessageDigest.getInstance("SHA-256");
@@ -201,7 +205,7 @@ public final class ServerTls implements Mapping<String, SslContext> {
 
     private static byte[] readFile(String file, MessageDigest sha) {
         try {
-            byte[] b = java.nio.file.Files.readAllBytes(Path.of(file));
+            byte[] b = Files.readAllBytes(Path.of(file));
             sha.update(b);
             sha.update((byte) 0);
             return b;
@@ -282,10 +286,10 @@ public final class ServerTls implements Mapping<String, SslContext> {
     private static void checkPair(CertificateConfig c, byte[] cert, byte[] key) {
         try {
             var leaf = Pem.certificates(cert).get(0);
-            if (!Pem.matches(Pem.privateKey(new String(key, java.nio.charset.StandardCharsets.US_ASCII)), leaf.getPublicKey())) {
+            if (!Pem.matches(Pem.privateKey(new String(key, StandardCharsets.US_ASCII)), leaf.getPublicKey())) {
                 throw new IllegalArgumentException("'" + c.keyFile() + "' is not the key of the certificate in '" + c.certFile() + "'");
             }
-        } catch (java.security.GeneralSecurityException e) {
+        } catch (GeneralSecurityException e) {
             throw new IllegalArgumentException("certificate '" + c.certFile() + "' or key '" + c.keyFile() + "' cannot be read: " + e.getMessage(), e);
         }
     }

@@ -4,6 +4,8 @@ import dev.edgegateway.config.HostPort;
 import dev.edgegateway.config.TlsConfig;
 import dev.edgegateway.config.UpstreamTlsConfig;
 import io.netty.buffer.ByteBufAllocator;
+import io.netty.handler.ssl.ApplicationProtocolConfig;
+import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandler;
@@ -49,11 +51,11 @@ public final class UpstreamTls {
                     .sslProvider(TlsProviders.choose(TlsConfig.Provider.AUTO))
                     .protocols(TlsConfig.PROTOCOLS);
             if (h2) {
-                b.applicationProtocolConfig(new io.netty.handler.ssl.ApplicationProtocolConfig(
-                        io.netty.handler.ssl.ApplicationProtocolConfig.Protocol.ALPN,
-                        io.netty.handler.ssl.ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
-                        io.netty.handler.ssl.ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT,
-                        io.netty.handler.ssl.ApplicationProtocolNames.HTTP_2));
+                b.applicationProtocolConfig(new ApplicationProtocolConfig(
+                        ApplicationProtocolConfig.Protocol.ALPN,
+                        ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
+                        ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT,
+                        ApplicationProtocolNames.HTTP_2));
             }
             if (!c.verify()) {
                 b.trustManager(InsecureTrustManagerFactory.INSTANCE).endpointIdentificationAlgorithm(null);

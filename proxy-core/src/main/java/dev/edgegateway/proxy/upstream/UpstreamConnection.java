@@ -1,6 +1,7 @@
 package dev.edgegateway.proxy.upstream;
 
 import dev.edgegateway.health.Endpoint;
+import dev.edgegateway.proxy.tls.UpstreamTls;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
@@ -24,7 +25,7 @@ public final class UpstreamConnection extends ChannelInboundHandlerAdapter {
     private final Endpoint endpoint;
     private final UpstreamPool pool;
     /** The TLS setup this connection was made with; null: clear text. */
-    final dev.edgegateway.proxy.tls.UpstreamTls tls;
+    final UpstreamTls tls;
     /** An HTTP/2 stream rather than a connection: never pooled, closed when its exchange ends. */
     final boolean stream;
     private Channel channel;
@@ -32,11 +33,11 @@ public final class UpstreamConnection extends ChannelInboundHandlerAdapter {
     private int uses;
     private boolean counted;
 
-    UpstreamConnection(Endpoint endpoint, UpstreamPool pool, dev.edgegateway.proxy.tls.UpstreamTls tls) {
+    UpstreamConnection(Endpoint endpoint, UpstreamPool pool, UpstreamTls tls) {
         this(endpoint, pool, tls, false);
     }
 
-    UpstreamConnection(Endpoint endpoint, UpstreamPool pool, dev.edgegateway.proxy.tls.UpstreamTls tls, boolean stream) {
+    UpstreamConnection(Endpoint endpoint, UpstreamPool pool, UpstreamTls tls, boolean stream) {
         this.endpoint = endpoint;
         this.pool = pool;
         this.tls = tls;

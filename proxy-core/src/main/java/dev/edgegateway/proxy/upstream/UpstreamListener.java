@@ -1,5 +1,6 @@
 package dev.edgegateway.proxy.upstream;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http.HttpObject;
 
 /**
@@ -11,7 +12,7 @@ public interface UpstreamListener {
     void onUpstreamMessage(HttpObject msg);
 
     /** Bytes from the origin after it switched protocols (a tunnel); ownership passes to the listener. */
-    void onUpstreamBytes(io.netty.buffer.ByteBuf bytes);
+    void onUpstreamBytes(ByteBuf bytes);
 
     /** The end of one read batch: flush what was written downstream, decide whether to read on. */
     void onUpstreamReadComplete();

@@ -3,6 +3,7 @@ package dev.edgegateway.proxy.upstream;
 import dev.edgegateway.config.HostPort;
 import dev.edgegateway.health.Endpoint;
 import dev.edgegateway.proxy.metrics.GatewayMetrics;
+import dev.edgegateway.proxy.tls.UpstreamTls;
 import dev.edgegateway.proxy.transport.IdleTimer;
 import dev.edgegateway.proxy.transport.Transport;
 import io.netty.bootstrap.Bootstrap;
@@ -10,26 +11,28 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPromise;
-import io.netty.handler.ssl.ApplicationProtocolNames;
-import io.netty.util.concurrent.Future;
-import io.netty.util.concurrent.Promise;
-import io.netty.handler.ssl.SslHandler;
-import dev.edgegateway.proxy.tls.UpstreamTls;
 import io.netty.channel.EventLoop;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.ssl.ApplicationProtocolNames;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.resolver.AddressResolverGroup;
 import io.netty.util.NetUtil;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.Promise;
+import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.net.UnknownHostException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.List;
 import java.util.IdentityHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLException;
 
 /**
  * Keep-alive connections to origin endpoints, owned by one event loop: every connection in it was
@@ -174,7 +177,7 @@ public final class UpstreamPool {
                     handshaken.tryFailure(new TlsHandshakeException(hs.cause()));
                     f.channel().close();
                 } else if (h2 != null && !ApplicationProtocolNames.HTTP_2.equals(ssl.applicationProtocol())) {
-                    handshaken.tryFailure(new TlsHandshakeException(new javax.net.ssl.SSLException(
+                    handshaken.tryFailure(new TlsHandshakeException(new SSLException(
                             "the origin did not agree to HTTP/2 by ALPN (it chose " + ssl.applicationProtocol() + ")")));
                     f.channel().close();
                 } else {
@@ -225,7 +228,7 @@ public final class UpstreamPool {
      * Closes the idle connections to endpoints no longer in the config being served (a reload
      * removed them); connections in use finish their exchange and are closed on release.
      */
-    public void retainOnly(java.util.Set<Endpoint> live) {
+    public void retainOnly(Set<Endpoint> live) {
         var it = idle.entrySet().iterator();
         while (it.hasNext()) {
             var e = it.next();
@@ -253,7 +256,7 @@ public final class UpstreamPool {
     }
 
     /** The TLS handshake with an origin failed (untrusted or mismatched certificate, no common protocol). */
-    public static final class TlsHandshakeException extends java.io.IOException {
+    public static final class TlsHandshakeException extends IOException {
         private static final long serialVersionUID = 1L;
 
         TlsHandshakeException(Throwable cause) {

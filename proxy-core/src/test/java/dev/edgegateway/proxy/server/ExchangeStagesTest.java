@@ -59,11 +59,11 @@ class ExchangeStagesTest {
             """;
 
     private final GatewayMetrics metrics = new GatewayMetrics();
-    private final GatewayState state;
+    private final CompiledConfig state;
     private final ScheduledExecutorService loop = Executors.newSingleThreadScheduledExecutor();
 
     ExchangeStagesTest() throws Exception {
-        state = GatewayState.compile(ConfigLoader.parse(CONFIG, "test.yaml", 1), new EndpointRegistry(), metrics, new RateLimiters((n, ok) -> { }));
+        state = CompiledConfig.compile(ConfigLoader.parse(CONFIG, "test.yaml", 1), new EndpointRegistry(), metrics, new RateLimiters((n, ok) -> { }));
     }
 
     @AfterEach

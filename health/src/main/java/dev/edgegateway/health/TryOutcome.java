@@ -1,7 +1,7 @@
 package dev.edgegateway.health;
 
 /** How one try against an endpoint ended, as outlier detection and breakers see it. */
-public enum Outcome {
+public enum TryOutcome {
     /** Any response below 500. */
     SUCCESS,
     /** A 5xx response from the origin. */

@@ -1,5 +1,6 @@
 package dev.edgegateway.proxy.server;
 
+import dev.edgegateway.config.ClusterConfig;
 import dev.edgegateway.config.ConfigSnapshot;
 import dev.edgegateway.config.ForwardingConfig;
 import dev.edgegateway.config.GatewayConfig;
@@ -9,24 +10,29 @@ import dev.edgegateway.proxy.metrics.GatewayMetrics;
 import dev.edgegateway.proxy.metrics.RouteMetrics;
 import dev.edgegateway.proxy.tls.ServerTls;
 import dev.edgegateway.proxy.tls.UpstreamTls;
-import dev.edgegateway.routing.Cluster;
-import dev.edgegateway.routing.Route;
-import dev.edgegateway.routing.RouteTable;
 import dev.edgegateway.ratelimit.Policy;
 import dev.edgegateway.ratelimit.RateLimiters;
 import dev.edgegateway.ratelimit.Verdict;
+import dev.edgegateway.routing.Cluster;
+import dev.edgegateway.routing.Route;
+import dev.edgegateway.routing.RouteTable;
 import io.micrometer.core.instrument.Counter;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Everything a request needs from one config snapshot, compiled once: the route table, each
  * route's meters, and the timeouts in the units the event loop uses. Immutable; a request reads
  * the current one once and keeps it to the end, so a reload never changes a request midway.
  */
-public final class GatewayState {
+public final class CompiledConfig {
     private final ConfigSnapshot snapshot;
     private final RouteTable routes;
     private final RouteMetrics[][] routeMetrics;
@@ -48,7 +54,7 @@ public final class GatewayState {
 
     private final RoutePolicies[] rateLimits;
 
-    private GatewayState(ConfigSnapshot snapshot, RouteTable routes, RouteMetrics[][] routeMetrics, RoutePolicies[] rateLimits,
+    private CompiledConfig(ConfigSnapshot snapshot, RouteTable routes, RouteMetrics[][] routeMetrics, RoutePolicies[] rateLimits,
                          Map<String, ServerTls.Certs> listenerCerts) {
         this.rateLimits = rateLimits;
         this.listenerCerts = Map.copyOf(listenerCerts);
@@ -61,7 +67,7 @@ public final class GatewayState {
         this.retryPolicies = Map.copyOf(policies);
         Map<String, UpstreamTls> tls = new HashMap<>();
         routes.clusters().forEach((name, cluster) -> {
-            UpstreamTls t = UpstreamTls.of(cluster.config().tls(), cluster.config().protocol() == dev.edgegateway.config.ClusterConfig.Protocol.H2);
+            UpstreamTls t = UpstreamTls.of(cluster.config().tls(), cluster.config().protocol() == ClusterConfig.Protocol.H2);
             if (t != null) {
                 tls.put(name, t);
             }
@@ -78,7 +84,7 @@ public final class GatewayState {
     }
 
     /** Compiles and commits at once: the first config of a process, where there is nothing to reject to. */
-    public static GatewayState compile(ConfigSnapshot snapshot, EndpointRegistry registry, GatewayMetrics metrics, RateLimiters limiters) {
+    public static CompiledConfig compile(ConfigSnapshot snapshot, EndpointRegistry registry, GatewayMetrics metrics, RateLimiters limiters) {
         return prepare(snapshot, registry, limiters, Map.of()).commit(metrics);
     }
 
@@ -135,17 +141,17 @@ public final class GatewayState {
          * and policies are registered, and the state is built. Cannot fail halfway: nothing here
          * reads a file or parses anything.
          */
-        public GatewayState commit(GatewayMetrics metrics) {
+        public CompiledConfig commit(GatewayMetrics metrics) {
             stage.commit();
             limiters.commit(limits);
             return build(snapshot, table, limits, certs, metrics);
         }
     }
 
-    private static GatewayState build(ConfigSnapshot snapshot, RouteTable table, RateLimiters.Prepared limits, Map<String, ServerTls.Certs> certs,
+    private static CompiledConfig build(ConfigSnapshot snapshot, RouteTable table, RateLimiters.Prepared limits, Map<String, ServerTls.Certs> certs,
                                       GatewayMetrics metrics) {
         List<List<Policy>> policies = limits.byRoute();
-        String[] outcomes = Arrays.stream(Verdict.Outcome.values()).map(o -> o.name().toLowerCase(java.util.Locale.ROOT)).toArray(String[]::new);
+        String[] outcomes = Arrays.stream(Verdict.Decision.values()).map(o -> o.name().toLowerCase(Locale.ROOT)).toArray(String[]::new);
         RoutePolicies[] byRoute = new RoutePolicies[table.routes().size()];
         for (Route r : table.routes()) {
             List<Policy> list = policies.get(r.index());
@@ -171,7 +177,7 @@ public final class GatewayState {
                 metrics.geoRoute(rc.name(), rc.geo());
             }
         }
-        return new GatewayState(snapshot, table, meters, byRoute, certs);
+        return new CompiledConfig(snapshot, table, meters, byRoute, certs);
     }
 
     public ConfigSnapshot snapshot() {
@@ -201,22 +207,22 @@ public final class GatewayState {
     }
 
     /** The route names of this config (the meters' {@code route} tags that stay). */
-    public java.util.Set<String> routeNames() {
-        java.util.Set<String> out = new java.util.HashSet<>();
+    public Set<String> routeNames() {
+        Set<String> out = new HashSet<>();
         routes.routes().forEach(r -> out.add(r.name()));
         return out;
     }
 
     /** Each route with each cluster it sends to, as {@code route + "\0" + cluster}. */
-    public java.util.Set<String> routeClusterPairs() {
-        java.util.Set<String> out = new java.util.HashSet<>();
+    public Set<String> routeClusterPairs() {
+        Set<String> out = new HashSet<>();
         routes.routes().forEach(r -> r.clusters().forEach(c -> out.add(r.name() + "\0" + c.name())));
         return out;
     }
 
     /** Each rate-limit policy, as {@code route/policy}. */
-    public java.util.Set<String> policyIds() {
-        java.util.Set<String> out = new java.util.HashSet<>();
+    public Set<String> policyIds() {
+        Set<String> out = new HashSet<>();
         for (Route r : routes.routes()) {
             for (Policy p : rateLimits[r.index()].policies()) {
                 out.add(r.name() + "/" + p.name());
@@ -241,7 +247,7 @@ public final class GatewayState {
 
     /** Requests answered and 5xx among them, per route name (config order), summed over the route's clusters: for the console. */
     public Map<String, long[]> routeTotals() {
-        Map<String, long[]> out = new java.util.LinkedHashMap<>();
+        Map<String, long[]> out = new LinkedHashMap<>();
         for (Route r : routes.routes()) {
             long[] t = new long[2];
             for (RouteMetrics m : routeMetrics[r.index()]) {
@@ -257,14 +263,14 @@ public final class GatewayState {
     public record PolicyDecisions(String route, String policy, Map<String, Long> byOutcome) {}
 
     public List<PolicyDecisions> policyDecisions() {
-        List<PolicyDecisions> out = new java.util.ArrayList<>();
-        Verdict.Outcome[] outcomes = Verdict.Outcome.values();
+        List<PolicyDecisions> out = new ArrayList<>();
+        Verdict.Decision[] outcomes = Verdict.Decision.values();
         for (Route r : routes.routes()) {
             RoutePolicies p = rateLimits[r.index()];
             for (int i = 0; i < p.policies().length; i++) {
-                Map<String, Long> by = new java.util.LinkedHashMap<>();
+                Map<String, Long> by = new LinkedHashMap<>();
                 for (int o = 0; o < outcomes.length; o++) {
-                    by.put(outcomes[o].name().toLowerCase(java.util.Locale.ROOT), (long) p.decisions()[i][o].count());
+                    by.put(outcomes[o].name().toLowerCase(Locale.ROOT), (long) p.decisions()[i][o].count());
                 }
                 out.add(new PolicyDecisions(r.name(), p.policies()[i].name(), by));
             }
