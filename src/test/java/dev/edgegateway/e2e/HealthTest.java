@@ -303,6 +303,12 @@ class HealthTest {
         }
     }
 
+    /**
+     * Two failures open the breaker; once its open time is over, the next pick is a single probe
+     * (failed: open again; passed: closed). No sleep is raced against the open time: the test
+     * sends requests until the probe has happened, and the open time is long enough that the
+     * first burst cannot outlast it on a busy machine.
+     */
     @Test
     void anEndpointBreakerOpensThenLetsOneProbeDecide() throws Exception {
         try (TestOrigin good = new TestOrigin("good"); TestOrigin sick = new TestOrigin("sick")) {
@@ -314,7 +320,7 @@ class HealthTest {
                         endpoints: [%s, %s]
                         balancer: round-robin
                         outlierDetection: {consecutive5xx: 0, consecutiveGatewayFailures: 0}
-                        circuitBreaker: {endpointConsecutiveFailures: 2, endpointOpenTime: 400ms}
+                        circuitBreaker: {endpointConsecutiveFailures: 2, endpointOpenTime: 2s}
                     """.formatted(good.address(), sick.address())))) {
                 java.util.Map<String, Integer> seen = new java.util.TreeMap<>();
                 get(gw, 20, seen);
@@ -322,18 +328,34 @@ class HealthTest {
                 assertThat(gw.adminGet("/clusters")).contains("\"address\":\"" + sick.address() + "\"")
                         .containsPattern("\"breaker\":\"open\"");
 
-                Thread.sleep(500); // open time over: the next pick of it is the single probe
-                get(gw, 20, seen);
+                // Open time over: the next pick of it is the single probe; it fails, and it is open again.
+                await(() -> {
+                    getUnchecked(gw, seen);
+                    return sick.requests.get() >= 3;
+                }, 30_000, "the probe after the open time");
                 assertThat(sick.requests.get()).as("one probe, failed: open again").isEqualTo(3);
                 assertThat(gw.metric("edge_breaker_opened_total{cluster=\"app\"}")).isEqualTo(2);
+                assertThat(gw.adminGet("/clusters")).containsPattern("\"breaker\":\"open\"");
 
+                // It recovers: the next probe passes and closes the breaker; it is back in rotation.
                 sick.forceStatus = 0;
-                Thread.sleep(500);
+                await(() -> {
+                    getUnchecked(gw, seen);
+                    return !gw.adminGetUnchecked("/clusters").contains("\"breaker\":\"open\"") && sick.requests.get() >= 4;
+                }, 30_000, "the probe that passes");
                 seen.clear();
                 assertThat(get(gw, 20, seen)).isZero();
                 assertThat(seen.get("sick")).as("probe passed: closed, back in rotation").isGreaterThanOrEqualTo(9);
-                assertThat(gw.adminGet("/clusters")).doesNotContain("\"breaker\":\"open\"");
             }
+        }
+    }
+
+    private static void getUnchecked(GatewayFixture gw, java.util.Map<String, Integer> seen) {
+        try {
+            get(gw, 1, seen);
+            Thread.sleep(20);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
         }
     }
 }
