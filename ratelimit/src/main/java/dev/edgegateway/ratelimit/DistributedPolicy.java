@@ -2,6 +2,7 @@ package dev.edgegateway.ratelimit;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.Expiry;
 import dev.edgegateway.config.RateLimitConfig;
 import java.util.List;
 import java.util.concurrent.ScheduledExecutorService;
@@ -38,11 +39,29 @@ final class DistributedPolicy extends Policy {
             args[1 + 2 * i] = Long.toString(l.burst());
             args[2 + 2 * i] = Double.toString(1e6 / l.rate().perSecond());
         }
-        overLimit = Caffeine.newBuilder().maximumSize(config.maxKeys()).executor(Runnable::run).build();
+        // Each refusal expires when its key has a token again: nothing stays past its wait.
+        overLimit = Caffeine.newBuilder().maximumSize(config.maxKeys()).executor(Runnable::run)
+                .expireAfter(new Expiry<String, Long>() {
+                    @Override
+                    public long expireAfterCreate(String key, Long until, long currentTime) {
+                        return Math.max(0, until - System.nanoTime());
+                    }
+
+                    @Override
+                    public long expireAfterUpdate(String key, Long until, long currentTime, long currentDuration) {
+                        return Math.max(0, until - System.nanoTime());
+                    }
+
+                    @Override
+                    public long expireAfterRead(String key, Long until, long currentTime, long currentDuration) {
+                        return currentDuration;
+                    }
+                }).build();
     }
 
     @Override
-    public boolean check(String key, Verdict verdict, ScheduledExecutorService loop, Runnable done) {
+    public boolean check(String requestKey, Verdict verdict, ScheduledExecutorService loop, Runnable done) {
+        String key = stored(requestKey);
         long now = System.nanoTime();
         Long until = overLimit.getIfPresent(key);
         if (until != null) {
@@ -79,8 +98,10 @@ final class DistributedPolicy extends Policy {
         private final Runnable done;
         private ScheduledFuture<?> timer;
         private boolean finished;
+        /** Written on the Redis client's thread before {@link #arrived} is set; read on the loop after. */
         private List<Object> answer;
         private boolean error;
+        private volatile boolean arrived;
 
         Call(String key, Verdict verdict, ScheduledExecutorService loop, Runnable done) {
             this.key = key;
@@ -94,18 +115,27 @@ final class DistributedPolicy extends Policy {
             redis.eval(keys, args).whenComplete((r, e) -> {
                 answer = r;
                 error = e != null;
+                arrived = true;
                 loop.execute(this::answered);
             });
         }
 
-        /** The budget ran out. */
+        /**
+         * The budget ran out on this loop's clock. If Redis did answer in time but this loop was
+         * busy (a stalled CPU, a long task), the answer is used: late is not failed. Otherwise the
+         * policy's fail-open/closed choice answers now. Either way this is not counted against
+         * Redis: its breaker counts errors and the latency measured on the client's own thread.
+         */
         @Override
         public void run() {
             if (finished) {
                 return;
             }
+            if (arrived) {
+                answered();
+                return;
+            }
             finished = true;
-            redis.timedOut();
             failed(verdict);
             done.run();
         }

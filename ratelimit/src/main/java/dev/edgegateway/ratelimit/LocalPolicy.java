@@ -15,7 +15,9 @@ import java.util.function.Function;
  * Token buckets in this gateway's memory (bucket4j, lock-free), one per key, held in a Caffeine
  * cache bounded by {@code maxKeys} (least recently used evicted first) and dropped once idle for
  * longer than the slowest limit takes to refill: a bucket that would be full again anyway carries
- * no state worth keeping. So a flood of distinct keys costs at most {@code maxKeys} buckets.
+ * no state worth keeping. A key longer than 64 characters is held as its digest
+ * ({@link Policy#stored}), so each bucket's entry is bounded in bytes too (about 400: key, bucket,
+ * cache node), and a flood of distinct keys of any length costs at most {@code maxKeys} of them.
  */
 final class LocalPolicy extends Policy {
     private final Cache<String, Bucket> buckets;
@@ -47,7 +49,7 @@ final class LocalPolicy extends Policy {
 
     @Override
     public boolean check(String key, Verdict verdict, ScheduledExecutorService loop, Runnable done) {
-        Bucket bucket = buckets.get(key, newBucket);
+        Bucket bucket = buckets.get(stored(key), newBucket);
         ConsumptionProbe probe = bucket.tryConsumeAndReturnRemaining(1);
         RateLimitConfig.Limit first = config.limits().get(0);
         long remaining = probe.getRemainingTokens();

@@ -1,6 +1,10 @@
 package dev.edgegateway.ratelimit;
 
 import dev.edgegateway.config.RateLimitConfig;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Base64;
 import java.util.concurrent.ScheduledExecutorService;
 
 /** One compiled rate-limit policy. Thread-safe. */
@@ -28,6 +32,30 @@ public abstract class Policy {
     /** The {@code RateLimit-Policy} header value. */
     public String policyHeader() {
         return policyHeader;
+    }
+
+    /** Keys longer than this are stored as a digest, here and in Redis. */
+    static final int MAX_KEY_CHARS = 64;
+
+    private static final ThreadLocal<MessageDigest> SHA256 = ThreadLocal.withInitial(() -> {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    });
+
+    /**
+     * The key as stored: itself up to {@link #MAX_KEY_CHARS} characters, else {@code ~} and the
+     * base64url SHA-256 of it (44 characters). A client sending 10 KB keys costs 45 bytes of key
+     * per bucket, not 10 KB, in this gateway's memory and in Redis; distinct keys stay distinct.
+     */
+    static String stored(String key) {
+        if (key.length() <= MAX_KEY_CHARS) {
+            return key;
+        }
+        byte[] d = SHA256.get().digest(key.getBytes(StandardCharsets.UTF_8));
+        return "~" + Base64.getUrlEncoder().withoutPadding().encodeToString(d);
     }
 
     /**

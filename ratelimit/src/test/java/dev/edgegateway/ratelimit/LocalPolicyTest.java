@@ -52,5 +52,49 @@ class LocalPolicyTest {
         System.out.printf("1,000,000 keys: %d buckets kept, heap +%.1f MiB after GC%n", size, (after - before) / 1048576.0);
         assertThat(size).isLessThanOrEqualTo(100_000);
         assertThat(after - before).isLessThan(100L << 20);
+        java.lang.ref.Reference.reachabilityFence(p); // the buckets are measured while held
+    }
+
+    /**
+     * 100,000 distinct 10 KB keys (a client inventing huge keys): each is held as a 45-character
+     * digest, so the heap after a full GC grows by less than 64 MiB, not the gigabyte the keys
+     * themselves would take; and two keys that differ only past the 64th character stay apart.
+     */
+    @Test
+    void tenKilobyteKeysAreHeldAsDigests() {
+        LocalPolicy p = policy(100_000, "1/h", 1); // slow refill: every bucket is kept for the measurement
+        Verdict v = new Verdict();
+        String prefix = "x".repeat(10_000);
+        p.check(prefix + "a", v, null, null);
+        p.check(prefix + "a", v, null, null);
+        assertThat(v.outcome()).as("the same long key is the same bucket").isEqualTo(Verdict.Decision.LIMITED);
+        p.check(prefix + "b", v, null, null);
+        assertThat(v.outcome()).as("a long key differing at its end is another bucket").isEqualTo(Verdict.Decision.ALLOWED);
+        assertThat(Policy.stored(prefix)).hasSize(44).startsWith("~");
+        assertThat(Policy.stored("short-key")).isEqualTo("short-key");
+
+        long before = usedAfterGc();
+        StringBuilder key = new StringBuilder(prefix);
+        for (int i = 0; i < 100_000; i++) {
+            key.setLength(10_000);
+            key.append(i);
+            p.check(key.toString(), v, null, null);
+        }
+        long size = p.size();
+        long after = usedAfterGc();
+        System.out.printf("100,000 distinct 10 KB keys: %d buckets kept, heap +%.1f MiB after GC (%.1f -> %.1f)%n", size, (after - before) / 1048576.0, before / 1048576.0, after / 1048576.0);
+        assertThat(after - before).isLessThan(64L << 20);
+        assertThat(size).isEqualTo(100_000);
+        java.lang.ref.Reference.reachabilityFence(p); // the buckets are measured while held
+    }
+
+    private static long usedAfterGc() {
+        Runtime rt = Runtime.getRuntime();
+        long least = Long.MAX_VALUE;
+        for (int i = 0; i < 3; i++) {
+            System.gc();
+            least = Math.min(least, rt.totalMemory() - rt.freeMemory());
+        }
+        return least;
     }
 }

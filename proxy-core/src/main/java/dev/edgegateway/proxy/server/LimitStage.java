@@ -1,10 +1,13 @@
 package dev.edgegateway.proxy.server;
 
+import dev.edgegateway.config.KeySource;
+import dev.edgegateway.proxy.metrics.GatewayMetrics.Rejection;
 import dev.edgegateway.ratelimit.Policy;
 import dev.edgegateway.ratelimit.Verdict;
 import dev.edgegateway.routing.Keys;
 import dev.edgegateway.routing.RequestView;
 import java.util.Arrays;
+import java.util.Iterator;
 import java.util.Locale;
 import java.util.concurrent.ScheduledExecutorService;
 
@@ -46,6 +49,34 @@ final class LimitStage {
             x.nextPolicy++;
         }
         return Result.ADMITTED;
+    }
+
+    /**
+     * A rate-limit key header sent more than once, or holding a comma list, is refused (400)
+     * before any policy counts it: HTTP reads several lines as one list, the limiter would key on
+     * one element and an origin may read another (an origin that takes the last {@code x-key} of
+     * {@code x-key: fresh9} and {@code x-key: k1} would serve a refused {@code k1}). Null when
+     * every key header of the route's policies is absent or single.
+     */
+    static Refusal ambiguousKey(Exchange x, io.netty.handler.codec.http.HttpHeaders headers) {
+        CompiledConfig.RoutePolicies rp = x.state.rateLimits(x.route);
+        for (Policy p : rp.policies()) {
+            for (KeySource k : p.config().key()) {
+                if (k.header() == null) {
+                    continue;
+                }
+                Iterator<String> values = headers.valueStringIterator(k.header());
+                if (!values.hasNext()) {
+                    continue;
+                }
+                String first = values.next();
+                if (values.hasNext() || first.indexOf(',') >= 0) {
+                    return Refusal.of(400, Rejection.AMBIGUOUS_KEY, "the rate-limit key header '" + k.header()
+                            + "' must be sent once, with one value", false);
+                }
+            }
+        }
+        return null;
     }
 
     /** The policy the exchange waited for has decided: counts it, then runs the rest. */

@@ -48,6 +48,9 @@ final class RequestStages {
         if (refused == null) {
             refused = RouteStage.route(x, view);
         }
+        if (refused == null && x.state.rateLimits(x.route).policies().length > 0) {
+            refused = LimitStage.ambiguousKey(x, req.headers());
+        }
         recorder.begin(x, req.headers());
         if (refused != null) {
             if (refused.reason() != null) {

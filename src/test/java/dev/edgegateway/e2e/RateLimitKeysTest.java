@@ -1,0 +1,84 @@
+package dev.edgegateway.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Rate-limit keys an attacker controls: a key header sent twice, or as a comma list, cannot get
+ * past a refused key (the request is refused with 400 and never reaches the origin, for a local
+ * and a distributed policy alike); 10 KB keys are stored in Redis under names of a bounded length.
+ */
+class RateLimitKeysTest {
+    static String config(String redis, String origin) {
+        return GatewayFixture.config("""
+                redis: {nodes: ["%s"], timeout: 200ms}
+                routes:
+                  - name: local
+                    match: {pathPrefix: /local}
+                    cluster: app
+                    rateLimits: [{name: per-key, key: [{header: x-key}], limits: [{rate: 1/h, burst: 1}]}]
+                  - name: fleet
+                    match: {pathPrefix: /fleet}
+                    cluster: app
+                    rateLimits: [{name: per-key, mode: distributed, key: [{header: x-key}], limits: [{rate: 1/h, burst: 1}], failOpen: false}]
+                clusters: [{name: app, endpoints: ["%s"]}]
+                """.formatted(redis, origin));
+    }
+
+    @Test
+    void duplicatedOrListedKeyHeadersCannotGetPastARefusedKey() throws Exception {
+        try (RedisServer redis = new RedisServer(false); TestOrigin o = new TestOrigin("o");
+             GatewayFixture gw = new GatewayFixture(config(redis.address(), o.address()))) {
+            awaitRedisUp(gw);
+            for (String path : new String[] {"/local", "/fleet"}) {
+                // k1 spends its one token, then is refused.
+                assertThat(RawHttp.exchange(gw.port(), "GET " + path + " HTTP/1.1\r\nHost: x\r\nx-key: k1\r\n\r\n").status()).isEqualTo(200);
+                assertThat(RawHttp.exchange(gw.port(), "GET " + path + " HTTP/1.1\r\nHost: x\r\nx-key: k1\r\n\r\n").status()).isEqualTo(429);
+                int reached = o.requests.get();
+                String[] attempts = {
+                        "x-key: fresh9\r\nx-key: k1\r\n",      // twice: an origin reading the last line would see k1
+                        "x-key: k1\r\nx-key: fresh8\r\n",
+                        "x-key: k1, fresh2\r\n",               // a list on one line
+                        "x-key: fresh3,k1\r\n",
+                };
+                for (String a : attempts) {
+                    RawHttp.Response r = RawHttp.exchange(gw.port(), "GET " + path + " HTTP/1.1\r\nHost: x\r\n" + a + "\r\n");
+                    assertThat(r.status()).as(path + " " + a.replace("\r\n", " | ")).isEqualTo(400);
+                    assertThat(r.text()).contains("must be sent once, with one value");
+                }
+                assertThat(o.requests.get()).as("none of them reached the origin").isEqualTo(reached);
+                // A single fresh key still has its own bucket.
+                assertThat(RawHttp.exchange(gw.port(), "GET " + path + " HTTP/1.1\r\nHost: x\r\nx-key: fresh-" + path.substring(1) + "\r\n\r\n").status())
+                        .isEqualTo(200);
+            }
+            assertThat(gw.metric("edge_downstream_rejected_total{reason=\"ambiguous_key\"}")).isEqualTo(8);
+        }
+    }
+
+    @Test
+    void tenKilobyteKeysAreStoredInRedisUnderShortNames() throws Exception {
+        try (RedisServer redis = new RedisServer(false); TestOrigin o = new TestOrigin("o");
+             GatewayFixture gw = new GatewayFixture(config(redis.address(), o.address()))) {
+            awaitRedisUp(gw);
+            for (int i = 0; i < 50; i++) {
+                String key = (i + "-" + "k".repeat(10_000)).substring(0, 10_000);
+                assertThat(RawHttp.exchange(gw.port(), "GET /fleet HTTP/1.1\r\nHost: x\r\nx-key: " + key + "\r\n\r\n").status()).isEqualTo(200);
+            }
+            Process p = new ProcessBuilder(RedisServer.binary("redis-cli"), "-p", Integer.toString(redis.port), "--scan").redirectErrorStream(true).start();
+            String[] names = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim().split("\n");
+            assertThat(p.waitFor(10, TimeUnit.SECONDS)).isTrue();
+            assertThat(names).hasSize(50);
+            for (String n : names) {
+                assertThat(n.getBytes(StandardCharsets.UTF_8).length).as(n).isLessThan(200);
+            }
+            System.out.printf("50 distinct 10 KB keys: Redis key names of %d bytes%n", names[0].length());
+        }
+    }
+
+    static void awaitRedisUp(GatewayFixture gw) throws Exception {
+        Await.until(() -> gw.metricOrMissing("edge_ratelimit_redis_up") == 1.0, 20_000, "the gateway connected to Redis");
+    }
+}
