@@ -6,18 +6,23 @@ import java.util.Set;
 
 /**
  * A route: requests that {@code match} go to one cluster, to a weighted {@code split} of
- * clusters, or to a cluster chosen by the client's region ({@code geo}): exactly one of the three.
+ * clusters, to a cluster chosen by the client's region ({@code geo}), or are answered by the
+ * gateway itself ({@code directResponse}): exactly one of the four.
  *
  * @param splitKey keeps a client in one bucket of the split (a stable hash of this key); without
  *     it each request is placed at random
  * @param canary sends a flagged request to one cluster of the split whatever its bucket
  * @param sticky keeps a client on one endpoint of the chosen cluster
  * @param rateLimits policies checked before the request goes anywhere; all must admit it
+ * @param directResponse the gateway's own answer instead of an origin's (maintenance, notices)
+ * @param requestHeaders headers removed, set and added on the request to the origin
+ * @param responseHeaders headers removed, set and added on the response to the client
  */
 public record RouteConfig(String name, RouteMatch match, String cluster, List<WeightedCluster> split, KeySource splitKey,
-                          CanaryConfig canary, RouteGeoConfig geo, StickyConfig sticky, List<RateLimitConfig> rateLimits) {
+                          CanaryConfig canary, RouteGeoConfig geo, StickyConfig sticky, List<RateLimitConfig> rateLimits,
+                          DirectResponseConfig directResponse, HeaderRules requestHeaders, HeaderRules responseHeaders) {
     public RouteConfig(String name, RouteMatch match, String cluster) {
-        this(name, match, cluster, null, null, null, null, null, null);
+        this(name, match, cluster, null, null, null, null, null, null, null, null, null);
     }
 
     public RouteConfig {
@@ -25,8 +30,9 @@ public record RouteConfig(String name, RouteMatch match, String cluster, List<We
         split = split == null ? List.of() : List.copyOf(split);
         rateLimits = rateLimits == null ? List.of() : List.copyOf(rateLimits);
         var v = ConfigViolation.collector().require(name, "name");
-        int targets = (cluster != null ? 1 : 0) + (!split.isEmpty() ? 1 : 0) + (geo != null ? 1 : 0);
-        v.check(targets == 1, "cluster", "set exactly one of cluster, split or geo");
+        int targets = (cluster != null ? 1 : 0) + (!split.isEmpty() ? 1 : 0) + (geo != null ? 1 : 0) + (directResponse != null ? 1 : 0);
+        v.check(targets == 1, "cluster", "set exactly one of cluster, split, geo or directResponse");
+        v.check(directResponse == null || sticky == null, "sticky", "a route that answers by itself has no endpoint to stick to");
         if (!split.isEmpty()) {
             v.check(split.stream().mapToLong(WeightedCluster::weight).sum() > 0, "split", "weights must not all be 0");
         }
@@ -47,6 +53,9 @@ public record RouteConfig(String name, RouteMatch match, String cluster, List<We
         }
         if (!split.isEmpty()) {
             return split.stream().map(WeightedCluster::cluster).toList();
+        }
+        if (geo == null) {
+            return List.of(); // answers by itself
         }
         return geo.regions().values().stream().map(RouteGeoConfig.Region::cluster).toList();
     }

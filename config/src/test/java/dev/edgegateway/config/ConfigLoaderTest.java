@@ -93,7 +93,7 @@ class ConfigLoaderTest {
         List<ConfigError> errors = errorsOf(VALID.replace("    cluster: api\n", "\n"));
         assertThat(errors).singleElement().satisfies(e -> {
             assertThat(e.path()).isEqualTo("routes[0].cluster");
-            assertThat(e.message()).isEqualTo("set exactly one of cluster, split or geo");
+            assertThat(e.message()).isEqualTo("set exactly one of cluster, split, geo or directResponse");
             assertThat(e.line()).isEqualTo(14);
         });
     }

@@ -54,6 +54,11 @@ public final class RouteTable {
         geo.close();
     }
 
+    /** The client's region as the {@code geo} section says (header, country, CIDR, default), or null. */
+    public String clientRegion(RequestView r) {
+        return geo.region(r);
+    }
+
     /** Whether the table has a file open ({@link #close} releases it). */
     public boolean holdsFiles() {
         return geo.holdsFile();
@@ -108,8 +113,10 @@ public final class RouteTable {
                 }
                 int canarySlot = rc.canary() == null ? -1 : new ArrayList<>(weights.keySet()).indexOf(rc.canary().cluster());
                 target = new RouteTarget.Split(new ArrayList<>(weights.values()), rc.splitKey(), rc.canary(), canarySlot);
-            } else {
+            } else if (rc.geo() != null) {
                 target = new RouteTarget.Geo(rc.geo(), geo, used, clock);
+            } else {
+                target = new RouteTarget.Single(); // answers by itself: no cluster is ever picked
             }
             Sticky sticky = rc.sticky() == null ? null : new Sticky(rc.sticky(), clock);
             Route route = new Route(rc.name(), i, new RouteMatcher(rc.match()), used, target, sticky);

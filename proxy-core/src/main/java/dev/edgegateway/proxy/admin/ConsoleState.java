@@ -135,6 +135,8 @@ final class ConsoleState {
                 Json.quote(sb, r.canary().cluster() + " when " + (r.canary().header() != null ? "header " + r.canary().header() : "cookie " + r.canary().cookie())
                         + " = " + r.canary().value());
             }
+        } else if (r.directResponse() != null) {
+            sb.append("{\"kind\":\"direct\",\"status\":").append(r.directResponse().status());
         } else {
             sb.append("{\"kind\":\"geo\",\"mode\":");
             Json.quote(sb, r.geo().mode().name().toLowerCase(Locale.ROOT));

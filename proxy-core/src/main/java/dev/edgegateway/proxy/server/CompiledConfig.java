@@ -53,11 +53,17 @@ public final class CompiledConfig {
     record RoutePolicies(Policy[] policies, Counter[][] decisions) {}
 
     private final RoutePolicies[] rateLimits;
+    /** Each route's own answer and header rules, by route index. */
+    private final RouteExtras[] extras;
 
     private CompiledConfig(ConfigSnapshot snapshot, RouteTable routes, RouteMetrics[][] routeMetrics, RoutePolicies[] rateLimits,
                          Map<String, ServerTls.Certs> listenerCerts) {
         this.rateLimits = rateLimits;
         this.listenerCerts = Map.copyOf(listenerCerts);
+        this.extras = new RouteExtras[routes.routes().size()];
+        for (Route r : routes.routes()) {
+            extras[r.index()] = RouteExtras.of(snapshot.config().routes().get(r.index()));
+        }
         GatewayConfig c = snapshot.config();
         this.snapshot = snapshot;
         this.routes = routes;
@@ -276,6 +282,10 @@ public final class CompiledConfig {
             }
         }
         return out;
+    }
+
+    RouteExtras extras(Route route) {
+        return extras[route.index()];
     }
 
     RoutePolicies rateLimits(Route route) {

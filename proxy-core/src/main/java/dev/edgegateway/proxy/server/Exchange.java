@@ -43,6 +43,9 @@ final class Exchange {
 
     // The request, as the guard read it.
     HttpRequest request;
+    /** The client's address and region, resolved when the route is matched, only for header rules that name them. */
+    String clientAddressText;
+    String clientRegion;
     String method;
     String host;
     String path;

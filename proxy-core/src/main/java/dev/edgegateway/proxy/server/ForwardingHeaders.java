@@ -56,6 +56,10 @@ final class ForwardingHeaders {
         if (x.span != null) {
             tracing.inject(x.traceParent, x.span, h); // the origin's spans become children of ours
         }
+        RouteExtras.Rules rules = x.state.extras(x.route).request;
+        if (!rules.isEmpty()) {
+            rules.apply(h, x);
+        }
         x.request.setProtocolVersion(HttpVersion.HTTP_1_1);
     }
 }

@@ -59,6 +59,11 @@ final class RequestStages {
             down.answer(x, refused);
             return;
         }
+        RouteExtras extras = x.state.extras(x.route);
+        if (extras.direct != null) {
+            down.answer(x, extras.direct.response(x, extras.response));
+            return;
+        }
         if (x.state.rateLimits(x.route).policies().length > 0) {
             limited(x, LimitStage.run(x, view, loop, onLimitDecided));
         } else {

@@ -48,6 +48,10 @@ final class ResponseHead {
             h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
         }
         addRouteHeaders(x, h);
+        RouteExtras.Rules rules = x.state.extras(x.route).response;
+        if (!rules.isEmpty()) {
+            rules.apply(h, x);
+        }
         r.setProtocolVersion(HttpVersion.HTTP_1_1);
     }
 

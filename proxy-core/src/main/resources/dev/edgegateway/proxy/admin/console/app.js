@@ -40,6 +40,8 @@
       cell.appendChild(bar);
       if (t.splitKey) cell.appendChild(el("div", { class: "muted", text: "bucket by " + t.splitKey }));
       if (t.canary) cell.appendChild(el("div", { class: "muted", text: "canary: " + t.canary }));
+    } else if (t.kind === "direct") {
+      cell.appendChild(el("span", { text: "answers by itself: " + t.status }));
     } else if (t.kind === "geo") {
       cell.appendChild(el("div", { text: "geo (" + t.mode + ", failover below " + t.minHealthyPercent + "% healthy)" }));
       for (const r of t.regions) {
