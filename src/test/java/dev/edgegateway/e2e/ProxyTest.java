@@ -165,8 +165,10 @@ class ProxyTest {
             }
             assertThat(done.await(30, TimeUnit.SECONDS)).as("all answered").isTrue();
             assertThat(statuses).containsExactly(java.util.Map.entry(200, clients));
-            // Each origin held hundreds of requests at once: the gateway did not serialise them.
-            assertThat(a.maxInFlight.get() + b.maxInFlight.get()).isGreaterThan(clients / 2);
+            // The origins held many requests at once: the gateway did not serialise them (a per-endpoint
+            // pool or queue would hold them to a handful). How many overlap depends on how fast a busy
+            // machine sends the thousand, so the bound is a tenth of them, not a share of the timing.
+            assertThat(a.maxInFlight.get() + b.maxInFlight.get()).isGreaterThan(clients / 10);
         } finally {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
         }

@@ -17,12 +17,14 @@ import java.util.Set;
  * @param directResponse the gateway's own answer instead of an origin's (maintenance, notices)
  * @param requestHeaders headers removed, set and added on the request to the origin
  * @param responseHeaders headers removed, set and added on the response to the client
+ * @param compression compress the origin's uncompressed responses on this route (absent: never)
  */
 public record RouteConfig(String name, RouteMatch match, String cluster, List<WeightedCluster> split, KeySource splitKey,
                           CanaryConfig canary, RouteGeoConfig geo, StickyConfig sticky, List<RateLimitConfig> rateLimits,
-                          DirectResponseConfig directResponse, HeaderRules requestHeaders, HeaderRules responseHeaders) {
+                          DirectResponseConfig directResponse, HeaderRules requestHeaders, HeaderRules responseHeaders,
+                          CompressionConfig compression) {
     public RouteConfig(String name, RouteMatch match, String cluster) {
-        this(name, match, cluster, null, null, null, null, null, null, null, null, null);
+        this(name, match, cluster, null, null, null, null, null, null, null, null, null, null);
     }
 
     public RouteConfig {

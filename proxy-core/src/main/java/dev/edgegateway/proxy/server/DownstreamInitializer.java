@@ -64,11 +64,13 @@ public final class DownstreamInitializer extends ChannelInitializer<Channel> {
     private void http1(Channel ch, ConnectionInfo info) {
         GatewayConfig c = server.state().config();
         RequestHeaderTimer headerTimer = new RequestHeaderTimer(c.timeouts().requestHeader().toNanos());
-        ch.pipeline().addLast(
-                headerTimer,
-                new ServerCodec(c.limits().maxRequestLineBytes(), c.limits().maxHeaderBytes(), MAX_CHUNK_BYTES),
-                new FlowControlHandler(),
-                new ProxyHandler(server, headerTimer, info));
+        ch.pipeline().addLast(headerTimer, new ServerCodec(c.limits().maxRequestLineBytes(), c.limits().maxHeaderBytes(), MAX_CHUNK_BYTES));
+        if (c.routes().stream().anyMatch(r -> r.compression() != null)) {
+            // Only where a route compresses: the encoder looks at every request and response it passes.
+            // A connection opened before a reload turned compression on keeps its pipeline.
+            ch.pipeline().addLast(new ResponseCompressor());
+        }
+        ch.pipeline().addLast(new FlowControlHandler(), new ProxyHandler(server, headerTimer, info));
     }
 
     /**

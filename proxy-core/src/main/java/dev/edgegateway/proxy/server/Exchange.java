@@ -46,6 +46,8 @@ final class Exchange {
     /** The client's address and region, resolved when the route is matched, only for header rules that name them. */
     String clientAddressText;
     String clientRegion;
+    /** The route's compression, set when the route is matched; null: never. */
+    dev.edgegateway.config.CompressionConfig compression;
     String method;
     String host;
     String path;

@@ -12,6 +12,7 @@ import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpObject;
+import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
@@ -145,6 +146,9 @@ final class ProxyHandler extends ChannelDuplexHandler implements Downstream {
 
     @Override
     public void write(HttpObject part) {
+        if (part instanceof HttpResponse && current != null) {
+            ctx.channel().attr(ResponseCompressor.ROUTE).set(current.http10 ? null : current.compression);
+        }
         ctx.write(part, ctx.voidPromise());
     }
 
@@ -203,6 +207,8 @@ final class ProxyHandler extends ChannelDuplexHandler implements Downstream {
         x.responseBytes = r.content().readableBytes();
         boolean closeAfter = close || !x.clientKeepAlive || server.draining() || x.closeAfterResponse || (x.hasBody && !x.complete);
         LocalResponses.decorate(r, x, closeAfter);
+        // The gateway's own answers are compressed only when a route answers by itself (its page).
+        ctx.channel().attr(ResponseCompressor.ROUTE).set(x.http10 || x.route == null || x.rejected != null ? null : x.compression);
         recorder.record(x);
         ChannelFuture written = ctx.writeAndFlush(r);
         if (closeAfter) {

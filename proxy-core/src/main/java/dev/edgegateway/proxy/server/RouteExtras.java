@@ -1,5 +1,6 @@
 package dev.edgegateway.proxy.server;
 
+import dev.edgegateway.config.CompressionConfig;
 import dev.edgegateway.config.DirectResponseConfig;
 import dev.edgegateway.config.HeaderRules;
 import dev.edgegateway.config.RouteConfig;
@@ -25,15 +26,18 @@ import java.util.regex.Matcher;
  * request, one small string. Immutable.
  */
 final class RouteExtras {
-    static final RouteExtras NONE = new RouteExtras(null, Rules.NONE, Rules.NONE);
+    static final RouteExtras NONE = new RouteExtras(null, Rules.NONE, Rules.NONE, null);
 
     final Direct direct;
+    /** Null: the route never compresses. */
+    final CompressionConfig compression;
     final Rules request;
     final Rules response;
     /** Whether a rule names the client's region or address (resolved once, when the route is matched). */
     final boolean needsClient;
 
-    private RouteExtras(Direct direct, Rules request, Rules response) {
+    private RouteExtras(Direct direct, Rules request, Rules response, CompressionConfig compression) {
+        this.compression = compression;
         this.direct = direct;
         this.request = request;
         this.response = response;
@@ -41,11 +45,11 @@ final class RouteExtras {
     }
 
     static RouteExtras of(RouteConfig r) {
-        if (r.directResponse() == null && empty(r.requestHeaders()) && empty(r.responseHeaders())) {
+        if (r.directResponse() == null && empty(r.requestHeaders()) && empty(r.responseHeaders()) && r.compression() == null) {
             return NONE;
         }
         return new RouteExtras(r.directResponse() == null ? null : new Direct(r.directResponse()), Rules.of(r.requestHeaders()),
-                Rules.of(r.responseHeaders()));
+                Rules.of(r.responseHeaders()), r.compression());
     }
 
     private static boolean empty(HeaderRules h) {

@@ -62,6 +62,9 @@ final class Tunnel extends ChannelDuplexHandler implements UpstreamListener {
         // Bytes need no one-message-per-read pacing, and a read asked for from inside its
         // dequeue could be lost; both hand on what they hold as they go.
         p.remove(ServerCodec.class);
+        if (p.get(ResponseCompressor.class) != null) {
+            p.remove(ResponseCompressor.class);
+        }
         p.remove(FlowControlHandler.class);
         if (t.ctx.channel().isWritable()) {
             origin.channel().read();

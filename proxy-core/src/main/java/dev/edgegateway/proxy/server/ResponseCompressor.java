@@ -1,0 +1,73 @@
+package dev.edgegateway.proxy.server;
+
+import dev.edgegateway.config.CompressionConfig;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.compression.StandardCompressionOptions;
+import io.netty.handler.codec.http.HttpContentCompressor;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.util.AttributeKey;
+
+/**
+ * Compresses HTTP/1.1 responses on routes with {@code compression}, by the client's
+ * {@code Accept-Encoding}: brotli where the native library loads, else gzip. Netty's encoder
+ * streams each part as it passes (a body is never held whole) and re-frames the response as
+ * chunked. Left as they are: responses the origin already encoded, {@code Cache-Control:
+ * no-transform}, ranges ({@code 206}, {@code Content-Range}), media types the route does not list,
+ * and bodies declared smaller than its {@code minBytes}. A compressible response says
+ * {@code Vary: Accept-Encoding}, whether this client's copy was compressed or not, so caches keep
+ * the two apart. Which route's setting applies is set on the channel by {@link ProxyHandler} as
+ * it writes each response head (one exchange at a time on an HTTP/1 connection).
+ */
+final class ResponseCompressor extends HttpContentCompressor {
+    static final AttributeKey<CompressionConfig> ROUTE = AttributeKey.valueOf("edge.compression");
+
+    private ChannelHandlerContext ctx;
+
+    ResponseCompressor() {
+        super(0, StandardCompressionOptions.brotli(), StandardCompressionOptions.gzip());
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) throws Exception {
+        this.ctx = ctx;
+        super.handlerAdded(ctx);
+    }
+
+    @Override
+    protected Result beginEncode(HttpResponse response, String acceptEncoding) throws Exception {
+        CompressionConfig c = ctx.channel().attr(ROUTE).get();
+        if (c == null) {
+            return null;
+        }
+        HttpHeaders h = response.headers();
+        int code = response.status().code();
+        if (code == 206 || h.contains(HttpHeaderNames.CONTENT_RANGE) || !c.compresses(h.get(HttpHeaderNames.CONTENT_TYPE))) {
+            return null;
+        }
+        String cacheControl = h.get(HttpHeaderNames.CACHE_CONTROL);
+        if (cacheControl != null && cacheControl.toLowerCase(java.util.Locale.ROOT).contains("no-transform")) {
+            return null;
+        }
+        if (!h.contains(HttpHeaderNames.CONTENT_ENCODING)) {
+            String vary = h.get(HttpHeaderNames.VARY);
+            if (vary == null) {
+                h.set(HttpHeaderNames.VARY, HttpHeaderNames.ACCEPT_ENCODING);
+            } else if (!vary.toLowerCase(java.util.Locale.ROOT).contains("accept-encoding") && !vary.trim().equals("*")) {
+                h.set(HttpHeaderNames.VARY, vary + ", accept-encoding");
+            }
+        }
+        String length = h.get(HttpHeaderNames.CONTENT_LENGTH);
+        if (length != null) {
+            try {
+                if (Long.parseLong(length.trim()) < c.minBytes()) {
+                    return null;
+                }
+            } catch (NumberFormatException e) {
+                return null;
+            }
+        }
+        return super.beginEncode(response, acceptEncoding);
+    }
+}

@@ -1,0 +1,158 @@
+package dev.edgegateway.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.aayushatharva.brotli4j.Brotli4jLoader;
+import com.aayushatharva.brotli4j.decoder.Decoder;
+import com.aayushatharva.brotli4j.decoder.DecoderJNI;
+import com.sun.net.httpserver.HttpServer;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.zip.GZIPInputStream;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Response compression on a route, with a real origin and real clients: brotli or gzip by
+ * {@code Accept-Encoding}, streamed (the first compressed part reaches the client while the origin
+ * still holds the rest back), {@code Vary: Accept-Encoding}; left alone: small bodies, other media
+ * types, {@code no-transform}, already-encoded bodies, ranges, HTTP/1.0 clients and routes without
+ * {@code compression}.
+ */
+class CompressionTest {
+    static final String PAGE = "<p>edge gateway compression</p>\n".repeat(2000); // 64 KB of text
+
+    @Test
+    void compressesWhatItShouldStreamsAndLeavesTheRestAlone() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        HttpServer origin = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 16);
+        origin.createContext("/", ex -> {
+            String path = ex.getRequestURI().getPath();
+            byte[] body = PAGE.getBytes(StandardCharsets.UTF_8);
+            String type = "text/html; charset=utf-8";
+            int status = 200;
+            if (path.endsWith("/small")) {
+                body = "tiny".getBytes(StandardCharsets.UTF_8);
+            } else if (path.endsWith("/image")) {
+                type = "image/png";
+            } else if (path.endsWith("/no-transform")) {
+                ex.getResponseHeaders().set("cache-control", "public, no-transform");
+            } else if (path.endsWith("/encoded")) {
+                ex.getResponseHeaders().set("content-encoding", "identity-ish");
+            } else if (path.endsWith("/range")) {
+                status = 206;
+                ex.getResponseHeaders().set("content-range", "bytes 0-" + (body.length - 1) + "/" + (body.length * 2));
+            }
+            ex.getResponseHeaders().set("content-type", type);
+            if (path.endsWith("/stream")) {
+                ex.sendResponseHeaders(200, 0); // chunked
+                try (OutputStream out = ex.getResponseBody()) {
+                    out.write(PAGE.getBytes(StandardCharsets.UTF_8));
+                    out.flush();
+                    release.await(30, TimeUnit.SECONDS); // the rest only once the client has the first part
+                    out.write(PAGE.getBytes(StandardCharsets.UTF_8));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                return;
+            }
+            ex.sendResponseHeaders(status, body.length);
+            try (OutputStream out = ex.getResponseBody()) {
+                out.write(body);
+            }
+        });
+        origin.setExecutor(java.util.concurrent.Executors.newCachedThreadPool());
+        origin.start();
+        String address = "127.0.0.1:" + origin.getAddress().getPort();
+        try (GatewayFixture gw = new GatewayFixture(GatewayFixture.config("""
+                routes:
+                  - {name: plain, match: {pathPrefix: /plain}, cluster: app}
+                  - {name: web, cluster: app, compression: {minBytes: 1024}}
+                clusters: [{name: app, endpoints: ["%s"]}]
+                """.formatted(address)))) {
+            HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+            String base = "http://127.0.0.1:" + gw.port();
+
+            HttpResponse<byte[]> gz = get(http, base + "/page", "gzip");
+            assertThat(gz.headers().firstValue("content-encoding")).hasValue("gzip");
+            assertThat(gz.headers().firstValue("vary")).hasValue("accept-encoding");
+            assertThat(gz.headers().firstValue("content-length")).isEmpty();
+            assertThat(gunzip(gz.body())).isEqualTo(PAGE);
+            assertThat(gz.body().length).isLessThan(PAGE.length() / 10);
+
+            Brotli4jLoader.ensureAvailability();
+            HttpResponse<byte[]> br = get(http, base + "/page", "gzip, deflate, br");
+            assertThat(br.headers().firstValue("content-encoding")).as("brotli preferred when offered").hasValue("br");
+            DecoderJNI.Status status = Decoder.decompress(br.body()).getResultStatus();
+            assertThat(status).isEqualTo(DecoderJNI.Status.DONE);
+            assertThat(new String(Decoder.decompress(br.body()).getDecompressedData(), StandardCharsets.UTF_8)).isEqualTo(PAGE);
+
+            HttpResponse<byte[]> none = get(http, base + "/page", null);
+            assertThat(none.headers().firstValue("content-encoding")).isEmpty();
+            assertThat(none.headers().firstValue("vary")).as("caches must keep the two copies apart").hasValue("accept-encoding");
+            assertThat(new String(none.body(), StandardCharsets.UTF_8)).isEqualTo(PAGE);
+
+            for (String path : new String[] {"/small", "/image", "/no-transform", "/encoded", "/range", "/plain/page"}) {
+                HttpResponse<byte[]> r = get(http, base + path, "gzip, br");
+                assertThat(r.headers().firstValue("content-encoding")).as(path).isNotIn(java.util.Optional.of("gzip"), java.util.Optional.of("br"));
+            }
+            assertThat(get(http, base + "/image", "gzip").headers().firstValue("vary")).as("not a listed type: no Vary").isEmpty();
+
+            // HTTP/1.0: left as it is (a 1.0 client cannot take the chunked framing compression needs).
+            RawHttp.Response old = RawHttp.exchange(gw.port(), "GET /page HTTP/1.0\r\nHost: x\r\nAccept-Encoding: gzip\r\n\r\n");
+            assertThat(old.header("content-encoding")).isNull();
+            assertThat(old.text()).isEqualTo(PAGE);
+
+            // Streamed: the first compressed part arrives while the origin holds the rest back.
+            try (Socket s = new Socket("127.0.0.1", gw.port())) {
+                s.setSoTimeout(10_000);
+                s.getOutputStream().write("GET /stream HTTP/1.1\r\nHost: x\r\nAccept-Encoding: gzip\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                InputStream in = s.getInputStream();
+                ByteArrayOutputStream seen = new ByteArrayOutputStream();
+                byte[] buf = new byte[8192];
+                // Headers, then at least one compressed chunk of the first half.
+                while (!(seen.toString(StandardCharsets.ISO_8859_1).contains("\r\n\r\n") && seen.size() > seen.toString(StandardCharsets.ISO_8859_1).indexOf("\r\n\r\n") + 200)) {
+                    int n = in.read(buf);
+                    assertThat(n).as("the first part before the origin sent the rest").isPositive();
+                    seen.write(buf, 0, n);
+                }
+                assertThat(seen.toString(StandardCharsets.ISO_8859_1)).contains("content-encoding: gzip").contains("transfer-encoding: chunked");
+                release.countDown();
+                while (!seen.toString(StandardCharsets.ISO_8859_1).endsWith("\r\n0\r\n\r\n")) {
+                    int n = in.read(buf);
+                    assertThat(n).isPositive();
+                    seen.write(buf, 0, n);
+                }
+            }
+        } finally {
+            release.countDown();
+            origin.stop(0);
+        }
+    }
+
+    static HttpResponse<byte[]> get(HttpClient http, String url, String acceptEncoding) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url));
+        if (acceptEncoding != null) {
+            b.header("accept-encoding", acceptEncoding);
+        }
+        HttpResponse<byte[]> r = http.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
+        assertThat(r.statusCode()).as(url).isIn(200, 206);
+        return r;
+    }
+
+    static String gunzip(byte[] b) throws Exception {
+        try (GZIPInputStream in = new GZIPInputStream(new ByteArrayInputStream(b))) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+}
