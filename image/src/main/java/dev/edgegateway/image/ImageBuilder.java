@@ -174,9 +174,11 @@ public final class ImageBuilder {
         String arch = System.getProperty("os.arch").equals("aarch64") ? "aarch_64" : "x86_64";
         for (Path dir : jarDirs) {
             try (Stream<Path> jars = Files.list(dir)) {
-                for (Path jar : jars.filter(j -> j.getFileName().toString().startsWith("netty-") && j.toString().endsWith("linux-" + arch + ".jar")).toList()) {
+                // Netty's transports and TLS (netty-*-linux-x86_64.jar) and brotli's (native-linux-x86_64-*.jar).
+                for (Path jar : jars.filter(j -> j.getFileName().toString().contains("linux-" + arch)
+                        || j.getFileName().toString().contains("linux-" + arch.replace("_", ""))).toList()) {
                     try (ZipFile z = new ZipFile(jar.toFile())) {
-                        for (ZipEntry e : z.stream().filter(e -> e.getName().startsWith("META-INF/native/") && e.getName().endsWith(".so")).toList()) {
+                        for (ZipEntry e : z.stream().filter(e -> e.getName().endsWith(".so")).toList()) {
                             Path f = natives.resolve(Path.of(e.getName()).getFileName().toString());
                             try (InputStream in = z.getInputStream(e)) {
                                 Files.copy(in, f, StandardCopyOption.REPLACE_EXISTING);
