@@ -29,6 +29,7 @@ NGINX_TLS, GATEWAY_TLS = 18443, 18444
 GW_URING, GW_URING_ADMIN = 18089, 18100
 GW_BASE, GW_BASE_TLS, GW_BASE_ADMIN = 18090, 18445, 18101
 GW_UI, GW_UI_TLS, GW_UI_ADMIN = 18091, 18446, 18102
+GW_GZ, GW_GZ_ADMIN = 18092, 18103
 
 # The route issue 9 measures: a local rate limit keyed by client address, set high so every request is
 # checked and admitted. wrk reaches it with "Host: local".
@@ -131,10 +132,10 @@ def family(pid):
     return pids
 
 
-def wrk(port, conns, seconds, host=None, scheme="http"):
-    extra = ["-H", f"Host: {host}"] if host else []
+def wrk(port, conns, seconds, host=None, scheme="http", path="/1k.bin", headers=()):
+    extra = (["-H", f"Host: {host}"] if host else []) + [x for h in headers for x in ("-H", h)]
     out = subprocess.run(["taskset", "-c", "0", "wrk", "-t1", f"-c{conns}", f"-d{seconds}s", "--latency"] + extra
-                         + [f"{scheme}://127.0.0.1:{port}/1k.bin"], capture_output=True, text=True, check=True).stdout
+                         + [f"{scheme}://127.0.0.1:{port}{path}"], capture_output=True, text=True, check=True).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     total = int(re.search(r"(\d+) requests in", out).group(1))
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
@@ -156,9 +157,13 @@ def h2load(port, conns, seconds):
 
 
 def measure(port, conns, seconds, mode):
-    """mode: None (HTTP/1.1), a Host header (a route), 'https' (wrk over TLS) or 'h2' (h2load over TLS)."""
+    """mode: None (HTTP/1.1), a Host header (a route), 'https' (wrk over TLS), 'h2' (h2load over TLS),
+    '16k' (a 16 KiB HTML page as it is) or 'gzip16k' (the same, asked for with Accept-Encoding: gzip)."""
     if mode == "h2":
         return h2load(port, conns, seconds)
+    if mode in ("16k", "gzip16k"):
+        return wrk(port, conns, seconds, host=mode, path="/16k.html",
+                   headers=("Accept-Encoding: gzip",) if mode == "gzip16k" else ())
     if mode == "https":
         return wrk(port, conns, seconds, scheme="https")
     return wrk(port, conns, seconds, mode)
@@ -193,6 +198,9 @@ def main():
     ap.add_argument("--console", action="store_true",
                     help="also run gw+ui: a second gateway, same config, with a headless Chromium (on CPU 0, with wrk) "
                          "keeping its operator console /ui open the whole time (issue 23: the page costs the request path nothing)")
+    ap.add_argument("--compression", action="store_true",
+                    help="also measure a 16 KiB HTML page as it is and gzip-compressed (Accept-Encoding: gzip), through nginx "
+                         "(gzip on, level 6) and a gateway whose route compresses (gw-16k, gw-gzip16k)")
     ap.add_argument("--targets", default="",
                     help="measure only these targets (comma-separated names from the table; 'direct' is always kept)")
     args = ap.parse_args()
@@ -205,6 +213,9 @@ def main():
     os.chmod(work, 0o755)  # nginx workers run as an unprivileged user
     os.makedirs(f"{work}/www")
     write(f"{work}/www/1k.bin", "x" * 1024)
+    # A page that compresses as real HTML does (about 5:1), for --compression.
+    page = "".join(f"<li class=\"item\"><a href=\"/p/{i}\">product {i}</a> <span>{(i * 7919) % 10007} in stock</span></li>\n" for i in range(400))
+    write(f"{work}/www/16k.html", ("<!doctype html><ul>\n" + page)[:16384])
     # One certificate (EC P-256, as a modern edge would serve) for nginx and the gateway alike.
     subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2",
                     "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
@@ -221,6 +232,7 @@ http {{ access_log off; keepalive_requests 1000000;
     write(f"{work}/nginx.conf", common.format(pid=f"{work}/nginx.pid", name="nginx") + f"""
 worker_processes 1; daemon off; worker_rlimit_nofile 16384;
 http {{ access_log off; keepalive_requests 1000000;
+  gzip on; gzip_comp_level 6; gzip_min_length 1024; gzip_types text/plain text/html;
   upstream origin {{ server 127.0.0.1:{ORIGIN}; keepalive 64; }}
   server {{ listen 127.0.0.1:{NGINX} backlog=4096;
     location / {{ proxy_pass http://origin; proxy_http_version 1.1; proxy_set_header Connection ""; }} }}
@@ -269,6 +281,9 @@ clusters: [{{name: origin, endpoints: [127.0.0.1:{ORIGIN}]}}]
 """)
 
     small_gateway("gw-uring", GW_URING, GW_URING_ADMIN, runtime=", transport: io_uring", routes=LOCAL_ROUTE)
+    small_gateway("gw-gz", GW_GZ, GW_GZ_ADMIN, routes="""  - {name: plain16k, match: {host: 16k}, cluster: origin}
+  - {name: gzip16k, match: {host: gzip16k}, cluster: origin, compression: {minBytes: 1024, contentTypes: [text/*]}}
+""")
     tracing_on = f"tracing: {{otlpEndpoint: 'http://127.0.0.1:{OTLP_SINK}', samplingRatio: 0.01}}\n"
     log_on = f"accessLog: {{enabled: true, path: {work}/access.log}}\n"
     for name, port, admin, extra in (("gw-off", GW_OFF, GW_OFF_ADMIN, "metrics: {enabled: false}\n"),
@@ -306,6 +321,9 @@ clusters: [{{name: origin, endpoints: [127.0.0.1:{ORIGIN}]}}]
             write(f"{work}/gw-ui.yaml", ui)
             procs["gw-ui"] = start(gateway_cmd(jar, f"{work}/gw-ui.yaml"), 1, log)
             ports.append(GW_UI)
+        if args.compression:
+            procs["gw-gz"] = start(gateway_cmd(jar, f"{work}/gw-gz.yaml"), 1, log)
+            ports.append(GW_GZ)
         if args.transports:
             procs["gw-uring"] = start(gateway_cmd(jar, f"{work}/gw-uring.yaml"), 1, log)
             ports.append(GW_URING)
@@ -337,6 +355,9 @@ clusters: [{{name: origin, endpoints: [127.0.0.1:{ORIGIN}]}}]
                 targets += [("base+local", GW_BASE, "gw-base", "local")]
         if args.baseline_jar:
             targets += [("base", GW_BASE, "gw-base", None)]
+        if args.compression:
+            targets += [("nginx-16k", NGINX, "nginx", "16k"), ("nginx-gzip16k", NGINX, "nginx", "gzip16k"),
+                        ("gw-16k", GW_GZ, "gw-gz", "16k"), ("gw-gzip16k", GW_GZ, "gw-gz", "gzip16k")]
         if args.console:
             targets += [("gw+ui", GW_UI, "gw-ui", None)]
             if args.limiters:

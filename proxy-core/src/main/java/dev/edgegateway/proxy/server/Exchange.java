@@ -46,6 +46,11 @@ final class Exchange {
     /** The client's address and region, resolved when the route is matched, only for header rules that name them. */
     String clientAddressText;
     String clientRegion;
+    /** The route's own answer, header rules and compression; none before a route is matched. */
+    RouteExtras extras() {
+        return state == null || route == null ? RouteExtras.NONE : state.extras(route);
+    }
+
     /** The route's compression, set when the route is matched; null: never. */
     dev.edgegateway.config.CompressionConfig compression;
     String method;

@@ -56,7 +56,7 @@ final class ForwardingHeaders {
         if (x.span != null) {
             tracing.inject(x.traceParent, x.span, h); // the origin's spans become children of ours
         }
-        RouteExtras.Rules rules = x.state.extras(x.route).request;
+        RouteExtras.Rules rules = x.extras().request;
         if (!rules.isEmpty()) {
             rules.apply(h, x);
         }

@@ -48,7 +48,7 @@ final class ResponseHead {
             h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
         }
         addRouteHeaders(x, h);
-        RouteExtras.Rules rules = x.state.extras(x.route).response;
+        RouteExtras.Rules rules = x.extras().response;
         if (!rules.isEmpty()) {
             rules.apply(h, x);
         }
