@@ -1,6 +1,5 @@
 package dev.edgegateway.proxy;
 
-import dev.edgegateway.config.ConfigFieldException;
 import dev.edgegateway.config.ConfigSnapshot;
 import dev.edgegateway.config.GatewayConfig;
 import dev.edgegateway.config.HostPort;
@@ -18,6 +17,7 @@ import dev.edgegateway.proxy.reload.ConfigWatcher;
 import dev.edgegateway.proxy.server.DownstreamInitializer;
 import dev.edgegateway.proxy.server.CompiledConfig;
 import dev.edgegateway.proxy.server.ServerContext;
+import dev.edgegateway.proxy.tls.ListenerCertificates;
 import dev.edgegateway.proxy.tls.ServerTls;
 import dev.edgegateway.proxy.transport.Transport;
 import dev.edgegateway.proxy.upstream.UpstreamPool;
@@ -43,7 +43,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -81,6 +80,7 @@ public final class Gateway implements AutoCloseable {
     /** Each TLS listener's certificates, by listener name. */
     private final Map<String, ServerTls> listenerTls = new LinkedHashMap<>();
     private final ScheduledExecutorService tlsWatch;
+    private final ListenerCertificates certificates;
     /** Closes retired route tables after {@link #RETIRE_AFTER_SECONDS}. */
     private final ScheduledExecutorService retirements = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "edge-retire");
@@ -123,11 +123,12 @@ public final class Gateway implements AutoCloseable {
         for (ListenerConfig l : config.listeners()) {
             if (l.tls() != null) {
                 listenerTls.put(l.name(), new ServerTls(l.name(), l.tls(), l.http2().enabled()));
-                metrics.tlsListener(l.name());
+                metrics.tls().listener(l.name());
             }
         }
+        certificates = new ListenerCertificates(listenerTls, metrics.tls());
         // Certificates first (they read files), then the rest; nothing live changes until commit.
-        reloader = new ConfigReloader(server::state, s -> CompiledConfig.prepare(s, endpoints, limiters, prepareCerts(s.config())), this::publish, metrics);
+        reloader = new ConfigReloader(server::state, s -> CompiledConfig.prepare(s, endpoints, limiters, certificates.prepare(s.config())), this::publish, metrics);
         reloader.started(snapshot);
         tlsWatch = listenerTls.isEmpty() ? null : Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "edge-tls-watch");
@@ -152,10 +153,7 @@ public final class Gateway implements AutoCloseable {
      */
     private void publish(CompiledConfig next) {
         CompiledConfig old = server.state();
-        next.listenerCerts().forEach((name, certs) -> {
-            listenerTls.get(name).install(certs);
-            server.metrics().tlsCertificateReload(name, "applied");
-        });
+        certificates.install(next.listenerCerts());
         server.publish(next);
         healthChecker.update(next.clusters().values());
         retire(old, next);
@@ -182,59 +180,10 @@ public final class Gateway implements AutoCloseable {
     /** Long enough that no request still routes with a table that was replaced (routing is the first microseconds of an exchange). */
     static final long RETIRE_AFTER_SECONDS = 30;
 
-    /**
-     * The certificate sets a config needs that differ from those installed (its {@code tls}
-     * section changed, or the files did). A TLS listener added or removed needs a restart, like
-     * any listener change. Throws, naming the listener and file, if a certificate cannot be used.
-     */
-    private Map<String, ServerTls.Certs> prepareCerts(GatewayConfig config) {
-        Map<String, ServerTls.Certs> out = new HashMap<>();
-        for (int i = 0; i < config.listeners().size(); i++) {
-            ListenerConfig l = config.listeners().get(i);
-            ServerTls tls = listenerTls.get(l.name());
-            if (tls == null || l.tls() == null) {
-                continue;
-            }
-            try {
-                ServerTls.Certs c = tls.prepareIfChanged(l.tls());
-                if (c != null) {
-                    out.put(l.name(), c);
-                }
-            } catch (RuntimeException e) {
-                throw new ConfigFieldException("listeners[" + i + "].tls", e.getMessage(), e);
-            }
-        }
-        return out;
-    }
-
-    /** The last error reported per certificate pair, so a file that stays broken is reported once, not every poll. */
-    private final Map<String, String> lastCertificateErrors = new ConcurrentHashMap<>();
-
-    /**
-     * The certificate file watch: each listener's pairs whose files changed are loaded and
-     * installed for new connections, pair by pair. A pair that cannot be used (half written, key
-     * and certificate out of step) keeps its old certificate, is reported once, and is tried
-     * again next time; the other names rotate. Runs under the reloader's lock, so it never
-     * interleaves with a config reload.
-     */
+    /** The certificate file watch, serialised with config reloads (it runs under the reloader's lock). */
     private void reloadChangedCertificates() {
         synchronized (reloader) {
-            listenerTls.forEach((name, tls) -> {
-                ServerTls.Rotation r = tls.rotate();
-                Set<String> now = new HashSet<>(r.errors());
-                for (String error : r.errors()) {
-                    if (!error.equals(lastCertificateErrors.get(name + "\0" + error))) {
-                        lastCertificateErrors.put(name + "\0" + error, error);
-                        log.warn("listener {}: certificate files changed but cannot be used; that pair keeps its certificate: {}", name, error);
-                        server.metrics().tlsCertificateReload(name, "invalid");
-                    }
-                }
-                lastCertificateErrors.keySet().removeIf(k -> k.startsWith(name + "\0") && !now.contains(k.substring(name.length() + 1)));
-                if (r.next() != null) {
-                    tls.install(r.next());
-                    server.metrics().tlsCertificateReload(name, "applied");
-                }
-            });
+            certificates.rotate();
         }
     }
 

@@ -52,6 +52,7 @@ public final class GatewayMetrics implements HealthEvents {
 
     private final PrometheusMeterRegistry registry = JvmMeters.lintClean(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
     private final GeoMeters geo = new GeoMeters(registry);
+    private final TlsMeters tls = new TlsMeters(registry);
     private final AtomicInteger downstreamOpen = new AtomicInteger();
     private final AtomicInteger upstreamOpen = new AtomicInteger();
     private final AtomicInteger tunnelsOpen = new AtomicInteger();
@@ -197,37 +198,9 @@ public final class GatewayMetrics implements HealthEvents {
                 .tags("via", via, "outcome", outcome).register(registry);
     }
 
-    /** Registers a TLS listener's meters at zero, so every series exists before its first event. */
-    public void tlsListener(String listener) {
-        for (String version : new String[] {"TLSv1.3", "TLSv1.2"}) {
-            for (String protocol : new String[] {"h2", "http/1.1"}) {
-                Counter.builder("edge.tls.handshakes").description("Completed TLS handshakes by listener, TLS version and application protocol")
-                        .tags("listener", listener, "version", version, "protocol", protocol).register(registry);
-            }
-        }
-        Counter.builder("edge.tls.handshake.failures").description("Failed TLS handshakes by listener").tags("listener", listener).register(registry);
-        for (String outcome : new String[] {"applied", "invalid"}) {
-            Counter.builder("edge.tls.certificate.reloads").description("Certificate reloads by listener and outcome")
-                    .tags("listener", listener, "outcome", outcome).register(registry);
-        }
-    }
-
-    /** A TLS handshake completed on a listener: its TLS version and the protocol ALPN chose. Once per connection. */
-    public void tlsHandshake(String listener, String version, String protocol) {
-        Counter.builder("edge.tls.handshakes").description("Completed TLS handshakes by listener, TLS version and application protocol")
-                .tags("listener", listener, "version", String.valueOf(version), "protocol", protocol).register(registry).increment();
-    }
-
-    /** A TLS handshake failed (no common version or cipher, not TLS at all, timed out). */
-    public void tlsHandshakeFailed(String listener) {
-        Counter.builder("edge.tls.handshake.failures").description("Failed TLS handshakes by listener")
-                .tags("listener", listener).register(registry).increment();
-    }
-
-    /** A listener's certificates were reloaded ({@code applied}) or could not be ({@code invalid}: the old ones stay). */
-    public void tlsCertificateReload(String listener, String outcome) {
-        Counter.builder("edge.tls.certificate.reloads").description("Certificate reloads by listener and outcome")
-                .tags("listener", listener, "outcome", outcome).register(registry).increment();
+    /** The TLS listeners' meters. */
+    public TlsMeters tls() {
+        return tls;
     }
 
     public void configGeneration(long generation) {

@@ -144,7 +144,7 @@ public final class DownstreamInitializer extends ChannelInitializer<Channel> {
         protected void configurePipeline(ChannelHandlerContext ctx, String protocol) {
             boolean h2 = ApplicationProtocolNames.HTTP_2.equals(protocol) && listener.http2().enabled();
             ConnectionInfo info = ConnectionInfo.tls(ctx.channel(), ctx.pipeline().get(SslHandler.class), sni, h2);
-            server.metrics().tlsHandshake(listener.name(), info.tlsVersion, h2 ? "h2" : "http/1.1");
+            server.metrics().tls().handshake(listener.name(), info.tlsVersion, h2 ? "h2" : "http/1.1");
             if (h2) {
                 H2Connection.configure(ctx.channel(), server, listener.http2(), info);
             } else {
@@ -155,7 +155,7 @@ public final class DownstreamInitializer extends ChannelInitializer<Channel> {
         @Override
         protected void handshakeFailure(ChannelHandlerContext ctx, Throwable cause) {
             // Scanners, old clients and plain HTTP on the TLS port: routine at the edge.
-            server.metrics().tlsHandshakeFailed(listener.name());
+            server.metrics().tls().handshakeFailed(listener.name());
             log.debug("TLS handshake with {} failed: {}", ctx.channel().remoteAddress(), cause.toString());
             ctx.close();
         }
