@@ -52,6 +52,8 @@ final class ProxyHandler extends ChannelDuplexHandler implements Downstream {
     private RequestStages stages;
     /** The exchange in progress; null between requests. */
     private Exchange current;
+    /** Whether this connection's pipeline has a {@link ResponseCompressor} to tell which route's setting applies. */
+    private boolean compressing;
     private boolean activated;
     private boolean closing;
     private boolean readPending;
@@ -67,6 +69,7 @@ final class ProxyHandler extends ChannelDuplexHandler implements Downstream {
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
+        this.compressing = ctx.pipeline().get(ResponseCompressor.class) != null;
         if (ctx.channel().isActive()) {
             activate(); // added after a TLS handshake: the channel was active before this handler
         }
@@ -146,7 +149,7 @@ final class ProxyHandler extends ChannelDuplexHandler implements Downstream {
 
     @Override
     public void write(HttpObject part) {
-        if (part instanceof HttpResponse && current != null) {
+        if (compressing && part instanceof HttpResponse && current != null) {
             ctx.channel().attr(ResponseCompressor.ROUTE).set(current.http10 ? null : current.compression);
         }
         ctx.write(part, ctx.voidPromise());
@@ -208,7 +211,9 @@ final class ProxyHandler extends ChannelDuplexHandler implements Downstream {
         boolean closeAfter = close || !x.clientKeepAlive || server.draining() || x.closeAfterResponse || (x.hasBody && !x.complete);
         LocalResponses.decorate(r, x, closeAfter);
         // The gateway's own answers are compressed only when a route answers by itself (its page).
-        ctx.channel().attr(ResponseCompressor.ROUTE).set(x.http10 || x.route == null || x.rejected != null ? null : x.compression);
+        if (compressing) {
+            ctx.channel().attr(ResponseCompressor.ROUTE).set(x.http10 || x.route == null || x.rejected != null ? null : x.compression);
+        }
         recorder.record(x);
         ChannelFuture written = ctx.writeAndFlush(r);
         if (closeAfter) {
