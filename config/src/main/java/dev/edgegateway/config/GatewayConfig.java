@@ -80,6 +80,9 @@ public record GatewayConfig(
                     checkCluster(v, at + "geo.regions." + e.getKey() + ".cluster", e.getValue().cluster(), clusterNames);
                 }
             }
+            if (r.mirror() != null) {
+                checkCluster(v, at + "mirror.cluster", r.mirror().cluster(), clusterNames);
+            }
         }
         if (deploy != null) {
             // In a pod, kubelet probes, Prometheus and the NLB reach the gateway by the pod's address.

@@ -18,13 +18,14 @@ import java.util.Set;
  * @param requestHeaders headers removed, set and added on the request to the origin
  * @param responseHeaders headers removed, set and added on the response to the client
  * @param compression compress the origin's uncompressed responses on this route (absent: never)
+ * @param mirror copy a share of the route's requests to another cluster (shadow testing)
  */
 public record RouteConfig(String name, RouteMatch match, String cluster, List<WeightedCluster> split, KeySource splitKey,
                           CanaryConfig canary, RouteGeoConfig geo, StickyConfig sticky, List<RateLimitConfig> rateLimits,
                           DirectResponseConfig directResponse, HeaderRules requestHeaders, HeaderRules responseHeaders,
-                          CompressionConfig compression) {
+                          CompressionConfig compression, MirrorConfig mirror) {
     public RouteConfig(String name, RouteMatch match, String cluster) {
-        this(name, match, cluster, null, null, null, null, null, null, null, null, null, null);
+        this(name, match, cluster, null, null, null, null, null, null, null, null, null, null, null);
     }
 
     public RouteConfig {
@@ -34,6 +35,7 @@ public record RouteConfig(String name, RouteMatch match, String cluster, List<We
         var v = ConfigViolation.collector().require(name, "name");
         int targets = (cluster != null ? 1 : 0) + (!split.isEmpty() ? 1 : 0) + (geo != null ? 1 : 0) + (directResponse != null ? 1 : 0);
         v.check(targets == 1, "cluster", "set exactly one of cluster, split, geo or directResponse");
+        v.check(directResponse == null || mirror == null, "mirror", "a route that answers by itself sends nothing to copy");
         v.check(directResponse == null || sticky == null, "sticky", "a route that answers by itself has no endpoint to stick to");
         if (!split.isEmpty()) {
             v.check(split.stream().mapToLong(WeightedCluster::weight).sum() > 0, "split", "weights must not all be 0");

@@ -157,6 +157,10 @@ final class ConsoleState {
             }
             sb.append(']');
         }
+        if (r.mirror() != null) {
+            sb.append(",\"mirror\":");
+            Json.quote(sb, r.mirror().percent() + "% to " + r.mirror().cluster());
+        }
         if (r.sticky() != null) {
             sb.append(",\"sticky\":");
             Json.quote(sb, r.sticky().cookie() != null ? "cookie " + r.sticky().cookie().name() : "hash of " + r.sticky().hash());

@@ -371,6 +371,17 @@ public final class GatewayMetrics implements HealthEvents {
         return c;
     }
 
+    /** What happened to a route's mirrored copies: {@code sent}, {@code dropped}, {@code failed}, {@code skipped}. */
+    public Counter[] mirrorRequests(String route) {
+        String[] outcomes = {"sent", "dropped", "failed", "skipped"};
+        Counter[] c = new Counter[outcomes.length];
+        for (int i = 0; i < outcomes.length; i++) {
+            c[i] = Counter.builder("edge.mirror.requests").description("Copies of a route's requests sent to its mirror cluster, by outcome")
+                    .tags("route", route, "outcome", outcomes[i]).register(registry);
+        }
+        return c;
+    }
+
     /** Prometheus text exposition of every meter. */
     public String scrape() {
         return registry.scrape();

@@ -56,13 +56,13 @@ public final class CompiledConfig {
     /** Each route's own answer and header rules, by route index. */
     private final RouteExtras[] extras;
 
-    private CompiledConfig(ConfigSnapshot snapshot, RouteTable routes, RouteMetrics[][] routeMetrics, RoutePolicies[] rateLimits,
+    private CompiledConfig(ConfigSnapshot snapshot, RouteTable routes, RouteMetrics[][] routeMetrics, RoutePolicies[] rateLimits, Counter[][] mirrorCounters,
                          Map<String, ServerTls.Certs> listenerCerts) {
         this.rateLimits = rateLimits;
         this.listenerCerts = Map.copyOf(listenerCerts);
         this.extras = new RouteExtras[routes.routes().size()];
         for (Route r : routes.routes()) {
-            extras[r.index()] = RouteExtras.of(snapshot.config().routes().get(r.index()));
+            extras[r.index()] = RouteExtras.of(snapshot.config().routes().get(r.index()), routes.clusters(), mirrorCounters[r.index()]);
         }
         GatewayConfig c = snapshot.config();
         this.snapshot = snapshot;
@@ -183,7 +183,13 @@ public final class CompiledConfig {
                 metrics.geoRoute(rc.name(), rc.geo());
             }
         }
-        return new CompiledConfig(snapshot, table, meters, byRoute, certs);
+        Counter[][] mirrors = new Counter[table.routes().size()][];
+        for (Route r : table.routes()) {
+            if (snapshot.config().routes().get(r.index()).mirror() != null) {
+                mirrors[r.index()] = metrics.mirrorRequests(r.name());
+            }
+        }
+        return new CompiledConfig(snapshot, table, meters, byRoute, mirrors, certs);
     }
 
     public ConfigSnapshot snapshot() {

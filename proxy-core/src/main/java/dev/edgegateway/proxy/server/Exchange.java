@@ -51,6 +51,9 @@ final class Exchange {
         return state == null || route == null ? RouteExtras.NONE : state.extras(route);
     }
 
+    /** Whether this request is one of the share its route mirrors; cleared once the copy is sent. */
+    boolean mirror;
+
     /** The route's compression, set when the route is matched; null: never. */
     dev.edgegateway.config.CompressionConfig compression;
     String method;

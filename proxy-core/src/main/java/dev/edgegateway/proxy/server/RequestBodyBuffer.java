@@ -48,6 +48,15 @@ final class RequestBodyBuffer {
         }
     }
 
+    /** A retained duplicate of each part kept so far (the caller owns them): a mirror's copy of the body. */
+    List<HttpContent> retainedParts() {
+        List<HttpContent> out = new ArrayList<>(parts.size());
+        for (HttpContent p : parts) {
+            out.add(p.retainedDuplicate());
+        }
+        return out;
+    }
+
     /** Gives back the copies; nothing can be replayed afterwards. Safe to call twice. */
     void release() {
         overflowed = true;

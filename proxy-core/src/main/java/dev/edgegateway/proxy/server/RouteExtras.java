@@ -4,6 +4,8 @@ import dev.edgegateway.config.CompressionConfig;
 import dev.edgegateway.config.DirectResponseConfig;
 import dev.edgegateway.config.HeaderRules;
 import dev.edgegateway.config.RouteConfig;
+import dev.edgegateway.routing.Cluster;
+import io.micrometer.core.instrument.Counter;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
@@ -26,30 +28,34 @@ import java.util.regex.Matcher;
  * request, one small string. Immutable.
  */
 final class RouteExtras {
-    static final RouteExtras NONE = new RouteExtras(null, Rules.NONE, Rules.NONE, null);
+    static final RouteExtras NONE = new RouteExtras(null, Rules.NONE, Rules.NONE, null, null);
 
     final Direct direct;
     /** Null: the route never compresses. */
     final CompressionConfig compression;
+    /** Null: the route mirrors nothing. */
+    final Mirror.Target mirror;
     final Rules request;
     final Rules response;
     /** Whether a rule names the client's region or address (resolved once, when the route is matched). */
     final boolean needsClient;
 
-    private RouteExtras(Direct direct, Rules request, Rules response, CompressionConfig compression) {
+    private RouteExtras(Direct direct, Rules request, Rules response, CompressionConfig compression, Mirror.Target mirror) {
         this.compression = compression;
+        this.mirror = mirror;
         this.direct = direct;
         this.request = request;
         this.response = response;
         this.needsClient = request.needsClient || response.needsClient;
     }
 
-    static RouteExtras of(RouteConfig r) {
-        if (r.directResponse() == null && empty(r.requestHeaders()) && empty(r.responseHeaders()) && r.compression() == null) {
+    static RouteExtras of(RouteConfig r, Map<String, Cluster> clusters, Counter[] mirrorCounters) {
+        if (r.directResponse() == null && empty(r.requestHeaders()) && empty(r.responseHeaders()) && r.compression() == null && r.mirror() == null) {
             return NONE;
         }
+        Mirror.Target mirror = r.mirror() == null ? null : new Mirror.Target(clusters.get(r.mirror().cluster()), r.mirror(), mirrorCounters);
         return new RouteExtras(r.directResponse() == null ? null : new Direct(r.directResponse()), Rules.of(r.requestHeaders()),
-                Rules.of(r.responseHeaders()), r.compression());
+                Rules.of(r.responseHeaders()), r.compression(), mirror);
     }
 
     private static boolean empty(HeaderRules h) {

@@ -24,8 +24,10 @@ final class RouteStage {
             return Refusal.of(404, Rejection.NO_ROUTE, "no route", x.hasBody);
         }
         x.meters = x.state.metricsBeforeCluster(x.route);
-        x.compression = x.state.extras(x.route).compression;
-        if (x.state.extras(x.route).needsClient) {
+        RouteExtras extras = x.state.extras(x.route);
+        x.compression = extras.compression;
+        x.mirror = extras.mirror != null && extras.mirror.chosen();
+        if (extras.needsClient) {
             x.clientAddressText = view.clientAddressText();
             x.clientRegion = x.state.routes().clientRegion(view);
         }

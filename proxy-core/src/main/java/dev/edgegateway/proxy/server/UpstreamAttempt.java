@@ -166,6 +166,9 @@ final class UpstreamAttempt implements UpstreamListener {
                 x.body.add(part);
                 part.release();
                 x.complete |= last;
+                if (last) {
+                    mirrorOnce();
+                }
                 if (!x.body.intact()) {
                     refuse(Refusal.of(502, null, "the request body outgrew the retry buffer while a retry was connecting"));
                 }
@@ -180,6 +183,7 @@ final class UpstreamAttempt implements UpstreamListener {
         u.channel().writeAndFlush(part, u.channel().voidPromise());
         if (last) {
             x.complete = true;
+            mirrorOnce();
             if (!x.responseStarted) {
                 startResponseTimer();
             }
@@ -349,6 +353,14 @@ final class UpstreamAttempt implements UpstreamListener {
     }
 
     /** The endpoint stops counting the exchange in flight. */
+    /** The request was read whole: its copy goes to the route's mirror, if it is one of the share (once). */
+    private void mirrorOnce() {
+        if (x.mirror) {
+            x.mirror = false;
+            Mirror.send(x, pool, loop);
+        }
+    }
+
     void endTry() {
         if (x != null && x.busyEndpoint != null) {
             x.busyEndpoint.requestFinished();

@@ -49,6 +49,7 @@
       }
     }
     if (t.sticky) cell.appendChild(el("div", { class: "muted", text: "sticky: " + t.sticky }));
+    if (t.mirror) cell.appendChild(el("div", { class: "muted", text: "mirrored: " + t.mirror }));
     return cell;
   }
 
