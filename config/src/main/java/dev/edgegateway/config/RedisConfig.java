@@ -20,7 +20,7 @@ public record RedisConfig(List<HostPort> nodes, Boolean cluster, Duration timeou
     public RedisConfig {
         nodes = nodes == null ? List.of(new HostPort("127.0.0.1", 6379)) : List.copyOf(nodes);
         cluster = cluster != null && cluster;
-        timeout = timeout == null ? Duration.ofMillis(5) : timeout;
+        timeout = timeout == null ? Duration.ofMillis(25) : timeout; // docs/config.md, "Late is not failed": why 25 ms
         breakerFailures = breakerFailures == null ? 5 : breakerFailures;
         breakerOpenTime = breakerOpenTime == null ? Duration.ofSeconds(1) : breakerOpenTime;
         ConfigViolation.collector()
