@@ -82,10 +82,7 @@ class MonitoringTest {
                     continue;
                 }
                 burn++;
-                test.add("          - exp_labels: {severity: " + r.get("labels").get("severity").asText() + ", slo: availability, region: eu-west-1}");
-                test.add("            exp_annotations:");
-                test.add("              summary: " + Serialization.jsonMapper().writeValueAsString(r.get("annotations").get("summary").asText().replace("{{ $labels.region }}", "eu-west-1")));
-                test.add("              description: " + Serialization.jsonMapper().writeValueAsString(r.get("annotations").get("description").asText()));
+                expectAlert(test, r, "availability");
             }
         }
         assertThat(burn).isEqualTo(2);
@@ -113,10 +110,7 @@ class MonitoringTest {
                     test.add("      - eval_time: 90m");
                     test.add("        alertname: EdgeAvailabilityBudgetBurn");
                     test.add("        exp_alerts:");
-                    test.add("          - exp_labels: {severity: ticket, slo: availability, region: eu-west-1}");
-                    test.add("            exp_annotations:");
-                    test.add("              summary: " + Serialization.jsonMapper().writeValueAsString(r.get("annotations").get("summary").asText().replace("{{ $labels.region }}", "eu-west-1")));
-                    test.add("              description: " + Serialization.jsonMapper().writeValueAsString(r.get("annotations").get("description").asText()));
+                    expectAlert(test, r, "availability");
                 }
             }
         }
@@ -176,16 +170,21 @@ class MonitoringTest {
                 if (!"EdgeLatencyBudgetBurn".equals(r.path("alert").asText())) {
                     continue;
                 }
-                test.add("          - exp_labels: {severity: " + r.get("labels").get("severity").asText() + ", slo: latency, region: eu-west-1}");
-                test.add("            exp_annotations:");
-                test.add("              summary: " + Serialization.jsonMapper().writeValueAsString(
-                        r.get("annotations").get("summary").asText().replace("{{ $labels.region }}", "eu-west-1")));
-                test.add("              description: " + Serialization.jsonMapper().writeValueAsString(r.get("annotations").get("description").asText()));
+                expectAlert(test, r, "latency");
             }
         }
         Files.write(dir.resolve("latency_test.yml"), test);
         String out = run(dir, promtool, "test", "rules", "latency_test.yml");
         assertThat(out).contains("SUCCESS");
         assertThat(page.get("annotations").get("summary").asText()).contains("{{ $labels.region }}");
+    }
+
+    /** One expected alert of a promtool test: the rule's severity, the SLO, eu-west-1, its annotations with the region filled in. */
+    static void expectAlert(List<String> test, JsonNode rule, String slo) throws Exception {
+        test.add("          - exp_labels: {severity: " + rule.get("labels").get("severity").asText() + ", slo: " + slo + ", region: eu-west-1}");
+        test.add("            exp_annotations:");
+        test.add("              summary: " + Serialization.jsonMapper().writeValueAsString(
+                rule.get("annotations").get("summary").asText().replace("{{ $labels.region }}", "eu-west-1")));
+        test.add("              description: " + Serialization.jsonMapper().writeValueAsString(rule.get("annotations").get("description").asText()));
     }
 }
