@@ -10,7 +10,6 @@ import java.nio.file.Path;
 import java.security.cert.X509Certificate;
 import java.util.List;
 import java.util.Set;
-import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLParameters;
@@ -167,9 +166,5 @@ class TwoPhaseReloadTest {
             }
         }
         throw new AssertionError(needle);
-    }
-
-    static Set<String> sorted(Set<String> s) {
-        return new TreeSet<>(s);
     }
 }

@@ -17,7 +17,8 @@ import java.util.regex.Pattern;
 public record HeaderRules(List<String> remove, Map<String, String> set, Map<String, String> add) {
     /** The values a header rule may name. */
     public static final Set<String> VARIABLES = Set.of("client.address", "client.region", "route", "request.id", "cluster");
-    static final Pattern VARIABLE = Pattern.compile("\\$\\{([^}]*)}");
+    /** A value's reference to the request: {@code ${name}}. */
+    public static final Pattern VARIABLE = Pattern.compile("\\$\\{([^}]*)}");
     private static final Pattern TOKEN = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
     /** Framing and connection fields the gateway owns: a rule may not touch them. */
     private static final Set<String> RESERVED = Set.of("content-length", "transfer-encoding", "connection", "keep-alive", "upgrade",

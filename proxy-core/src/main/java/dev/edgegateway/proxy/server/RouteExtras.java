@@ -157,7 +157,7 @@ final class RouteExtras {
     /** A header value: literal text and the request's values it names, in order. */
     record Template(String constant, String[] literals, String[] variables) {
         static Template parse(String value) {
-            Matcher m = java.util.regex.Pattern.compile("\\$\\{([^}]*)}").matcher(value);
+            Matcher m = HeaderRules.VARIABLE.matcher(value);
             List<String> literals = new ArrayList<>();
             List<String> variables = new ArrayList<>();
             int at = 0;
