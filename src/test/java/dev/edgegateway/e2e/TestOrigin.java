@@ -65,6 +65,8 @@ final class TestOrigin implements AutoCloseable {
     final Map<String, AtomicInteger> byPath = new ConcurrentHashMap<>();
     /** When not 0, every request but /healthz is answered with this status. */
     volatile int forceStatus;
+    /** When more than 0: every this-many-th request is answered 500 (10: a 10% error rate). */
+    volatile int failEvery;
     /** Added to every plain answer (not health checks): a slowed origin. */
     volatile int delayMillis;
     /** When true, every request but /healthz is read and never answered. */
@@ -174,6 +176,11 @@ final class TestOrigin implements AutoCloseable {
             if (reset) {
                 inFlight.decrementAndGet();
                 ctx.close(); // read it all, then gone: the gateway cannot know whether it was processed
+                return;
+            }
+            int every = failEvery;
+            if (every > 0 && requests.get() % every == 0) {
+                status(ctx, keepAlive, 500);
                 return;
             }
             if (forceStatus != 0) {

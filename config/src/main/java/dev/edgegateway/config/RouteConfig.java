@@ -19,13 +19,14 @@ import java.util.Set;
  * @param responseHeaders headers removed, set and added on the response to the client
  * @param compression compress the origin's uncompressed responses on this route (absent: never)
  * @param mirror copy a share of the route's requests to another cluster (shadow testing)
+ * @param rollout walk a two-cluster split's canary through steps, judged against the stable cluster
  */
 public record RouteConfig(String name, RouteMatch match, String cluster, List<WeightedCluster> split, KeySource splitKey,
                           CanaryConfig canary, RouteGeoConfig geo, StickyConfig sticky, List<RateLimitConfig> rateLimits,
                           DirectResponseConfig directResponse, HeaderRules requestHeaders, HeaderRules responseHeaders,
-                          CompressionConfig compression, MirrorConfig mirror) {
+                          CompressionConfig compression, MirrorConfig mirror, RolloutConfig rollout) {
     public RouteConfig(String name, RouteMatch match, String cluster) {
-        this(name, match, cluster, null, null, null, null, null, null, null, null, null, null, null);
+        this(name, match, cluster, null, null, null, null, null, null, null, null, null, null, null, null);
     }
 
     public RouteConfig {
@@ -43,11 +44,24 @@ public record RouteConfig(String name, RouteMatch match, String cluster, List<We
         v.check(splitKey == null || !split.isEmpty(), "splitKey", "only with split");
         v.check(canary == null || split.stream().anyMatch(w -> w.cluster().equals(canary.cluster())), "canary.cluster",
                 "must be one of the split's clusters");
+        if (rollout != null) {
+            v.check(split.size() == 2, "rollout", "a rollout moves weight between the two clusters of a split; this route has "
+                    + (split.isEmpty() ? "no split" : split.size() + " clusters in its split"));
+            v.check(split.size() != 2 || !split.get(0).cluster().equals(split.get(1).cluster()), "split",
+                    "a rollout needs two different clusters in the split");
+            v.check(rollout.canary() == null || split.stream().anyMatch(w -> w.cluster().equals(rollout.canary())), "rollout.canary",
+                    "must be one of the split's clusters");
+        }
         Set<String> policyNames = new HashSet<>();
         for (int i = 0; i < rateLimits.size(); i++) {
             v.check(policyNames.add(rateLimits.get(i).name()), "rateLimits[" + i + "].name", "duplicate policy name '" + rateLimits.get(i).name() + "'");
         }
         v.throwIfAny();
+    }
+
+    /** The cluster a rollout moves weight to: its {@code canary}, else the split's second. */
+    public String rolloutCanary() {
+        return rollout.canary() != null ? rollout.canary() : split.get(1).cluster();
     }
 
     /** Every cluster this route may send to. */

@@ -13,6 +13,7 @@ import dev.edgegateway.proxy.metrics.GatewayMetrics;
 import dev.edgegateway.proxy.observe.AccessLog;
 import dev.edgegateway.proxy.observe.Tracing;
 import dev.edgegateway.proxy.reload.ConfigReloader;
+import dev.edgegateway.proxy.rollout.Rollouts;
 import dev.edgegateway.proxy.reload.ConfigWatcher;
 import dev.edgegateway.proxy.server.DownstreamInitializer;
 import dev.edgegateway.proxy.server.CompiledConfig;
@@ -66,6 +67,7 @@ public final class Gateway implements AutoCloseable {
     private final ServerContext server;
     private final EndpointRegistry endpoints;
     private final RateLimiters limiters;
+    private final Rollouts rollouts;
     private final ActiveHealthChecker healthChecker;
     private final Map<String, Channel> listeners = new LinkedHashMap<>();
     private final ConfigReloader reloader;
@@ -106,8 +108,10 @@ public final class Gateway implements AutoCloseable {
         }
         limiters = new RateLimiters(metrics::redisCall);
         metrics.redisUp(limiters::redisUp);
-        server = new ServerContext(CompiledConfig.compile(snapshot, endpoints, metrics, limiters), metrics,
-                new DefaultChannelGroup("clients", GlobalEventExecutor.INSTANCE), pools);
+        rollouts = new Rollouts(metrics.registry());
+        CompiledConfig first = CompiledConfig.compile(snapshot, endpoints, metrics, limiters);
+        first.bindRollouts(rollouts.bind(first.config(), first.routeList()));
+        server = new ServerContext(first, metrics, new DefaultChannelGroup("clients", GlobalEventExecutor.INSTANCE), pools);
         healthChecker = new ActiveHealthChecker(adminLoop.next(), transport.socketChannelClass(), resolver);
         tracing = Tracing.create(config.tracing(), spanExporter);
         accessLog = AccessLog.create(config.accessLog());
@@ -154,6 +158,7 @@ public final class Gateway implements AutoCloseable {
     private void publish(CompiledConfig next) {
         CompiledConfig old = server.state();
         certificates.install(next.listenerCerts());
+        next.bindRollouts(rollouts.bind(next.config(), next.routeList()));
         server.publish(next);
         healthChecker.update(next.clusters().values());
         retire(old, next);
@@ -252,8 +257,8 @@ public final class Gateway implements AutoCloseable {
         }
         healthChecker.start(server.state().clusters().values());
         admin = AdminServer.start(socketAddress(config.admin().address()), adminLoop, transport.serverChannelClass(), server, () -> ready,
-                reloader, reloads, this::fileStatus, AdminToken.load(config.admin()), limiters::redisUp);
-        log.info("admin on {} (/healthz /ready /metrics /config /clusters /ui{})", admin.address(),
+                reloader, reloads, this::fileStatus, AdminToken.load(config.admin()), limiters::redisUp, rollouts);
+        log.info("admin on {} (/healthz /ready /metrics /config /clusters /rollouts /ui{})", admin.address(),
                 AdminToken.load(config.admin()) == null ? "; read-only: no admin token" : "; PUT /config with the admin token");
         ready = true;
     }
@@ -346,6 +351,7 @@ public final class Gateway implements AutoCloseable {
         acceptor.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
         adminLoop.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
         limiters.close();
+        rollouts.close();
         if (tracing != null) {
             tracing.close();
         }

@@ -43,6 +43,11 @@ public final class Route {
         return matcher;
     }
 
+    /** A split route's weights, which a rollout moves while the route serves; null for any other route. */
+    public SplitWeights splitWeights() {
+        return target instanceof RouteTarget.Split s ? s.weights() : null;
+    }
+
     /** Chooses the cluster for a request (split, canary, geo); the slot is in the decision. */
     public Cluster selectCluster(RequestView r, RouteDecision d) {
         int slot = target.pick(r, d);

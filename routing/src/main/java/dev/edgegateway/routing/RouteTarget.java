@@ -36,23 +36,20 @@ abstract class RouteTarget {
      * canary header or cookie overrides the bucket.
      */
     static final class Split extends RouteTarget {
-        private final long[] cumulative;
-        private final long total;
+        private final SplitWeights weights;
         private final KeySource key;
         private final CanaryConfig canary;
         private final int canarySlot;
 
         Split(List<Integer> weights, KeySource key, CanaryConfig canary, int canarySlot) {
-            cumulative = new long[weights.size()];
-            long sum = 0;
-            for (int i = 0; i < weights.size(); i++) {
-                sum += weights.get(i);
-                cumulative[i] = sum;
-            }
-            total = sum;
+            this.weights = new SplitWeights(weights);
             this.key = key;
             this.canary = canary;
             this.canarySlot = canarySlot;
+        }
+
+        SplitWeights weights() {
+            return weights;
         }
 
         @Override
@@ -60,23 +57,8 @@ abstract class RouteTarget {
             if (canary != null && flagged(r)) {
                 return canarySlot;
             }
-            long point;
             String k = key == null ? null : Keys.read(key, r);
-            if (k != null) {
-                point = (long) (Hashing.unit(Hashing.hash64(k)) * total);
-            } else {
-                point = ThreadLocalRandom.current().nextLong(total);
-            }
-            return slotOf(point);
-        }
-
-        int slotOf(long point) {
-            for (int i = 0; i < cumulative.length; i++) {
-                if (point < cumulative[i]) {
-                    return i;
-                }
-            }
-            return cumulative.length - 1;
+            return weights.slotOf(k != null ? Hashing.unit(Hashing.hash64(k)) : -1, ThreadLocalRandom.current());
         }
 
         private boolean flagged(RequestView r) {

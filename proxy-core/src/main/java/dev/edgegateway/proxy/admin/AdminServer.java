@@ -5,6 +5,7 @@ import dev.edgegateway.config.ConfigLoader;
 import dev.edgegateway.config.ConfigRenderer;
 import dev.edgegateway.config.ConfigSnapshot;
 import dev.edgegateway.proxy.reload.ConfigReloader;
+import dev.edgegateway.proxy.rollout.Rollouts;
 import dev.edgegateway.proxy.server.ServerContext;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
@@ -39,7 +40,8 @@ import java.util.function.IntSupplier;
 import java.util.function.Supplier;
 
 /**
- * The admin listener: {@code /healthz}, {@code /ready}, {@code /metrics}, {@code /config}, {@code /clusters}, and the
+ * The admin listener: {@code /healthz}, {@code /ready}, {@code /metrics}, {@code /config}, {@code /clusters},
+ * {@code /rollouts} (and {@code POST /rollouts/{route}/{action}}, with the token), and the
  * operator console ({@code /ui}, its assets, and {@code /ui/state}, which it polls). Runs on its own event loop so
  * that a scrape or an open console never delays traffic. {@code PUT /config} and
  * {@code POST /config/validate} change or check the config, with the admin bearer token.
@@ -54,7 +56,7 @@ public final class AdminServer {
     public static AdminServer start(SocketAddress address, EventLoopGroup group, Class<? extends ServerChannel> channelClass,
                                     ServerContext server, BooleanSupplier ready, ConfigReloader reloader, Executor reloads,
                                     Supplier<String> fileStatus,
-                                    AdminToken token, IntSupplier redisUp) throws InterruptedException {
+                                    AdminToken token, IntSupplier redisUp, Rollouts rollouts) throws InterruptedException {
         ServerBootstrap b = new ServerBootstrap()
                 .group(group)
                 .channel(channelClass)
@@ -66,7 +68,7 @@ public final class AdminServer {
                                 new HttpServerCodec(),
                                 new HttpServerKeepAliveHandler(),
                                 new HttpObjectAggregator(ConfigLoader.MAX_DOCUMENT_BYTES),
-                                new Handler(server, ready, reloader, reloads, token, redisUp, fileStatus));
+                                new Handler(server, ready, reloader, reloads, token, redisUp, fileStatus, rollouts));
                     }
                 });
         return new AdminServer(b.bind(address).sync().channel());
@@ -88,9 +90,11 @@ public final class AdminServer {
         private final AdminToken token;
         private final IntSupplier redisUp;
         private final Supplier<String> fileStatus;
+        private final Rollouts rollouts;
 
         Handler(ServerContext server, BooleanSupplier ready, ConfigReloader reloader, Executor reloads, AdminToken token,
-                IntSupplier redisUp, Supplier<String> fileStatus) {
+                IntSupplier redisUp, Supplier<String> fileStatus, Rollouts rollouts) {
+            this.rollouts = rollouts;
             this.redisUp = redisUp;
             this.fileStatus = fileStatus;
             this.server = server;
@@ -106,16 +110,7 @@ public final class AdminServer {
          * and the answer is written when it is done.
          */
         private void mutate(ChannelHandlerContext ctx, FullHttpRequest req, boolean apply) {
-            if (token == null) {
-                send(ctx, HttpResponseStatus.FORBIDDEN, "application/json",
-                        "{\"error\":\"the admin API is read-only: no admin token is configured (admin.tokenEnv / admin.tokenFile)\"}\n");
-                return;
-            }
-            if (!token.accepts(req.headers().get(HttpHeaderNames.AUTHORIZATION))) {
-                FullHttpResponse r = response(ctx, HttpResponseStatus.UNAUTHORIZED, "application/json",
-                        "{\"error\":\"missing or wrong bearer token\"}\n");
-                r.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer");
-                ctx.writeAndFlush(r);
+            if (!authorized(ctx, req)) {
                 return;
             }
             String text = req.content().toString(StandardCharsets.UTF_8);
@@ -124,6 +119,49 @@ public final class AdminServer {
                 ConfigReloader.Result result = apply ? reloader.apply(text, source, "api") : reloader.validate(text, source);
                 ctx.executor().execute(() -> answer(ctx, result, apply));
             });
+        }
+
+        /** Whether the request carries the admin bearer token; if not, the refusal is sent (403 read-only, 401 missing or wrong). */
+        private boolean authorized(ChannelHandlerContext ctx, FullHttpRequest req) {
+            if (token == null) {
+                send(ctx, HttpResponseStatus.FORBIDDEN, "application/json",
+                        "{\"error\":\"the admin API is read-only: no admin token is configured (admin.tokenEnv / admin.tokenFile)\"}\n");
+                return false;
+            }
+            if (!token.accepts(req.headers().get(HttpHeaderNames.AUTHORIZATION))) {
+                FullHttpResponse r = response(ctx, HttpResponseStatus.UNAUTHORIZED, "application/json",
+                        "{\"error\":\"missing or wrong bearer token\"}\n");
+                r.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer");
+                ctx.writeAndFlush(r);
+                return false;
+            }
+            return true;
+        }
+
+        /** {@code POST /rollouts/{route}/{action}}, with the token; answered when the rollout's store has moved. */
+        private void rolloutAction(ChannelHandlerContext ctx, FullHttpRequest req, String path) {
+            if (!authorized(ctx, req)) {
+                return;
+            }
+            String rest = path.substring("/rollouts/".length());
+            int slash = rest.lastIndexOf('/');
+            if (slash <= 0) {
+                send(ctx, HttpResponseStatus.NOT_FOUND, "application/json", "{\"error\":\"expected POST /rollouts/{route}/{action}\"}\n");
+                return;
+            }
+            String route = QueryStringDecoder.decodeComponent(rest.substring(0, slash));
+            rollouts.act(route, rest.substring(slash + 1)).whenComplete((outcome, error) -> ctx.executor().execute(() -> {
+                if (error == null) {
+                    send(ctx, HttpResponseStatus.OK, "application/json", "{\"outcome\":" + ClustersReport.quote(outcome)
+                            + ",\"rollout\":" + rollouts.json(route) + "}\n");
+                    return;
+                }
+                Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null ? error.getCause() : error;
+                HttpResponseStatus status = cause instanceof IllegalArgumentException ? HttpResponseStatus.NOT_FOUND
+                        : cause.getMessage() != null && cause.getMessage().contains("unreachable") ? HttpResponseStatus.SERVICE_UNAVAILABLE
+                        : HttpResponseStatus.CONFLICT;
+                send(ctx, status, "application/json", "{\"error\":" + ClustersReport.quote(String.valueOf(cause.getMessage())) + "}\n");
+            }));
         }
 
         private void answer(ChannelHandlerContext ctx, ConfigReloader.Result result, boolean apply) {
@@ -173,6 +211,10 @@ public final class AdminServer {
                 mutate(ctx, req, false);
                 return;
             }
+            if (path.startsWith("/rollouts/") && HttpMethod.POST.equals(req.method())) {
+                rolloutAction(ctx, req, path);
+                return;
+            }
             if (!HttpMethod.GET.equals(req.method()) && !HttpMethod.HEAD.equals(req.method())) {
                 send(ctx, HttpResponseStatus.METHOD_NOT_ALLOWED, "text/plain", "method not allowed\n");
                 return;
@@ -194,11 +236,13 @@ public final class AdminServer {
                     r.headers().set("x-config-generation", s.generation()).set("x-config-sha256", s.sha256());
                     ctx.writeAndFlush(r);
                 }
+                case "/rollouts" -> send(ctx, HttpResponseStatus.OK, "application/json", rollouts.json());
                 case "/clusters" -> send(ctx, HttpResponseStatus.OK, "application/json",
                         ClustersReport.json(server.state().clusters().values(), System.nanoTime()));
                 case "/ui/state" -> {
                     FullHttpResponse r = response(ctx, HttpResponseStatus.OK, "application/json",
-                            ConsoleState.json(server.state(), reloader.history(), redisUp.getAsInt(), readiness(), System.nanoTime()));
+                            ConsoleState.json(server.state(), reloader.history(), redisUp.getAsInt(), readiness(), System.nanoTime(),
+                                    rollouts::json));
                     r.headers().set(HttpHeaderNames.CACHE_CONTROL, "no-store");
                     ctx.writeAndFlush(r);
                 }
@@ -209,8 +253,15 @@ public final class AdminServer {
                     Console.secure(r.headers());
                     ctx.writeAndFlush(r);
                 }
-                default -> send(ctx, HttpResponseStatus.NOT_FOUND, "text/plain",
-                        "not found; try /healthz /ready /metrics /config /clusters /ui (PUT /config, POST /config/validate)\n");
+                default -> {
+                    String one = path.startsWith("/rollouts/") ? rollouts.json(QueryStringDecoder.decodeComponent(path.substring("/rollouts/".length()))) : null;
+                    if (one != null) {
+                        send(ctx, HttpResponseStatus.OK, "application/json", one + "\n");
+                    } else {
+                        send(ctx, HttpResponseStatus.NOT_FOUND, "text/plain", "not found; try /healthz /ready /metrics /config /clusters /rollouts /ui"
+                                + " (PUT /config, POST /config/validate, POST /rollouts/{route}/pause|resume|promote|abort|restart)\n");
+                    }
+                }
             }
         }
 

@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * {@code GET /ui/state}: everything the operator console shows, in one JSON document the page
@@ -27,7 +28,8 @@ import java.util.Map;
 final class ConsoleState {
     private ConsoleState() {}
 
-    static String json(CompiledConfig state, List<ConfigReloader.Attempt> reloads, int redisUp, String readiness, long nowNanos) {
+    static String json(CompiledConfig state, List<ConfigReloader.Attempt> reloads, int redisUp, String readiness, long nowNanos,
+                       Function<String, String> rolloutJson) {
         ConfigSnapshot s = state.snapshot();
         StringBuilder sb = new StringBuilder(4096);
         sb.append("{\"nowMillis\":").append(System.currentTimeMillis())
@@ -57,7 +59,8 @@ final class ConsoleState {
                 sb.append(i == 0 ? "" : ",");
                 Json.quote(sb, l.name() + " (" + l.mode().name().toLowerCase(Locale.ROOT) + ")");
             }
-            sb.append("],\"rollout\":null,\"requests\":").append(t[0]).append(",\"errors5xx\":").append(t[1]).append('}');
+            String rollout = r.rollout() == null ? null : rolloutJson.apply(r.name());
+            sb.append("],\"rollout\":").append(rollout == null ? "null" : rollout).append(",\"requests\":").append(t[0]).append(",\"errors5xx\":").append(t[1]).append('}');
             first = false;
         }
         sb.append("],\n\"clusters\":").append(ClustersReport.json(state.clusters().values(), nowNanos).trim());

@@ -8,6 +8,7 @@ import dev.edgegateway.health.EndpointRegistry;
 import dev.edgegateway.health.RetryPolicy;
 import dev.edgegateway.proxy.metrics.GatewayMetrics;
 import dev.edgegateway.proxy.metrics.RouteMetrics;
+import dev.edgegateway.proxy.rollout.RolloutWindow;
 import dev.edgegateway.proxy.tls.ServerTls;
 import dev.edgegateway.proxy.tls.UpstreamTls;
 import dev.edgegateway.ratelimit.Policy;
@@ -55,6 +56,8 @@ public final class CompiledConfig {
     private final RoutePolicies[] rateLimits;
     /** Each route's own answer and header rules, by route index. */
     private final RouteExtras[] extras;
+    /** Where each route's exchanges are counted for its rollout, by route index (null: no rollout); set before publication. */
+    private RolloutWindow[] rolloutWindows;
 
     private CompiledConfig(ConfigSnapshot snapshot, RouteTable routes, RouteMetrics[][] routeMetrics, RoutePolicies[] rateLimits, Counter[][] mirrorCounters,
                          Map<String, ServerTls.Certs> listenerCerts) {
@@ -288,6 +291,25 @@ public final class CompiledConfig {
             }
         }
         return out;
+    }
+
+    /** The compiled routes, in config order (a route's {@link Route#index()} is its place here). */
+    public List<Route> routeList() {
+        return routes.routes();
+    }
+
+    /** Where each route's exchanges are counted for its rollout, by route index: once, before this config is published. */
+    public void bindRollouts(RolloutWindow[] windows) {
+        if (rolloutWindows != null) {
+            throw new IllegalStateException("rollouts are bound once, before the config serves");
+        }
+        rolloutWindows = windows.clone();
+    }
+
+    /** The route's rollout window, or null when it has no rollout. */
+    RolloutWindow rolloutWindow(Route route) {
+        RolloutWindow[] w = rolloutWindows;
+        return w == null ? null : w[route.index()];
     }
 
     RouteExtras extras(Route route) {

@@ -3,6 +3,7 @@ package dev.edgegateway.proxy.server;
 import dev.edgegateway.health.Endpoint;
 import dev.edgegateway.health.RetryPolicy;
 import dev.edgegateway.proxy.metrics.RouteMetrics;
+import dev.edgegateway.proxy.rollout.RolloutWindow;
 import dev.edgegateway.ratelimit.Policy;
 import dev.edgegateway.ratelimit.Verdict;
 import dev.edgegateway.routing.Cluster;
@@ -73,6 +74,8 @@ final class Exchange {
     Cluster cluster;
     RetryPolicy retryPolicy;
     RouteMetrics meters;
+    /** Where this exchange is counted for its route's rollout; null when the route has none. */
+    RolloutWindow rollout;
     Endpoint endpoint;
     /** The endpoint that counts this exchange in flight now (from the moment its connect starts), or null. */
     Endpoint busyEndpoint;

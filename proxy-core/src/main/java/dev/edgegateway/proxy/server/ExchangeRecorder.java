@@ -91,6 +91,9 @@ final class ExchangeRecorder {
             m.record(x.status, elapsed);
             m.bytes(x.bodyBytes, x.responseBytes);
         }
+        if (x.rollout != null) {
+            x.rollout.record(x.decision.clusterSlot(), x.status, elapsed);
+        }
         if (x.span != null) {
             endSpan(x);
         }

@@ -70,6 +70,7 @@ final class RouteStage {
         }
         x.cluster = cluster;
         x.meters = x.state.metrics(x.route, x.decision.clusterSlot());
+        x.rollout = x.state.rolloutWindow(x.route);
         x.retryPolicy = x.state.retryPolicy(cluster);
         if (!cluster.health().tryStartRequest()) {
             return limit(x, ClusterHealth.Limit.MAX_REQUESTS, metrics);

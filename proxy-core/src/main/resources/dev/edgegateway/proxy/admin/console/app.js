@@ -53,6 +53,24 @@
     return cell;
   }
 
+  // A route's rollout: state, step and canary share, and the gates' figures for the step.
+  function rollout(ro) {
+    if (!ro) return td("none", "muted");
+    const cell = el("td", { class: "rollout", "data-rollout-state": ro.state, "data-rollout-step": String(ro.step || 0) });
+    const head = ro.state + (ro.step ? " · step " + ro.step + "/" + ro.steps.length + " · " + ro.canary + " " + ro.percent + "%" : "");
+    cell.appendChild(el("div", { class: ro.state === "rolled_back" || ro.state === "aborted" ? "unhealthy"
+      : ro.state === "paused" ? "degraded" : "healthy", text: head }));
+    if (ro.gates) {
+      const g = ro.gates;
+      const pct = (v) => (v === null ? "?" : (100 * v).toFixed(2) + "%");
+      const ms = (v) => (v === null ? "?" : v + " ms");
+      cell.appendChild(el("div", { class: "muted", text: "errors " + pct(g.canaryErrorRatio) + " vs " + pct(g.stableErrorRatio)
+        + " · p99 " + ms(g.canaryP99Millis) + " vs " + ms(g.stableP99Millis) + " · " + g.canaryRequests + "/" + g.minRequests + " req" }));
+    }
+    if (ro.note || ro.reason) cell.appendChild(el("div", { class: "muted", text: ro.note || ro.reason }));
+    return cell;
+  }
+
   function drawRoutes(s, seconds) {
     const body = $("routes").tBodies[0];
     body.replaceChildren();
@@ -64,7 +82,7 @@
       const errors = b ? r.errors5xx - b.errors5xx : 0;
       const ratio = b && answered > 0 ? (100 * errors / answered).toFixed(1) + "%" : b ? "-" : "";
       body.appendChild(el("tr", { "data-route": r.name }, [
-        td(r.name), td(r.match), target(r.target), td(r.rollout ? r.rollout.step : "none", "muted"),
+        td(r.name), td(r.match), target(r.target), rollout(r.rollout),
         td(r.limits.join(", ")), td(perSecond, "num"), td(ratio, "num")]));
     }
   }
