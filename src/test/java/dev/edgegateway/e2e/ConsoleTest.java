@@ -37,6 +37,10 @@ class ConsoleTest {
                     split: [{cluster: stable, weight: %d}, {cluster: canary, weight: %d}]
                     splitKey: {cookie: uid}
                     rateLimits: [{name: per-client, key: [{clientAddress: true}], limits: [{rate: 1000/s}]}]
+                  - name: checkout
+                    match: {pathPrefix: /checkout}
+                    split: [{cluster: stable, weight: 100}, {cluster: canary, weight: 0}]
+                    rollout: {steps: [5, 50, 100], interval: 1h, coordination: local, gates: {minRequests: 50}}
                   - {name: api, cluster: stable}
                 clusters:
                   - name: stable
@@ -84,6 +88,10 @@ class ConsoleTest {
             }, 10, "a request rate for shop");
             assertThat(browser.text("tr[data-route=shop]")).contains("path /shop*").contains("bucket by cookie uid").contains("per-client (local)");
             assertThat(browser.text("tr[data-route=api]")).contains("cluster stable");
+            // The rollout column: state, step and the canary's share, and the gates' figures once requests come.
+            awaitTrue(() -> browser.text("tr[data-route=checkout] td.rollout").contains("running · step 1/3 · canary 5%")
+                    && browser.text("tr[data-route=checkout]").contains("stable 95% / canary 5%"), 10, "the rollout's step");
+            assertThat(browser.text("tr[data-route=checkout] td.rollout")).contains("errors").contains("0/50 req");
             assertThat(browser.text("#generation")).isEqualTo("generation 1");
             browser.screenshot(SHOTS.resolve("routes.png"));
 

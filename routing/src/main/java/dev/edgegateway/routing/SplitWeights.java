@@ -14,7 +14,7 @@ public final class SplitWeights {
 
     private volatile Line line;
 
-    SplitWeights(List<Integer> weights) {
+    public SplitWeights(List<Integer> weights) {
         set(weights.stream().mapToInt(Integer::intValue).toArray());
     }
 

@@ -10,6 +10,7 @@ import dev.edgegateway.proxy.observe.Json;
 import dev.edgegateway.proxy.reload.ConfigReloader;
 import dev.edgegateway.proxy.server.CompiledConfig;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -45,14 +46,16 @@ final class ConsoleState {
         sb.append(",\"routes\":[");
         Map<String, long[]> totals = state.routeTotals();
         boolean first = true;
-        for (RouteConfig r : s.config().routes()) {
+        for (int ri = 0; ri < s.config().routes().size(); ri++) {
+            RouteConfig r = s.config().routes().get(ri);
+            var weights = r.rollout() == null ? null : state.routeList().get(ri).splitWeights();
             long[] t = totals.getOrDefault(r.name(), new long[2]);
             sb.append(first ? "" : ",").append("\n {\"name\":");
             Json.quote(sb, r.name());
             sb.append(",\"match\":");
             Json.quote(sb, match(r.match()));
             sb.append(",\"target\":");
-            target(sb, r);
+            target(sb, r, weights == null ? null : weights.current());
             sb.append(",\"limits\":[");
             for (int i = 0; i < r.rateLimits().size(); i++) {
                 RateLimitConfig l = r.rateLimits().get(i);
@@ -114,19 +117,21 @@ final class ConsoleState {
         sb.append(']');
     }
 
-    private static void target(StringBuilder sb, RouteConfig r) {
+    /** @param live the weights served now when a rollout moves them (one per split cluster), else null: the config's */
+    private static void target(StringBuilder sb, RouteConfig r, int[] live) {
         if (r.cluster() != null) {
             sb.append("{\"kind\":\"cluster\",\"cluster\":");
             Json.quote(sb, r.cluster());
         } else if (!r.split().isEmpty()) {
             sb.append("{\"kind\":\"split\",\"split\":[");
-            int total = r.split().stream().mapToInt(w -> w.weight()).sum();
+            int[] weights = live != null && live.length == r.split().size() ? live : r.split().stream().mapToInt(w -> w.weight()).toArray();
+            int total = Arrays.stream(weights).sum();
             for (int i = 0; i < r.split().size(); i++) {
                 var w = r.split().get(i);
                 sb.append(i == 0 ? "" : ",").append("{\"cluster\":");
                 Json.quote(sb, w.cluster());
-                sb.append(",\"weight\":").append(w.weight()).append(",\"percent\":")
-                        .append(total == 0 ? 0 : String.format(Locale.ROOT, "%.1f", 100.0 * w.weight() / total)).append('}');
+                sb.append(",\"weight\":").append(weights[i]).append(",\"percent\":")
+                        .append(total == 0 ? 0 : String.format(Locale.ROOT, "%.1f", 100.0 * weights[i] / total)).append('}');
             }
             sb.append(']');
             if (r.splitKey() != null) {
