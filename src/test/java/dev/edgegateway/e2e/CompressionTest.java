@@ -32,9 +32,8 @@ import org.junit.jupiter.api.Test;
 class CompressionTest {
     static final String PAGE = "<p>edge gateway compression</p>\n".repeat(2000); // 64 KB of text
 
-    @Test
-    void compressesWhatItShouldStreamsAndLeavesTheRestAlone() throws Exception {
-        CountDownLatch release = new CountDownLatch(1);
+    /** An origin answering PAGE (or a variant by path); {@code /stream} sends half, then the rest once {@code release} opens. */
+    static HttpServer origin(CountDownLatch release) throws java.io.IOException {
         HttpServer origin = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 16);
         origin.createContext("/", ex -> {
             String path = ex.getRequestURI().getPath();
@@ -73,6 +72,13 @@ class CompressionTest {
         });
         origin.setExecutor(java.util.concurrent.Executors.newCachedThreadPool());
         origin.start();
+        return origin;
+    }
+
+    @Test
+    void compressesWhatItShouldStreamsAndLeavesTheRestAlone() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        HttpServer origin = origin(release);
         String address = "127.0.0.1:" + origin.getAddress().getPort();
         try (GatewayFixture gw = new GatewayFixture(GatewayFixture.config("""
                 routes:
@@ -138,6 +144,78 @@ class CompressionTest {
             release.countDown();
             origin.stop(0);
         }
+    }
+
+    @Test
+    void compressesHttp2StreamsByTheSameRules() throws Exception {
+        Brotli4jLoader.ensureAvailability();
+        CountDownLatch release = new CountDownLatch(1);
+        HttpServer origin = origin(release);
+        String address = "127.0.0.1:" + origin.getAddress().getPort();
+        try (GatewayFixture gw = new GatewayFixture(GatewayFixture.config("""
+                routes:
+                  - {name: plain, match: {pathPrefix: /plain}, cluster: app}
+                  - {name: maintenance, match: {pathPrefix: /down}, directResponse: {status: 503, body: "%s", contentType: text/html}, compression: {}}
+                  - {name: web, cluster: app, compression: {minBytes: 1024}}
+                clusters: [{name: app, endpoints: ["%s"]}]
+                """.formatted("<p>down for maintenance</p>".repeat(100), address)))) {
+            String base = "http://127.0.0.1:" + gw.port();
+            H2Get gz = h2(base + "/page", "gzip");
+            assertThat(gz.headers).contains("HTTP/2 200").contains("content-encoding: gzip").contains("vary: accept-encoding")
+                    .doesNotContain("content-length");
+            assertThat(gunzip(gz.body)).isEqualTo(PAGE);
+            assertThat(gz.body.length).isLessThan(PAGE.length() / 10);
+
+            H2Get br = h2(base + "/page", "gzip, br;q=1.0");
+            assertThat(br.headers).contains("content-encoding: br");
+            assertThat(new String(Decoder.decompress(br.body).getDecompressedData(), StandardCharsets.UTF_8)).isEqualTo(PAGE);
+
+            H2Get refused = h2(base + "/page", "br;q=0, gzip;q=0");
+            assertThat(refused.headers).doesNotContain("content-encoding").contains("vary: accept-encoding");
+            assertThat(new String(refused.body, StandardCharsets.UTF_8)).isEqualTo(PAGE);
+
+            for (String path : new String[] {"/small", "/image", "/no-transform", "/range", "/plain/page"}) {
+                assertThat(h2(base + path, "gzip, br").headers).as(path).doesNotContain("content-encoding: gzip").doesNotContain("content-encoding: br");
+            }
+            H2Get page = h2(base + "/down", "gzip");
+            assertThat(page.headers).contains("HTTP/2 503").contains("content-encoding: gzip");
+            assertThat(gunzip(page.body)).contains("down for maintenance");
+
+            // Streamed: curl prints the first compressed bytes while the origin still holds the rest back.
+            Process curl = new ProcessBuilder("curl", "-s", "-N", "--http2-prior-knowledge", "-H", "accept-encoding: gzip", base + "/stream")
+                    .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+            try {
+                InputStream in = curl.getInputStream();
+                byte[] first = new byte[64];
+                int n = in.readNBytes(first, 0, first.length);
+                assertThat(n).as("compressed bytes before the origin sent the rest").isEqualTo(64);
+                assertThat(first[0] & 0xff).as("a gzip stream").isEqualTo(0x1f);
+                release.countDown();
+                ByteArrayOutputStream all = new ByteArrayOutputStream();
+                all.write(first);
+                in.transferTo(all);
+                assertThat(gunzip(all.toByteArray())).isEqualTo(PAGE + PAGE);
+            } finally {
+                curl.destroyForcibly();
+            }
+        } finally {
+            release.countDown();
+            origin.stop(0);
+        }
+    }
+
+    record H2Get(String headers, byte[] body) {}
+
+    /** One GET over h2c (prior knowledge) with curl, the body as sent (not decoded). */
+    static H2Get h2(String url, String acceptEncoding) throws Exception {
+        java.nio.file.Path headers = java.nio.file.Files.createTempFile("h2", ".headers");
+        Process p = new ProcessBuilder("curl", "-s", "--http2-prior-knowledge", "-D", headers.toString(), "-H", "accept-encoding: " + acceptEncoding, url)
+                .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        byte[] body = p.getInputStream().readAllBytes();
+        assertThat(p.waitFor()).as(url).isZero();
+        String h = java.nio.file.Files.readString(headers).toLowerCase(java.util.Locale.ROOT).replace("http/2", "HTTP/2");
+        java.nio.file.Files.delete(headers);
+        return new H2Get(h, body);
     }
 
     static HttpResponse<byte[]> get(HttpClient http, String url, String acceptEncoding) throws Exception {

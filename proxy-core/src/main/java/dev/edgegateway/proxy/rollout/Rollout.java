@@ -41,6 +41,7 @@ final class Rollout {
     private long epoch;
     private long adoptedAtMillis;
     private boolean busy;
+    private CompletableFuture<Void> inFlight = CompletableFuture.completedFuture(null);
     /** The state served now; null until the store first answers. */
     private RolloutState applied;
     private volatile String json;
@@ -72,21 +73,29 @@ final class Rollout {
         }
     }
 
-    void tick() {
+    /** Syncs with the store and serves and judges what it says; completes when that is done (at once if a sync is under way: that one). */
+    CompletableFuture<Void> tick() {
         if (busy) {
-            return;
+            return inFlight;
         }
         busy = true;
         window.drainInto(pendingCanary, pendingStable);
-        store.sync(route, id, adoptedAtMillis, epoch, pendingCanary, pendingStable)
-                .whenCompleteAsync((s, error) -> {
+        inFlight = store.sync(route, id, adoptedAtMillis, epoch, pendingCanary, pendingStable)
+                .handleAsync((s, error) -> {
                     busy = false;
                     if (error != null) {
                         unreachable();
                     } else {
                         synced(s);
                     }
+                    return null;
                 }, thread);
+        return inFlight;
+    }
+
+    /** A sync that begins after any under way: what the store says after a change made just now. */
+    private CompletableFuture<Void> freshTick() {
+        return busy ? inFlight.thenComposeAsync(v -> tick(), thread) : tick();
     }
 
     private void unreachable() {
@@ -179,8 +188,7 @@ final class Rollout {
                             : "the rollout changed meanwhile; try again"));
                     return;
                 }
-                tick();
-                done.complete(reason);
+                freshTick().whenComplete((v, e3) -> done.complete(reason));
             }, thread);
         }, thread);
         return done;

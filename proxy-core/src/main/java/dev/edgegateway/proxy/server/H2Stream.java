@@ -1,11 +1,13 @@
 package dev.edgegateway.proxy.server;
 
 import dev.edgegateway.proxy.upstream.UpstreamConnection;
+import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
@@ -49,6 +51,8 @@ final class H2Stream implements Downstream {
     private boolean demand;
     private boolean delivering;
     private boolean interim;
+    /** Compressing this stream's response; null when it is sent as it is. */
+    private StreamCompressor compressor;
     private boolean extendedConnect;
     private boolean ended;
     private boolean tooLarge;
@@ -165,8 +169,11 @@ final class H2Stream implements Downstream {
                 h = new DefaultHttp2Headers().status("200"); // RFC 8441 5: the stream is the tunnel
                 H2Requests.copyWebSocketResponseHeaders(r.headers(), h);
             } else {
-                h = HttpConversionUtil.toHttp2Headers(r, false);
                 interim = r.status().codeClass() == HttpStatusClass.INFORMATIONAL;
+                if (!interim && x != null && x.compression != null) {
+                    compressor = StreamCompressor.begin(x.compression, r, x.method, x.request.headers().get(HttpHeaderNames.ACCEPT_ENCODING));
+                }
+                h = HttpConversionUtil.toHttp2Headers(r, false);
             }
             conn.ctx.write(new DefaultHttp2HeadersFrame(h, false).stream(stream), conn.ctx.voidPromise());
         } else if (part instanceof LastHttpContent last) {
@@ -177,10 +184,11 @@ final class H2Stream implements Downstream {
                 writeLast(last);
             }
         } else if (part instanceof HttpContent c) {
-            if (c.content().isReadable()) {
-                conn.ctx.write(new DefaultHttp2DataFrame(c.content(), false).stream(stream), conn.ctx.voidPromise());
+            ByteBuf data = compressor != null && !interim ? compressor.encode(c.content(), conn.ctx.alloc()) : c.content();
+            if (data.isReadable()) {
+                conn.ctx.write(new DefaultHttp2DataFrame(data, false).stream(stream), conn.ctx.voidPromise());
             } else {
-                c.release();
+                data.release();
             }
         } else {
             ReferenceCountUtil.release(part);
@@ -188,6 +196,10 @@ final class H2Stream implements Downstream {
     }
 
     private void writeLast(LastHttpContent last) {
+        if (compressor != null) {
+            last = last.replace(compressor.finish(last.content(), conn.ctx.alloc()));
+            compressor = null;
+        }
         if (last.trailingHeaders().isEmpty()) {
             conn.ctx.write(new DefaultHttp2DataFrame(last.content(), true).stream(stream), conn.ctx.voidPromise());
             return;
@@ -246,13 +258,20 @@ final class H2Stream implements Downstream {
         x.responseBytes = r.content().readableBytes();
         LocalResponses.decorate(r, x, false);
         conn.recorder.record(x);
+        ByteBuf body = r.content();
+        // The gateway's own answers are compressed only when a route answers by itself (its page), as over HTTP/1.
+        StreamCompressor page = x.rejected == null && x.request != null
+                ? StreamCompressor.begin(x.compression, r, x.method, x.request.headers().get(HttpHeaderNames.ACCEPT_ENCODING)) : null;
+        if (page != null) {
+            body = page.finish(body, conn.ctx.alloc());
+        }
         conn.ctx.write(new DefaultHttp2HeadersFrame(HttpConversionUtil.toHttp2Headers(r, false), false).stream(stream), conn.ctx.voidPromise());
         if (remoteEnded) {
-            conn.ctx.write(new DefaultHttp2DataFrame(r.content(), true).stream(stream), conn.ctx.voidPromise());
+            conn.ctx.write(new DefaultHttp2DataFrame(body, true).stream(stream), conn.ctx.voidPromise());
         } else {
             // RFC 9113 8.1: the response is complete; once it is out (DATA waits for flow control,
             // RST_STREAM does not), ask the client to stop sending the body, without error.
-            conn.ctx.write(new DefaultHttp2DataFrame(r.content(), true).stream(stream))
+            conn.ctx.write(new DefaultHttp2DataFrame(body, true).stream(stream))
                     .addListener(f -> conn.ctx.writeAndFlush(new DefaultHttp2ResetFrame(Http2Error.NO_ERROR).stream(stream), conn.ctx.voidPromise()));
         }
         conn.ctx.flush();
@@ -294,6 +313,10 @@ final class H2Stream implements Downstream {
     private void end() {
         ended = true;
         releaseInbound();
+        if (compressor != null) {
+            compressor.close();
+            compressor = null;
+        }
     }
 
     /** The stream closed (reset by the client, by the codec, or ended): give back what its exchange holds. */

@@ -8,6 +8,7 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.util.AttributeKey;
+import java.util.Locale;
 
 /**
  * Compresses HTTP/1.1 responses on routes with {@code compression}, by the client's
@@ -38,36 +39,42 @@ final class ResponseCompressor extends HttpContentCompressor {
     @Override
     protected Result beginEncode(HttpResponse response, String acceptEncoding) throws Exception {
         CompressionConfig c = ctx.channel().attr(ROUTE).get();
-        if (c == null) {
-            return null;
-        }
+        return c != null && compressible(c, response) ? super.beginEncode(response, acceptEncoding) : null;
+    }
+
+    /**
+     * Whether the route compresses this response (its type, its size, not a range, not
+     * {@code no-transform}, not already encoded), whatever the client accepts. A compressible
+     * media type gets {@code Vary: Accept-Encoding} here, whether this client's copy is
+     * compressed or not. Shared with HTTP/2 streams ({@link StreamCompressor}).
+     */
+    static boolean compressible(CompressionConfig c, HttpResponse response) {
         HttpHeaders h = response.headers();
         int code = response.status().code();
         if (code == 206 || h.contains(HttpHeaderNames.CONTENT_RANGE) || !c.compresses(h.get(HttpHeaderNames.CONTENT_TYPE))) {
-            return null;
+            return false;
         }
         String cacheControl = h.get(HttpHeaderNames.CACHE_CONTROL);
-        if (cacheControl != null && cacheControl.toLowerCase(java.util.Locale.ROOT).contains("no-transform")) {
-            return null;
+        if (cacheControl != null && cacheControl.toLowerCase(Locale.ROOT).contains("no-transform")) {
+            return false;
         }
-        if (!h.contains(HttpHeaderNames.CONTENT_ENCODING)) {
-            String vary = h.get(HttpHeaderNames.VARY);
-            if (vary == null) {
-                h.set(HttpHeaderNames.VARY, HttpHeaderNames.ACCEPT_ENCODING);
-            } else if (!vary.toLowerCase(java.util.Locale.ROOT).contains("accept-encoding") && !vary.trim().equals("*")) {
-                h.set(HttpHeaderNames.VARY, vary + ", accept-encoding");
-            }
+        if (h.contains(HttpHeaderNames.CONTENT_ENCODING)) {
+            return false;
+        }
+        String vary = h.get(HttpHeaderNames.VARY);
+        if (vary == null) {
+            h.set(HttpHeaderNames.VARY, HttpHeaderNames.ACCEPT_ENCODING);
+        } else if (!vary.toLowerCase(Locale.ROOT).contains("accept-encoding") && !vary.trim().equals("*")) {
+            h.set(HttpHeaderNames.VARY, vary + ", accept-encoding");
         }
         String length = h.get(HttpHeaderNames.CONTENT_LENGTH);
         if (length != null) {
             try {
-                if (Long.parseLong(length.trim()) < c.minBytes()) {
-                    return null;
-                }
+                return Long.parseLong(length.trim()) >= c.minBytes();
             } catch (NumberFormatException e) {
-                return null;
+                return false;
             }
         }
-        return super.beginEncode(response, acceptEncoding);
+        return true;
     }
 }
