@@ -30,6 +30,7 @@ GW_URING, GW_URING_ADMIN = 18089, 18100
 GW_BASE, GW_BASE_TLS, GW_BASE_ADMIN = 18090, 18445, 18101
 GW_UI, GW_UI_TLS, GW_UI_ADMIN = 18091, 18446, 18102
 GW_GZ, GW_GZ_ADMIN = 18092, 18103
+GW_MIRROR, GW_MIRROR_ADMIN, HANGING = 18104, 18105, 18106
 
 # The route issue 9 measures: a local rate limit keyed by client address, set high so every request is
 # checked and admitted. wrk reaches it with "Host: local".
@@ -48,6 +49,15 @@ class H(http.server.BaseHTTPRequestHandler):
         self.send_response(200); self.send_header('content-length', '0'); self.end_headers()
     def log_message(self, *a): pass
 http.server.ThreadingHTTPServer(('127.0.0.1', int(sys.argv[1])), H).serve_forever()
+"""
+# An origin that hangs, for --mirror: accepts every connection, reads what comes, never answers.
+HANGING_CODE = """
+import socket, sys, threading
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(('127.0.0.1', int(sys.argv[1]))); s.listen(4096)
+def drain(c):
+    while c.recv(65536): pass
+while True:
+    c, _ = s.accept(); threading.Thread(target=drain, args=(c,), daemon=True).start()
 """
 TICKS = os.sysconf("SC_CLK_TCK")
 # Extra JVM options for every gateway process, e.g. EDGE_BENCH_JAVA_OPTS="-XX:+UseParallelGC".
@@ -201,6 +211,10 @@ def main():
     ap.add_argument("--compression", action="store_true",
                     help="also measure a 16 KiB HTML page as it is and gzip-compressed (Accept-Encoding: gzip), through nginx "
                          "(gzip on, level 6) and a gateway whose route compresses (gw-16k, gw-gzip16k)")
+    ap.add_argument("--mirror", action="store_true",
+                    help="also run gw-mirror: a gateway whose route copies every request to a mirror cluster that hangs "
+                         "(maxInFlight 100: the excess is dropped), against the same gateway's route without a mirror "
+                         "(gw-nomirror): issue 21, a hanging mirror adds nothing to the client's p99")
     ap.add_argument("--targets", default="",
                     help="measure only these targets (comma-separated names from the table; 'direct' is always kept)")
     args = ap.parse_args()
@@ -284,6 +298,11 @@ clusters: [{{name: origin, endpoints: [127.0.0.1:{ORIGIN}]}}]
     small_gateway("gw-gz", GW_GZ, GW_GZ_ADMIN, routes="""  - {name: plain16k, match: {host: 16k}, cluster: origin}
   - {name: gzip16k, match: {host: gzip16k}, cluster: origin, compression: {minBytes: 1024, contentTypes: [text/*]}}
 """)
+    small_gateway("gw-mirror", GW_MIRROR, GW_MIRROR_ADMIN, routes=f"""  - {{name: mirrored, match: {{host: mirrored}}, cluster: origin, mirror: {{cluster: hanging, percent: 100, maxInFlight: 100}}}}
+""")
+    with open(f"{work}/gw-mirror.yaml") as f:
+        mirrored = f.read().replace("clusters: [", f"clusters: [{{name: hanging, endpoints: [127.0.0.1:{HANGING}]}}, ")
+    write(f"{work}/gw-mirror.yaml", mirrored)
     tracing_on = f"tracing: {{otlpEndpoint: 'http://127.0.0.1:{OTLP_SINK}', samplingRatio: 0.01}}\n"
     log_on = f"accessLog: {{enabled: true, path: {work}/access.log}}\n"
     for name, port, admin, extra in (("gw-off", GW_OFF, GW_OFF_ADMIN, "metrics: {enabled: false}\n"),
@@ -324,6 +343,10 @@ clusters: [{{name: origin, endpoints: [127.0.0.1:{ORIGIN}]}}]
         if args.compression:
             procs["gw-gz"] = start(gateway_cmd(jar, f"{work}/gw-gz.yaml"), 1, log)
             ports.append(GW_GZ)
+        if args.mirror:
+            procs["hanging"] = start(["python3", "-c", HANGING_CODE, str(HANGING)], 0, log)
+            procs["gw-mirror"] = start(gateway_cmd(jar, f"{work}/gw-mirror.yaml"), 1, log)
+            ports.append(GW_MIRROR)
         if args.transports:
             procs["gw-uring"] = start(gateway_cmd(jar, f"{work}/gw-uring.yaml"), 1, log)
             ports.append(GW_URING)
@@ -358,6 +381,8 @@ clusters: [{{name: origin, endpoints: [127.0.0.1:{ORIGIN}]}}]
         if args.compression:
             targets += [("nginx-16k", NGINX, "nginx", "16k"), ("nginx-gzip16k", NGINX, "nginx", "gzip16k"),
                         ("gw-16k", GW_GZ, "gw-gz", "16k"), ("gw-gzip16k", GW_GZ, "gw-gz", "gzip16k")]
+        if args.mirror:
+            targets += [("gw-nomirror", GW_MIRROR, "gw-mirror", None), ("gw-mirror", GW_MIRROR, "gw-mirror", "mirrored")]
         if args.console:
             targets += [("gw+ui", GW_UI, "gw-ui", None)]
             if args.limiters:

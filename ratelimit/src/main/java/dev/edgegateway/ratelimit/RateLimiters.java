@@ -99,6 +99,9 @@ public final class RateLimiters implements AutoCloseable {
         policies.putAll(p.next());
         RedisLimiter old = redis;
         redis = p.redis();
+        if (redis != null) {
+            redis.retainScopes(p.next().keySet());
+        }
         redisConfig = p.redisConfig();
         if (old != null && old != p.redis()) {
             old.close();

@@ -14,6 +14,8 @@ import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
 import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import io.lettuce.core.codec.StringCodec;
+import io.lettuce.core.pubsub.RedisPubSubAdapter;
+import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.DefaultClientResources;
 import io.lettuce.core.resource.Delay;
@@ -72,6 +74,7 @@ public final class RedisConnection implements AutoCloseable {
     private volatile StatefulRedisConnection<String, String> connection;
     private volatile StatefulRedisClusterConnection<String, String> clusterConnection;
     private volatile boolean closed;
+    private volatile StatefulRedisPubSubConnection<String, String> pubSub;
 
     /**
      * Starts connecting at once, in the background.
@@ -150,8 +153,32 @@ public final class RedisConnection implements AutoCloseable {
                 }
             } else {
                 log.info("connected to Redis {}{} for {}", config.nodes(), config.cluster() ? " (cluster)" : "", purpose);
+                preloadNow();
             }
         });
+    }
+
+    private final List<Script> preloaded = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    /**
+     * Loads these scripts into the server's cache as soon as a connection is made (now, if one is),
+     * so that the first call of each is sent by SHA and does not pay for compiling it.
+     */
+    public void preload(Script... scripts) {
+        preloaded.addAll(List.of(scripts));
+        if (connected()) {
+            preloadNow();
+        }
+    }
+
+    private void preloadNow() {
+        for (Script s : preloaded) {
+            CompletionStage<String> loaded = clusterConnection != null ? clusterConnection.async().scriptLoad(s.text)
+                    : connection != null ? connection.async().scriptLoad(s.text) : null;
+            if (loaded != null) {
+                loaded.thenAccept(sha -> s.loaded = true);
+            }
+        }
     }
 
     /** Whether a connection is established (lettuce may still be reconnecting it). */
@@ -226,9 +253,59 @@ public final class RedisConnection implements AutoCloseable {
         }
     }
 
+    /**
+     * Subscribes to a channel on a connection of its own (made in the background, retried until it
+     * succeeds; lettuce resubscribes after a reconnect): each message is given to {@code onMessage}
+     * on a lettuce thread.
+     */
+    public void subscribe(String channel, Consumer<String> onMessage) {
+        if (closed) {
+            return;
+        }
+        RedisPubSubAdapter<String, String> listener = new RedisPubSubAdapter<>() {
+            @Override
+            public void message(String ch, String message) {
+                onMessage.accept(message);
+            }
+        };
+        CompletionStage<?> attempt;
+        if (clusterClient != null) {
+            attempt = clusterClient.connectPubSubAsync(StringCodec.UTF8).thenCompose(c -> {
+                pubSub = c;
+                c.addListener(listener);
+                return c.async().subscribe(channel);
+            });
+        } else {
+            attempt = client.connectPubSubAsync(StringCodec.UTF8, uri(config.nodes().get(0), password())).thenCompose(c -> {
+                pubSub = c;
+                c.addListener(listener);
+                return c.async().subscribe(channel);
+            });
+        }
+        attempt.whenComplete((ok, error) -> {
+            if (error != null && !closed) {
+                StatefulRedisPubSubConnection<String, String> half = pubSub;
+                if (half != null) {
+                    half.closeAsync();
+                    pubSub = null;
+                }
+                reconnector.schedule(() -> subscribe(channel, onMessage), 1, TimeUnit.SECONDS);
+            }
+        });
+    }
+
+    /** Runs {@code task} every {@code period} on this connection's own thread (never a caller's). */
+    public void every(Duration period, Runnable task) {
+        reconnector.scheduleWithFixedDelay(task, 0, period.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
     @Override
     public void close() {
         closed = true;
+        StatefulRedisPubSubConnection<String, String> ps = pubSub;
+        if (ps != null) {
+            ps.closeAsync();
+        }
         reconnector.shutdownNow();
         try {
             if (clusterClient != null) {

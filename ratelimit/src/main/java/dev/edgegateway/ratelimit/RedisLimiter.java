@@ -3,6 +3,9 @@ package dev.edgegateway.ratelimit;
 import dev.edgegateway.config.RedisConfig;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -21,6 +24,11 @@ public final class RedisLimiter implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(RedisLimiter.class);
     private static final long LOG_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(10);
     static final RedisConnection.Script SCRIPT = new RedisConnection.Script(RedisLimiter.class, "token-buckets.lua");
+    static final RedisConnection.Script FLEET = new RedisConnection.Script(RedisLimiter.class, "fleet.lua");
+    /** Where the buckets' script publishes a key's refusal ({@code <bucket key>|<wait us>}). */
+    static final String REFUSALS = "edge:rl:refused";
+    /** How often this gateway says it is alive, and after how long without it another is no longer counted. */
+    static final Duration HEARTBEAT = Duration.ofSeconds(5);
 
     /** Calls and their outcome, for metrics. */
     public interface Events {
@@ -36,15 +44,81 @@ public final class RedisLimiter implements AutoCloseable {
     private volatile long openUntilNanos;
     private final AtomicLong lastLogNanos = new AtomicLong(System.nanoTime() - LOG_INTERVAL_NANOS);
 
+    private final String gatewayId = UUID.randomUUID().toString();
+    private volatile int fleetSize = 1;
+    private final Map<String, DistributedPolicy> policies = new ConcurrentHashMap<>();
+
     public RedisLimiter(RedisConfig config, Events events) {
         this.config = config;
         this.events = events;
         this.redis = new RedisConnection(config, "rate limits", this::failure);
+        redis.preload(SCRIPT, FLEET);
+        redis.subscribe(REFUSALS, this::refused);
+        // The fleet's size (gateways seen in the last three heartbeats) sizes each gateway's leases.
+        redis.every(HEARTBEAT, () -> redis.eval(FLEET, new String[] {"edge:rl:fleet"},
+                        new String[] {gatewayId, Long.toString(HEARTBEAT.toMillis() * 3)})
+                .whenComplete((r, e) -> {
+                    if (e == null && r != null && !r.isEmpty()) {
+                        fleetSize = Math.max(1, ((Long) r.get(0)).intValue());
+                    }
+                }));
+    }
+
+    /** Gateways sharing this Redis, as last counted (1 until then). */
+    int fleetSize() {
+        return fleetSize;
+    }
+
+    Duration leaseTime() {
+        return config.leaseTime();
+    }
+
+    /** The channel a refusal is published on, or '' when refusals are not shared. */
+    String refusalChannel() {
+        return REFUSALS;
+    }
+
+    /** A policy's refusals from other gateways reach it by its scope (route/policy); a reload's new policy replaces the old. */
+    void register(String scope, DistributedPolicy policy) {
+        policies.put(scope, policy);
+    }
+
+    /** Forgets policies a committed config no longer has. */
+    void retainScopes(java.util.Set<String> scopes) {
+        policies.keySet().retainAll(scopes);
+    }
+
+    /** A refusal another gateway (or this one) published: {@code {rl:SCOPE:KEY}:0|WAIT_US}. */
+    private void refused(String message) {
+        int bar = message.lastIndexOf('|');
+        int end = message.lastIndexOf("}:");
+        if (bar < 0 || end < 0 || !message.startsWith("{rl:")) {
+            return;
+        }
+        String inner = message.substring(4, end);
+        long waitNanos;
+        try {
+            waitNanos = Long.parseLong(message.substring(bar + 1)) * 1000;
+        } catch (NumberFormatException e) {
+            return;
+        }
+        for (DistributedPolicy p : policies.values()) {
+            String scope = p.scope();
+            if (inner.length() > scope.length() && inner.startsWith(scope) && inner.charAt(scope.length()) == ':') {
+                p.refusedElsewhere(inner.substring(scope.length() + 1), waitNanos);
+                return;
+            }
+        }
     }
 
     /** Whether a connection is established (lettuce may still be reconnecting it). */
     public boolean connected() {
         return redis.connected();
+    }
+
+    /** Connected, the breaker closed, and the last answer in time: a late answer now is this machine's stall, not Redis's. */
+    boolean healthy() {
+        return redis.connected() && consecutiveFailures.get() == 0 && System.nanoTime() - openUntilNanos >= 0;
     }
 
     /** True while calls are not worth making: never connected yet, or the breaker is open. */
