@@ -142,8 +142,11 @@ def family(pid):
     return pids
 
 
-def wrk(port, conns, seconds, host=None, scheme="http", path="/1k.bin", headers=()):
-    extra = (["-H", f"Host: {host}"] if host else []) + [x for h in headers for x in ("-H", h)]
+COLD_SCRIPT = None
+
+
+def wrk(port, conns, seconds, host=None, scheme="http", path="/1k.bin", headers=(), script=None):
+    extra = (["-H", f"Host: {host}"] if host else []) + [x for h in headers for x in ("-H", h)] + (["-s", script] if script else [])
     out = subprocess.run(["taskset", "-c", "0", "wrk", "-t1", f"-c{conns}", f"-d{seconds}s", "--latency"] + extra
                          + [f"{scheme}://127.0.0.1:{port}{path}"], capture_output=True, text=True, check=True).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
@@ -151,6 +154,12 @@ def wrk(port, conns, seconds, host=None, scheme="http", path="/1k.bin", headers=
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     sock = re.search(r"Socket errors: (.*)", out)
     return rps, latency(out, "99%"), total, (int(errors.group(1)) if errors else 0), (sock.group(1) if sock else ""), latency(out, "50%")
+
+
+def redis_calls():
+    """Lua script calls Redis has run so far (EVAL and EVALSHA, from INFO commandstats)."""
+    out = subprocess.run(["redis-cli", "-p", str(REDIS), "info", "commandstats"], capture_output=True, text=True).stdout
+    return sum(int(m.group(2)) for m in re.finditer(r"cmdstat_(evalsha|eval):calls=(\d+)", out))
 
 
 def h2load(port, conns, seconds):
@@ -176,6 +185,8 @@ def measure(port, conns, seconds, mode):
                    headers=("Accept-Encoding: gzip",) if mode == "gzip16k" else ())
     if mode == "https":
         return wrk(port, conns, seconds, scheme="https")
+    if mode == "redis-cold":
+        return wrk(port, conns, seconds, script=COLD_SCRIPT)
     return wrk(port, conns, seconds, mode)
 
 
@@ -280,9 +291,18 @@ routes:
     match: {{host: redis}}
     cluster: origin
     rateLimits: [{{name: ip, mode: distributed, key: [{{clientAddress: true}}], limits: [{{rate: 1000000000/s}}], failOpen: false}}]
+  - name: redis-cold
+    match: {{host: redis-cold}}
+    cluster: origin
+    rateLimits: [{{name: key, mode: distributed, key: [{{header: x-key}}], limits: [{{rate: 1000000000/s}}], failOpen: false}}]
   - {{name: all, cluster: origin}}
 clusters: [{{name: origin, endpoints: [127.0.0.1:{ORIGIN}]}}]
 """)
+    # The cold-key mix: each request a key drawn from 100,000.
+    write(f"{work}/cold-keys.lua", 'request = function()\n  wrk.headers["Host"] = "redis-cold"\n'
+          '  wrk.headers["x-key"] = "k" .. math.random(100000)\n  return wrk.format()\nend\n')
+    global COLD_SCRIPT
+    COLD_SCRIPT = f"{work}/cold-keys.lua"
     def small_gateway(name, port, admin, runtime="", extra="", routes=""):
         write(f"{work}/{name}.yaml", f"""
 listeners: [{{name: public, address: 127.0.0.1:{port}}}]
@@ -373,7 +393,8 @@ clusters: [{{name: origin, endpoints: [127.0.0.1:{ORIGIN}]}}]
             if args.baseline_jar:
                 targets += [("base-h2", GW_BASE_TLS, "gw-base", "h2")]
         if args.limiters:
-            targets += [("gw+local", GATEWAY, "gateway", "local"), ("gw+redis", GATEWAY, "gateway", "redis")]
+            targets += [("gw+local", GATEWAY, "gateway", "local"), ("gw+redis", GATEWAY, "gateway", "redis"),
+                        ("gw+rcold", GATEWAY, "gateway", "redis-cold")]
             if args.baseline_jar:
                 targets += [("base+local", GW_BASE, "gw-base", "local")]
         if args.baseline_jar:
@@ -410,13 +431,17 @@ clusters: [{{name: origin, endpoints: [127.0.0.1:{ORIGIN}]}}]
                 i += 1
 
         results = {}
+        redis_per_request = {}
         for conns in counts:
             for r in range(args.rounds):
                 for name, port, proc, host in targets:
                     pids = family(procs[proc].pid) if proc else []
+                    calls_before = redis_calls() if host in ("redis", "redis-cold") else 0
                     before = cpu_ticks(pids)
                     rps, p99, total, non2xx, sockerr, p50 = measure(port, conns, args.duration, host)
                     used = cpu_ticks(pids) - before
+                    if host in ("redis", "redis-cold"):
+                        redis_per_request.setdefault((name, conns), []).append((redis_calls() - calls_before) / max(1, total - non2xx))
                     cpu_us = used / TICKS * 1e6 / total if proc else float("nan")
                     results.setdefault((name, conns), []).append((rps, p99, cpu_us, non2xx, sockerr, p50))
                     print(f"  [{time.time() - began:6.0f}s] c={conns} round {r + 1} {name:8s} {rps:10.0f} req/s  p50 {p50:6.2f} ms  p99 {p99:7.2f} ms"
@@ -440,6 +465,9 @@ clusters: [{{name: origin, endpoints: [127.0.0.1:{ORIGIN}]}}]
             print(f"{name:8s} {conns:5d} {statistics.median(rps):10.0f} ({min(rps):.0f}-{max(rps):.0f}) "
                   f"{statistics.median(rps) / direct:6.2f} {statistics.median(p50):7.2f} {statistics.median(p99):7.2f} ({min(p99):.2f}-{max(p99):.2f}) "
                   + (f"{statistics.median(cpu):11.1f}" if name != "direct" else f"{'-':>11s}"))
+        for (name, conns), rows in redis_per_request.items():
+            print(f"{name:8s} {conns:5d} Redis script calls per admitted request (INFO commandstats): "
+                  f"{statistics.median(rows):.4f} ({min(rows):.4f}-{max(rows):.4f})")
     finally:
         for p in procs.values():
             try:

@@ -26,7 +26,8 @@ import java.util.concurrent.TimeUnit;
  * {@code burst + rate x (T + leaseTime)}. A cold key asks per request, as before.
  *
  * <p>A refused key is refused here without a call until a lease's worth of tokens is back, and
- * the script publishes the first refusal so every gateway of the fleet does the same.
+ * the script publishes the first refusal so every gateway of the fleet does the same. Decisions
+ * due on one event loop in one turn (cold keys) go to Redis in one call ({@link DecisionBatch}).
  */
 final class DistributedPolicy extends Policy {
     /** Requests that may wait for one key's call at once; more are answered by the fail-open/closed choice. */
@@ -135,7 +136,7 @@ final class DistributedPolicy extends Policy {
         }
         w.arm();
         if (call != null) {
-            call.send();
+            call.send(loop);
         }
         return false;
     }
@@ -186,19 +187,19 @@ final class DistributedPolicy extends Policy {
             this.want = want;
         }
 
-        void send() {
-            // One hash tag for all of this key's buckets: one slot in a Redis Cluster, one atomic call.
+        /** Sends the call: with its loop's other decisions of this turn when {@code loop} is given (on that loop), else alone. */
+        void send(ScheduledExecutorService loop) {
+            // One hash tag for all of this key's buckets: one slot in a Redis Cluster, one atomic decision.
             String tag = "{rl:" + scope + ":" + key + "}:";
             String[] k = new String[limits];
             for (int i = 0; i < limits; i++) {
                 k[i] = tag + i;
             }
-            String[] args = new String[3 + limitArgs.length];
+            String[] args = new String[2 + limitArgs.length];
             args[0] = Integer.toString(limits);
             args[1] = Long.toString(want);
-            args[2] = redis.refusalChannel();
-            System.arraycopy(limitArgs, 0, args, 3, limitArgs.length);
-            redis.eval(k, args).whenComplete(this::answered);
+            System.arraycopy(limitArgs, 0, args, 2, limitArgs.length);
+            redis.decide(loop, new DecisionBatch.Decision(k, args, this::answered));
         }
 
         /** On the Redis client's thread: hands out the granted tokens in arrival order and keeps the rest as the lease. */
@@ -245,7 +246,7 @@ final class DistributedPolicy extends Policy {
             }
             decided.forEach(Waiter::arrived);
             if (next != null) {
-                next.send();
+                next.send(null);
             }
         }
     }

@@ -25,6 +25,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -171,21 +172,29 @@ public final class RedisConnection implements AutoCloseable {
         }
     }
 
+    /** Set once the scripts are loaded (in a cluster, on every node, which opens a connection to each). */
+    private volatile boolean warmed;
+
     private void preloadNow() {
+        List<CompletableFuture<?>> loads = new ArrayList<>();
         for (Script s : preloaded) {
             CompletionStage<String> loaded = clusterConnection != null ? clusterConnection.async().scriptLoad(s.text)
                     : connection != null ? connection.async().scriptLoad(s.text) : null;
             if (loaded != null) {
-                loaded.thenAccept(sha -> s.loaded = true);
+                loads.add(loaded.thenAccept(sha -> s.loaded = true).toCompletableFuture());
             }
         }
+        CompletableFuture.allOf(loads.toArray(new CompletableFuture<?>[0])).whenComplete((v, e) -> warmed = true);
     }
 
-    /** Whether a connection is established (lettuce may still be reconnecting it). */
+    /**
+     * Whether a connection is established and ready (its scripts loaded, in a cluster on every
+     * node); lettuce may still be reconnecting it.
+     */
     public boolean connected() {
         StatefulRedisConnection<String, String> c = connection;
         StatefulRedisClusterConnection<String, String> cc = clusterConnection;
-        return (c != null && c.isOpen()) || (cc != null && cc.isOpen());
+        return ((c != null && c.isOpen()) || (cc != null && cc.isOpen())) && (warmed || preloaded.isEmpty());
     }
 
     /** Whether a connection was ever made (before that, every call fails at once). */

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -47,6 +48,7 @@ public final class RedisLimiter implements AutoCloseable {
     private final String gatewayId = UUID.randomUUID().toString();
     private volatile int fleetSize = 1;
     private final Map<String, DistributedPolicy> policies = new ConcurrentHashMap<>();
+    private final Map<ScheduledExecutorService, DecisionBatch> batches = new ConcurrentHashMap<>();
 
     public RedisLimiter(RedisConfig config, Events events) {
         this.config = config;
@@ -62,6 +64,18 @@ public final class RedisLimiter implements AutoCloseable {
                         fleetSize = Math.max(1, ((Long) r.get(0)).intValue());
                     }
                 }));
+    }
+
+    /**
+     * Asks for a decision with the others {@code loop} asks for in this turn (one call for them
+     * all); from the loop's own thread. Without a loop (a caller that is not on one), at once.
+     */
+    void decide(ScheduledExecutorService loop, DecisionBatch.Decision d) {
+        if (loop == null) {
+            DecisionBatch.send(this, List.of(d));
+            return;
+        }
+        batches.computeIfAbsent(loop, l -> new DecisionBatch(l, this, config.cluster())).add(d);
     }
 
     /** Gateways sharing this Redis, as last counted (1 until then). */
