@@ -88,7 +88,7 @@ class LocalPolicyTest {
         java.lang.ref.Reference.reachabilityFence(p); // the buckets are measured while held
     }
 
-    private static long usedAfterGc() {
+    static long usedAfterGc() {
         Runtime rt = Runtime.getRuntime();
         long least = Long.MAX_VALUE;
         for (int i = 0; i < 3; i++) {
