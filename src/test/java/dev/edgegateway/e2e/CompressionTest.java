@@ -75,17 +75,22 @@ class CompressionTest {
         return origin;
     }
 
+    /** A route that does not compress (/plain), {@code extraRoutes}, and one that does (the rest). */
+    static String config(String origin, String extraRoutes) {
+        return GatewayFixture.config("""
+                routes:
+                  - {name: plain, match: {pathPrefix: /plain}, cluster: app}
+                %s  - {name: web, cluster: app, compression: {minBytes: 1024}}
+                clusters: [{name: app, endpoints: ["%s"]}]
+                """.formatted(extraRoutes, origin));
+    }
+
     @Test
     void compressesWhatItShouldStreamsAndLeavesTheRestAlone() throws Exception {
         CountDownLatch release = new CountDownLatch(1);
         HttpServer origin = origin(release);
         String address = "127.0.0.1:" + origin.getAddress().getPort();
-        try (GatewayFixture gw = new GatewayFixture(GatewayFixture.config("""
-                routes:
-                  - {name: plain, match: {pathPrefix: /plain}, cluster: app}
-                  - {name: web, cluster: app, compression: {minBytes: 1024}}
-                clusters: [{name: app, endpoints: ["%s"]}]
-                """.formatted(address)))) {
+        try (GatewayFixture gw = new GatewayFixture(config(address, ""))) {
             HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
             String base = "http://127.0.0.1:" + gw.port();
 
@@ -152,13 +157,8 @@ class CompressionTest {
         CountDownLatch release = new CountDownLatch(1);
         HttpServer origin = origin(release);
         String address = "127.0.0.1:" + origin.getAddress().getPort();
-        try (GatewayFixture gw = new GatewayFixture(GatewayFixture.config("""
-                routes:
-                  - {name: plain, match: {pathPrefix: /plain}, cluster: app}
-                  - {name: maintenance, match: {pathPrefix: /down}, directResponse: {status: 503, body: "%s", contentType: text/html}, compression: {}}
-                  - {name: web, cluster: app, compression: {minBytes: 1024}}
-                clusters: [{name: app, endpoints: ["%s"]}]
-                """.formatted("<p>down for maintenance</p>".repeat(100), address)))) {
+        try (GatewayFixture gw = new GatewayFixture(config(address, "  - {name: maintenance, match: {pathPrefix: /down}, directResponse: {status: 503, body: \""
+                + "<p>down for maintenance</p>".repeat(100) + "\", contentType: text/html}, compression: {}}\n"))) {
             String base = "http://127.0.0.1:" + gw.port();
             H2Get gz = h2(base + "/page", "gzip");
             assertThat(gz.headers).contains("HTTP/2 200").contains("content-encoding: gzip").contains("vary: accept-encoding")
