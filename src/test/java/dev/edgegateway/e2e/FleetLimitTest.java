@@ -22,11 +22,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Distributed limits across a fleet of real gateway processes on one real redis-server: one hot
- * key at five times its limit is admitted within 5% of what the limit allows with four gateways
- * leasing tokens (and far fewer Redis calls than requests); on a machine whose cores are both
- * busy, with the default budget, it still is, and a fail-closed policy refuses nothing while Redis
- * is healthy.
+ * Distributed limits across a fleet of real gateway processes on one real redis-server (and a
+ * 3-node Redis Cluster): one hot key at five times its limit is admitted within 5% of what the
+ * limit allows with four gateways leasing tokens (and far fewer Redis calls than requests); on a
+ * machine whose cores are both busy, with the default budget, it still is, and a fail-closed
+ * policy refuses nothing while Redis is healthy.
  */
 class FleetLimitTest {
     @TempDir
@@ -46,6 +46,11 @@ class FleetLimitTest {
     }
 
     int[][] startFleet(int n, RedisServer redis, TestOrigin origin, String redisExtra) throws Exception {
+        return startFleet(n, "\"127.0.0.1:" + redis.port + "\"", origin, redisExtra);
+    }
+
+    /** {@code n} gateway processes on {@code nodes} (a YAML list's items), each connected to Redis when this returns. */
+    int[][] startFleet(int n, String nodes, TestOrigin origin, String redisExtra) throws Exception {
         int[][] ports = new int[n][2];
         for (int i = 0; i < n; i++) {
             ports[i][0] = GatewayProcess.freePort();
@@ -54,7 +59,7 @@ class FleetLimitTest {
             Files.writeString(config, """
                     listeners: [{name: public, address: 127.0.0.1:%d}]
                     admin: {address: 127.0.0.1:%d}
-                    redis: {nodes: ["127.0.0.1:%d"]%s}
+                    redis: {nodes: [%s]%s}
                     routes:
                       - name: hot
                         match: {pathPrefix: /hot}
@@ -65,7 +70,7 @@ class FleetLimitTest {
                         cluster: app
                         rateLimits: [{name: closed, mode: distributed, key: [{header: x-user}], limits: [{rate: 100000/s}], failOpen: false}]
                     clusters: [{name: app, endpoints: ["%s"]}]
-                    """.formatted(ports[i][0], ports[i][1], redis.port, redisExtra, origin.address()));
+                    """.formatted(ports[i][0], ports[i][1], nodes, redisExtra, origin.address()));
             gateways.add(GatewayProcess.start("-Xmx128m", "run", "--config", config.toString()));
         }
         for (int i = 0; i < n; i++) {
@@ -85,14 +90,17 @@ class FleetLimitTest {
         }
     }
 
-    static long scriptCalls(RedisServer redis) throws Exception {
-        Process p = new ProcessBuilder(RedisServer.binary("redis-cli"), "-p", Integer.toString(redis.port), "info", "commandstats").start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        p.waitFor(10, TimeUnit.SECONDS);
+    /** Lua script calls run so far on these servers (INFO commandstats). */
+    static long scriptCalls(List<RedisServer> servers) throws Exception {
         long calls = 0;
-        Matcher m = Pattern.compile("cmdstat_(evalsha|eval):calls=(\\d+)").matcher(out);
-        while (m.find()) {
-            calls += Long.parseLong(m.group(2));
+        for (RedisServer redis : servers) {
+            Process p = new ProcessBuilder(RedisServer.binary("redis-cli"), "-p", Integer.toString(redis.port), "info", "commandstats").start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            p.waitFor(10, TimeUnit.SECONDS);
+            Matcher m = Pattern.compile("cmdstat_(evalsha|eval):calls=(\\d+)").matcher(out);
+            while (m.find()) {
+                calls += Long.parseLong(m.group(2));
+            }
         }
         return calls;
     }
@@ -120,6 +128,10 @@ class FleetLimitTest {
     }
 
     void assertFiveTimesTheLimitAdmitsTheLimit(String what, RedisServer redis, int[][] ports) throws Exception {
+        assertFiveTimesTheLimitAdmitsTheLimit(what, List.of(redis), ports);
+    }
+
+    void assertFiveTimesTheLimitAdmitsTheLimit(String what, List<RedisServer> redis, int[][] ports) throws Exception {
         long callsBefore = scriptCalls(redis);
         // Two clients per gateway, 1000/s in all: five times the 200/s limit.
         long[] r = load(ports, "/hot", 1000 / (2 * ports.length));
@@ -140,6 +152,20 @@ class FleetLimitTest {
             int[][] ports = startFleet(4, redis, origin, "");
             load(ports, "/guarded", 100, 3_000); // warm: a cold gateway's first second is not what is measured
             assertFiveTimesTheLimitAdmitsTheLimit("4 gateway processes, 1 Redis", redis, ports);
+        }
+    }
+
+    @Test
+    void fourGatewayProcessesOnARedisClusterAdmitAHotKeysLimitBetweenThem() throws Exception {
+        List<RedisServer> nodes = RedisServer.cluster3();
+        try (TestOrigin origin = new TestOrigin("o")) {
+            int[][] ports = startFleet(4, "\"" + nodes.get(0).address() + "\", \"" + nodes.get(1).address() + "\"", origin, ", cluster: true");
+            load(ports, "/guarded", 100, 3_000);
+            assertFiveTimesTheLimitAdmitsTheLimit("4 gateway processes, 3-node Redis Cluster", nodes, ports);
+        } finally {
+            for (RedisServer n : nodes) {
+                n.close();
+            }
         }
     }
 
