@@ -14,7 +14,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code /metrics} of a gateway with every feature on (TLS listener, HTTP/2 origin, geo, split,
- * sticky and retrying routes, health checks, local and distributed limits on a real Redis,
+ * rollout, sticky and retrying routes, health checks, local and distributed limits on a real Redis,
  * tracing, access log) passes {@code promtool check metrics} without a word; every family it
  * exports is in docs/metrics.md; a geo route's failover series exist at zero before the first
  * failover (an {@code increase()} alert would miss it otherwise).
@@ -73,6 +73,10 @@ class MetricsLintTest {
                        - name: h2
                          match: {path: /h2}
                          cluster: h2
+                       - name: rollout
+                         match: {path: /rollout}
+                         split: [{cluster: a, weight: 100}, {cluster: b, weight: 0}]
+                         rollout: {steps: [50, 100], interval: 1h}
                        - name: split
                          split: [{cluster: a, weight: 90}, {cluster: b, weight: 10}]
                          rateLimits:
@@ -89,7 +93,9 @@ class MetricsLintTest {
                        - {name: h2, protocol: h2, endpoints: ["%7$s"]}
                      """.formatted(cert, cert.resolveSibling("edge.key"), log, redis.port, a.address(), b.address(), h2.address()))) {
             // Some traffic on each route, so the meters made on first use exist too.
-            for (String path : new String[] {"/geo", "/sticky", "/h2", "/split"}) {
+            // The rollout's meters exist once it has read its state from Redis.
+            Await.until(() -> gw.adminGetUnchecked("/rollouts/rollout").contains("\"state\":\"running\""), 20_000, "the rollout running");
+            for (String path : new String[] {"/geo", "/sticky", "/h2", "/split", "/rollout"}) {
                 RawHttp.Response r = RawHttp.exchange(gw.port(), "GET " + path + " HTTP/1.1\r\nHost: x\r\nx-key: k\r\nx-session: s\r\n\r\n");
                 assertThat(r.status()).as(path).isEqualTo(200);
             }
