@@ -34,6 +34,12 @@ public final class Main {
     private Main() {}
 
     public static void main(String[] args) throws Exception {
+        // A production process tracks no buffers for leaks: Netty's default samples one in 128 and
+        // costs about 1% of the CPU per request here (benchmarks/README.md). The tests run with
+        // paranoid detection; -Dio.netty.leakDetection.level=simple in EDGE_JAVA_OPTS turns it back on.
+        if (System.getProperty("io.netty.leakDetection.level") == null && System.getProperty("io.netty.leakDetectionLevel") == null) {
+            System.setProperty("io.netty.leakDetection.level", "disabled");
+        }
         System.exit(run(args, System.out, System.err));
     }
 
