@@ -94,8 +94,8 @@ final class DistributedPolicy extends Policy {
 
         /** Requests per second here, from the last full 100 ms and the current one. */
         double rate(long now) {
-            double elapsed = Math.max(1e-3, (now - windowStart) / 1e9);
-            return Math.max(previousCount * 10.0, windowCount / Math.max(elapsed, 0.1));
+            double elapsed = Math.max(0.1, (now - windowStart) / 1e9);
+            return Math.max(previousCount * 10.0, windowCount / elapsed);
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.edgegateway.proxy.rollout;
 
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
@@ -38,8 +39,10 @@ final class Counts {
         return BUCKETS - 1;
     }
 
-    boolean isEmpty() {
-        return requests == 0;
+    void clear() {
+        requests = 0;
+        errors = 0;
+        Arrays.fill(histogram, 0);
     }
 
     void add(Counts other) {

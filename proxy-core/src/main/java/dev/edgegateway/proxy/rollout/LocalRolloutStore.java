@@ -77,8 +77,4 @@ final class LocalRolloutStore implements RolloutStore {
         }
     }
 
-    @Override
-    public boolean reachable() {
-        return true;
-    }
 }

@@ -95,10 +95,6 @@ final class RedisRolloutStore implements RolloutStore {
         return new Synced(state, superseded, counted, now, Counts.fromFields("c.", fields), Counts.fromFields("s.", fields), history);
     }
 
-    @Override
-    public boolean reachable() {
-        return redis.connected();
-    }
 
     @Override
     public void close() {

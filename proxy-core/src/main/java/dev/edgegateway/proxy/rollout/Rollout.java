@@ -4,7 +4,6 @@ import dev.edgegateway.config.RolloutConfig;
 import dev.edgegateway.proxy.observe.Json;
 import dev.edgegateway.routing.SplitWeights;
 import java.time.Instant;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
@@ -195,12 +194,8 @@ final class Rollout {
     }
 
     private void clearPending() {
-        pendingCanary.requests = 0;
-        pendingCanary.errors = 0;
-        Arrays.fill(pendingCanary.histogram, 0);
-        pendingStable.requests = 0;
-        pendingStable.errors = 0;
-        Arrays.fill(pendingStable.histogram, 0);
+        pendingCanary.clear();
+        pendingStable.clear();
     }
 
     private int percent(RolloutState st) {

@@ -35,9 +35,6 @@ interface RolloutStore extends AutoCloseable {
     CompletableFuture<Boolean> move(String route, String id, long epoch, RolloutState.Phase phase, int step, String reason,
                                     Gates.Baseline baseline);
 
-    /** Whether the store can be reached now (memory always can). */
-    boolean reachable();
-
     @Override
     default void close() {}
 }
