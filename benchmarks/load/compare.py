@@ -117,15 +117,17 @@ def wait_http(port, path="/", timeout=60):
 
 
 def cpu_ticks(pids):
-    total = 0
+    """(user, system) clock ticks the processes have used so far."""
+    user = system = 0
     for pid in pids:
         try:
             with open(f"/proc/{pid}/stat") as f:
                 fields = f.read().rsplit(")", 1)[1].split()
-            total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15)
+            user += int(fields[11])  # utime (field 14)
+            system += int(fields[12])  # stime (field 15): system calls, and loopback delivery charged to the sender
         except FileNotFoundError:
             pass
-    return total
+    return user, system
 
 
 def family(pid):
@@ -439,11 +441,13 @@ clusters: [{{name: origin, endpoints: [127.0.0.1:{ORIGIN}]}}]
                     calls_before = redis_calls() if host in ("redis", "redis-cold") else 0
                     before = cpu_ticks(pids)
                     rps, p99, total, non2xx, sockerr, p50 = measure(port, conns, args.duration, host)
-                    used = cpu_ticks(pids) - before
+                    after = cpu_ticks(pids)
+                    used, used_sys = after[0] + after[1] - before[0] - before[1], after[1] - before[1]
                     if host in ("redis", "redis-cold"):
                         redis_per_request.setdefault((name, conns), []).append((redis_calls() - calls_before) / max(1, total - non2xx))
                     cpu_us = used / TICKS * 1e6 / total if proc else float("nan")
-                    results.setdefault((name, conns), []).append((rps, p99, cpu_us, non2xx, sockerr, p50))
+                    sys_us = used_sys / TICKS * 1e6 / total if proc else float("nan")
+                    results.setdefault((name, conns), []).append((rps, p99, cpu_us, non2xx, sockerr, p50, sys_us))
                     print(f"  [{time.time() - began:6.0f}s] c={conns} round {r + 1} {name:8s} {rps:10.0f} req/s  p50 {p50:6.2f} ms  p99 {p99:7.2f} ms"
                           + (f"  {cpu_us:5.1f} us/req" if proc else "") + (f"  non-2xx {non2xx}" if non2xx else "")
                           + (f"  socket errors {sockerr}" if sockerr else ""), flush=True)
@@ -455,16 +459,17 @@ clusters: [{{name: origin, endpoints: [127.0.0.1:{ORIGIN}]}}]
         print(f"wrk -t1, {args.duration}s x {args.rounds} interleaved rounds, 1 KiB responses; medians (min-max)")
         if args.tls:
             print("h2 rows: h2load -t1 over TLS, 16 connections x conns/16 streams; its p50 column is the mean (h2load reports no percentiles)")
-        print(f"{'target':8s} {'conns':>5s} {'req/s':>24s} {'ratio':>6s} {'p50 ms':>7s} {'p99 ms':>20s} {'CPU us/req':>11s}")
+        print(f"{'target':8s} {'conns':>5s} {'req/s':>24s} {'ratio':>6s} {'p50 ms':>7s} {'p99 ms':>20s} {'CPU us/req':>11s} {'of it sys':>9s}")
         for (name, conns), rows in results.items():
             rps = [x[0] for x in rows]
             p99 = [x[1] for x in rows]
             cpu = [x[2] for x in rows]
             p50 = [x[5] for x in rows]
+            sys_cpu = [x[6] for x in rows]
             direct = statistics.median(x[0] for x in results[("direct", conns)])
             print(f"{name:8s} {conns:5d} {statistics.median(rps):10.0f} ({min(rps):.0f}-{max(rps):.0f}) "
                   f"{statistics.median(rps) / direct:6.2f} {statistics.median(p50):7.2f} {statistics.median(p99):7.2f} ({min(p99):.2f}-{max(p99):.2f}) "
-                  + (f"{statistics.median(cpu):11.1f}" if name != "direct" else f"{'-':>11s}"))
+                  + (f"{statistics.median(cpu):11.1f} {statistics.median(sys_cpu):9.1f}" if name != "direct" else f"{'-':>11s}"))
         for (name, conns), rows in redis_per_request.items():
             print(f"{name:8s} {conns:5d} Redis script calls per admitted request (INFO commandstats): "
                   f"{statistics.median(rows):.4f} ({min(rows):.4f}-{max(rows):.4f})")
