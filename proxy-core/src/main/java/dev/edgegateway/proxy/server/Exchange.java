@@ -13,7 +13,6 @@ import dev.edgegateway.routing.TriedEndpoints;
 import io.netty.handler.codec.http.HttpRequest;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.context.Context;
-import java.util.concurrent.ScheduledFuture;
 
 /**
  * One request, from its head to its record (DESIGN.md, "The exchange"): what it has decided so
@@ -103,7 +102,6 @@ final class Exchange {
     long tryStartNanos;
     long responseDeadlineNanos;
     boolean responseDeadlineSet;
-    ScheduledFuture<?> responseTimer;
     /** A copy of the request body for retries (null without a body; not {@code intact()} once it outgrew its limit). */
     RequestBodyBuffer body;
 

@@ -63,7 +63,7 @@ final class H2Stream implements Downstream {
         this.conn = conn;
         this.stream = stream;
         this.view = new RoutingView(conn.info);
-        this.upstream = new UpstreamAttempt(this, conn.server, conn.recorder, view, conn.pool, conn.ctx.executor());
+        this.upstream = new UpstreamAttempt(this, conn.server, conn.recorder, view, conn.pool, conn.ctx.executor(), false);
         this.stages = new RequestStages(conn.server, conn.info, this, view, conn.recorder, upstream, conn.ctx.executor(), conn.ctx.alloc());
     }
 

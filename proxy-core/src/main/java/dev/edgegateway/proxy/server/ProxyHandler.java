@@ -89,7 +89,7 @@ final class ProxyHandler extends ChannelDuplexHandler implements Downstream {
         metrics.downstreamOpened(); // (tracked for drain since accept: DownstreamInitializer)
         view = new RoutingView(connection);
         recorder = new ExchangeRecorder(server, connection);
-        upstream = new UpstreamAttempt(this, server, recorder, view, server.pool(ctx.channel().eventLoop()), ctx.executor());
+        upstream = new UpstreamAttempt(this, server, recorder, view, server.pool(ctx.channel().eventLoop()), ctx.executor(), true);
         stages = new RequestStages(server, connection, this, view, recorder, upstream, ctx.executor(), ctx.alloc());
         lastActivityNanos = System.nanoTime();
         readRequest();
@@ -118,8 +118,7 @@ final class ProxyHandler extends ChannelDuplexHandler implements Downstream {
             closeNow();
             return;
         }
-        headerTimer.requestReceived();
-        current = new Exchange(server.state(), System.nanoTime(), server.draining());
+        current = new Exchange(server.state(), headerTimer.requestReceived(), server.draining());
         stages.begin(current, req);
     }
 
@@ -299,8 +298,7 @@ final class ProxyHandler extends ChannelDuplexHandler implements Downstream {
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
         if (evt == RequestHeaderTimer.EXPIRED) {
             if (current == null && !closing) {
-                headerTimer.requestReceived();
-                Exchange x = current = new Exchange(server.state(), System.nanoTime(), true);
+                Exchange x = current = new Exchange(server.state(), headerTimer.requestReceived(), true);
                 metrics.rejected(Rejection.HEADER_TIMEOUT);
                 answer(x, Refusal.of(408, Rejection.HEADER_TIMEOUT, "request headers not received in time", true));
             }
@@ -309,7 +307,7 @@ final class ProxyHandler extends ChannelDuplexHandler implements Downstream {
             // connect or response headers has its own timers; any other stall ends the connection.
             Exchange x = current;
             boolean waitingOnOrigin = x != null && (x.phase == Exchange.Phase.CONNECTING
-                    || (x.phase == Exchange.Phase.STREAMING && x.responseTimer != null));
+                    || (x.phase == Exchange.Phase.STREAMING && upstream.awaitingResponse()));
             if (!waitingOnOrigin) {
                 closeNow();
             }
@@ -322,6 +320,7 @@ final class ProxyHandler extends ChannelDuplexHandler implements Downstream {
     public void channelInactive(ChannelHandlerContext ctx) {
         if (activated) {
             metrics.downstreamClosed();
+            upstream.close();
         }
         closing = true;
         Exchange x = current;

@@ -54,10 +54,16 @@ final class RequestHeaderTimer extends ChannelInboundHandlerAdapter implements R
         ctx.fireChannelRead(msg);
     }
 
-    /** The headers of a request are in: stop the clock. */
-    void requestReceived() {
+    /**
+     * The headers of a request are in: stop the clock. Returns when the request's first byte
+     * arrived (a {@link System#nanoTime()} reading; now, if that is not known), which the
+     * exchange takes as its start rather than reading the clock again.
+     */
+    long requestReceived() {
+        long start = deadline != 0 ? deadline - timeoutNanos : System.nanoTime();
         awaitingRequest = false;
         deadline = 0;
+        return start;
     }
 
     /** The connection waits for its next request: the next byte starts the clock. */

@@ -20,7 +20,6 @@ import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.GenericFutureListener;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Step 6 of the request path, the origin side of one exchange at a time: takes a pooled
@@ -42,7 +41,7 @@ final class UpstreamAttempt implements UpstreamListener {
     private final UpstreamPool pool;
     private final EventExecutor loop;
     private final GenericFutureListener<Future<UpstreamConnection>> onConnected = this::connected;
-    private final Runnable onResponseTimeout = this::responseTimedOut;
+    private final ResponseTimer responseTimer;
     private final ResponseRelay relay;
 
     private Exchange x;
@@ -51,7 +50,9 @@ final class UpstreamAttempt implements UpstreamListener {
     private boolean waitingUpstreamWritable;
     private boolean waitingDownstreamWritable;
 
-    UpstreamAttempt(Downstream down, ServerContext server, ExchangeRecorder recorder, RoutingView view, UpstreamPool pool, EventExecutor loop) {
+    /** {@code perConnection}: the attempt serves a client connection's exchanges one after another (HTTP/1), not one stream. */
+    UpstreamAttempt(Downstream down, ServerContext server, ExchangeRecorder recorder, RoutingView view, UpstreamPool pool, EventExecutor loop,
+            boolean perConnection) {
         this.down = down;
         this.server = server;
         this.metrics = server.metrics();
@@ -60,6 +61,7 @@ final class UpstreamAttempt implements UpstreamListener {
         this.pool = pool;
         this.loop = loop;
         this.relay = new ResponseRelay(this, down, server, recorder, view);
+        this.responseTimer = new ResponseTimer(loop, this::responseTimedOut, perConnection);
     }
 
     /** Starts the exchange's first try, on the endpoint the pick chose. */
@@ -143,7 +145,7 @@ final class UpstreamAttempt implements UpstreamListener {
                 ch.write(LastHttpContent.EMPTY_LAST_CONTENT, ch.voidPromise());
             }
             ch.flush();
-            startResponseTimer();
+            startResponseTimer(x.tryStartNanos);
         } else {
             if (x.expectContinue) {
                 down.sendContinue();
@@ -185,7 +187,7 @@ final class UpstreamAttempt implements UpstreamListener {
             x.complete = true;
             mirrorOnce();
             if (!x.responseStarted) {
-                startResponseTimer();
+                startResponseTimer(System.nanoTime());
             }
         } else if (u.channel().isWritable()) {
             down.readRequest();
@@ -271,7 +273,7 @@ final class UpstreamAttempt implements UpstreamListener {
 
     @Override
     public void onUpstreamIdle() {
-        if (x != null && x.phase == Exchange.Phase.STREAMING && x.responseTimer == null) {
+        if (x != null && x.phase == Exchange.Phase.STREAMING && !responseTimer.armed()) {
             // A body stalled mid-stream for the whole idle timeout.
             dropUpstream();
             down.abort();
@@ -302,9 +304,7 @@ final class UpstreamAttempt implements UpstreamListener {
      * request's own deadline (responseHeader from the end of the first try's request), so retries
      * cannot stretch a request beyond what the config promises the client.
      */
-    void startResponseTimer() {
-        cancelResponseTimer();
-        long now = System.nanoTime();
+    void startResponseTimer(long now) {
         if (!x.responseDeadlineSet) {
             x.responseDeadlineSet = true;
             x.responseDeadlineNanos = now + x.state.responseHeaderTimeoutNanos;
@@ -314,19 +314,20 @@ final class UpstreamAttempt implements UpstreamListener {
         if (perTry > 0 && perTry < timeout) {
             timeout = perTry;
         }
-        x.responseTimer = loop.schedule(onResponseTimeout, timeout, TimeUnit.NANOSECONDS);
+        responseTimer.arm(now, timeout);
     }
 
     void cancelResponseTimer() {
-        if (x != null && x.responseTimer != null) {
-            x.responseTimer.cancel(false);
-            x.responseTimer = null;
-        }
+        responseTimer.disarm();
+    }
+
+    /** Whether the try waits for the origin's response head (its timer is armed). */
+    boolean awaitingResponse() {
+        return responseTimer.armed();
     }
 
     private void responseTimedOut() {
-        x.responseTimer = null;
-        if (x.phase != Exchange.Phase.STREAMING || x.responseStarted) {
+        if (x == null || x.phase != Exchange.Phase.STREAMING || x.responseStarted) {
             return;
         }
         if (x.responseDeadlineNanos - System.nanoTime() > 0) {
@@ -380,9 +381,14 @@ final class UpstreamAttempt implements UpstreamListener {
      * for as long as it lasts: this attempt lets go of the exchange without ending its try.
      */
     void handOver() {
-        cancelResponseTimer();
+        responseTimer.close();
         upstream = null;
         x = null;
+    }
+
+    /** The client connection closed: nothing more will be sent upstream from it. */
+    void close() {
+        responseTimer.close();
     }
 
     /** The exchange is over for the origin side: drop what it holds. */
