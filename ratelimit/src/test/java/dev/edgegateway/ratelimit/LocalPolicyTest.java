@@ -34,7 +34,7 @@ class LocalPolicyTest {
     /**
      * A million distinct keys (a spoofed-address flood) against a policy capped at 100,000 keys.
      * Bound: the cache holds at most maxKeys buckets, and the heap after a full GC grows by less
-     * than 100 MiB (measured 44 MiB: a bucket4j bucket, its key and its cache entry cost about 450 bytes).
+     * than 100 MiB (a bucket, its key and its cache entry cost about 250 bytes).
      */
     @Test
     void aMillionDistinctKeysKeepTheHeapBounded() {
