@@ -10,7 +10,6 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.handler.codec.DecoderException;
-import io.netty.handler.flow.FlowControlHandler;
 import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.ApplicationProtocolNegotiationHandler;
 import io.netty.handler.ssl.SniCompletionEvent;
@@ -27,8 +26,7 @@ import org.slf4j.LoggerFactory;
  * The pipeline of a client connection on one listener. Clear text: the first bytes say whether
  * it is HTTP/2 with prior knowledge (the connection preface) or HTTP/1.x. TLS: the ClientHello's
  * SNI name picks the certificate, and ALPN picks HTTP/2 or HTTP/1.1. Either way the connection
- * ends up with the HTTP/1.x pipeline (idle timer, header timer, codec, one message per read,
- * proxy) or the HTTP/2 one ({@link H2Connection}).
+ * ends up with the HTTP/1.x pipeline (idle timer, header timer, codec, proxy) or the HTTP/2 one ({@link H2Connection}).
  */
 public final class DownstreamInitializer extends ChannelInitializer<Channel> {
     private static final Logger log = LoggerFactory.getLogger(DownstreamInitializer.class);
@@ -70,7 +68,7 @@ public final class DownstreamInitializer extends ChannelInitializer<Channel> {
             // A connection opened before a reload turned compression on keeps its pipeline.
             ch.pipeline().addLast(new ResponseCompressor());
         }
-        ch.pipeline().addLast(new FlowControlHandler(), new ProxyHandler(server, headerTimer, info));
+        ch.pipeline().addLast(new ProxyHandler(server, headerTimer, info));
     }
 
     /**

@@ -19,17 +19,19 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
+import java.util.ArrayDeque;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The client side of an HTTP/1.x connection (an HTTP/2 stream's is {@link H2Stream}): turns each request head into an {@link Exchange}, which {@link RequestStages} runs
- * through the request path (DESIGN.md) to its {@link UpstreamAttempt}; both answer through the
- * {@link Downstream} methods here, and {@link ExchangeRecorder} records the exchange. One
- * exchange at a time: a pipelined request waits in the
- * {@link io.netty.handler.flow.FlowControlHandler} before this handler until the current
- * response is done. After a 101 a {@link Tunnel} takes this handler's place.
+ * The client side of an HTTP/1.x connection (an HTTP/2 stream's is {@link H2Stream}): each request
+ * head becomes an {@link Exchange}, which {@link RequestStages} runs through the request path to its
+ * {@link UpstreamAttempt}; both answer through the {@link Downstream} methods here, and
+ * {@link ExchangeRecorder} records it. One exchange at a time: decoded messages past the one asked
+ * for (a GET's empty end, a pipelined request) wait here, one handed on per {@link #readRequest}
+ * (Netty's {@code FlowControlHandler} without its hop and queue per message). After a 101 a
+ * {@link Tunnel} takes this handler's place.
  *
  * <p>Reading is explicit (auto-read is off on both sides): the client is read only while the
  * origin connection can take more, and the origin only while the client can take more, so a body
@@ -47,6 +49,8 @@ final class ProxyHandler extends ChannelDuplexHandler implements Downstream {
 
     private ChannelHandlerContext ctx;
     private RoutingView view;
+    /** Decoded messages not asked for yet (see the class comment); released if the connection ends first. */
+    private final ArrayDeque<Object> held = new ArrayDeque<>(4);
     private ExchangeRecorder recorder;
     private UpstreamAttempt upstream;
     private RequestStages stages;
@@ -99,6 +103,14 @@ final class ProxyHandler extends ChannelDuplexHandler implements Downstream {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (readPending) {
+            handle(msg);
+        } else {
+            held.add(msg);
+        }
+    }
+
+    private void handle(Object msg) {
         readPending = false;
         if (closing) {
             ReferenceCountUtil.release(msg);
@@ -112,8 +124,7 @@ final class ProxyHandler extends ChannelDuplexHandler implements Downstream {
     }
 
     private void onRequest(HttpRequest req) {
-        if (current != null) {
-            // Cannot happen while reads are driven by this handler; refuse to mix two exchanges.
+        if (current != null) { // cannot happen while this handler drives reads: never mix two exchanges
             ReferenceCountUtil.release(req);
             closeNow();
             return;
@@ -165,15 +176,19 @@ final class ProxyHandler extends ChannelDuplexHandler implements Downstream {
     }
 
     /**
-     * Asks for the next message. The demand stands until a message arrives: a socket read that
-     * decodes to nothing (half a header block) is followed by another read, in
-     * {@link #channelReadComplete}, rather than relying on the decoder and the flow-control queue
-     * to pass the demand along between them.
+     * Asks for the next message: a held one at once, else from the socket. The demand stands until
+     * a message arrives: a read that decodes to nothing (half a header block) is followed by
+     * another, in {@link #channelReadComplete}.
      */
     @Override
     public void readRequest() {
         readPending = true;
-        ctx.read();
+        Object next = held.poll();
+        if (next != null) {
+            handle(next);
+        } else {
+            ctx.read();
+        }
     }
 
     @Override
@@ -332,7 +347,20 @@ final class ProxyHandler extends ChannelDuplexHandler implements Downstream {
             RouteStage.releaseSlots(x);
             recorder.record(x);
         }
+        releaseHeld();
         ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        releaseHeld(); // a tunnel took over: what was decoded after the upgrade request is not HTTP
+    }
+
+    private void releaseHeld() {
+        Object m;
+        while ((m = held.poll()) != null) {
+            ReferenceCountUtil.release(m);
+        }
     }
 
     @Override

@@ -11,7 +11,6 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.HttpObject;
-import io.netty.handler.flow.FlowControlHandler;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 
@@ -59,13 +58,11 @@ final class Tunnel extends ChannelDuplexHandler implements UpstreamListener {
         }
         p.replace(http.handler(), "tunnel", t);
         origin.bind(t);
-        // Bytes need no one-message-per-read pacing, and a read asked for from inside its
-        // dequeue could be lost; both hand on what they hold as they go.
+        // The codec hands on the bytes it holds as it goes (they are the client's first tunnel bytes).
         p.remove(ServerCodec.class);
         if (p.get(ResponseCompressor.class) != null) {
             p.remove(ResponseCompressor.class);
         }
-        p.remove(FlowControlHandler.class);
         if (t.ctx.channel().isWritable()) {
             origin.channel().read();
         } else {
