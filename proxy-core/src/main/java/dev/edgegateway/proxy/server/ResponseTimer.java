@@ -28,6 +28,24 @@ final class ResponseTimer implements Runnable {
         this.lazy = lazy;
     }
 
+    /**
+     * Arms the timer for {@code x}'s current try: the per-try timeout, but never past the request's
+     * own deadline (responseHeader from the end of the first try's request), so retries cannot
+     * stretch a request beyond what the config promises the client.
+     */
+    void armFor(Exchange x, long now) {
+        if (!x.responseDeadlineSet) {
+            x.responseDeadlineSet = true;
+            x.responseDeadlineNanos = now + x.state.responseHeaderTimeoutNanos;
+        }
+        long timeout = Math.max(0, x.responseDeadlineNanos - now);
+        long perTry = x.retryPolicy.perTryTimeoutNanos();
+        if (perTry > 0 && perTry < timeout) {
+            timeout = perTry;
+        }
+        arm(now, timeout);
+    }
+
     /** Expires {@code timeoutNanos} after {@code now} (a {@link System#nanoTime()} reading) unless disarmed first. */
     void arm(long now, long timeoutNanos) {
         armed = true;

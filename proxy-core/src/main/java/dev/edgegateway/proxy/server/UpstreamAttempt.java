@@ -273,7 +273,7 @@ final class UpstreamAttempt implements UpstreamListener {
 
     @Override
     public void onUpstreamIdle() {
-        if (x != null && x.phase == Exchange.Phase.STREAMING && !responseTimer.armed()) {
+        if (x != null && x.phase == Exchange.Phase.STREAMING && !awaitingResponse()) {
             // A body stalled mid-stream for the whole idle timeout.
             dropUpstream();
             down.abort();
@@ -299,22 +299,8 @@ final class UpstreamAttempt implements UpstreamListener {
         down.answer(x, r);
     }
 
-    /**
-     * Arms the response-header timer of this try: the per-try timeout, but never past the
-     * request's own deadline (responseHeader from the end of the first try's request), so retries
-     * cannot stretch a request beyond what the config promises the client.
-     */
     void startResponseTimer(long now) {
-        if (!x.responseDeadlineSet) {
-            x.responseDeadlineSet = true;
-            x.responseDeadlineNanos = now + x.state.responseHeaderTimeoutNanos;
-        }
-        long timeout = Math.max(0, x.responseDeadlineNanos - now);
-        long perTry = x.retryPolicy.perTryTimeoutNanos();
-        if (perTry > 0 && perTry < timeout) {
-            timeout = perTry;
-        }
-        responseTimer.arm(now, timeout);
+        responseTimer.armFor(x, now);
     }
 
     void cancelResponseTimer() {
@@ -353,7 +339,6 @@ final class UpstreamAttempt implements UpstreamListener {
         endTry();
     }
 
-    /** The endpoint stops counting the exchange in flight. */
     /** The request was read whole: its copy goes to the route's mirror, if it is one of the share (once). */
     private void mirrorOnce() {
         if (x.mirror) {
@@ -362,6 +347,7 @@ final class UpstreamAttempt implements UpstreamListener {
         }
     }
 
+    /** The endpoint stops counting the exchange in flight. */
     void endTry() {
         if (x != null && x.busyEndpoint != null) {
             x.busyEndpoint.requestFinished();
