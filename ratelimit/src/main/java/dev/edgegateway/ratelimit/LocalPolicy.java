@@ -4,6 +4,7 @@ import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.edgegateway.config.RateLimitConfig;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.Function;
 
@@ -17,20 +18,14 @@ import java.util.function.Function;
  */
 final class LocalPolicy extends Policy {
     private final Cache<String, LocalBucket> buckets;
-    private final LocalBucket.Shape shape;
     private final Function<String, LocalBucket> newBucket;
 
     LocalPolicy(RateLimitConfig config) {
         super(config);
-        shape = new LocalBucket.Shape(config.limits());
+        LocalBucket.Shape shape = new LocalBucket.Shape(config.limits());
         newBucket = k -> new LocalBucket(shape, System.nanoTime());
-        Duration idle = Duration.ZERO;
-        for (RateLimitConfig.Limit l : config.limits()) {
-            Duration refill = Duration.ofNanos((long) (l.burst() * 1e9 / l.rate().perSecond()));
-            if (refill.compareTo(idle) > 0) {
-                idle = refill;
-            }
-        }
+        // Idle past the slowest limit's refill from empty (its burst in nanoseconds), a bucket is full again.
+        Duration idle = Duration.ofNanos(Arrays.stream(shape.capacity).max().orElse(0));
         buckets = Caffeine.newBuilder()
                 .maximumSize(config.maxKeys())
                 .expireAfterAccess(idle.plusSeconds(1))
