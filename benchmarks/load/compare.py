@@ -62,6 +62,9 @@ while True:
 TICKS = os.sysconf("SC_CLK_TCK")
 # Extra JVM options for every gateway process, e.g. EDGE_BENCH_JAVA_OPTS="-XX:+UseParallelGC".
 JAVA_OPTS = os.environ.get("EDGE_BENCH_JAVA_OPTS", "").split()
+# Extra JVM options for the --baseline-jar gateway only (after EDGE_BENCH_JAVA_OPTS), to compare a JVM or
+# Netty setting against the same build: --baseline-jar proxy-core/target/edge-gateway.jar.
+BASE_JAVA_OPTS = os.environ.get("EDGE_BENCH_BASE_JAVA_OPTS", "").split()
 
 
 def need_tools(tls):
@@ -100,8 +103,8 @@ def os_name():
     return "unknown OS"
 
 
-def gateway_cmd(jar, config):
-    return ["java", "-Xms512m", "-Xmx512m", "-XX:+AlwaysPreTouch"] + JAVA_OPTS + ["-jar", jar, "run", "--config", config]
+def gateway_cmd(jar, config, extra=()):
+    return ["java", "-Xms512m", "-Xmx512m", "-XX:+AlwaysPreTouch"] + JAVA_OPTS + list(extra) + ["-jar", jar, "run", "--config", config]
 
 
 def wait_http(port, path="/", timeout=60):
@@ -352,7 +355,7 @@ clusters: [{{name: origin, endpoints: [127.0.0.1:{ORIGIN}]}}]
                         .replace(f"127.0.0.1:{GATEWAY_ADMIN}", f"127.0.0.1:{GW_BASE_ADMIN}")
                         .replace(f"127.0.0.1:{GATEWAY}", f"127.0.0.1:{GW_BASE}"))
             write(f"{work}/gw-base.yaml", base)
-            procs["gw-base"] = start(gateway_cmd(os.path.abspath(args.baseline_jar), f"{work}/gw-base.yaml"), 1, log)
+            procs["gw-base"] = start(gateway_cmd(os.path.abspath(args.baseline_jar), f"{work}/gw-base.yaml", BASE_JAVA_OPTS), 1, log)
             ports.append(GW_BASE)
         if args.console:
             with open(f"{work}/gateway.yaml") as f:

@@ -36,7 +36,7 @@ final class ResponseRelay {
 
     void head(Exchange x, HttpResponse r) {
         int code = r.status().code();
-        // HttpClientCodec sends heads and bodies apart; a head with content is its invalid-message form.
+        // ClientCodec sends heads and bodies apart; a head with content is its invalid-message form.
         boolean invalid = r.decoderResult().isFailure() || r instanceof HttpContent;
         if (code == 101 && x.upgrade != null && !invalid) {
             attempt.cancelResponseTimer();

@@ -1,9 +1,11 @@
 package dev.edgegateway.proxy.server;
 
+import dev.edgegateway.proxy.http1.FlatHeaders;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.CombinedChannelDuplexHandler;
 import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMessage;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
@@ -43,7 +45,7 @@ public final class ServerCodec extends CombinedChannelDuplexHandler<ServerCodec.
                 .setMaxHeaderSize(maxHeaderBytes)
                 .setMaxChunkSize(maxChunkBytes)
                 .setAllowDuplicateContentLengths(false)
-                .setValidateHeaders(true);
+                .setHeadersFactory(FlatHeaders.FACTORY); // validating, as the default factory is
         init(new StrictRequestDecoder(config), new MethodAwareResponseEncoder());
     }
 
@@ -78,6 +80,15 @@ public final class ServerCodec extends CombinedChannelDuplexHandler<ServerCodec.
             }
             HttpMethod method = methods.poll();
             return HttpMethod.HEAD.equals(method) || super.isContentAlwaysEmpty(msg);
+        }
+
+        @Override
+        protected void encodeHeaders(HttpHeaders headers, ByteBuf buf) {
+            if (headers instanceof FlatHeaders flat) {
+                flat.encode(buf); // an origin's response head, as its decoder kept it
+            } else {
+                super.encodeHeaders(headers, buf);
+            }
         }
     }
 }

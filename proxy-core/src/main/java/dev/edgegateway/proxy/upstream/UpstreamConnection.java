@@ -1,12 +1,12 @@
 package dev.edgegateway.proxy.upstream;
 
 import dev.edgegateway.health.Endpoint;
+import dev.edgegateway.proxy.http1.ClientCodec;
 import dev.edgegateway.proxy.tls.UpstreamTls;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
@@ -74,7 +74,7 @@ public final class UpstreamConnection extends ChannelInboundHandlerAdapter {
      * afterwards: the exchange {@link #discard discards} the connection when the tunnel ends.
      */
     public void writeRaw(ByteBuf buf) {
-        ChannelHandlerContext codec = channel.pipeline().context(HttpClientCodec.class);
+        ChannelHandlerContext codec = channel.pipeline().context(ClientCodec.class);
         if (codec == null) {
             buf.release();
             return;

@@ -2,6 +2,7 @@ package dev.edgegateway.proxy.upstream;
 
 import dev.edgegateway.config.HostPort;
 import dev.edgegateway.health.Endpoint;
+import dev.edgegateway.proxy.http1.ClientCodec;
 import dev.edgegateway.proxy.metrics.GatewayMetrics;
 import dev.edgegateway.proxy.tls.UpstreamTls;
 import dev.edgegateway.proxy.transport.IdleTimer;
@@ -13,7 +14,6 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPromise;
 import io.netty.channel.EventLoop;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.resolver.AddressResolverGroup;
@@ -86,7 +86,7 @@ public final class UpstreamPool {
                         }
                         ch.pipeline().addLast(
                                 new IdleTimer(upstreamIdleNanos),
-                                new HttpClientCodec(8192, maxResponseHeaderBytes, 65536),
+                                new ClientCodec(8192, maxResponseHeaderBytes, 65536),
                                 conn);
                     }
                 });

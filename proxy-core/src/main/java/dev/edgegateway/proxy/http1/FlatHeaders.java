@@ -1,0 +1,557 @@
+package dev.edgegateway.proxy.http1;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.handler.codec.DateFormatter;
+import io.netty.handler.codec.http.HttpHeaderValidationUtil;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpHeadersFactory;
+import io.netty.util.AsciiString;
+import io.netty.util.concurrent.FastThreadLocal;
+import java.util.AbstractMap.SimpleImmutableEntry;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Calendar;
+import java.util.Collections;
+import java.util.Date;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map.Entry;
+import java.util.NoSuchElementException;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * The header block of an HTTP/1 message as three parallel arrays (names, values, the names'
+ * case-insensitive hashes) in wire order: what a proxy does with a head, a dozen lookups and a
+ * few changes between decoding and encoding it, is a scan of a few cache lines here rather than
+ * {@link io.netty.handler.codec.http.DefaultHttpHeaders}' hash buckets, with an entry object per
+ * field and its validation wrappers. Names are case-insensitive; {@link #set} replaces a field
+ * where it stands (the head keeps its order), and values keep the type they were given (the
+ * decoder's {@code String}s, the gateway's {@code AsciiString}s) until a caller asks for a
+ * {@code String}.
+ *
+ * <p>Validates like Netty's default factory: a name must be a non-empty token, a value free of
+ * control characters other than HTAB (RFC 9110 5.5); a failed check is an
+ * {@link IllegalArgumentException}, which the decoder turns into a failed message (400).
+ * {@link #FACTORY} makes them for Netty's decoders. Not thread-safe, like the message it belongs to.
+ */
+public final class FlatHeaders extends HttpHeaders {
+    /** Validating headers for {@link io.netty.handler.codec.http.HttpDecoderConfig#setHeadersFactory}. */
+    public static final HttpHeadersFactory FACTORY = new HttpHeadersFactory() {
+        @Override
+        public HttpHeaders newHeaders() {
+            return new FlatHeaders();
+        }
+
+        @Override
+        public HttpHeaders newEmptyHeaders() {
+            return new FlatHeaders();
+        }
+    };
+
+    private static final int INITIAL = 12;
+
+    private CharSequence[] names;
+    private CharSequence[] values;
+    private int[] hashes;
+    private int size;
+
+    public FlatHeaders() {
+        names = new CharSequence[INITIAL];
+        values = new CharSequence[INITIAL];
+        hashes = new int[INITIAL];
+    }
+
+    private FlatHeaders(FlatHeaders from) {
+        names = from.names.clone();
+        values = from.values.clone();
+        hashes = from.hashes.clone();
+        size = from.size;
+    }
+
+    /** The name of the {@code i}th field in wire order, as given (its case kept). */
+    public CharSequence nameAt(int i) {
+        return names[i];
+    }
+
+    /** The value of the {@code i}th field in wire order, as given. */
+    public CharSequence valueAt(int i) {
+        return values[i];
+    }
+
+    // ---- lookups ---------------------------------------------------------------------------------
+
+    private int indexOf(CharSequence name, int from) {
+        int hash = AsciiString.hashCode(name);
+        for (int i = from; i < size; i++) {
+            if (hashes[i] == hash && AsciiString.contentEqualsIgnoreCase(names[i], name)) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    @Override
+    public String get(String name) {
+        return get((CharSequence) name);
+    }
+
+    @Override
+    public String get(CharSequence name) {
+        int i = indexOf(name, 0);
+        return i < 0 ? null : values[i].toString();
+    }
+
+    @Override
+    public String get(CharSequence name, String defaultValue) {
+        String v = get(name);
+        return v == null ? defaultValue : v;
+    }
+
+    @Override
+    public Integer getInt(CharSequence name) {
+        String v = get(name);
+        if (v == null) {
+            return null;
+        }
+        try {
+            return Integer.parseInt(v);
+        } catch (NumberFormatException e) {
+            return null;
+        }
+    }
+
+    @Override
+    public int getInt(CharSequence name, int defaultValue) {
+        Integer v = getInt(name);
+        return v == null ? defaultValue : v;
+    }
+
+    @Override
+    public Short getShort(CharSequence name) {
+        String v = get(name);
+        if (v == null) {
+            return null;
+        }
+        try {
+            return Short.parseShort(v);
+        } catch (NumberFormatException e) {
+            return null;
+        }
+    }
+
+    @Override
+    public short getShort(CharSequence name, short defaultValue) {
+        Short v = getShort(name);
+        return v == null ? defaultValue : v;
+    }
+
+    @Override
+    public Long getTimeMillis(CharSequence name) {
+        String v = get(name);
+        if (v == null) {
+            return null;
+        }
+        Date d = DateFormatter.parseHttpDate(v);
+        return d == null ? null : d.getTime();
+    }
+
+    @Override
+    public long getTimeMillis(CharSequence name, long defaultValue) {
+        Long v = getTimeMillis(name);
+        return v == null ? defaultValue : v;
+    }
+
+    @Override
+    public List<String> getAll(String name) {
+        return getAll((CharSequence) name);
+    }
+
+    @Override
+    public List<String> getAll(CharSequence name) {
+        int i = indexOf(name, 0);
+        if (i < 0) {
+            return Collections.emptyList();
+        }
+        int next = indexOf(name, i + 1);
+        if (next < 0) {
+            return Collections.singletonList(values[i].toString());
+        }
+        List<String> all = new ArrayList<>(4);
+        all.add(values[i].toString());
+        for (; next >= 0; next = indexOf(name, next + 1)) {
+            all.add(values[next].toString());
+        }
+        return all;
+    }
+
+    @Override
+    public Iterator<String> valueStringIterator(CharSequence name) {
+        return getAll(name).iterator();
+    }
+
+    @Override
+    public boolean contains(String name) {
+        return indexOf(name, 0) >= 0;
+    }
+
+    @Override
+    public boolean contains(CharSequence name) {
+        return indexOf(name, 0) >= 0;
+    }
+
+    @Override
+    public boolean contains(String name, String value, boolean ignoreCase) {
+        return contains((CharSequence) name, value, ignoreCase);
+    }
+
+    @Override
+    public boolean contains(CharSequence name, CharSequence value, boolean ignoreCase) {
+        for (int i = indexOf(name, 0); i >= 0; i = indexOf(name, i + 1)) {
+            if (ignoreCase ? AsciiString.contentEqualsIgnoreCase(values[i], value) : AsciiString.contentEquals(values[i], value)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    @Override
+    public boolean containsValue(CharSequence name, CharSequence value, boolean ignoreCase) {
+        for (int i = indexOf(name, 0); i >= 0; i = indexOf(name, i + 1)) {
+            if (hasElement(values[i], value, ignoreCase)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Whether a comma-separated list holds {@code expected} as one of its (trimmed) elements. */
+    static boolean hasElement(CharSequence list, CharSequence expected, boolean ignoreCase) {
+        int n = list.length();
+        int start = 0;
+        while (start <= n) {
+            if (start == n && start > 0) {
+                return false; // "a," has no empty last element
+            }
+            int end = start;
+            while (end < n && list.charAt(end) != ',') {
+                end++;
+            }
+            int s = start;
+            int e = end;
+            while (s < e && list.charAt(s) <= ' ') {
+                s++;
+            }
+            while (e > s && list.charAt(e - 1) <= ' ') {
+                e--;
+            }
+            if (e - s == expected.length() && regionEquals(list, s, expected, ignoreCase)) {
+                return true;
+            }
+            start = end + 1;
+        }
+        return false;
+    }
+
+    private static boolean regionEquals(CharSequence list, int from, CharSequence expected, boolean ignoreCase) {
+        for (int k = 0; k < expected.length(); k++) {
+            char a = list.charAt(from + k);
+            char b = expected.charAt(k);
+            if (a != b && (!ignoreCase || lower(a) != lower(b))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static char lower(char c) {
+        return c >= 'A' && c <= 'Z' ? (char) (c + 32) : c;
+    }
+
+    @Override
+    public boolean isEmpty() {
+        return size == 0;
+    }
+
+    @Override
+    public int size() {
+        return size;
+    }
+
+    @Override
+    public Set<String> names() {
+        Set<String> out = new TreeSet<>(String.CASE_INSENSITIVE_ORDER);
+        for (int i = 0; i < size; i++) {
+            out.add(names[i].toString());
+        }
+        return out;
+    }
+
+    @Override
+    public List<Entry<String, String>> entries() {
+        List<Entry<String, String>> out = new ArrayList<>(size);
+        for (int i = 0; i < size; i++) {
+            out.add(new SimpleImmutableEntry<>(names[i].toString(), values[i].toString()));
+        }
+        return out;
+    }
+
+    @Override
+    public Iterator<Entry<String, String>> iterator() {
+        return entries().iterator();
+    }
+
+    @Override
+    public Iterator<Entry<CharSequence, CharSequence>> iteratorCharSequence() {
+        return new Iterator<>() {
+            private int next;
+
+            @Override
+            public boolean hasNext() {
+                return next < size;
+            }
+
+            @Override
+            public Entry<CharSequence, CharSequence> next() {
+                if (next >= size) {
+                    throw new NoSuchElementException();
+                }
+                int i = next++;
+                return new SimpleImmutableEntry<>(names[i], values[i]);
+            }
+        };
+    }
+
+    // ---- encoding --------------------------------------------------------------------------------
+
+    /**
+     * Writes the fields as an HTTP/1 header block, each {@code name: value CRLF}, without the blank
+     * line that ends it: gathered in the event loop's scratch array and copied into {@code buf} at
+     * once, rather than a byte at a time per character. A character past Latin-1 is written as
+     * {@code ?}, as Netty's encoder does.
+     */
+    public void encode(ByteBuf buf) {
+        int n = 0;
+        for (int i = 0; i < size; i++) {
+            n += names[i].length() + values[i].length() + 4;
+        }
+        byte[] out = SCRATCH.get();
+        if (out.length < n) {
+            out = new byte[Math.max(n, out.length * 2)];
+            SCRATCH.set(out); // as large as the largest head encoded on this thread, which the header limits bound
+        }
+        int p = 0;
+        for (int i = 0; i < size; i++) {
+            p = put(names[i], out, p);
+            out[p++] = ':';
+            out[p++] = ' ';
+            p = put(values[i], out, p);
+            out[p++] = '\r';
+            out[p++] = '\n';
+        }
+        buf.writeBytes(out, 0, p);
+    }
+
+    private static final FastThreadLocal<byte[]> SCRATCH = new FastThreadLocal<>() {
+        @Override
+        protected byte[] initialValue() {
+            return new byte[4096];
+        }
+    };
+
+    private static int put(CharSequence cs, byte[] out, int p) {
+        int len = cs.length();
+        if (cs instanceof AsciiString a) {
+            System.arraycopy(a.array(), a.arrayOffset(), out, p, len);
+        } else if (cs instanceof String s) {
+            for (int k = 0; k < len; k++) {
+                char c = s.charAt(k);
+                out[p + k] = c > 0xFF ? (byte) '?' : (byte) c;
+            }
+        } else {
+            for (int k = 0; k < len; k++) {
+                char c = cs.charAt(k);
+                out[p + k] = c > 0xFF ? (byte) '?' : (byte) c;
+            }
+        }
+        return p + len;
+    }
+
+    // ---- changes ---------------------------------------------------------------------------------
+
+    @Override
+    public HttpHeaders add(String name, Object value) {
+        return add((CharSequence) name, value);
+    }
+
+    @Override
+    public HttpHeaders add(CharSequence name, Object value) {
+        append(checkName(name), checkValue(value));
+        return this;
+    }
+
+    @Override
+    public HttpHeaders add(String name, Iterable<?> values) {
+        return add((CharSequence) name, values);
+    }
+
+    @Override
+    public HttpHeaders add(CharSequence name, Iterable<?> values) {
+        checkName(name);
+        for (Object v : values) {
+            append(name, checkValue(v));
+        }
+        return this;
+    }
+
+    @Override
+    public HttpHeaders addInt(CharSequence name, int value) {
+        return add(name, Integer.toString(value));
+    }
+
+    @Override
+    public HttpHeaders addShort(CharSequence name, short value) {
+        return add(name, Short.toString(value));
+    }
+
+    @Override
+    public HttpHeaders set(String name, Object value) {
+        return set((CharSequence) name, value);
+    }
+
+    /** Replaces the first field of that name where it stands and removes any others. */
+    @Override
+    public HttpHeaders set(CharSequence name, Object value) {
+        CharSequence v = checkValue(value);
+        int i = indexOf(checkName(name), 0);
+        if (i < 0) {
+            append(name, v);
+        } else {
+            values[i] = v;
+            removeFrom(name, i + 1);
+        }
+        return this;
+    }
+
+    @Override
+    public HttpHeaders set(String name, Iterable<?> values) {
+        return set((CharSequence) name, values);
+    }
+
+    @Override
+    public HttpHeaders set(CharSequence name, Iterable<?> values) {
+        checkName(name);
+        List<CharSequence> checked = new ArrayList<>();
+        for (Object v : values) {
+            checked.add(checkValue(v));
+        }
+        removeFrom(name, 0);
+        for (CharSequence v : checked) {
+            append(name, v);
+        }
+        return this;
+    }
+
+    @Override
+    public HttpHeaders setInt(CharSequence name, int value) {
+        return set(name, Integer.toString(value));
+    }
+
+    @Override
+    public HttpHeaders setShort(CharSequence name, short value) {
+        return set(name, Short.toString(value));
+    }
+
+    @Override
+    public HttpHeaders remove(String name) {
+        return remove((CharSequence) name);
+    }
+
+    @Override
+    public HttpHeaders remove(CharSequence name) {
+        removeFrom(name, 0);
+        return this;
+    }
+
+    @Override
+    public HttpHeaders clear() {
+        Arrays.fill(names, 0, size, null);
+        Arrays.fill(values, 0, size, null);
+        size = 0;
+        return this;
+    }
+
+    @Override
+    public HttpHeaders copy() {
+        return new FlatHeaders(this);
+    }
+
+    private void append(CharSequence name, CharSequence value) {
+        if (size == names.length) {
+            int n = size * 2;
+            names = Arrays.copyOf(names, n);
+            values = Arrays.copyOf(values, n);
+            hashes = Arrays.copyOf(hashes, n);
+        }
+        names[size] = name;
+        values[size] = value;
+        hashes[size] = AsciiString.hashCode(name);
+        size++;
+    }
+
+    /** Removes every field of that name at or after {@code from}, keeping the others' order. */
+    private void removeFrom(CharSequence name, int from) {
+        int i = indexOf(name, from);
+        if (i < 0) {
+            return;
+        }
+        int hash = hashes[i];
+        int kept = i;
+        for (int j = i + 1; j < size; j++) {
+            if (hashes[j] == hash && AsciiString.contentEqualsIgnoreCase(names[j], name)) {
+                continue;
+            }
+            names[kept] = names[j];
+            values[kept] = values[j];
+            hashes[kept] = hashes[j];
+            kept++;
+        }
+        Arrays.fill(names, kept, size, null);
+        Arrays.fill(values, kept, size, null);
+        size = kept;
+    }
+
+    private static CharSequence checkName(CharSequence name) {
+        if (name == null || name.length() == 0) {
+            throw new IllegalArgumentException("empty headers are not allowed [" + name + ']');
+        }
+        int bad = HttpHeaderValidationUtil.validateToken(name);
+        if (bad != -1) {
+            throw new IllegalArgumentException("a header name can only contain \"token\" characters, but found invalid character 0x"
+                    + Integer.toHexString(name.charAt(bad)) + " at index " + bad + " of header '" + name + "'.");
+        }
+        return name;
+    }
+
+    private static CharSequence checkValue(Object value) {
+        if (value == null) {
+            throw new NullPointerException("value");
+        }
+        CharSequence v;
+        if (value instanceof CharSequence cs) {
+            v = cs;
+        } else if (value instanceof Date d) {
+            v = DateFormatter.format(d);
+        } else if (value instanceof Calendar c) {
+            v = DateFormatter.format(c.getTime());
+        } else {
+            v = value.toString();
+        }
+        int bad = HttpHeaderValidationUtil.validateValidHeaderValue(v);
+        if (bad != -1) {
+            throw new IllegalArgumentException("a header value contains prohibited character 0x"
+                    + Integer.toHexString(v.charAt(bad)) + " at index " + bad + '.');
+        }
+        return v;
+    }
+}
