@@ -65,6 +65,11 @@ final class RawHttp implements AutoCloseable {
         return read(true);
     }
 
+    /** Reads a head that has no body after it (the answer to HEAD). */
+    Response readHeadOnly() throws IOException {
+        return read(false);
+    }
+
     /** Reads the head, then counts (and drops) the body: for very large bodies. */
     long readCountingBody(Map<String, String> headersOut) throws IOException {
         Response head = readHead();

@@ -3,58 +3,35 @@ package dev.edgegateway.proxy.http1;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.CombinedChannelDuplexHandler;
-import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpHeaders;
-import io.netty.handler.codec.http.HttpMessage;
-import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpRequestEncoder;
-import io.netty.handler.codec.http.HttpResponse;
-import io.netty.handler.codec.http.HttpResponseDecoder;
-import io.netty.handler.codec.http.HttpStatusClass;
-import java.util.ArrayDeque;
 import java.util.List;
 
 /**
- * HTTP/1.1 codec of an origin connection: Netty's {@link io.netty.handler.codec.http.HttpClientCodec}
- * reduced to what the gateway sends (never {@code CONNECT}, never an upgrade through
- * {@code HttpClientUpgradeHandler}), with the response heads kept in {@link FlatHeaders} and the
- * request heads written from them in one copy. A response to {@code HEAD} has no body whatever
- * its headers say; a {@code 101} leaves the decoder passing the origin's bytes through as they
- * are (Netty's decoder does that itself), while the gateway writes the tunnel's bytes from this
- * handler's context, past the encoder.
+ * HTTP/1.1 codec of an origin connection: the gateway's {@link ResponseDecoder} (heads in
+ * {@link FlatHeaders}) and Netty's request encoder writing {@link FlatHeaders} in one copy. What
+ * Netty's {@code HttpClientCodec} adds for CONNECT and {@code HttpClientUpgradeHandler} is left
+ * out: the gateway sends neither. After a {@code 101} the decoder passes the origin's bytes on as
+ * they are, and the gateway writes the tunnel's bytes from this handler's context, past the encoder.
  */
-public final class ClientCodec extends CombinedChannelDuplexHandler<ClientCodec.ResponseDecoder, ClientCodec.RequestEncoder> {
-    /** The methods of the requests written and not yet answered, oldest first. */
-    private final ArrayDeque<HttpMethod> methods = new ArrayDeque<>(2);
-
+public final class ClientCodec extends CombinedChannelDuplexHandler<ResponseDecoder, ClientCodec.RequestEncoder> {
     public ClientCodec(int maxInitialLineBytes, int maxHeaderBytes, int maxChunkBytes) {
-        init(new ResponseDecoder(new HttpDecoderConfig()
-                .setMaxInitialLineLength(maxInitialLineBytes)
-                .setMaxHeaderSize(maxHeaderBytes)
-                .setMaxChunkSize(maxChunkBytes)
-                .setHeadersFactory(FlatHeaders.FACTORY)), new RequestEncoder());
+        ResponseDecoder decoder = new ResponseDecoder(maxInitialLineBytes, maxHeaderBytes, maxChunkBytes);
+        init(decoder, new RequestEncoder(decoder));
     }
 
-    final class ResponseDecoder extends HttpResponseDecoder {
-        ResponseDecoder(HttpDecoderConfig config) {
-            super(config);
+    static final class RequestEncoder extends HttpRequestEncoder {
+        private final ResponseDecoder decoder;
+
+        RequestEncoder(ResponseDecoder decoder) {
+            this.decoder = decoder;
         }
 
-        @Override
-        protected boolean isContentAlwaysEmpty(HttpMessage msg) {
-            if (((HttpResponse) msg).status().codeClass() == HttpStatusClass.INFORMATIONAL) {
-                return super.isContentAlwaysEmpty(msg); // an interim response: the final one answers the same request
-            }
-            return HttpMethod.HEAD.equals(methods.poll()) || super.isContentAlwaysEmpty(msg);
-        }
-    }
-
-    final class RequestEncoder extends HttpRequestEncoder {
         @Override
         protected void encode(ChannelHandlerContext ctx, Object msg, List<Object> out) throws Exception {
             if (msg instanceof HttpRequest request) {
-                methods.add(request.method());
+                decoder.requestSent(request.method()); // a HEAD's response has no body
             }
             super.encode(ctx, msg, out);
         }

@@ -2,15 +2,12 @@ package dev.edgegateway.proxy.http1;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.DateFormatter;
-import io.netty.handler.codec.http.HttpHeaderValidationUtil;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpHeadersFactory;
 import io.netty.util.AsciiString;
-import io.netty.util.concurrent.FastThreadLocal;
 import java.util.AbstractMap.SimpleImmutableEntry;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Calendar;
 import java.util.Collections;
 import java.util.Date;
 import java.util.Iterator;
@@ -77,6 +74,44 @@ public final class FlatHeaders extends HttpHeaders {
     /** The value of the {@code i}th field in wire order, as given. */
     public CharSequence valueAt(int i) {
         return values[i];
+    }
+
+    /** The index of the first field named {@code name} at or after {@code from}, or -1. */
+    int indexOfName(CharSequence name, int from) {
+        return indexOf(name, from);
+    }
+
+    int indexOfName(CharSequence name) {
+        return indexOf(name, 0);
+    }
+
+    /** Appends a field the caller has validated (a decoder that checks as it scans). */
+    void addValidated(AsciiString name, CharSequence value) {
+        append(name, value);
+    }
+
+    /** Removes the fields named {@code name} whose whole value is {@code value} (case-insensitive). */
+    void removeValue(CharSequence name, CharSequence value) {
+        int kept = 0;
+        int hash = AsciiString.hashCode(name);
+        for (int j = 0; j < size; j++) {
+            if (hashes[j] == hash && AsciiString.contentEqualsIgnoreCase(names[j], name) && AsciiString.contentEqualsIgnoreCase(values[j], value)) {
+                continue;
+            }
+            names[kept] = names[j];
+            values[kept] = values[j];
+            hashes[kept] = hashes[j];
+            kept++;
+        }
+        Arrays.fill(names, kept, size, null);
+        Arrays.fill(values, kept, size, null);
+        size = kept;
+    }
+
+    /** obs-fold: the last field's value continues, joined with one space (RFC 9112 5.2). */
+    void foldIntoLast(CharSequence more) {
+        int i = size - 1;
+        values[i] = values[i].toString() + ' ' + more;
     }
 
     // ---- lookups ---------------------------------------------------------------------------------
@@ -218,54 +253,11 @@ public final class FlatHeaders extends HttpHeaders {
     @Override
     public boolean containsValue(CharSequence name, CharSequence value, boolean ignoreCase) {
         for (int i = indexOf(name, 0); i >= 0; i = indexOf(name, i + 1)) {
-            if (hasElement(values[i], value, ignoreCase)) {
+            if (FieldRules.hasElement(values[i], value, ignoreCase)) {
                 return true;
             }
         }
         return false;
-    }
-
-    /** Whether a comma-separated list holds {@code expected} as one of its (trimmed) elements. */
-    static boolean hasElement(CharSequence list, CharSequence expected, boolean ignoreCase) {
-        int n = list.length();
-        int start = 0;
-        while (start <= n) {
-            if (start == n && start > 0) {
-                return false; // "a," has no empty last element
-            }
-            int end = start;
-            while (end < n && list.charAt(end) != ',') {
-                end++;
-            }
-            int s = start;
-            int e = end;
-            while (s < e && list.charAt(s) <= ' ') {
-                s++;
-            }
-            while (e > s && list.charAt(e - 1) <= ' ') {
-                e--;
-            }
-            if (e - s == expected.length() && regionEquals(list, s, expected, ignoreCase)) {
-                return true;
-            }
-            start = end + 1;
-        }
-        return false;
-    }
-
-    private static boolean regionEquals(CharSequence list, int from, CharSequence expected, boolean ignoreCase) {
-        for (int k = 0; k < expected.length(); k++) {
-            char a = list.charAt(from + k);
-            char b = expected.charAt(k);
-            if (a != b && (!ignoreCase || lower(a) != lower(b))) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    private static char lower(char c) {
-        return c >= 'A' && c <= 'Z' ? (char) (c + 32) : c;
     }
 
     @Override
@@ -322,59 +314,12 @@ public final class FlatHeaders extends HttpHeaders {
         };
     }
 
-    // ---- encoding --------------------------------------------------------------------------------
-
     /**
      * Writes the fields as an HTTP/1 header block, each {@code name: value CRLF}, without the blank
-     * line that ends it: gathered in the event loop's scratch array and copied into {@code buf} at
-     * once, rather than a byte at a time per character. A character past Latin-1 is written as
-     * {@code ?}, as Netty's encoder does.
+     * line that ends it, in one copy ({@link HeadWriter}).
      */
     public void encode(ByteBuf buf) {
-        int n = 0;
-        for (int i = 0; i < size; i++) {
-            n += names[i].length() + values[i].length() + 4;
-        }
-        byte[] out = SCRATCH.get();
-        if (out.length < n) {
-            out = new byte[Math.max(n, out.length * 2)];
-            SCRATCH.set(out); // as large as the largest head encoded on this thread, which the header limits bound
-        }
-        int p = 0;
-        for (int i = 0; i < size; i++) {
-            p = put(names[i], out, p);
-            out[p++] = ':';
-            out[p++] = ' ';
-            p = put(values[i], out, p);
-            out[p++] = '\r';
-            out[p++] = '\n';
-        }
-        buf.writeBytes(out, 0, p);
-    }
-
-    private static final FastThreadLocal<byte[]> SCRATCH = new FastThreadLocal<>() {
-        @Override
-        protected byte[] initialValue() {
-            return new byte[4096];
-        }
-    };
-
-    private static int put(CharSequence cs, byte[] out, int p) {
-        int len = cs.length();
-        if (cs instanceof AsciiString a) {
-            System.arraycopy(a.array(), a.arrayOffset(), out, p, len);
-        } else if (cs instanceof String s) {
-            for (int k = 0; k < len; k++) {
-                char c = s.charAt(k);
-                out[p + k] = c > 0xFF ? (byte) '?' : (byte) c;
-            }
-        } else {
-            for (int k = 0; k < len; k++) {
-                char c = cs.charAt(k);
-                out[p + k] = c > 0xFF ? (byte) '?' : (byte) c;
-            }
-        }
-        return p + len;
+        HeadWriter.write(this, buf);
     }
 
     // ---- changes ---------------------------------------------------------------------------------
@@ -386,7 +331,7 @@ public final class FlatHeaders extends HttpHeaders {
 
     @Override
     public HttpHeaders add(CharSequence name, Object value) {
-        append(checkName(name), checkValue(value));
+        append(FieldRules.checkName(name), FieldRules.checkValue(value));
         return this;
     }
 
@@ -397,9 +342,9 @@ public final class FlatHeaders extends HttpHeaders {
 
     @Override
     public HttpHeaders add(CharSequence name, Iterable<?> values) {
-        checkName(name);
+        FieldRules.checkName(name);
         for (Object v : values) {
-            append(name, checkValue(v));
+            append(name, FieldRules.checkValue(v));
         }
         return this;
     }
@@ -422,8 +367,8 @@ public final class FlatHeaders extends HttpHeaders {
     /** Replaces the first field of that name where it stands and removes any others. */
     @Override
     public HttpHeaders set(CharSequence name, Object value) {
-        CharSequence v = checkValue(value);
-        int i = indexOf(checkName(name), 0);
+        CharSequence v = FieldRules.checkValue(value);
+        int i = indexOf(FieldRules.checkName(name), 0);
         if (i < 0) {
             append(name, v);
         } else {
@@ -440,10 +385,10 @@ public final class FlatHeaders extends HttpHeaders {
 
     @Override
     public HttpHeaders set(CharSequence name, Iterable<?> values) {
-        checkName(name);
+        FieldRules.checkName(name);
         List<CharSequence> checked = new ArrayList<>();
         for (Object v : values) {
-            checked.add(checkValue(v));
+            checked.add(FieldRules.checkValue(v));
         }
         removeFrom(name, 0);
         for (CharSequence v : checked) {
@@ -519,39 +464,5 @@ public final class FlatHeaders extends HttpHeaders {
         Arrays.fill(names, kept, size, null);
         Arrays.fill(values, kept, size, null);
         size = kept;
-    }
-
-    private static CharSequence checkName(CharSequence name) {
-        if (name == null || name.length() == 0) {
-            throw new IllegalArgumentException("empty headers are not allowed [" + name + ']');
-        }
-        int bad = HttpHeaderValidationUtil.validateToken(name);
-        if (bad != -1) {
-            throw new IllegalArgumentException("a header name can only contain \"token\" characters, but found invalid character 0x"
-                    + Integer.toHexString(name.charAt(bad)) + " at index " + bad + " of header '" + name + "'.");
-        }
-        return name;
-    }
-
-    private static CharSequence checkValue(Object value) {
-        if (value == null) {
-            throw new NullPointerException("value");
-        }
-        CharSequence v;
-        if (value instanceof CharSequence cs) {
-            v = cs;
-        } else if (value instanceof Date d) {
-            v = DateFormatter.format(d);
-        } else if (value instanceof Calendar c) {
-            v = DateFormatter.format(c.getTime());
-        } else {
-            v = value.toString();
-        }
-        int bad = HttpHeaderValidationUtil.validateValidHeaderValue(v);
-        if (bad != -1) {
-            throw new IllegalArgumentException("a header value contains prohibited character 0x"
-                    + Integer.toHexString(v.charAt(bad)) + " at index " + bad + '.');
-        }
-        return v;
     }
 }

@@ -395,6 +395,6 @@ final class ProxyHandler extends ChannelDuplexHandler implements Downstream {
 
     private void closeNow() {
         closing = true;
-        ctx.close();
+        ctx.flush().close(); // what was relayed goes out (a cut-short response shows as one), then the close
     }
 }

@@ -1,0 +1,233 @@
+package dev.edgegateway.proxy.http1;
+
+import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.util.AsciiString;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Reads an HTTP/1 head held whole in an array: the status line, then the field lines, each
+ * field's name and value becoming slices of that array ({@link AsciiString}s that share it),
+ * validated as they are found (RFC 9110 5.1 and 5.5: a token, then no control character but
+ * HTAB). Stateless; used by {@link ResponseDecoder}.
+ */
+final class HeadParser {
+    private HeadParser() {}
+
+    private static final boolean[] TOKEN = new boolean[256];
+
+    static {
+        for (char c = '0'; c <= '9'; c++) {
+            TOKEN[c] = true;
+        }
+        for (char c = 'a'; c <= 'z'; c++) {
+            TOKEN[c] = true;
+            TOKEN[c - 32] = true;
+        }
+        for (char c : "!#$%&'*+-.^_`|~".toCharArray()) {
+            TOKEN[c] = true;
+        }
+    }
+
+    /** Parses a whole response head (status line, fields, blank line; every line ends with CRLF). */
+    static DefaultHttpResponse response(byte[] b) {
+        int eol = lineEnd(b, 0);
+        HttpVersion version;
+        if (eol >= 8 && b[0] == 'H' && b[1] == 'T' && b[2] == 'T' && b[3] == 'P' && b[4] == '/' && b[5] == '1' && b[6] == '.'
+                && (b[7] == '1' || b[7] == '0')) {
+            version = b[7] == '1' ? HttpVersion.HTTP_1_1 : HttpVersion.HTTP_1_0;
+        } else {
+            throw new IllegalArgumentException("not an HTTP/1.x status line");
+        }
+        int p = 8;
+        if (p >= eol || b[p] != ' ') {
+            throw new IllegalArgumentException("no space after the version");
+        }
+        while (p < eol && b[p] == ' ') {
+            p++;
+        }
+        if (p + 3 > eol || !digit(b[p]) || !digit(b[p + 1]) || !digit(b[p + 2]) || p + 3 < eol && b[p + 3] != ' ' && b[p + 3] != '\t' || b[p] == '0') {
+            throw new IllegalArgumentException("the status code is not three digits");
+        }
+        int code = (b[p] - '0') * 100 + (b[p + 1] - '0') * 10 + (b[p + 2] - '0');
+        p += 3;
+        while (p < eol && (b[p] == ' ' || b[p] == '\t')) {
+            p++;
+        }
+        int reasonEnd = eol;
+        while (reasonEnd > p && (b[reasonEnd - 1] == ' ' || b[reasonEnd - 1] == '\t')) {
+            reasonEnd--;
+        }
+        for (int k = p; k < reasonEnd; k++) {
+            if (b[k] < 0x20 && b[k] != '\t' || b[k] == 0x7f) {
+                throw new IllegalArgumentException("a control character in the reason phrase");
+            }
+        }
+        HttpResponseStatus status = status(code, b, p, reasonEnd);
+        FlatHeaders h = new FlatHeaders();
+        fields(b, eol + 2, b.length, h, false); // (their size was checked as the head was found)
+        return new DefaultHttpResponse(version, status, h);
+    }
+
+    /** The status constant when the phrase is the usual one (as Netty's decoder does), else a new status. */
+    private static HttpResponseStatus status(int code, byte[] b, int from, int to) {
+        HttpResponseStatus known = HttpResponseStatus.valueOf(code);
+        String phrase = known.reasonPhrase();
+        if (phrase.length() == to - from) {
+            int k = 0;
+            while (k < phrase.length() && phrase.charAt(k) == (b[from + k] & 0xff)) {
+                k++;
+            }
+            if (k == phrase.length()) {
+                return known;
+            }
+        }
+        return new HttpResponseStatus(code, new String(b, from, to - from, StandardCharsets.ISO_8859_1));
+    }
+
+    /**
+     * Adds the fields in {@code b[from, to)} (lines ending in CRLF, the last one blank) to {@code h},
+     * validating names and values; returns their bytes without line ends, as the head limit counts.
+     */
+    static int fields(byte[] b, int from, int to, FlatHeaders h, boolean trailers) {
+        int size = 0;
+        int p = from;
+        while (p < to) {
+            int eol = lineEnd(b, p);
+            if (eol == p) {
+                break; // the blank line
+            }
+            size += eol - p;
+            if (b[p] == ' ' || b[p] == '\t') {
+                // obs-fold: a continuation of the previous value, joined with one space (RFC 9112 5.2)
+                if (h.size() == 0) {
+                    throw new IllegalArgumentException("the first field line starts with whitespace");
+                }
+                int vs = skipOws(b, p, eol);
+                int ve = trimOws(b, vs, eol);
+                checkValue(b, vs, ve);
+                h.foldIntoLast(new AsciiString(b, vs, ve - vs, false));
+                p = eol + 2;
+                continue;
+            }
+            int n = p;
+            while (n < eol && TOKEN[b[n] & 0xff]) {
+                n++;
+            }
+            int nameEnd = n;
+            while (n < eol && (b[n] == ' ' || b[n] == '\t')) {
+                n++; // a response's whitespace before the colon is removed (RFC 9112 5.1)
+            }
+            if (nameEnd == p || n == eol || b[n] != ':') {
+                throw new IllegalArgumentException("a field line is not a token, a colon and a value");
+            }
+            int vs = skipOws(b, n + 1, eol);
+            int ve = trimOws(b, vs, eol);
+            checkValue(b, vs, ve);
+            AsciiString name = new AsciiString(b, p, nameEnd - p, false);
+            if (!trailers || !(name.contentEqualsIgnoreCase(HttpHeaderNames.CONTENT_LENGTH)
+                    || name.contentEqualsIgnoreCase(HttpHeaderNames.TRANSFER_ENCODING) || name.contentEqualsIgnoreCase(HttpHeaderNames.TRAILER))) {
+                h.addValidated(name, new AsciiString(b, vs, ve - vs, false)); // framing fields in a trailer are dropped, as Netty does
+            }
+            p = eol + 2;
+        }
+        return size;
+    }
+
+    private static int lineEnd(byte[] b, int from) {
+        for (int i = from; i < b.length - 1; i++) {
+            if (b[i] == '\r' && b[i + 1] == '\n') {
+                return i;
+            }
+        }
+        throw new IllegalArgumentException("a line without CRLF");
+    }
+
+    private static int skipOws(byte[] b, int p, int end) {
+        while (p < end && (b[p] == ' ' || b[p] == '\t')) {
+            p++;
+        }
+        return p;
+    }
+
+    private static int trimOws(byte[] b, int start, int end) {
+        while (end > start && (b[end - 1] == ' ' || b[end - 1] == '\t')) {
+            end--;
+        }
+        return end;
+    }
+
+    private static void checkValue(byte[] b, int from, int to) {
+        for (int k = from; k < to; k++) {
+            int c = b[k] & 0xff;
+            if (c < 0x20 && c != '\t' || c == 0x7f) {
+                throw new IllegalArgumentException("a field value holds a control character");
+            }
+        }
+    }
+
+    private static boolean digit(byte c) {
+        return c >= '0' && c <= '9';
+    }
+
+    /** The one Content-Length, -1 if none; a repeated, listed or non-numeric one is an error. */
+    static long contentLength(FlatHeaders h) {
+        int i = h.indexOfName(HttpHeaderNames.CONTENT_LENGTH);
+        if (i < 0) {
+            return -1;
+        }
+        if (h.indexOfName(HttpHeaderNames.CONTENT_LENGTH, i + 1) >= 0) {
+            throw new IllegalArgumentException("more than one Content-Length");
+        }
+        CharSequence v = h.valueAt(i);
+        if (v.length() == 0 || v.length() > 18) {
+            throw new IllegalArgumentException("an invalid Content-Length");
+        }
+        long n = 0;
+        for (int k = 0; k < v.length(); k++) {
+            char c = v.charAt(k);
+            if (c < '0' || c > '9') {
+                throw new IllegalArgumentException("an invalid Content-Length");
+            }
+            n = n * 10 + (c - '0');
+        }
+        return n;
+    }
+
+    /** Whether the last transfer coding is chunked; chunked more than once is an error (RFC 9112 6.1). */
+    static boolean lastCodingIsChunked(FlatHeaders h) {
+        boolean seen = false;
+        boolean last = false;
+        for (int i = h.indexOfName(HttpHeaderNames.TRANSFER_ENCODING); i >= 0; i = h.indexOfName(HttpHeaderNames.TRANSFER_ENCODING, i + 1)) {
+            CharSequence v = h.valueAt(i);
+            int start = 0;
+            while (start <= v.length()) {
+                int comma = start;
+                while (comma < v.length() && v.charAt(comma) != ',') {
+                    comma++;
+                }
+                int s = start;
+                int e = comma;
+                while (s < e && (v.charAt(s) == ' ' || v.charAt(s) == '\t')) {
+                    s++;
+                }
+                while (e > s && (v.charAt(e - 1) == ' ' || v.charAt(e - 1) == '\t')) {
+                    e--;
+                }
+                if (s < e) {
+                    last = e - s == 7 && AsciiString.regionMatches(v, true, s, "chunked", 0, 7);
+                    if (last) {
+                        if (seen) {
+                            throw new IllegalArgumentException("chunked applied more than once");
+                        }
+                        seen = true;
+                    }
+                }
+                start = comma + 1;
+            }
+        }
+        return last;
+    }
+}

@@ -1,0 +1,303 @@
+package dev.edgegateway.proxy.http1;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
+import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpObject;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.ReferenceCountUtil;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@link ResponseDecoder} (through {@link ClientCodec}) against Netty's {@link HttpClientCodec} as
+ * the oracle, on generated responses: well-formed ones of every framing, and ones with one defect
+ * each (the kinds request smuggling and response splitting are made of), arriving in random pieces.
+ * Wherever Netty's decoder refuses, ours must too; where both accept, the messages must be the
+ * same (status, version, fields in order, body bytes, trailers). Ours may refuse more only for the
+ * defects named in {@link #STRICTER}.
+ */
+class ResponseDecoderTest {
+    private static final int MAX_HEADER = 600;
+    /** Defects Netty tolerates and this decoder refuses, on purpose (see the class comment of ResponseDecoder). */
+    private static final Set<String> STRICTER = Set.of("name-junk-before-colon", "version-lower-case", "version-2", "status-not-3-digits",
+            "reason-control");
+
+    @Test
+    void generatedResponsesDecodeAsNettyDecodesThem() {
+        Random random = new Random(20261201);
+        int compared = 0;
+        int refusedByBoth = 0;
+        Map<String, int[]> stats = new java.util.TreeMap<>();
+        for (int round = 0; round < 6000; round++) {
+            Case c = generate(random);
+            Transcript ours = run(new ClientCodec(256, MAX_HEADER, 64), c, new Random(round));
+            Transcript netty = run(new HttpClientCodec(new HttpDecoderConfig().setMaxInitialLineLength(256).setMaxHeaderSize(MAX_HEADER)
+                    .setMaxChunkSize(64), false, false), c, new Random(round));
+            stats.computeIfAbsent(c.defect, k -> new int[3])[netty.failed ? 1 : ours.failed ? 2 : 0]++;
+            String what = "case " + round + " (" + c.defect + "):\n" + c.text.replace("\r", "\\r").replace("\n", "\\n\n");
+            if (netty.failed) {
+                assertThat(ours.failed).as("Netty refuses, so must we: " + what + "\nours: " + ours.messages).isTrue();
+                refusedByBoth++;
+            }
+            if (ours.failed && !netty.failed) {
+                assertThat(STRICTER).as("we refuse what Netty accepts: " + what + "\nNetty: " + netty.messages + "\nours: " + ours.messages)
+                        .contains(c.defect);
+                continue;
+            }
+            // Up to a failure, both said the same.
+            int n = Math.min(ours.messages.size(), netty.messages.size());
+            if (!ours.failed) {
+                assertThat(ours.messages).as(what).isEqualTo(netty.messages);
+            } else {
+                assertThat(ours.messages.subList(0, Math.max(0, n - 1))).as(what).isEqualTo(netty.messages.subList(0, Math.max(0, n - 1)));
+            }
+            compared++;
+        }
+        // Per defect: both accepted, both refused, only this decoder refused.
+        System.out.println("ResponseDecoderTest: " + stats.entrySet().stream().map(e -> e.getKey() + "=" + java.util.Arrays.toString(e.getValue()))
+                .collect(java.util.stream.Collectors.joining(" ")));
+        assertThat(compared).isGreaterThan(3000);
+        assertThat(refusedByBoth).isGreaterThan(500);
+    }
+
+    // ---- generation ------------------------------------------------------------------------------
+
+    private record Case(String text, List<HttpMethod> methods, boolean close, String defect) {}
+
+    private static final String[] FIELDS = {"Server: nginx/1.22.1", "Date: Tue, 01 Dec 2026 03:00:00 GMT", "Content-Type: text/html; charset=utf-8",
+        "X-Empty:", "X-Padded:   padded value \t ", "Set-Cookie: a=b; Path=/", "set-cookie: c=d", "ETag: \"5f-1\"", "X-Obs: caf\u00e9",
+        "Cache-Control: no-cache, no-store", "X-Tab: a\tb", "Connection: keep-alive", "Keep-Alive: timeout=5", "Vary: Accept-Encoding"};
+
+    private static Case generate(Random r) {
+        List<HttpMethod> methods = new ArrayList<>();
+        StringBuilder text = new StringBuilder();
+        String defect = "none";
+        boolean close = false;
+        int responses = 1 + r.nextInt(3);
+        String[] defects = {"bare-lf", "cl-and-te", "two-cl-same", "two-cl-differ", "cl-list", "cl-not-number", "cl-negative", "te-twice",
+            "te-http10", "space-before-colon", "name-junk-before-colon", "name-bad-char", "value-control", "value-nul", "value-vertical-tab",
+            "chunk-size-not-hex", "chunk-no-crlf", "chunk-size-bare-lf", "chunk-too-big", "chunk-size-leading-space", "chunk-size-trailing-junk",
+            "chunk-ext-control", "head-too-large", "status-too-long", "truncated-head", "truncated-body", "fold", "fold-first",
+            "version-lower-case", "status-not-3-digits", "reason-control", "version-2", "trailer-prohibited", "bare-cr", "leading-crlf"};
+        int defective = r.nextInt(2) == 0 ? -1 : r.nextInt(responses);
+        for (int i = 0; i < responses; i++) {
+            String d = i == defective ? defects[r.nextInt(defects.length)] : "none";
+            if (!d.equals("none")) {
+                defect = d;
+            }
+            boolean head = r.nextInt(8) == 0;
+            methods.add(head ? HttpMethod.HEAD : HttpMethod.GET);
+            int kind = r.nextInt(10); // 0-4 length, 5-7 chunked, 8 no body status, 9 until close (last only)
+            if (kind == 9 && i < responses - 1) {
+                kind = 0;
+            }
+            if (r.nextInt(6) == 0 || d.equals("leading-crlf")) {
+                text.append("\r\n");
+            }
+            if (r.nextInt(10) == 0) {
+                text.append("HTTP/1.1 100 Continue\r\n\r\n");
+            }
+            int code = kind == 8 ? (r.nextBoolean() ? 204 : 304) : new int[] {200, 200, 404, 500, 302}[r.nextInt(5)];
+            String version = d.equals("te-http10") || kind == 9 && r.nextBoolean() ? "HTTP/1.0" : "HTTP/1.1";
+            String reason = switch (r.nextInt(4)) {
+                case 0 -> "";
+                case 1 -> " Custom Reason";
+                default -> " " + io.netty.handler.codec.http.HttpResponseStatus.valueOf(code).reasonPhrase();
+            };
+            String statusLine = switch (d) {
+                case "version-lower-case" -> "http/1.1 " + code + reason;
+                case "version-2" -> "HTTP/2.0 " + code + reason;
+                case "status-not-3-digits" -> version + " 2000" + reason;
+                case "reason-control" -> version + " " + code + " Bad\u0001Reason";
+                case "status-too-long" -> version + " " + code + " " + "x".repeat(300);
+                default -> version + " " + code + reason;
+            };
+            text.append(statusLine).append("\r\n");
+            List<String> fields = new ArrayList<>();
+            int nf = r.nextInt(8);
+            for (int k = 0; k < nf; k++) {
+                fields.add(FIELDS[r.nextInt(FIELDS.length)]);
+            }
+            byte[] body = new byte[kind == 8 ? 0 : r.nextInt(200)];
+            for (int k = 0; k < body.length; k++) {
+                body[k] = (byte) ('a' + r.nextInt(26));
+            }
+            boolean chunked = kind >= 5 && kind <= 7 && !version.equals("HTTP/1.0");
+            if (kind <= 4 || kind >= 5 && kind <= 7 && !chunked) {
+                fields.add("Content-Length: " + body.length);
+            }
+            if (chunked || d.equals("te-http10")) {
+                fields.add(r.nextBoolean() ? "Transfer-Encoding: chunked" : "Transfer-Encoding: gzip, chunked");
+            }
+            switch (d) {
+                case "cl-and-te" -> fields.add("Transfer-Encoding: chunked");
+                case "two-cl-same" -> fields.add("Content-Length: " + body.length);
+                case "two-cl-differ" -> fields.add("Content-Length: " + (body.length + 1));
+                case "cl-list" -> fields.add("Content-Length: " + body.length + ", " + body.length);
+                case "cl-not-number" -> fields.add("Content-Length: 1x");
+                case "cl-negative" -> fields.add("Content-Length: -1");
+                case "te-twice" -> fields.add("Transfer-Encoding: chunked, chunked");
+                case "space-before-colon" -> fields.add("X-Space : v");
+                case "name-junk-before-colon" -> fields.add("X-Junk junk: v");
+                case "name-bad-char" -> fields.add("X(Bad): v");
+                case "value-control" -> fields.add("X-Ctl: a\u0001b");
+                case "value-nul" -> fields.add("X-Nul: a\u0000b");
+                case "value-vertical-tab" -> fields.add("X-VT: \u000bv");
+                case "head-too-large" -> fields.add("X-Big: " + "b".repeat(MAX_HEADER));
+                case "bare-cr" -> fields.add("X-CR: a\rb");
+                case "fold" -> fields.add("X-Fold: one\r\n  two");
+                case "fold-first" -> fields.add(0, " leading: v");
+                default -> { }
+            }
+            java.util.Collections.shuffle(fields, r);
+            if (d.equals("fold-first")) {
+                fields.remove(" leading: v");
+                fields.add(0, " leading: v");
+            }
+            for (int k = 0; k < fields.size(); k++) {
+                String line = fields.get(k);
+                text.append(line).append(d.equals("bare-lf") && k == fields.size() - 1 ? "\n" : "\r\n");
+            }
+            text.append("\r\n");
+            if (d.equals("truncated-head")) {
+                text.setLength(text.length() - 3 - r.nextInt(Math.min(10, text.length() - 20)));
+                close = true;
+                break;
+            }
+            if (chunked) {
+                int p = 0;
+                while (p < body.length) {
+                    int n = Math.min(body.length - p, 1 + r.nextInt(80));
+                    String size = Integer.toHexString(n);
+                    String sizeLine = switch (d) {
+                        case "chunk-size-not-hex" -> "zz";
+                        case "chunk-size-leading-space" -> " " + size;
+                        case "chunk-size-trailing-junk" -> size + " junk";
+                        case "chunk-ext-control" -> size + ";a=\u0001";
+                        case "chunk-too-big" -> "fffffffff";
+                        default -> r.nextInt(5) == 0 ? size + ";name=value" : r.nextBoolean() ? size.toUpperCase() : size;
+                    };
+                    text.append(sizeLine).append(d.equals("chunk-size-bare-lf") ? "\n" : "\r\n");
+                    text.append(new String(body, p, n, StandardCharsets.ISO_8859_1));
+                    text.append(d.equals("chunk-no-crlf") ? "XX" : "\r\n");
+                    p += n;
+                }
+                text.append("0\r\n");
+                if (r.nextInt(4) == 0 || d.equals("trailer-prohibited")) {
+                    text.append(d.equals("trailer-prohibited") ? "Content-Length: 5\r\n" : "X-Checksum: abc\r\n");
+                }
+                text.append("\r\n");
+            } else if (!head && kind != 8) {
+                text.append(new String(body, StandardCharsets.ISO_8859_1));
+            }
+            if (d.equals("truncated-body") && body.length > 1 && !head && kind != 9) {
+                text.setLength(text.length() - 1);
+                close = true;
+                break;
+            }
+            if (kind == 9) {
+                close = true; // the body ends with the connection
+                break;
+            }
+        }
+        if (r.nextInt(5) == 0) {
+            close = true;
+        }
+        return new Case(text.toString(), methods, close, defect);
+    }
+
+    // ---- running ---------------------------------------------------------------------------------
+
+    private static final class Transcript extends ChannelInboundHandlerAdapter {
+        final List<String> messages = new ArrayList<>();
+        boolean failed;
+        private StringBuilder body = new StringBuilder();
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            try {
+                if (failed) {
+                    return;
+                }
+                if (msg instanceof HttpObject o && o.decoderResult().isFailure()) {
+                    failed = true;
+                    return;
+                }
+                if (msg instanceof HttpResponse r) {
+                    StringBuilder s = new StringBuilder(r.protocolVersion() + " " + r.status().code() + " [" + r.status().reasonPhrase() + "]");
+                    // Fields in order per name (Netty's decoder moves a field it rewrites to the end; the relative order
+                    // of same-named fields is what carries meaning).
+                    List<String> fields = new ArrayList<>();
+                    for (Map.Entry<CharSequence, CharSequence> e : (Iterable<Map.Entry<CharSequence, CharSequence>>) r.headers()::iteratorCharSequence) {
+                        fields.add(e.getKey().toString().toLowerCase(java.util.Locale.ROOT) + ": " + e.getValue());
+                    }
+                    fields.sort(java.util.Comparator.comparing(f -> f.substring(0, f.indexOf(':'))));
+                    for (String f : fields) {
+                        s.append(" | ").append(f);
+                    }
+                    messages.add(s.toString());
+                }
+                if (msg instanceof HttpContent c) {
+                    body.append(c.content().toString(StandardCharsets.ISO_8859_1));
+                    if (c instanceof LastHttpContent last) {
+                        StringBuilder s = new StringBuilder("body " + body);
+                        for (Map.Entry<String, String> e : last.trailingHeaders()) {
+                            s.append(" | trailer ").append(e.getKey()).append(": ").append(e.getValue());
+                        }
+                        messages.add(s.toString());
+                        body = new StringBuilder();
+                    }
+                }
+                if (msg instanceof ByteBuf b) {
+                    messages.add("raw " + b.toString(StandardCharsets.ISO_8859_1));
+                }
+            } finally {
+                ReferenceCountUtil.release(msg);
+            }
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            failed = true;
+        }
+    }
+
+    private static Transcript run(ChannelHandler codec, Case c, Random split) {
+        Transcript t = new Transcript();
+        EmbeddedChannel ch = new EmbeddedChannel(codec, t);
+        for (HttpMethod m : c.methods) {
+            ch.writeOutbound(new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, m, "/"));
+        }
+        ch.releaseOutbound();
+        byte[] bytes = c.text.getBytes(StandardCharsets.ISO_8859_1);
+        int p = 0;
+        while (p < bytes.length) {
+            int n = Math.min(bytes.length - p, 1 + split.nextInt(split.nextBoolean() ? 8 : 400));
+            ch.writeInbound(Unpooled.copiedBuffer(bytes, p, n));
+            p += n;
+        }
+        if (c.close) {
+            ch.finish();
+        }
+        ch.finishAndReleaseAll();
+        return t;
+    }
+}

@@ -1,0 +1,163 @@
+package dev.edgegateway.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * What an origin sends, through the gateway's own HTTP/1 response decoder, over real sockets: a
+ * head it cannot read is a 502; a body that breaks its framing reaches the client as a truncation
+ * (never as a clean end) and its connection is not used again; obs-fold is joined.
+ */
+@Timeout(60)
+class OriginResponseTest {
+
+    @Test
+    void aHeadWithAControlCharacterIsA502AndTheNextRequestGetsAFreshConnection() throws Exception {
+        try (ScriptedOrigin origin = new ScriptedOrigin(List.of(
+                "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nX-Bad: a\u0001b\r\n\r\nok",
+                "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nfresh"));
+                GatewayFixture gw = new GatewayFixture(config(origin))) {
+            RawHttp.Response bad = RawHttp.exchange(gw.port(), "GET /a HTTP/1.1\r\nHost: x\r\n\r\n");
+            assertThat(bad.status()).isEqualTo(502);
+            assertThat(bad.text()).contains("invalid response");
+            RawHttp.Response next = RawHttp.exchange(gw.port(), "GET /b HTTP/1.1\r\nHost: x\r\n\r\n");
+            assertThat(next.status()).isEqualTo(200);
+            assertThat(next.text()).isEqualTo("fresh");
+            assertThat(origin.connections.get()).as("origin connections").isEqualTo(2);
+            assertThat(gw.metric("edge_upstream_errors_total{cluster=\"o\",kind=\"bad_response\"}")).isEqualTo(1.0);
+        }
+    }
+
+    @Test
+    void aChunkedBodyThatBreaksIsATruncationAndItsConnectionIsNotPooled() throws Exception {
+        try (ScriptedOrigin origin = new ScriptedOrigin(List.of(
+                "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\nzz\r\nworld",
+                "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nfresh"));
+                GatewayFixture gw = new GatewayFixture(config(origin))) {
+            String broken;
+            try (Socket s = new Socket("127.0.0.1", gw.port())) {
+                s.setSoTimeout(10_000);
+                s.getOutputStream().write("GET /a HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+                broken = new String(s.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1); // until the gateway closes
+            }
+            assertThat(broken).startsWith("HTTP/1.1 200").contains("\r\n\r\n5\r\nhello\r\n");
+            assertThat(broken).as("no last chunk: the client can tell the body is cut short").doesNotContain("0\r\n\r\n").doesNotContain("world");
+            RawHttp.Response next = RawHttp.exchange(gw.port(), "GET /b HTTP/1.1\r\nHost: x\r\n\r\n");
+            assertThat(next.status()).isEqualTo(200);
+            assertThat(next.text()).isEqualTo("fresh");
+            assertThat(origin.connections.get()).as("the broken connection was not pooled").isEqualTo(2);
+        }
+    }
+
+    @Test
+    void foldedFieldsAreJoinedAndAHeadResponseKeepsTheConnection() throws Exception {
+        try (ScriptedOrigin origin = new ScriptedOrigin(List.of(
+                "HTTP/1.1 200 OK\r\nX-Fold: one\r\n  two\r\nContent-Length: 3\r\n\r\nabc",
+                "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n",
+                "HTTP/1.1 200 Fine Thanks\r\nTransfer-Encoding: chunked\r\n\r\n3;ext=1\r\nxyz\r\n0\r\nX-Trailer: t\r\n\r\n"));
+                GatewayFixture gw = new GatewayFixture(config(origin));
+                RawHttp client = new RawHttp(gw.port())) {
+            client.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+            RawHttp.Response folded = client.read();
+            assertThat(folded.header("x-fold")).isEqualTo("one two");
+            assertThat(folded.text()).isEqualTo("abc");
+            client.send("HEAD / HTTP/1.1\r\nHost: x\r\n\r\n");
+            RawHttp.Response head = client.readHeadOnly();
+            assertThat(head.status()).isEqualTo(200);
+            assertThat(head.header("content-length")).isEqualTo("100");
+            client.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+            RawHttp.Response chunked = client.read();
+            assertThat(chunked.text()).isEqualTo("xyz");
+            assertThat(origin.connections.get()).as("one origin connection for all three").isEqualTo(1);
+        }
+    }
+
+    private static String config(ScriptedOrigin origin) {
+        return GatewayFixture.config("""
+                routes:
+                  - name: all
+                    match: {host: x}
+                    cluster: o
+                clusters:
+                  - name: o
+                    endpoints: [%s]
+                """.formatted(origin.address()));
+    }
+
+    /** An origin that answers the nth request it reads, on any connection, with the nth script, as bytes. */
+    static final class ScriptedOrigin implements AutoCloseable {
+        final AtomicInteger connections = new AtomicInteger();
+        private final AtomicInteger requests = new AtomicInteger();
+        private final ServerSocket server = new ServerSocket(0, 16, InetAddress.getLoopbackAddress());
+        private final List<String> scripts;
+
+        ScriptedOrigin(List<String> scripts) throws IOException {
+            this.scripts = scripts;
+            Thread t = new Thread(this::accept, "scripted-origin");
+            t.setDaemon(true);
+            t.start();
+        }
+
+        String address() {
+            return "127.0.0.1:" + server.getLocalPort();
+        }
+
+        private void accept() {
+            while (!server.isClosed()) {
+                try {
+                    Socket s = server.accept();
+                    connections.incrementAndGet();
+                    Thread t = new Thread(() -> serve(s), "scripted-origin-conn");
+                    t.setDaemon(true);
+                    t.start();
+                } catch (IOException e) {
+                    return;
+                }
+            }
+        }
+
+        private void serve(Socket s) {
+            try (s) {
+                InputStream in = s.getInputStream();
+                while (readHead(in)) {
+                    int n = requests.getAndIncrement();
+                    String script = n < scripts.size() ? scripts.get(n) : "HTTP/1.1 500 Out Of Script\r\nContent-Length: 0\r\n\r\n";
+                    s.getOutputStream().write(script.getBytes(StandardCharsets.ISO_8859_1));
+                    s.getOutputStream().flush();
+                }
+            } catch (IOException e) {
+                // the gateway closed it
+            }
+        }
+
+        private static boolean readHead(InputStream in) throws IOException {
+            ByteArrayOutputStream head = new ByteArrayOutputStream();
+            int b;
+            while ((b = in.read()) >= 0) {
+                head.write(b);
+                byte[] h = head.toByteArray();
+                int n = h.length;
+                if (n >= 4 && h[n - 4] == '\r' && h[n - 3] == '\n' && h[n - 2] == '\r' && h[n - 1] == '\n') {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        @Override
+        public void close() throws IOException {
+            server.close();
+        }
+    }
+}
