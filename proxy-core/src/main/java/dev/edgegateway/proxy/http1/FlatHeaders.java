@@ -19,7 +19,7 @@ import java.util.TreeSet;
 
 /**
  * The header block of an HTTP/1 message as three parallel arrays (names, values, the names'
- * case-insensitive hashes) in wire order: what a proxy does with a head, a dozen lookups and a
+ * case-insensitive keys) in wire order: what a proxy does with a head, a dozen lookups and a
  * few changes between decoding and encoding it, is a scan of a few cache lines here rather than
  * {@link io.netty.handler.codec.http.DefaultHttpHeaders}' hash buckets, with an entry object per
  * field and its validation wrappers. Names are case-insensitive; {@link #set} replaces a field
@@ -50,19 +50,20 @@ public final class FlatHeaders extends HttpHeaders {
 
     private CharSequence[] names;
     private CharSequence[] values;
-    private int[] hashes;
+    /** Per field, {@link #key} of its name: a filter in front of the case-insensitive comparison. */
+    private int[] keys;
     private int size;
 
     public FlatHeaders() {
         names = new CharSequence[INITIAL];
         values = new CharSequence[INITIAL];
-        hashes = new int[INITIAL];
+        keys = new int[INITIAL];
     }
 
     private FlatHeaders(FlatHeaders from) {
         names = from.names.clone();
         values = from.values.clone();
-        hashes = from.hashes.clone();
+        keys = from.keys.clone();
         size = from.size;
     }
 
@@ -93,14 +94,14 @@ public final class FlatHeaders extends HttpHeaders {
     /** Removes the fields named {@code name} whose whole value is {@code value} (case-insensitive). */
     void removeValue(CharSequence name, CharSequence value) {
         int kept = 0;
-        int hash = AsciiString.hashCode(name);
+        int k = key(name);
         for (int j = 0; j < size; j++) {
-            if (hashes[j] == hash && AsciiString.contentEqualsIgnoreCase(names[j], name) && AsciiString.contentEqualsIgnoreCase(values[j], value)) {
+            if (keys[j] == k && AsciiString.contentEqualsIgnoreCase(names[j], name) && AsciiString.contentEqualsIgnoreCase(values[j], value)) {
                 continue;
             }
             names[kept] = names[j];
             values[kept] = values[j];
-            hashes[kept] = hashes[j];
+            keys[kept] = keys[j];
             kept++;
         }
         Arrays.fill(names, kept, size, null);
@@ -114,12 +115,27 @@ public final class FlatHeaders extends HttpHeaders {
         values[i] = values[i].toString() + ' ' + more;
     }
 
+    /**
+     * A name's length and its first and last characters folded to lower case: as good a filter as
+     * a hash for the dozen names of a head (the names that share all three differ in a middle
+     * character, and the comparison behind the filter tells them apart), and made without reading
+     * the whole name.
+     */
+    static int key(CharSequence name) {
+        int n = name.length();
+        return n == 0 ? 0 : n << 16 | fold(name.charAt(0)) << 8 | fold(name.charAt(n - 1));
+    }
+
+    private static int fold(char c) {
+        return (c >= 'A' && c <= 'Z' ? c + 32 : c) & 0xff;
+    }
+
     // ---- lookups ---------------------------------------------------------------------------------
 
     private int indexOf(CharSequence name, int from) {
-        int hash = AsciiString.hashCode(name);
+        int k = key(name);
         for (int i = from; i < size; i++) {
-            if (hashes[i] == hash && AsciiString.contentEqualsIgnoreCase(names[i], name)) {
+            if (keys[i] == k && AsciiString.contentEqualsIgnoreCase(names[i], name)) {
                 return i;
             }
         }
@@ -436,11 +452,11 @@ public final class FlatHeaders extends HttpHeaders {
             int n = size * 2;
             names = Arrays.copyOf(names, n);
             values = Arrays.copyOf(values, n);
-            hashes = Arrays.copyOf(hashes, n);
+            keys = Arrays.copyOf(keys, n);
         }
         names[size] = name;
         values[size] = value;
-        hashes[size] = AsciiString.hashCode(name);
+        keys[size] = key(name);
         size++;
     }
 
@@ -450,15 +466,15 @@ public final class FlatHeaders extends HttpHeaders {
         if (i < 0) {
             return;
         }
-        int hash = hashes[i];
+        int k = keys[i];
         int kept = i;
         for (int j = i + 1; j < size; j++) {
-            if (hashes[j] == hash && AsciiString.contentEqualsIgnoreCase(names[j], name)) {
+            if (keys[j] == k && AsciiString.contentEqualsIgnoreCase(names[j], name)) {
                 continue;
             }
             names[kept] = names[j];
             values[kept] = values[j];
-            hashes[kept] = hashes[j];
+            keys[kept] = keys[j];
             kept++;
         }
         Arrays.fill(names, kept, size, null);

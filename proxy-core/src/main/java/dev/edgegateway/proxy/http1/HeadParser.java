@@ -5,6 +5,9 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.AsciiString;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -31,9 +34,12 @@ final class HeadParser {
         }
     }
 
-    /** Parses a whole response head (status line, fields, blank line; every line ends with CRLF). */
-    static DefaultHttpResponse response(byte[] b) {
-        int eol = lineEnd(b, 0);
+    /**
+     * Parses a whole response head: {@code lines} lines (status line, fields, the blank line),
+     * line {@code i} ending with the CRLF at {@code ends[i]}, as the decoder found them.
+     */
+    static DefaultHttpResponse response(byte[] b, int[] ends, int lines) {
+        int eol = ends[0];
         HttpVersion version;
         if (eol >= 8 && b[0] == 'H' && b[1] == 'T' && b[2] == 'T' && b[3] == 'P' && b[4] == '/' && b[5] == '1' && b[6] == '.'
                 && (b[7] == '1' || b[7] == '0')) {
@@ -67,7 +73,7 @@ final class HeadParser {
         }
         HttpResponseStatus status = status(code, b, p, reasonEnd);
         FlatHeaders h = new FlatHeaders();
-        fields(b, eol + 2, b.length, h, false); // (their size was checked as the head was found)
+        fields(b, ends, 1, lines, h, false); // (their size was checked as the head was found)
         return new DefaultHttpResponse(version, status, h);
     }
 
@@ -88,14 +94,15 @@ final class HeadParser {
     }
 
     /**
-     * Adds the fields in {@code b[from, to)} (lines ending in CRLF, the last one blank) to {@code h},
-     * validating names and values; returns their bytes without line ends, as the head limit counts.
+     * Adds the field lines {@code first} to {@code lines - 1} of {@code b} (line {@code i} ends with
+     * the CRLF at {@code ends[i]}; a blank line ends the section) to {@code h}, validating names
+     * and values; returns their bytes without line ends, as the head limit counts them.
      */
-    static int fields(byte[] b, int from, int to, FlatHeaders h, boolean trailers) {
+    static int fields(byte[] b, int[] ends, int first, int lines, FlatHeaders h, boolean trailers) {
         int size = 0;
-        int p = from;
-        while (p < to) {
-            int eol = lineEnd(b, p);
+        for (int i = first; i < lines; i++) {
+            int p = i == 0 ? 0 : ends[i - 1] + 2;
+            int eol = ends[i];
             if (eol == p) {
                 break; // the blank line
             }
@@ -109,7 +116,6 @@ final class HeadParser {
                 int ve = trimOws(b, vs, eol);
                 checkValue(b, vs, ve);
                 h.foldIntoLast(new AsciiString(b, vs, ve - vs, false));
-                p = eol + 2;
                 continue;
             }
             int n = p;
@@ -131,18 +137,8 @@ final class HeadParser {
                     || name.contentEqualsIgnoreCase(HttpHeaderNames.TRANSFER_ENCODING) || name.contentEqualsIgnoreCase(HttpHeaderNames.TRAILER))) {
                 h.addValidated(name, new AsciiString(b, vs, ve - vs, false)); // framing fields in a trailer are dropped, as Netty does
             }
-            p = eol + 2;
         }
         return size;
-    }
-
-    private static int lineEnd(byte[] b, int from) {
-        for (int i = from; i < b.length - 1; i++) {
-            if (b[i] == '\r' && b[i + 1] == '\n') {
-                return i;
-            }
-        }
-        throw new IllegalArgumentException("a line without CRLF");
     }
 
     private static int skipOws(byte[] b, int p, int end) {
@@ -159,8 +155,25 @@ final class HeadParser {
         return end;
     }
 
+    private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+
+    /**
+     * No control character but HTAB, and no DEL (RFC 9110 5.5). Eight bytes at a time: a word with
+     * no byte below 0x20 and none equal to 0x7f is clean (bytes from 0x80, obs-text, are allowed);
+     * a word that may hold one is looked at byte by byte.
+     */
     private static void checkValue(byte[] b, int from, int to) {
-        for (int k = from; k < to; k++) {
+        int k = from;
+        for (; k + 8 <= to; k += 8) {
+            long x = (long) LONGS.get(b, k);
+            long below = (x - 0x2020202020202020L) & ~x & 0x8080808080808080L;
+            long y = x ^ 0x7f7f7f7f7f7f7f7fL;
+            long del = (y - 0x0101010101010101L) & ~y & 0x8080808080808080L;
+            if ((below | del) != 0) {
+                break;
+            }
+        }
+        for (; k < to; k++) {
             int c = b[k] & 0xff;
             if (c < 0x20 && c != '\t' || c == 0x7f) {
                 throw new IllegalArgumentException("a field value holds a control character");

@@ -21,6 +21,7 @@ import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import java.util.ArrayDeque;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -58,6 +59,7 @@ final class ResponseDecoder extends ByteToMessageDecoder {
     private int scanned;
     private int lines;
     private int headerBytes;
+    private int[] ends = new int[32];
     private boolean statusLineSeen;
     /** Body bytes (FIXED) or chunk bytes (CHUNK_DATA) still to come. */
     private long remaining;
@@ -166,6 +168,7 @@ final class ResponseDecoder extends ByteToMessageDecoder {
             }
             int length = lf - 1 - pos;
             pos = lf + 1;
+            lineEnd(lines, lf - 1 - start);
             if (lines++ == 0) {
                 statusLineSeen = true;
                 if (length > maxLineBytes) {
@@ -193,10 +196,11 @@ final class ResponseDecoder extends ByteToMessageDecoder {
         byte[] b = new byte[headEnd - start];
         in.getBytes(start, b);
         in.readerIndex(headEnd);
+        int count = lines;
         resetHead();
         HttpResponse r;
         try {
-            DefaultHttpResponse parsed = HeadParser.response(b);
+            DefaultHttpResponse parsed = HeadParser.response(b, ends, count);
             frame((FlatHeaders) parsed.headers(), parsed.protocolVersion(), parsed.status().code());
             r = parsed;
         } catch (IllegalArgumentException e) {
@@ -207,6 +211,14 @@ final class ResponseDecoder extends ByteToMessageDecoder {
         if (state == State.HEAD || state == State.UPGRADED) {
             out.add(LastHttpContent.EMPTY_LAST_CONTENT); // no body
         }
+    }
+
+    /** Where line {@code i} of the head or trailer section being read ends (its CR), from the section's start. */
+    private void lineEnd(int i, int at) {
+        if (i == ends.length) {
+            ends = Arrays.copyOf(ends, i * 2); // bounded by the head limit: a line is at least 2 bytes
+        }
+        ends[i] = at;
     }
 
     private void resetHead() {
@@ -327,6 +339,7 @@ final class ResponseDecoder extends ByteToMessageDecoder {
                 throw fail("a trailer line does not end with CRLF");
             }
             boolean blank = lf - 1 == pos;
+            lineEnd(lines++, lf - 1 - start);
             pos = lf + 1;
             if (blank) {
                 blockEnd = pos;
@@ -340,7 +353,8 @@ final class ResponseDecoder extends ByteToMessageDecoder {
             }
             return;
         }
-        scanned = 0;
+        int count = lines;
+        resetHead();
         state = State.HEAD;
         if (blockEnd - start == 2) {
             in.readerIndex(blockEnd);
@@ -352,7 +366,7 @@ final class ResponseDecoder extends ByteToMessageDecoder {
         in.readerIndex(blockEnd);
         FlatHeaders trailers = new FlatHeaders();
         try {
-            if (HeadParser.fields(b, 0, b.length, trailers, true) > maxHeaderBytes) {
+            if (HeadParser.fields(b, ends, 0, count, trailers, true) > maxHeaderBytes) {
                 throw new IllegalArgumentException("the trailer section is larger than " + maxHeaderBytes + " bytes");
             }
         } catch (IllegalArgumentException e) {

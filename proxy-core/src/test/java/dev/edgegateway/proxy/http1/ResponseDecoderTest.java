@@ -95,7 +95,7 @@ class ResponseDecoderTest {
         String[] defects = {"bare-lf", "cl-and-te", "two-cl-same", "two-cl-differ", "cl-list", "cl-not-number", "cl-negative", "te-twice",
             "te-http10", "space-before-colon", "name-junk-before-colon", "name-bad-char", "value-control", "value-nul", "value-vertical-tab",
             "chunk-size-not-hex", "chunk-no-crlf", "chunk-size-bare-lf", "chunk-too-big", "chunk-size-leading-space", "chunk-size-trailing-junk",
-            "chunk-ext-control", "head-too-large", "status-too-long", "truncated-head", "truncated-body", "fold", "fold-first",
+            "chunk-ext-control", "value-control-long", "value-del-long", "head-too-large", "status-too-long", "truncated-head", "truncated-body", "fold", "fold-first",
             "version-lower-case", "status-not-3-digits", "reason-control", "version-2", "trailer-prohibited", "bare-cr", "leading-crlf"};
         int defective = r.nextInt(2) == 0 ? -1 : r.nextInt(responses);
         for (int i = 0; i < responses; i++) {
@@ -161,6 +161,12 @@ class ResponseDecoderTest {
                 case "value-control" -> fields.add("X-Ctl: a\u0001b");
                 case "value-nul" -> fields.add("X-Nul: a\u0000b");
                 case "value-vertical-tab" -> fields.add("X-VT: \u000bv");
+                case "value-control-long", "value-del-long" -> {
+                    // long enough for the word-at-a-time check, the bad byte anywhere in it
+                    StringBuilder v = new StringBuilder("caf\u00e9 " + "v".repeat(8 + r.nextInt(30)));
+                    v.insert(1 + r.nextInt(v.length() - 1), d.equals("value-del-long") ? '\u007f' : (char) (1 + r.nextInt(31)));
+                    fields.add("X-Long: " + v);
+                }
                 case "head-too-large" -> fields.add("X-Big: " + "b".repeat(MAX_HEADER));
                 case "bare-cr" -> fields.add("X-CR: a\rb");
                 case "fold" -> fields.add("X-Fold: one\r\n  two");
