@@ -89,4 +89,16 @@ final class FieldRules {
         }
         return v;
     }
+
+    /** A field's value as an int, or null if absent or not a number (as Netty's headers answer). */
+    static Integer parseInt(String v) {
+        if (v == null) {
+            return null;
+        }
+        try {
+            return Integer.parseInt(v);
+        } catch (NumberFormatException e) {
+            return null;
+        }
+    }
 }

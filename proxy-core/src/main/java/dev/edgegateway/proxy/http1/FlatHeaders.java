@@ -5,7 +5,6 @@ import io.netty.handler.codec.DateFormatter;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpHeadersFactory;
 import io.netty.util.AsciiString;
-import java.util.AbstractMap.SimpleImmutableEntry;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -13,9 +12,7 @@ import java.util.Date;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map.Entry;
-import java.util.NoSuchElementException;
 import java.util.Set;
-import java.util.TreeSet;
 
 /**
  * The header block of an HTTP/1 message as three parallel arrays (names, values, the names'
@@ -77,15 +74,6 @@ public final class FlatHeaders extends HttpHeaders {
         return values[i];
     }
 
-    /** The index of the first field named {@code name} at or after {@code from}, or -1. */
-    int indexOfName(CharSequence name, int from) {
-        return indexOf(name, from);
-    }
-
-    int indexOfName(CharSequence name) {
-        return indexOf(name, 0);
-    }
-
     /** Appends a field the caller has validated (a decoder that checks as it scans). */
     void addValidated(AsciiString name, CharSequence value) {
         append(name, value);
@@ -93,20 +81,7 @@ public final class FlatHeaders extends HttpHeaders {
 
     /** Removes the fields named {@code name} whose whole value is {@code value} (case-insensitive). */
     void removeValue(CharSequence name, CharSequence value) {
-        int kept = 0;
-        int k = key(name);
-        for (int j = 0; j < size; j++) {
-            if (keys[j] == k && AsciiString.contentEqualsIgnoreCase(names[j], name) && AsciiString.contentEqualsIgnoreCase(values[j], value)) {
-                continue;
-            }
-            names[kept] = names[j];
-            values[kept] = values[j];
-            keys[kept] = keys[j];
-            kept++;
-        }
-        Arrays.fill(names, kept, size, null);
-        Arrays.fill(values, kept, size, null);
-        size = kept;
+        removeFrom(name, 0, value);
     }
 
     /** obs-fold: the last field's value continues, joined with one space (RFC 9112 5.2). */
@@ -130,9 +105,8 @@ public final class FlatHeaders extends HttpHeaders {
         return (c >= 'A' && c <= 'Z' ? c + 32 : c) & 0xff;
     }
 
-    // ---- lookups ---------------------------------------------------------------------------------
-
-    private int indexOf(CharSequence name, int from) {
+    /** The index of the first field named {@code name} at or after {@code from}, or -1. */
+    int indexOf(CharSequence name, int from) {
         int k = key(name);
         for (int i = from; i < size; i++) {
             if (keys[i] == k && AsciiString.contentEqualsIgnoreCase(names[i], name)) {
@@ -154,22 +128,8 @@ public final class FlatHeaders extends HttpHeaders {
     }
 
     @Override
-    public String get(CharSequence name, String defaultValue) {
-        String v = get(name);
-        return v == null ? defaultValue : v;
-    }
-
-    @Override
     public Integer getInt(CharSequence name) {
-        String v = get(name);
-        if (v == null) {
-            return null;
-        }
-        try {
-            return Integer.parseInt(v);
-        } catch (NumberFormatException e) {
-            return null;
-        }
+        return FieldRules.parseInt(get(name));
     }
 
     @Override
@@ -180,15 +140,8 @@ public final class FlatHeaders extends HttpHeaders {
 
     @Override
     public Short getShort(CharSequence name) {
-        String v = get(name);
-        if (v == null) {
-            return null;
-        }
-        try {
-            return Short.parseShort(v);
-        } catch (NumberFormatException e) {
-            return null;
-        }
+        Integer v = FieldRules.parseInt(get(name));
+        return v == null || v != v.shortValue() ? null : v.shortValue();
     }
 
     @Override
@@ -200,10 +153,7 @@ public final class FlatHeaders extends HttpHeaders {
     @Override
     public Long getTimeMillis(CharSequence name) {
         String v = get(name);
-        if (v == null) {
-            return null;
-        }
-        Date d = DateFormatter.parseHttpDate(v);
+        Date d = v == null ? null : DateFormatter.parseHttpDate(v);
         return d == null ? null : d.getTime();
     }
 
@@ -237,11 +187,6 @@ public final class FlatHeaders extends HttpHeaders {
     }
 
     @Override
-    public Iterator<String> valueStringIterator(CharSequence name) {
-        return getAll(name).iterator();
-    }
-
-    @Override
     public boolean contains(String name) {
         return indexOf(name, 0) >= 0;
     }
@@ -249,11 +194,6 @@ public final class FlatHeaders extends HttpHeaders {
     @Override
     public boolean contains(CharSequence name) {
         return indexOf(name, 0) >= 0;
-    }
-
-    @Override
-    public boolean contains(String name, String value, boolean ignoreCase) {
-        return contains((CharSequence) name, value, ignoreCase);
     }
 
     @Override
@@ -288,20 +228,12 @@ public final class FlatHeaders extends HttpHeaders {
 
     @Override
     public Set<String> names() {
-        Set<String> out = new TreeSet<>(String.CASE_INSENSITIVE_ORDER);
-        for (int i = 0; i < size; i++) {
-            out.add(names[i].toString());
-        }
-        return out;
+        return FlatViews.names(this);
     }
 
     @Override
     public List<Entry<String, String>> entries() {
-        List<Entry<String, String>> out = new ArrayList<>(size);
-        for (int i = 0; i < size; i++) {
-            out.add(new SimpleImmutableEntry<>(names[i].toString(), values[i].toString()));
-        }
-        return out;
+        return FlatViews.entries(this);
     }
 
     @Override
@@ -311,23 +243,7 @@ public final class FlatHeaders extends HttpHeaders {
 
     @Override
     public Iterator<Entry<CharSequence, CharSequence>> iteratorCharSequence() {
-        return new Iterator<>() {
-            private int next;
-
-            @Override
-            public boolean hasNext() {
-                return next < size;
-            }
-
-            @Override
-            public Entry<CharSequence, CharSequence> next() {
-                if (next >= size) {
-                    throw new NoSuchElementException();
-                }
-                int i = next++;
-                return new SimpleImmutableEntry<>(names[i], values[i]);
-            }
-        };
+        return FlatViews.iterator(this);
     }
 
     /**
@@ -337,8 +253,6 @@ public final class FlatHeaders extends HttpHeaders {
     public void encode(ByteBuf buf) {
         HeadWriter.write(this, buf);
     }
-
-    // ---- changes ---------------------------------------------------------------------------------
 
     @Override
     public HttpHeaders add(String name, Object value) {
@@ -353,11 +267,6 @@ public final class FlatHeaders extends HttpHeaders {
 
     @Override
     public HttpHeaders add(String name, Iterable<?> values) {
-        return add((CharSequence) name, values);
-    }
-
-    @Override
-    public HttpHeaders add(CharSequence name, Iterable<?> values) {
         FieldRules.checkName(name);
         for (Object v : values) {
             append(name, FieldRules.checkValue(v));
@@ -389,24 +298,19 @@ public final class FlatHeaders extends HttpHeaders {
             append(name, v);
         } else {
             values[i] = v;
-            removeFrom(name, i + 1);
+            removeFrom(name, i + 1, null);
         }
         return this;
     }
 
     @Override
     public HttpHeaders set(String name, Iterable<?> values) {
-        return set((CharSequence) name, values);
-    }
-
-    @Override
-    public HttpHeaders set(CharSequence name, Iterable<?> values) {
         FieldRules.checkName(name);
         List<CharSequence> checked = new ArrayList<>();
         for (Object v : values) {
             checked.add(FieldRules.checkValue(v));
         }
-        removeFrom(name, 0);
+        removeFrom(name, 0, null);
         for (CharSequence v : checked) {
             append(name, v);
         }
@@ -430,7 +334,7 @@ public final class FlatHeaders extends HttpHeaders {
 
     @Override
     public HttpHeaders remove(CharSequence name) {
-        removeFrom(name, 0);
+        removeFrom(name, 0, null);
         return this;
     }
 
@@ -460,25 +364,35 @@ public final class FlatHeaders extends HttpHeaders {
         size++;
     }
 
-    /** Removes every field of that name at or after {@code from}, keeping the others' order. */
-    private void removeFrom(CharSequence name, int from) {
-        int i = indexOf(name, from);
-        if (i < 0) {
-            return;
+    /**
+     * Removes every field of that name at or after {@code from} (only those whose whole value is
+     * {@code value}, case-insensitive, unless that is null), keeping the others' order.
+     */
+    private void removeFrom(CharSequence name, int from, CharSequence value) {
+        int k = key(name);
+        int j = from;
+        while (j < size && !matches(j, k, name, value)) {
+            j++;
         }
-        int k = keys[i];
-        int kept = i;
-        for (int j = i + 1; j < size; j++) {
-            if (keys[j] == k && AsciiString.contentEqualsIgnoreCase(names[j], name)) {
-                continue;
+        if (j == size) {
+            return; // the usual case for a hop-by-hop name: nothing to move
+        }
+        int kept = j;
+        for (j++; j < size; j++) {
+            if (!matches(j, k, name, value)) {
+                names[kept] = names[j];
+                values[kept] = values[j];
+                keys[kept] = keys[j];
+                kept++;
             }
-            names[kept] = names[j];
-            values[kept] = values[j];
-            keys[kept] = keys[j];
-            kept++;
         }
         Arrays.fill(names, kept, size, null);
         Arrays.fill(values, kept, size, null);
         size = kept;
+    }
+
+    private boolean matches(int i, int k, CharSequence name, CharSequence value) {
+        return keys[i] == k && AsciiString.contentEqualsIgnoreCase(names[i], name)
+                && (value == null || AsciiString.contentEqualsIgnoreCase(values[i], value));
     }
 }

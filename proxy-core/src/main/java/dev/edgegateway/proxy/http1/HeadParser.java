@@ -187,11 +187,11 @@ final class HeadParser {
 
     /** The one Content-Length, -1 if none; a repeated, listed or non-numeric one is an error. */
     static long contentLength(FlatHeaders h) {
-        int i = h.indexOfName(HttpHeaderNames.CONTENT_LENGTH);
+        int i = h.indexOf(HttpHeaderNames.CONTENT_LENGTH, 0);
         if (i < 0) {
             return -1;
         }
-        if (h.indexOfName(HttpHeaderNames.CONTENT_LENGTH, i + 1) >= 0) {
+        if (h.indexOf(HttpHeaderNames.CONTENT_LENGTH, i + 1) >= 0) {
             throw new IllegalArgumentException("more than one Content-Length");
         }
         CharSequence v = h.valueAt(i);
@@ -213,7 +213,7 @@ final class HeadParser {
     static boolean lastCodingIsChunked(FlatHeaders h) {
         boolean seen = false;
         boolean last = false;
-        for (int i = h.indexOfName(HttpHeaderNames.TRANSFER_ENCODING); i >= 0; i = h.indexOfName(HttpHeaderNames.TRANSFER_ENCODING, i + 1)) {
+        for (int i = h.indexOf(HttpHeaderNames.TRANSFER_ENCODING, 0); i >= 0; i = h.indexOf(HttpHeaderNames.TRANSFER_ENCODING, i + 1)) {
             CharSequence v = h.valueAt(i);
             int start = 0;
             while (start <= v.length()) {

@@ -248,7 +248,7 @@ final class ResponseDecoder extends ByteToMessageDecoder {
             state = State.HEAD;
             return;
         }
-        int te = h.indexOfName(HttpHeaderNames.TRANSFER_ENCODING);
+        int te = h.indexOf(HttpHeaderNames.TRANSFER_ENCODING, 0);
         if (te >= 0) {
             if (version != HttpVersion.HTTP_1_1) {
                 throw new IllegalArgumentException("Transfer-Encoding in an HTTP/1.0 response");

@@ -1,0 +1,53 @@
+package dev.edgegateway.proxy.http1;
+
+import java.util.AbstractMap.SimpleImmutableEntry;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map.Entry;
+import java.util.NoSuchElementException;
+import java.util.Set;
+import java.util.TreeSet;
+
+/** The collection views {@link FlatHeaders} owes {@code HttpHeaders} callers: made on demand, off the hot path. */
+final class FlatViews {
+    private FlatViews() {}
+
+    /** The names, case-insensitively distinct. */
+    static Set<String> names(FlatHeaders h) {
+        Set<String> out = new TreeSet<>(String.CASE_INSENSITIVE_ORDER);
+        for (int i = 0; i < h.size(); i++) {
+            out.add(h.nameAt(i).toString());
+        }
+        return out;
+    }
+
+    static List<Entry<String, String>> entries(FlatHeaders h) {
+        List<Entry<String, String>> out = new ArrayList<>(h.size());
+        for (int i = 0; i < h.size(); i++) {
+            out.add(new SimpleImmutableEntry<>(h.nameAt(i).toString(), h.valueAt(i).toString()));
+        }
+        return out;
+    }
+
+    /** The fields in wire order, as they are (no copy of the names or values). */
+    static Iterator<Entry<CharSequence, CharSequence>> iterator(FlatHeaders h) {
+        return new Iterator<>() {
+            private int next;
+
+            @Override
+            public boolean hasNext() {
+                return next < h.size();
+            }
+
+            @Override
+            public Entry<CharSequence, CharSequence> next() {
+                if (next >= h.size()) {
+                    throw new NoSuchElementException();
+                }
+                int i = next++;
+                return new SimpleImmutableEntry<>(h.nameAt(i), h.valueAt(i));
+            }
+        };
+    }
+}
