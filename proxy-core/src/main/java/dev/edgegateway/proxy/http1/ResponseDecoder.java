@@ -63,7 +63,6 @@ final class ResponseDecoder extends ByteToMessageDecoder {
     private boolean statusLineSeen;
     /** Body bytes (FIXED) or chunk bytes (CHUNK_DATA) still to come. */
     private long remaining;
-    private boolean chunkedEnd;
 
     ResponseDecoder(int maxLineBytes, int maxHeaderBytes, int maxChunkBytes) {
         this.maxLineBytes = maxLineBytes;
@@ -339,6 +338,9 @@ final class ResponseDecoder extends ByteToMessageDecoder {
                 throw fail("a trailer line does not end with CRLF");
             }
             boolean blank = lf - 1 == pos;
+            if ((headerBytes += lf - 1 - pos) > maxHeaderBytes) {
+                throw fail("the trailer section is larger than " + maxHeaderBytes + " bytes");
+            }
             lineEnd(lines++, lf - 1 - start);
             pos = lf + 1;
             if (blank) {
