@@ -17,7 +17,8 @@ import org.junit.jupiter.api.Timeout;
 /**
  * What an origin sends, through the gateway's own HTTP/1 response decoder, over real sockets: a
  * head it cannot read is a 502; a body that breaks its framing reaches the client as a truncation
- * (never as a clean end) and its connection is not used again; obs-fold is joined.
+ * (never as a clean end) and its connection is not used again; obs-fold is joined. And the other
+ * way: a client's chunked body that breaks never reaches the origin as a complete one.
  */
 @Timeout(60)
 class OriginResponseTest {
@@ -80,6 +81,41 @@ class OriginResponseTest {
             RawHttp.Response chunked = client.read();
             assertThat(chunked.text()).isEqualTo("xyz");
             assertThat(origin.connections.get()).as("one origin connection for all three").isEqualTo(1);
+        }
+    }
+
+    @Test
+    void aClientsChunkedBodyThatBreaksIs400AndTheOriginSeesItCutShort() throws Exception {
+        try (ServerSocket origin = new ServerSocket(0, 4, InetAddress.getLoopbackAddress());
+                GatewayFixture gw = new GatewayFixture(GatewayFixture.config("""
+                        routes:
+                          - name: all
+                            match: {host: x}
+                            cluster: o
+                        clusters:
+                          - name: o
+                            endpoints: [127.0.0.1:%d]
+                        """.formatted(origin.getLocalPort())))) {
+            ByteArrayOutputStream received = new ByteArrayOutputStream();
+            java.util.concurrent.atomic.AtomicBoolean ended = new java.util.concurrent.atomic.AtomicBoolean();
+            Thread reader = new Thread(() -> {
+                try (Socket s = origin.accept()) {
+                    s.getInputStream().transferTo(received); // until the gateway closes: the origin never answers
+                } catch (IOException e) {
+                    // reset by the gateway: also an end
+                }
+                ended.set(true);
+            });
+            reader.setDaemon(true);
+            reader.start();
+            RawHttp.Response r = RawHttp.exchange(gw.port(),
+                    "POST /upload HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\nzz\r\nmore\r\n");
+            assertThat(r.status()).isEqualTo(400);
+            assertThat(r.text()).contains("malformed request body");
+            Await.until(ended::get, 10_000, () -> "the origin connection closed; received: " + received);
+            String atOrigin = received.toString(StandardCharsets.ISO_8859_1);
+            assertThat(atOrigin).startsWith("POST /upload HTTP/1.1\r\n");
+            assertThat(atOrigin).as("no last chunk: the origin cannot take the body for a whole one").doesNotContain("0\r\n\r\n");
         }
     }
 

@@ -77,20 +77,30 @@ final class RequestStages {
      * exchange), then to the origin.
      */
     void body(Exchange x, HttpContent part) {
+        if (part.decoderResult().isFailure()) {
+            // A chunked body that broke its framing: the decoder's failed end is not an end. The
+            // origin connection goes (the origin sees the body cut short, never a clean last chunk).
+            refuseBody(x, part, Refusal.of(400, Rejection.BAD_REQUEST, "malformed request body", true));
+            return;
+        }
         x.bodyBytes += part.content().readableBytes();
         long max = x.state.maxRequestBodyBytes;
         if (max > 0 && x.bodyBytes > max) {
-            part.release();
-            metrics.rejected(Rejection.BODY_TOO_LARGE);
-            if (x.responseStarted) {
-                upstream.dropUpstream();
-                down.abort();
-            } else {
-                down.answer(x, Refusal.of(413, Rejection.BODY_TOO_LARGE, "request body larger than " + max + " bytes", true));
-            }
+            refuseBody(x, part, Refusal.of(413, Rejection.BODY_TOO_LARGE, "request body larger than " + max + " bytes", true));
             return;
         }
         upstream.sendBody(part);
+    }
+
+    private void refuseBody(Exchange x, HttpContent part, Refusal r) {
+        part.release();
+        metrics.rejected(r.reason());
+        if (x.responseStarted) {
+            upstream.dropUpstream();
+            down.abort();
+        } else {
+            down.answer(x, r);
+        }
     }
 
     /** The client left: a rate-limit decision still on its way finds nothing to resume. */
