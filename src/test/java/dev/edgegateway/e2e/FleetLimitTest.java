@@ -53,32 +53,48 @@ class FleetLimitTest {
     int[][] startFleet(int n, String nodes, TestOrigin origin, String redisExtra) throws Exception {
         int[][] ports = new int[n][2];
         for (int i = 0; i < n; i++) {
-            ports[i][0] = GatewayProcess.freePort();
-            ports[i][1] = GatewayProcess.freePort();
-            Path config = dir.resolve("gw" + i + ".yaml");
-            Files.writeString(config, """
-                    listeners: [{name: public, address: 127.0.0.1:%d}]
-                    admin: {address: 127.0.0.1:%d}
-                    redis: {nodes: [%s]%s}
-                    routes:
-                      - name: hot
-                        match: {pathPrefix: /hot}
-                        cluster: app
-                        rateLimits: [{name: shared, mode: distributed, limits: [{rate: 200/s, burst: 200}]}]
-                      - name: guarded
-                        match: {pathPrefix: /guarded}
-                        cluster: app
-                        rateLimits: [{name: closed, mode: distributed, key: [{header: x-user}], limits: [{rate: 100000/s}], failOpen: false}]
-                    clusters: [{name: app, endpoints: ["%s"]}]
-                    """.formatted(ports[i][0], ports[i][1], nodes, redisExtra, origin.address()));
-            gateways.add(GatewayProcess.start("-Xmx128m", "run", "--config", config.toString()));
+            gateways.add(startOne(i, ports, nodes, origin, redisExtra));
         }
         for (int i = 0; i < n; i++) {
-            gateways.get(i).awaitReady(ports[i][1], Duration.ofSeconds(60));
+            for (int attempt = 1; ; attempt++) {
+                try {
+                    gateways.get(i).awaitReady(ports[i][1], Duration.ofSeconds(60));
+                    break;
+                } catch (AssertionError e) {
+                    // A port found free was taken before the gateway bound it (the fleet's own
+                    // connections to Redis draw from the same ephemeral range): new ports, once more.
+                    if (attempt == 3 || !String.valueOf(e.getMessage()).contains("Address already in use")) {
+                        throw e;
+                    }
+                    gateways.set(i, startOne(i, ports, nodes, origin, redisExtra));
+                }
+            }
             int admin = ports[i][1];
             Await.until(() -> metrics(admin).contains("\nedge_ratelimit_redis_up 1.0"), 20_000, "gateway " + admin + " connected to Redis");
         }
         return ports;
+    }
+
+    private GatewayProcess startOne(int i, int[][] ports, String nodes, TestOrigin origin, String redisExtra) throws Exception {
+        ports[i][0] = GatewayProcess.freePort();
+        ports[i][1] = GatewayProcess.freePort();
+        Path config = dir.resolve("gw" + i + ".yaml");
+        Files.writeString(config, """
+                listeners: [{name: public, address: 127.0.0.1:%d}]
+                admin: {address: 127.0.0.1:%d}
+                redis: {nodes: [%s]%s}
+                routes:
+                  - name: hot
+                    match: {pathPrefix: /hot}
+                    cluster: app
+                    rateLimits: [{name: shared, mode: distributed, limits: [{rate: 200/s, burst: 200}]}]
+                  - name: guarded
+                    match: {pathPrefix: /guarded}
+                    cluster: app
+                    rateLimits: [{name: closed, mode: distributed, key: [{header: x-user}], limits: [{rate: 100000/s}], failOpen: false}]
+                clusters: [{name: app, endpoints: ["%s"]}]
+                """.formatted(ports[i][0], ports[i][1], nodes, redisExtra, origin.address()));
+        return GatewayProcess.start("-Xmx128m", "run", "--config", config.toString());
     }
 
     static String metrics(int admin) {
