@@ -2,6 +2,7 @@ package dev.edgegateway.proxy.http1;
 
 import io.netty.handler.codec.DateFormatter;
 import io.netty.handler.codec.http.HttpHeaderValidationUtil;
+import io.netty.util.AsciiString;
 import java.util.Calendar;
 import java.util.Date;
 
@@ -33,27 +34,12 @@ final class FieldRules {
             while (e > s && list.charAt(e - 1) <= ' ') {
                 e--;
             }
-            if (e - s == expected.length() && regionEquals(list, s, expected, ignoreCase)) {
+            if (e - s == expected.length() && AsciiString.regionMatches(list, ignoreCase, s, expected, 0, e - s)) {
                 return true;
             }
             start = end + 1;
         }
         return false;
-    }
-
-    private static boolean regionEquals(CharSequence list, int from, CharSequence expected, boolean ignoreCase) {
-        for (int k = 0; k < expected.length(); k++) {
-            char a = list.charAt(from + k);
-            char b = expected.charAt(k);
-            if (a != b && (!ignoreCase || lower(a) != lower(b))) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    private static char lower(char c) {
-        return c >= 'A' && c <= 'Z' ? (char) (c + 32) : c;
     }
 
     static CharSequence checkName(CharSequence name) {
