@@ -147,6 +147,26 @@ def family(pid):
     return pids
 
 
+def thread_ticks(pids):
+    """User + system clock ticks per thread name (digits dropped, so a pool's threads add up), for --threads."""
+    ticks = {}
+    for pid in pids:
+        try:
+            tids = os.listdir(f"/proc/{pid}/task")
+        except FileNotFoundError:
+            continue
+        for tid in tids:
+            try:
+                with open(f"/proc/{pid}/task/{tid}/stat") as f:
+                    head, rest = f.read().rsplit(")", 1)
+            except (FileNotFoundError, ProcessLookupError):
+                continue
+            name = re.sub(r"[0-9#]+", "", head.split("(", 1)[1]).strip(" -") or "?"
+            fields = rest.split()
+            ticks[name] = ticks.get(name, 0) + int(fields[11]) + int(fields[12])
+    return ticks
+
+
 COLD_SCRIPT = None
 
 
@@ -231,6 +251,9 @@ def main():
                     help="also run gw-mirror: a gateway whose route copies every request to a mirror cluster that hangs "
                          "(maxInFlight 100: the excess is dropped), against the same gateway's route without a mirror "
                          "(gw-nomirror): issue 21, a hanging mirror adds nothing to the client's p99")
+    ap.add_argument("--threads", action="store_true",
+                    help="also print each proxy's CPU us/request by thread (event loop, JIT compilers, GC ...), "
+                         "medians over the rounds")
     ap.add_argument("--targets", default="",
                     help="measure only these targets (comma-separated names from the table; 'direct' is always kept)")
     args = ap.parse_args()
@@ -437,14 +460,20 @@ clusters: [{{name: origin, endpoints: [127.0.0.1:{ORIGIN}]}}]
 
         results = {}
         redis_per_request = {}
+        by_thread = {}
         for conns in counts:
             for r in range(args.rounds):
                 for name, port, proc, host in targets:
                     pids = family(procs[proc].pid) if proc else []
                     calls_before = redis_calls() if host in ("redis", "redis-cold") else 0
                     before = cpu_ticks(pids)
+                    threads_before = thread_ticks(pids) if args.threads else {}
                     rps, p99, total, non2xx, sockerr, p50 = measure(port, conns, args.duration, host)
                     after = cpu_ticks(pids)
+                    if args.threads and proc:
+                        for thread, t in thread_ticks(pids).items():
+                            by_thread.setdefault((name, conns, thread), []).append(
+                                (t - threads_before.get(thread, 0)) / TICKS * 1e6 / max(1, total))
                     used, used_sys = after[0] + after[1] - before[0] - before[1], after[1] - before[1]
                     if host in ("redis", "redis-cold"):
                         redis_per_request.setdefault((name, conns), []).append((redis_calls() - calls_before) / max(1, total - non2xx))
@@ -476,6 +505,9 @@ clusters: [{{name: origin, endpoints: [127.0.0.1:{ORIGIN}]}}]
         for (name, conns), rows in redis_per_request.items():
             print(f"{name:8s} {conns:5d} Redis script calls per admitted request (INFO commandstats): "
                   f"{statistics.median(rows):.4f} ({min(rows):.4f}-{max(rows):.4f})")
+        for (name, conns, thread), rows in sorted(by_thread.items()):
+            if statistics.median(rows) >= 0.05:
+                print(f"{name:8s} {conns:5d} thread {thread:24s} {statistics.median(rows):5.2f} us/req")
     finally:
         for p in procs.values():
             try:
