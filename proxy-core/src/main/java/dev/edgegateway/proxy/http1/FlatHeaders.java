@@ -106,7 +106,7 @@ public final class FlatHeaders extends HttpHeaders {
     }
 
     /** The index of the first field named {@code name} at or after {@code from}, or -1. */
-    int indexOf(CharSequence name, int from) {
+    public int indexOf(CharSequence name, int from) {
         int k = key(name);
         for (int i = from; i < size; i++) {
             if (keys[i] == k && AsciiString.contentEqualsIgnoreCase(names[i], name)) {

@@ -45,7 +45,7 @@ final class Guard {
             return Refusal.of(505, Rejection.VERSION, "only HTTP/1.0 and HTTP/1.1 are served here", true);
         }
         if (transferEncoding != null && (x.http10 || !transferEncoding.trim().equalsIgnoreCase("chunked")
-                || h.getAll(HttpHeaderNames.TRANSFER_ENCODING).size() > 1)) {
+                || HttpRules.repeated(h, HttpHeaderNames.TRANSFER_ENCODING))) {
             return Refusal.of(400, Rejection.BAD_REQUEST, "unsupported Transfer-Encoding (only a single 'chunked' is accepted)", true);
         }
         if (maxRequestBodyBytes > 0 && contentLength > maxRequestBodyBytes) {
@@ -88,7 +88,7 @@ final class Guard {
             req.setUri(x.path);
             h.set(HttpHeaderNames.HOST, authority);
         }
-        if (x.host == null || h.getAll(HttpHeaderNames.HOST).size() > 1) {
+        if (x.host == null || HttpRules.repeated(h, HttpHeaderNames.HOST)) {
             return Refusal.of(400, Rejection.BAD_REQUEST, "invalid or repeated Host", x.hasBody);
         }
         return null;

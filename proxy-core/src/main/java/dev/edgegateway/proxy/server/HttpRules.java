@@ -1,5 +1,6 @@
 package dev.edgegateway.proxy.server;
 
+import dev.edgegateway.proxy.http1.FlatHeaders;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
@@ -25,17 +26,14 @@ final class HttpRules {
      * {@code Transfer-Encoding: chunked} where it re-frames a body.
      */
     static void stripHopByHop(HttpHeaders h) {
-        String connection = h.get(HttpHeaderNames.CONNECTION);
+        CharSequence connection = first(h, HttpHeaderNames.CONNECTION);
         if (connection != null) {
-            int start = 0;
-            for (int i = 0; i <= connection.length(); i++) {
-                if (i == connection.length() || connection.charAt(i) == ',') {
-                    String token = connection.substring(start, i).trim();
-                    if (!token.isEmpty() && !token.equalsIgnoreCase("close") && !token.equalsIgnoreCase("keep-alive")) {
-                        h.remove(token);
-                    }
-                    start = i + 1;
+            if (repeated(h, HttpHeaderNames.CONNECTION)) {
+                for (String line : h.getAll(HttpHeaderNames.CONNECTION)) {
+                    removeListed(h, line); // every Connection line's options, not the first line's only
                 }
+            } else {
+                removeListed(h, connection);
             }
             h.remove(HttpHeaderNames.CONNECTION);
         }
@@ -47,6 +45,54 @@ final class HttpRules {
         h.remove(HttpHeaderNames.UPGRADE);
         h.remove(HttpHeaderNames.PROXY_AUTHORIZATION);
         h.remove(HttpHeaderNames.PROXY_AUTHENTICATE);
+    }
+
+    /** The first value of {@code name}, without making a {@code String} of it where the headers keep another kind. */
+    static CharSequence first(HttpHeaders h, CharSequence name) {
+        if (h instanceof FlatHeaders f) {
+            int i = f.indexOf(name, 0);
+            return i < 0 ? null : f.valueAt(i);
+        }
+        return h.get(name);
+    }
+
+    /** Whether {@code name} is on more than one field line. */
+    static boolean repeated(HttpHeaders h, CharSequence name) {
+        if (h instanceof FlatHeaders f) {
+            int i = f.indexOf(name, 0);
+            return i >= 0 && f.indexOf(name, i + 1) >= 0;
+        }
+        return h.getAll(name).size() > 1;
+    }
+
+    /** Removes the fields a Connection value names, but for its {@code close} and {@code keep-alive}. */
+    private static void removeListed(HttpHeaders h, CharSequence connection) {
+        int start = 0;
+        for (int i = 0; i <= connection.length(); i++) {
+            if (i == connection.length() || connection.charAt(i) == ',') {
+                int from = start;
+                int to = i;
+                while (from < to && isOws(connection.charAt(from))) {
+                    from++;
+                }
+                while (to > from && isOws(connection.charAt(to - 1))) {
+                    to--;
+                }
+                if (to > from && !isToken(connection, from, to, HttpHeaderValues.CLOSE)
+                        && !isToken(connection, from, to, HttpHeaderValues.KEEP_ALIVE)) {
+                    h.remove(connection.subSequence(from, to));
+                }
+                start = i + 1;
+            }
+        }
+    }
+
+    private static boolean isOws(char c) {
+        return c == ' ' || c == '\t';
+    }
+
+    private static boolean isToken(CharSequence s, int from, int to, AsciiString token) {
+        return to - from == token.length() && AsciiString.regionMatches(s, true, from, token, 0, token.length());
     }
 
     /**

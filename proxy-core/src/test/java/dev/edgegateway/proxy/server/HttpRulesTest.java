@@ -2,9 +2,12 @@ package dev.edgegateway.proxy.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.edgegateway.proxy.http1.FlatHeaders;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.HttpHeaders;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class HttpRulesTest {
 
@@ -31,15 +34,32 @@ class HttpRulesTest {
         assertThat(HttpRules.absoluteFormPrefix("/x")).isZero();
     }
 
-    @Test
-    void hopByHopHeadersAndThoseNamedInConnectionAreStripped() {
-        HttpHeaders h = new DefaultHttpHeaders()
-                .add("Connection", "close, X-Private , Keep-Alive")
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void hopByHopHeadersAndThoseNamedInConnectionAreStripped(boolean flat) {
+        HttpHeaders h = (flat ? new FlatHeaders() : new DefaultHttpHeaders())
+                .add("Connection", "close, X-Private ,\tKeep-Alive")
                 .add("X-Private", "1").add("Keep-Alive", "timeout=5").add("Proxy-Connection", "keep-alive")
                 .add("TE", "trailers").add("Trailer", "x").add("Transfer-Encoding", "chunked").add("Upgrade", "h2c")
                 .add("Proxy-Authorization", "secret").add("X-Kept", "yes");
         HttpRules.stripHopByHop(h);
         assertThat(h.names()).containsExactly("X-Kept");
+    }
+
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void everyConnectionLineCounts(boolean flat) {
+        // A second Connection line is as much a list of hop-by-hop names as the first.
+        HttpHeaders h = (flat ? new FlatHeaders() : new DefaultHttpHeaders())
+                .add("Connection", "keep-alive").add("X-Kept", "yes").add("Connection", "x-secret, ,x-other")
+                .add("X-Secret", "s").add("x-other", "o").add("X-Closer", "c");
+        HttpRules.stripHopByHop(h);
+        assertThat(h.names()).containsExactlyInAnyOrder("X-Kept", "X-Closer");
+        assertThat(HttpRules.repeated(h, "x-kept")).isFalse();
+        h.add("x-KEPT", "again");
+        assertThat(HttpRules.repeated(h, "X-Kept")).isTrue();
+        assertThat(HttpRules.first(h, "x-kept")).hasToString("yes");
+        assertThat(HttpRules.first(h, "x-none")).isNull();
     }
 
     @Test
