@@ -2,6 +2,7 @@ package dev.edgegateway.proxy.http1;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPromise;
 import io.netty.channel.CombinedChannelDuplexHandler;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpRequest;
@@ -23,9 +24,15 @@ public final class ClientCodec extends CombinedChannelDuplexHandler<ResponseDeco
 
     static final class RequestEncoder extends HttpRequestEncoder {
         private final ResponseDecoder decoder;
+        private final EncoderOutput output = new EncoderOutput(this::encode, super::write);
 
         RequestEncoder(ResponseDecoder decoder) {
             this.decoder = decoder;
+        }
+
+        @Override
+        public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) throws Exception {
+            output.write(ctx, msg, promise); // without the empty buffer of a body-less end
         }
 
         @Override

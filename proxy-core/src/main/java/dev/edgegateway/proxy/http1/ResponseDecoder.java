@@ -11,6 +11,7 @@ import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
+import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpMethod;
@@ -86,7 +87,8 @@ final class ResponseDecoder extends ByteToMessageDecoder {
                     int n = (int) Math.min(Math.min(remaining, maxChunkBytes), in.readableBytes());
                     remaining -= n;
                     if (remaining == 0) {
-                        out.add(new DefaultLastHttpContent(in.readRetainedSlice(n)));
+                        // No trailers here: the shared empty set, not a header map per response.
+                        out.add(new DefaultLastHttpContent(in.readRetainedSlice(n), EmptyHttpHeaders.INSTANCE));
                         state = State.HEAD;
                     } else {
                         out.add(new DefaultHttpContent(in.readRetainedSlice(n)));

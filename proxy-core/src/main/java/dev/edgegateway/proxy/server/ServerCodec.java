@@ -1,8 +1,10 @@
 package dev.edgegateway.proxy.server;
 
+import dev.edgegateway.proxy.http1.EncoderOutput;
 import dev.edgegateway.proxy.http1.FlatHeaders;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPromise;
 import io.netty.channel.CombinedChannelDuplexHandler;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpHeaders;
@@ -72,6 +74,13 @@ public final class ServerCodec extends CombinedChannelDuplexHandler<ServerCodec.
     }
 
     final class MethodAwareResponseEncoder extends HttpResponseEncoder {
+        private final EncoderOutput output = new EncoderOutput(this::encode, super::write);
+
+        @Override
+        public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) throws Exception {
+            output.write(ctx, msg, promise); // without the empty buffer of a body-less end
+        }
+
         @Override
         protected boolean isContentAlwaysEmpty(HttpResponse msg) {
             // An interim (1xx) response is followed by the real one for the same request.
