@@ -63,6 +63,23 @@ class OriginResponseTest {
     }
 
     @Test
+    void anInterimResponseLosesItsHopByHopFieldsToo() throws Exception {
+        try (ScriptedOrigin origin = new ScriptedOrigin(List.of(
+                "HTTP/1.1 103 Early Hints\r\nLink: </a.css>; rel=preload\r\nConnection: X-Hint-Secret\r\nX-Hint-Secret: s\r\n"
+                        + "Keep-Alive: timeout=5\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"));
+                GatewayFixture gw = new GatewayFixture(config(origin));
+                Socket s = new Socket("127.0.0.1", gw.port())) {
+            s.setSoTimeout(10_000);
+            s.getOutputStream().write("GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+            String both = new String(s.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1); // until the gateway closes
+            String interim = both.substring(0, both.indexOf("\r\n\r\n") + 4).toLowerCase();
+            assertThat(interim).startsWith("http/1.1 103").contains("link: </a.css>; rel=preload");
+            assertThat(interim).doesNotContain("x-hint-secret").doesNotContain("keep-alive").doesNotContain("connection:");
+            assertThat(both).contains("HTTP/1.1 200 OK").endsWith("\r\n\r\nok");
+        }
+    }
+
+    @Test
     void foldedFieldsAreJoinedAndAHeadResponseKeepsTheConnection() throws Exception {
         try (ScriptedOrigin origin = new ScriptedOrigin(List.of(
                 "HTTP/1.1 200 OK\r\nX-Fold: one\r\n  two\r\nContent-Length: 3\r\n\r\nabc",

@@ -67,6 +67,7 @@ final class ResponseRelay {
                 ReferenceCountUtil.release(r);
                 x.interimDropped = true;
             } else {
+                HttpRules.stripHopByHop(r.headers()); // an interim head's connection options are the origin's, as a final one's
                 down.write(r);
             }
             return;
