@@ -11,6 +11,7 @@ import java.util.Collections;
 import java.util.Date;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Objects;
 import java.util.Map.Entry;
 import java.util.Set;
 
@@ -47,7 +48,7 @@ public final class FlatHeaders extends HttpHeaders {
 
     private CharSequence[] names;
     private CharSequence[] values;
-    /** Per field, {@link #key} of its name: a filter in front of the case-insensitive comparison. */
+    /** Per field, {@link FieldRules#key} of its name: a filter in front of the case-insensitive comparison. */
     private int[] keys;
     private int size;
 
@@ -74,9 +75,18 @@ public final class FlatHeaders extends HttpHeaders {
         return values[i];
     }
 
-    /** Appends a field the caller has validated (a decoder that checks as it scans). */
-    void addValidated(AsciiString name, CharSequence value) {
-        append(name, value);
+    /**
+     * Removes the {@code i}th field, keeping the others' order (a caller that walks the fields
+     * and removes some goes from the last to the first).
+     */
+    public void removeAt(int i) {
+        Objects.checkIndex(i, size);
+        int after = --size - i;
+        System.arraycopy(names, i + 1, names, i, after);
+        System.arraycopy(values, i + 1, values, i, after);
+        System.arraycopy(keys, i + 1, keys, i, after);
+        names[size] = null;
+        values[size] = null;
     }
 
     /** Removes the fields named {@code name} whose whole value is {@code value} (case-insensitive). */
@@ -90,24 +100,9 @@ public final class FlatHeaders extends HttpHeaders {
         values[i] = values[i].toString() + ' ' + more;
     }
 
-    /**
-     * A name's length and its first and last characters folded to lower case: as good a filter as
-     * a hash for the dozen names of a head (the names that share all three differ in a middle
-     * character, and the comparison behind the filter tells them apart), and made without reading
-     * the whole name.
-     */
-    static int key(CharSequence name) {
-        int n = name.length();
-        return n == 0 ? 0 : n << 16 | fold(name.charAt(0)) << 8 | fold(name.charAt(n - 1));
-    }
-
-    private static int fold(char c) {
-        return (c >= 'A' && c <= 'Z' ? c + 32 : c) & 0xff;
-    }
-
     /** The index of the first field named {@code name} at or after {@code from}, or -1. */
     public int indexOf(CharSequence name, int from) {
-        int k = key(name);
+        int k = FieldRules.key(name);
         for (int i = from; i < size; i++) {
             if (keys[i] == k && AsciiString.contentEqualsIgnoreCase(names[i], name)) {
                 return i;
@@ -351,7 +346,8 @@ public final class FlatHeaders extends HttpHeaders {
         return new FlatHeaders(this);
     }
 
-    private void append(CharSequence name, CharSequence value) {
+    /** Appends a field; unchecked, for the decoder that validated it as it scanned. */
+    void append(CharSequence name, CharSequence value) {
         if (size == names.length) {
             int n = size * 2;
             names = Arrays.copyOf(names, n);
@@ -360,7 +356,7 @@ public final class FlatHeaders extends HttpHeaders {
         }
         names[size] = name;
         values[size] = value;
-        keys[size] = key(name);
+        keys[size] = FieldRules.key(name);
         size++;
     }
 
@@ -369,7 +365,7 @@ public final class FlatHeaders extends HttpHeaders {
      * {@code value}, case-insensitive, unless that is null), keeping the others' order.
      */
     private void removeFrom(CharSequence name, int from, CharSequence value) {
-        int k = key(name);
+        int k = FieldRules.key(name);
         int j = from;
         while (j < size && !matches(j, k, name, value)) {
             j++;

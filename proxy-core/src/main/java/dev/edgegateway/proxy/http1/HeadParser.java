@@ -135,7 +135,7 @@ final class HeadParser {
             AsciiString name = new AsciiString(b, p, nameEnd - p, false);
             if (!trailers || !(name.contentEqualsIgnoreCase(HttpHeaderNames.CONTENT_LENGTH)
                     || name.contentEqualsIgnoreCase(HttpHeaderNames.TRANSFER_ENCODING) || name.contentEqualsIgnoreCase(HttpHeaderNames.TRAILER))) {
-                h.addValidated(name, new AsciiString(b, vs, ve - vs, false)); // framing fields in a trailer are dropped, as Netty does
+                h.append(name, new AsciiString(b, vs, ve - vs, false)); // framing fields in a trailer are dropped, as Netty does
             }
         }
         return size;

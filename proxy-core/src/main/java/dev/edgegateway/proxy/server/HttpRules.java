@@ -16,6 +16,10 @@ final class HttpRules {
     static final AsciiString X_FORWARDED_HOST = AsciiString.cached("x-forwarded-host");
     static final AsciiString X_REQUEST_ID = AsciiString.cached("x-request-id");
     private static final AsciiString PROXY_CONNECTION = AsciiString.cached("proxy-connection");
+    /** The standard hop-by-hop fields (RFC 9110 7.6.1, and the obsolete Proxy-Connection), besides those Connection names. */
+    private static final AsciiString[] HOP_BY_HOP = {HttpHeaderNames.CONNECTION, HttpHeaderNames.KEEP_ALIVE, PROXY_CONNECTION, HttpHeaderNames.TE,
+        HttpHeaderNames.TRAILER, HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderNames.UPGRADE, HttpHeaderNames.PROXY_AUTHORIZATION,
+        HttpHeaderNames.PROXY_AUTHENTICATE};
     private static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
 
     private HttpRules() {}
@@ -26,25 +30,43 @@ final class HttpRules {
      * {@code Transfer-Encoding: chunked} where it re-frames a body.
      */
     static void stripHopByHop(HttpHeaders h) {
-        CharSequence connection = first(h, HttpHeaderNames.CONNECTION);
-        if (connection != null) {
-            if (repeated(h, HttpHeaderNames.CONNECTION)) {
+        if (!(h instanceof FlatHeaders f)) {
+            if (h.contains(HttpHeaderNames.CONNECTION)) {
                 for (String line : h.getAll(HttpHeaderNames.CONNECTION)) {
-                    removeListed(h, line); // every Connection line's options, not the first line's only
+                    removeListed(h, line);
                 }
-            } else {
-                removeListed(h, connection);
             }
-            h.remove(HttpHeaderNames.CONNECTION);
+            for (AsciiString name : HOP_BY_HOP) {
+                h.remove(name);
+            }
+            return;
         }
-        h.remove(HttpHeaderNames.KEEP_ALIVE);
-        h.remove(PROXY_CONNECTION);
-        h.remove(HttpHeaderNames.TE);
-        h.remove(HttpHeaderNames.TRAILER);
-        h.remove(HttpHeaderNames.TRANSFER_ENCODING);
-        h.remove(HttpHeaderNames.UPGRADE);
-        h.remove(HttpHeaderNames.PROXY_AUTHORIZATION);
-        h.remove(HttpHeaderNames.PROXY_AUTHENTICATE);
+        int c = f.indexOf(HttpHeaderNames.CONNECTION, 0);
+        if (c >= 0) {
+            if (f.indexOf(HttpHeaderNames.CONNECTION, c + 1) < 0) {
+                removeListed(f, f.valueAt(c));
+            } else {
+                for (String line : f.getAll(HttpHeaderNames.CONNECTION)) {
+                    removeListed(f, line); // every Connection line's options, not the first line's only
+                }
+            }
+        }
+        // One pass over the fields rather than a scan per name.
+        for (int i = f.size() - 1; i >= 0; i--) {
+            if (isHopByHop(f.nameAt(i))) {
+                f.removeAt(i);
+            }
+        }
+    }
+
+    private static boolean isHopByHop(CharSequence name) {
+        int n = name.length();
+        for (AsciiString hop : HOP_BY_HOP) {
+            if (hop.length() == n && hop.contentEqualsIgnoreCase(name)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The first value of {@code name}, without making a {@code String} of it where the headers keep another kind. */

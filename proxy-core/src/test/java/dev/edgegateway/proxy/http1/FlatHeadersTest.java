@@ -71,6 +71,22 @@ class FlatHeadersTest {
         }
     }
 
+    @Test
+    void removeAtKeepsTheOthersInOrderAndFindable() {
+        FlatHeaders h = new FlatHeaders();
+        h.add("A", "1").add("Bb", "2").add("Ccc", "3").add("Dddd", "4");
+        h.removeAt(1);
+        assertThat(h.entries()).extracting(e -> e.getKey() + "=" + e.getValue()).containsExactly("A=1", "Ccc=3", "Dddd=4");
+        assertThat(h.get("ccc")).isEqualTo("3");
+        assertThat(h.contains("bb")).isFalse();
+        h.removeAt(2);
+        assertThat(h.get("dddd")).isNull();
+        assertThat(h.size()).isEqualTo(2);
+        h.add("E", "5");
+        assertThat(h.indexOf("e", 0)).isEqualTo(2);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> h.removeAt(3)).isInstanceOf(IndexOutOfBoundsException.class);
+    }
+
     private static void assertSame(HttpHeaders oracle, FlatHeaders flat, boolean setUsed) {
         assertThat(flat.size()).isEqualTo(oracle.size());
         assertThat(flat.isEmpty()).isEqualTo(oracle.isEmpty());
