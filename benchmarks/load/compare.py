@@ -7,7 +7,7 @@ shared/BENCHMARKING.md: the origin and wrk share CPU 0, the proxy under test run
 (one worker / one event loop each), and besides requests/s and p99 the table shows CPU time per
 request read from /proc/PID/stat, which separates proxies even when wrk is the bottleneck.
 
-usage: benchmarks/load/compare.py [--duration 10] [--rounds 3] [--connections 64,256] [--warmup 5]
+usage: benchmarks/load/compare.py [--duration 10] [--rounds 3] [--connections 64,256] [--warmup 5] [--threads]
 """
 import argparse
 import os

@@ -69,15 +69,6 @@ final class HttpRules {
         return false;
     }
 
-    /** The first value of {@code name}, without making a {@code String} of it where the headers keep another kind. */
-    static CharSequence first(HttpHeaders h, CharSequence name) {
-        if (h instanceof FlatHeaders f) {
-            int i = f.indexOf(name, 0);
-            return i < 0 ? null : f.valueAt(i);
-        }
-        return h.get(name);
-    }
-
     /** Whether {@code name} is on more than one field line. */
     static boolean repeated(HttpHeaders h, CharSequence name) {
         if (h instanceof FlatHeaders f) {
