@@ -105,15 +105,7 @@ class OriginResponseTest {
     @Test
     void aClientsChunkedBodyThatBreaksIs400AndTheOriginSeesItCutShort() throws Exception {
         try (ServerSocket origin = new ServerSocket(0, 4, InetAddress.getLoopbackAddress());
-                GatewayFixture gw = new GatewayFixture(GatewayFixture.config("""
-                        routes:
-                          - name: all
-                            match: {host: x}
-                            cluster: o
-                        clusters:
-                          - name: o
-                            endpoints: [127.0.0.1:%d]
-                        """.formatted(origin.getLocalPort())))) {
+                GatewayFixture gw = new GatewayFixture(config("127.0.0.1:" + origin.getLocalPort()))) {
             ByteArrayOutputStream received = new ByteArrayOutputStream();
             java.util.concurrent.atomic.AtomicBoolean ended = new java.util.concurrent.atomic.AtomicBoolean();
             Thread reader = new Thread(() -> {
@@ -139,6 +131,11 @@ class OriginResponseTest {
     }
 
     private static String config(ScriptedOrigin origin) {
+        return config(origin.address());
+    }
+
+    /** One route for host x to one cluster of one endpoint. */
+    private static String config(String endpoint) {
         return GatewayFixture.config("""
                 routes:
                   - name: all
@@ -147,7 +144,7 @@ class OriginResponseTest {
                 clusters:
                   - name: o
                     endpoints: [%s]
-                """.formatted(origin.address()));
+                """.formatted(endpoint));
     }
 
     /** An origin that answers the nth request it reads, on any connection, with the nth script, as bytes. */
