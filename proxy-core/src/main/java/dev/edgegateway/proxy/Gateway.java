@@ -20,6 +20,7 @@ import dev.edgegateway.proxy.server.CompiledConfig;
 import dev.edgegateway.proxy.server.ServerContext;
 import dev.edgegateway.proxy.tls.ListenerCertificates;
 import dev.edgegateway.proxy.tls.ServerTls;
+import dev.edgegateway.proxy.transport.LoopClock;
 import dev.edgegateway.proxy.transport.Transport;
 import dev.edgegateway.proxy.upstream.UpstreamPool;
 import dev.edgegateway.ratelimit.RateLimiters;
@@ -101,12 +102,12 @@ public final class Gateway implements AutoCloseable {
         adminLoop = transport.newGroup(1, "edge-admin");
         resolver = new DnsAddressResolverGroup(new DnsNameResolverBuilder().datagramChannelType(transport.datagramChannelClass()));
         GatewayMetrics metrics = new GatewayMetrics();
-        endpoints = new EndpointRegistry(metrics, System::nanoTime);
+        endpoints = new EndpointRegistry(metrics, LoopClock::nanoTime);
         Map<EventExecutor, UpstreamPool> pools = new HashMap<>();
         for (EventExecutor loop : workers) {
             pools.put(loop, new UpstreamPool((EventLoop) loop, transport, resolver, metrics));
         }
-        limiters = new RateLimiters(metrics::redisCall);
+        limiters = new RateLimiters(metrics::redisCall, LoopClock::nanoTime);
         metrics.redisUp(limiters::redisUp);
         rollouts = new Rollouts(metrics.registry());
         CompiledConfig first = CompiledConfig.compile(snapshot, endpoints, metrics, limiters);

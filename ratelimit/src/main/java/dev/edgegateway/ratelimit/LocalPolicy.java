@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.Function;
+import java.util.function.LongSupplier;
 
 /**
  * Token buckets in this gateway's memory ({@link LocalBucket}), one per key, held in a Caffeine
@@ -19,23 +20,26 @@ import java.util.function.Function;
 final class LocalPolicy extends Policy {
     private final Cache<String, LocalBucket> buckets;
     private final Function<String, LocalBucket> newBucket;
+    private final LongSupplier nanoClock;
 
-    LocalPolicy(RateLimitConfig config) {
+    LocalPolicy(RateLimitConfig config, LongSupplier nanoClock) {
         super(config);
+        this.nanoClock = nanoClock;
         LocalBucket.Shape shape = new LocalBucket.Shape(config.limits());
-        newBucket = k -> new LocalBucket(shape, System.nanoTime());
+        newBucket = k -> new LocalBucket(shape, nanoClock.getAsLong());
         // Idle past the slowest limit's refill from empty (its burst in nanoseconds), a bucket is full again.
         Duration idle = Duration.ofNanos(Arrays.stream(shape.capacity).max().orElse(0));
         buckets = Caffeine.newBuilder()
                 .maximumSize(config.maxKeys())
                 .expireAfterAccess(idle.plusSeconds(1))
                 .executor(Runnable::run) // maintenance on the calling thread: no pool hops
+                .ticker(nanoClock::getAsLong) // the bucket's reading, not a second one per lookup
                 .build();
     }
 
     @Override
     public boolean check(String key, Verdict verdict, ScheduledExecutorService loop, Runnable done) {
-        buckets.get(stored(key), newBucket).take(System.nanoTime(), verdict);
+        buckets.get(stored(key), newBucket).take(nanoClock.getAsLong(), verdict);
         return true;
     }
 

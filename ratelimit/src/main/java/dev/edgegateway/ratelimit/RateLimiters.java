@@ -9,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.LongSupplier;
 
 /**
  * The gateway's rate-limit policies across config snapshots. A policy whose route, name and
@@ -19,11 +20,18 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class RateLimiters implements AutoCloseable {
     private final Map<String, Policy> policies = new ConcurrentHashMap<>();
     private final RedisLimiter.Events events;
+    private final LongSupplier nanoClock;
     private volatile RedisLimiter redis;
     private volatile RedisConfig redisConfig;
 
     public RateLimiters(RedisLimiter.Events events) {
+        this(events, System::nanoTime);
+    }
+
+    /** With the clock local buckets read ({@link System#nanoTime()}'s kind; the gateway's event loops hold it per read). */
+    public RateLimiters(RedisLimiter.Events events, LongSupplier nanoClock) {
         this.events = events;
+        this.nanoClock = nanoClock;
     }
 
     /** The policies of each route of {@code config}, by route index, prepared and committed at once (tests, tools). */
@@ -79,7 +87,7 @@ public final class RateLimiters implements AutoCloseable {
                 if (existing != null && existing.config().equals(rl) && (rl.mode() == RateLimitConfig.Mode.LOCAL || !made)) {
                     p = existing;
                 } else {
-                    p = rl.mode() == RateLimitConfig.Mode.LOCAL ? new LocalPolicy(rl) : new DistributedPolicy(id, rl, client);
+                    p = rl.mode() == RateLimitConfig.Mode.LOCAL ? new LocalPolicy(rl, nanoClock) : new DistributedPolicy(id, rl, client);
                 }
                 next.put(id, p);
                 list.add(p);

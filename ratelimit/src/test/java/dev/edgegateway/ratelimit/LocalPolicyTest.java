@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 class LocalPolicyTest {
     private static LocalPolicy policy(int maxKeys, String rate, long burst) {
         return new LocalPolicy(new RateLimitConfig("p", List.of(new KeySource(null, null, true)),
-                List.of(new RateLimitConfig.Limit(Rate.parse(rate), burst)), null, null, null, maxKeys));
+                List.of(new RateLimitConfig.Limit(Rate.parse(rate), burst)), null, null, null, maxKeys), System::nanoTime);
     }
 
     @Test

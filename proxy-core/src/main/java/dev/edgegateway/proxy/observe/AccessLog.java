@@ -1,6 +1,7 @@
 package dev.edgegateway.proxy.observe;
 
 import dev.edgegateway.config.AccessLogConfig;
+import dev.edgegateway.proxy.transport.LoopClock;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.OutputStreamWriter;
@@ -123,7 +124,7 @@ public final class AccessLog implements AutoCloseable {
 
     /** The current time in ISO-8601 (UTC, milliseconds), formatted at most once per millisecond. */
     public String now() {
-        long ms = System.currentTimeMillis();
+        long ms = LoopClock.currentTimeMillis();
         String t = cachedTime;
         if (ms != cachedMillis) {
             t = Instant.ofEpochMilli(ms).toString();

@@ -6,6 +6,7 @@ import dev.edgegateway.proxy.metrics.GatewayMetrics.UpstreamError;
 import dev.edgegateway.proxy.metrics.RouteMetrics;
 import dev.edgegateway.proxy.observe.AccessLog;
 import dev.edgegateway.proxy.observe.Tracing;
+import dev.edgegateway.proxy.transport.LoopClock;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.trace.Span;
@@ -67,13 +68,13 @@ final class ExchangeRecorder {
     /** A try failed before any of its response reached the client: refused, timed out, reset, invalid. */
     void tryFailed(Exchange x, UpstreamError kind) {
         metrics.upstreamError(x.cluster.name(), kind);
-        long now = System.nanoTime();
+        long now = LoopClock.nanoTime();
         x.endpoint.record(TryOutcome.GATEWAY_FAILURE, now - x.tryStartNanos, now);
     }
 
     /** A try got its response head with {@code status} (101 included). */
     void tryAnswered(Exchange x, int status) {
-        long now = System.nanoTime();
+        long now = LoopClock.nanoTime();
         x.upstreamNanos = now - x.tryStartNanos;
         metrics.cluster(x.cluster.name()).upstreamLatency(x.upstreamNanos);
         x.endpoint.record(status >= 500 ? TryOutcome.HTTP_5XX : TryOutcome.SUCCESS, x.upstreamNanos, now);
@@ -85,7 +86,7 @@ final class ExchangeRecorder {
             return;
         }
         x.recorded = true;
-        long elapsed = System.nanoTime() - x.startNanos;
+        long elapsed = LoopClock.nanoTime() - x.startNanos;
         if (x.state.metricsEnabled) {
             RouteMetrics m = x.meters != null ? x.meters : metrics.unrouted();
             m.record(x.status, elapsed);
@@ -108,7 +109,7 @@ final class ExchangeRecorder {
         metrics.tunnelClosed();
         AccessLog log = server.accessLog();
         if (log != null) {
-            log.write(accessLine(x, "tunnel", System.nanoTime() - x.startNanos));
+            log.write(accessLine(x, "tunnel", LoopClock.nanoTime() - x.startNanos));
         }
     }
 

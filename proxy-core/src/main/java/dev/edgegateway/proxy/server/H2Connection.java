@@ -3,6 +3,7 @@ package dev.edgegateway.proxy.server;
 import dev.edgegateway.config.GatewayConfig;
 import dev.edgegateway.config.Http2Config;
 import dev.edgegateway.proxy.metrics.GatewayMetrics.Rejection;
+import dev.edgegateway.proxy.transport.LoopClock;
 import dev.edgegateway.proxy.upstream.UpstreamPool;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.Channel;
@@ -185,7 +186,7 @@ final class H2Connection extends ChannelInboundHandlerAdapter {
         if (s != null) {
             s.closed(); // one reset before it began never begins: never sent anywhere
         }
-        long now = System.nanoTime();
+        long now = LoopClock.nanoTime();
         if (now - resetWindowStart > resetWindowNanos) {
             resetWindowStart = now;
             resets = 0;

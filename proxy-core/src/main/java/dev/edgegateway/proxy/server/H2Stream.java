@@ -1,5 +1,6 @@
 package dev.edgegateway.proxy.server;
 
+import dev.edgegateway.proxy.transport.LoopClock;
 import dev.edgegateway.proxy.upstream.UpstreamConnection;
 import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.DecoderResult;
@@ -42,7 +43,7 @@ final class H2Stream implements Downstream {
     private final RoutingView view;
     private final UpstreamAttempt upstream;
     private final RequestStages stages;
-    private final long startNanos = System.nanoTime();
+    private final long startNanos = LoopClock.nanoTime();
     /** Request DATA (and trailers) not yet asked for. */
     private ArrayDeque<Object> inbound;
     private HttpRequest request;

@@ -2,6 +2,7 @@ package dev.edgegateway.proxy.server;
 
 import dev.edgegateway.proxy.metrics.GatewayMetrics;
 import dev.edgegateway.proxy.metrics.GatewayMetrics.Rejection;
+import dev.edgegateway.proxy.transport.LoopClock;
 import dev.edgegateway.proxy.upstream.UpstreamConnection;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelDuplexHandler;
@@ -95,7 +96,7 @@ final class ProxyHandler extends ChannelDuplexHandler implements Downstream {
         recorder = new ExchangeRecorder(server, connection);
         upstream = new UpstreamAttempt(this, server, recorder, view, server.pool(ctx.channel().eventLoop()), ctx.executor(), true);
         stages = new RequestStages(server, connection, this, view, recorder, upstream, ctx.executor(), ctx.alloc());
-        lastActivityNanos = System.nanoTime();
+        lastActivityNanos = LoopClock.nanoTime();
         readRequest();
     }
 
@@ -279,7 +280,7 @@ final class ProxyHandler extends ChannelDuplexHandler implements Downstream {
 
     private void awaitNextRequest() {
         current = null;
-        lastActivityNanos = System.nanoTime();
+        lastActivityNanos = LoopClock.nanoTime();
         headerTimer.awaitRequest();
         readRequest();
         if (server.draining()) {
@@ -378,14 +379,13 @@ final class ProxyHandler extends ChannelDuplexHandler implements Downstream {
      * it would see a reset for a request it had every reason to think was accepted.
      */
     void closeIfIdle() {
-        if (closing) {
-            return;
-        }
         if (current != null) {
             current.closeAfterResponse = true;
+        }
+        if (closing || current != null) {
             return;
         }
-        long quiet = System.nanoTime() - lastActivityNanos;
+        long quiet = LoopClock.nanoTime() - lastActivityNanos;
         if (quiet >= DRAIN_IDLE_GRACE_NANOS) {
             closeNow();
         } else {

@@ -1,5 +1,6 @@
 package dev.edgegateway.proxy.server;
 
+import dev.edgegateway.proxy.transport.LoopClock;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -46,7 +47,7 @@ final class RequestHeaderTimer extends ChannelInboundHandlerAdapter implements R
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         if (awaitingRequest && deadline == 0 && msg instanceof ByteBuf b && b.isReadable()) {
-            deadline = System.nanoTime() + timeoutNanos;
+            deadline = LoopClock.nanoTime() + timeoutNanos;
             if (timer == null) {
                 timer = ctx.executor().schedule(this, timeoutNanos, TimeUnit.NANOSECONDS);
             }
@@ -56,11 +57,11 @@ final class RequestHeaderTimer extends ChannelInboundHandlerAdapter implements R
 
     /**
      * The headers of a request are in: stop the clock. Returns when the request's first byte
-     * arrived (a {@link System#nanoTime()} reading; now, if that is not known), which the
+     * arrived (a {@link LoopClock#nanoTime()} reading; now, if that is not known), which the
      * exchange takes as its start rather than reading the clock again.
      */
     long requestReceived() {
-        long start = deadline != 0 ? deadline - timeoutNanos : System.nanoTime();
+        long start = deadline != 0 ? deadline - timeoutNanos : LoopClock.nanoTime();
         awaitingRequest = false;
         deadline = 0;
         return start;

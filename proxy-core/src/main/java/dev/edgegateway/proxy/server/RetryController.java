@@ -4,6 +4,7 @@ import dev.edgegateway.health.Endpoint;
 import dev.edgegateway.health.RetryPolicy;
 import dev.edgegateway.health.RetryPolicy.Failure;
 import dev.edgegateway.proxy.metrics.GatewayMetrics;
+import dev.edgegateway.proxy.transport.LoopClock;
 import dev.edgegateway.routing.Cluster;
 import dev.edgegateway.routing.TriedEndpoints;
 import io.netty.handler.codec.http.HttpMethod;
@@ -80,7 +81,7 @@ final class RetryController {
     }
 
     private static boolean mayRetryConnect(Exchange x) {
-        if (System.nanoTime() - x.startNanos >= x.state.responseHeaderTimeoutNanos) {
+        if (LoopClock.nanoTime() - x.startNanos >= x.state.responseHeaderTimeoutNanos) {
             return false;
         }
         int endpoints = 0;

@@ -6,6 +6,7 @@ import dev.edgegateway.health.RetryPolicy.Failure;
 import dev.edgegateway.proxy.metrics.GatewayMetrics;
 import dev.edgegateway.proxy.metrics.GatewayMetrics.UpstreamError;
 import dev.edgegateway.proxy.tls.UpstreamTls;
+import dev.edgegateway.proxy.transport.LoopClock;
 import dev.edgegateway.proxy.upstream.UpstreamConnection;
 import dev.edgegateway.proxy.upstream.UpstreamListener;
 import dev.edgegateway.proxy.upstream.UpstreamPool;
@@ -77,7 +78,7 @@ final class UpstreamAttempt implements UpstreamListener {
 
     void beginTry() {
         x.phase = Exchange.Phase.CONNECTING;
-        x.tryStartNanos = System.nanoTime();
+        x.tryStartNanos = LoopClock.nanoTime();
         if (x.busyEndpoint != x.endpoint) {
             endTry();
             x.busyEndpoint = x.endpoint;
@@ -133,7 +134,7 @@ final class UpstreamAttempt implements UpstreamListener {
         conn.bind(this);
         x.phase = Exchange.Phase.STREAMING;
         x.upstreamReusable = true;
-        x.tryStartNanos = System.nanoTime();
+        x.tryStartNanos = LoopClock.nanoTime();
         Channel ch = conn.channel();
         ch.write(x.request, ch.voidPromise());
         if (x.body != null) {
@@ -187,7 +188,7 @@ final class UpstreamAttempt implements UpstreamListener {
             x.complete = true;
             mirrorOnce();
             if (!x.responseStarted) {
-                startResponseTimer(System.nanoTime());
+                startResponseTimer(LoopClock.nanoTime());
             }
         } else if (u.channel().isWritable()) {
             down.readRequest();
@@ -316,7 +317,7 @@ final class UpstreamAttempt implements UpstreamListener {
         if (x == null || x.phase != Exchange.Phase.STREAMING || x.responseStarted) {
             return;
         }
-        if (x.responseDeadlineNanos - System.nanoTime() > 0) {
+        if (x.responseDeadlineNanos - LoopClock.nanoTime() > 0) {
             failed(UpstreamError.RESPONSE_TIMEOUT, Failure.TIMEOUT, 0, 504, "the origin did not respond in time");
         } else {
             recorder.tryFailed(x, UpstreamError.RESPONSE_TIMEOUT);

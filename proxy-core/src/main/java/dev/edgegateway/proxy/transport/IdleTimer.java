@@ -58,7 +58,12 @@ public final class IdleTimer extends ChannelDuplexHandler implements Runnable {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         active = true;
-        ctx.fireChannelRead(msg);
+        LoopClock.enter(); // first in every pipeline: the read's time is held while it is processed
+        try {
+            ctx.fireChannelRead(msg);
+        } finally {
+            LoopClock.exit();
+        }
     }
 
     @Override
