@@ -11,7 +11,7 @@ import java.util.List;
 
 /**
  * HTTP/1.1 codec of an origin connection: the gateway's {@link ResponseDecoder} (heads in
- * {@link FlatHeaders}) and Netty's request encoder writing {@link FlatHeaders} in one copy. What
+ * {@link FlatHeaders}) and Netty's request encoder, the request line and {@link FlatHeaders} written in one copy. What
  * Netty's {@code HttpClientCodec} adds for CONNECT and {@code HttpClientUpgradeHandler} is left
  * out: the gateway sends neither. After a {@code 101} the decoder passes the origin's bytes on as
  * they are, and the gateway writes the tunnel's bytes from this handler's context, past the encoder.
@@ -25,6 +25,8 @@ public final class ClientCodec extends CombinedChannelDuplexHandler<ResponseDeco
     static final class RequestEncoder extends HttpRequestEncoder {
         private final ResponseDecoder decoder;
         private final EncoderOutput output = new EncoderOutput(this::encode, super::write);
+        /** The request being encoded had its fields written with its line. */
+        private boolean fieldsWritten;
 
         RequestEncoder(ResponseDecoder decoder) {
             this.decoder = decoder;
@@ -44,8 +46,19 @@ public final class ClientCodec extends CombinedChannelDuplexHandler<ResponseDeco
         }
 
         @Override
+        protected void encodeInitialLine(ByteBuf buf, HttpRequest request) throws Exception {
+            // The line and the fields in one copy where it can be; the encoder then asks for the fields.
+            fieldsWritten = request.headers() instanceof FlatHeaders flat && HeadWriter.writeRequest(request, flat, buf);
+            if (!fieldsWritten) {
+                super.encodeInitialLine(buf, request);
+            }
+        }
+
+        @Override
         protected void encodeHeaders(HttpHeaders headers, ByteBuf buf) {
-            if (headers instanceof FlatHeaders flat) {
+            if (fieldsWritten) {
+                fieldsWritten = false;
+            } else if (headers instanceof FlatHeaders flat) {
                 flat.encode(buf);
             } else {
                 super.encodeHeaders(headers, buf);
