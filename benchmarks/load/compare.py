@@ -463,7 +463,11 @@ clusters: [{{name: origin, endpoints: [127.0.0.1:{ORIGIN}]}}]
         by_thread = {}
         for conns in counts:
             for r in range(args.rounds):
-                for name, port, proc, host in targets:
+                # The proxies' order alternates round by round (A B C, then C B A): a target measured
+                # right after another was measurably favoured (an A/A run, same jar twice, put the
+                # first 0.65-0.95 us/req above the second), and alternating cancels that in the medians.
+                order = targets if r % 2 == 0 else targets[:1] + targets[:0:-1]
+                for name, port, proc, host in order:
                     pids = family(procs[proc].pid) if proc else []
                     calls_before = redis_calls() if host in ("redis", "redis-cold") else 0
                     before = cpu_ticks(pids)
