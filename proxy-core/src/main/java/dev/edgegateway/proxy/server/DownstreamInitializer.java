@@ -3,6 +3,7 @@ package dev.edgegateway.proxy.server;
 import dev.edgegateway.config.GatewayConfig;
 import dev.edgegateway.config.ListenerConfig;
 import dev.edgegateway.proxy.tls.ServerTls;
+import dev.edgegateway.proxy.transport.HeadBuffers;
 import dev.edgegateway.proxy.transport.IdleTimer;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
@@ -62,6 +63,7 @@ public final class DownstreamInitializer extends ChannelInitializer<Channel> {
     private void http1(Channel ch, ConnectionInfo info) {
         GatewayConfig c = server.state().config();
         RequestHeaderTimer headerTimer = new RequestHeaderTimer(c.timeouts().requestHeader().toNanos());
+        HeadBuffers.install(ch);
         ch.pipeline().addLast(headerTimer, new ServerCodec(c.limits().maxRequestLineBytes(), c.limits().maxHeaderBytes(), MAX_CHUNK_BYTES));
         if (c.routes().stream().anyMatch(r -> r.compression() != null)) {
             // Only where a route compresses: the encoder looks at every request and response it passes.

@@ -17,8 +17,10 @@ import java.util.concurrent.TimeUnit;
  * <p>A read or a write only sets a flag (no clock reading: a request passes here five or six
  * times). One timer per connection looks every quarter of the idle time: activity since its last
  * look moves the start of the quiet period to that look, which is no earlier than the activity
- * itself. So the event never comes early, and at most a quarter of the idle time late.
- * Confined to the channel's event loop.
+ * itself. So the event never comes early, and at most a quarter of the idle time late. A look
+ * that finds the connection quiet since the last one trims its kept head buffer ({@link HeadBuffers}).
+ * First in every pipeline, it also marks each read for {@link LoopClock}. Confined to the
+ * channel's event loop.
  */
 public final class IdleTimer extends ChannelDuplexHandler implements Runnable {
     private final long idleNanos;
@@ -81,6 +83,8 @@ public final class IdleTimer extends ChannelDuplexHandler implements Runnable {
         if (active) {
             active = false;
             quietSince = now;
+        } else if (ctx.channel().config().getAllocator() instanceof HeadBuffers kept) {
+            kept.trim(); // quiet since the last look: no head buffer held for it
         }
         long quiet = now - quietSince;
         if (quiet >= idleNanos) {

@@ -5,6 +5,7 @@ import dev.edgegateway.health.Endpoint;
 import dev.edgegateway.proxy.http1.ClientCodec;
 import dev.edgegateway.proxy.metrics.GatewayMetrics;
 import dev.edgegateway.proxy.tls.UpstreamTls;
+import dev.edgegateway.proxy.transport.HeadBuffers;
 import dev.edgegateway.proxy.transport.IdleTimer;
 import dev.edgegateway.proxy.transport.Transport;
 import io.netty.bootstrap.Bootstrap;
@@ -84,6 +85,7 @@ public final class UpstreamPool {
                             h2.initParent(ch, upstreamIdleNanos, maxResponseHeaderBytes);
                             return;
                         }
+                        HeadBuffers.install(ch);
                         ch.pipeline().addLast(
                                 new IdleTimer(upstreamIdleNanos),
                                 new ClientCodec(8192, maxResponseHeaderBytes, 65536),
