@@ -9,15 +9,18 @@ import io.netty.channel.Channel;
  * A connection's allocator that keeps one buffer for the HTTP/1 encoder's heads and hands it out
  * again once the last head written from it has left (nothing else holds it), instead of a new
  * buffer per head. A new buffer's memory is cold: the adaptive allocator hands out chunk memory
- * in order and reuses a segment only after many others, so the first write into each head
- * stalled on cache misses (2-3% of the event loop, both encoders). The kept buffer is warm: this
- * connection wrote its last head into it. HAProxy keeps a buffer per active stream the same way.
+ * in order and reuses a segment only after many others, and the profile put a stall on the first
+ * write into each new head (2-3% of the event loop's samples, both encoders), as a cache miss
+ * looks. The kept buffer is warm: this connection wrote its last head into it. HAProxy keeps a
+ * buffer per active stream the same way.
  *
  * <p>Bounded: a buffer that grew past {@link #MAX_KEPT} is not kept, and a connection quiet for
  * a quarter of its idle time gives its buffer back ({@link #trim}, from {@link IdleTimer}), so
  * idle keep-alive connections hold none. Everything but {@link #buffer(int)} (what the encoders
- * ask for) is the channel's allocator's. Confined to the channel's event loop; a call from another
- * thread gets a new buffer.
+ * ask for) is the channel's allocator's. Anything else that asks for {@code buffer(int)} while
+ * the kept buffer is free may get it (a decoder's cumulation as it grows, a local answer's body):
+ * it is then busy until that holder lets go, and the encoder takes new buffers meanwhile.
+ * Confined to the channel's event loop; a call from another thread gets a new buffer.
  */
 public final class HeadBuffers implements ByteBufAllocator {
     /** A head buffer grown past this (a large head) is not kept. */
