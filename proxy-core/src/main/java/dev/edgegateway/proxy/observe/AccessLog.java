@@ -1,7 +1,6 @@
 package dev.edgegateway.proxy.observe;
 
 import dev.edgegateway.config.AccessLogConfig;
-import dev.edgegateway.proxy.transport.LoopClock;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.OutputStreamWriter;
@@ -124,7 +123,7 @@ public final class AccessLog implements AutoCloseable {
 
     /** The current time in ISO-8601 (UTC, milliseconds), formatted at most once per millisecond. */
     public String now() {
-        long ms = LoopClock.currentTimeMillis();
+        long ms = System.currentTimeMillis();
         String t = cachedTime;
         if (ms != cachedMillis) {
             t = Instant.ofEpochMilli(ms).toString();

@@ -28,8 +28,6 @@ public final class LoopClock {
         private int depth;
         private boolean held;
         private long nanos;
-        private long millis;
-        private boolean heldMillis;
 
         LoopThread(ThreadGroup group, Runnable task, String name) {
             super(group, task, name);
@@ -50,7 +48,6 @@ public final class LoopClock {
     public static void enter() {
         if (Thread.currentThread() instanceof LoopThread t && t.depth++ == 0) {
             t.held = false;
-            t.heldMillis = false;
         }
     }
 
@@ -71,18 +68,6 @@ public final class LoopClock {
             return t.nanos;
         }
         return System.nanoTime();
-    }
-
-    /** {@link System#currentTimeMillis()}, held for the read being processed. */
-    public static long currentTimeMillis() {
-        if (Thread.currentThread() instanceof LoopThread t && t.depth > 0) {
-            if (!t.heldMillis) {
-                t.millis = System.currentTimeMillis();
-                t.heldMillis = true;
-            }
-            return t.millis;
-        }
-        return System.currentTimeMillis();
     }
 
     private static final long START_MILLIS = System.currentTimeMillis();
