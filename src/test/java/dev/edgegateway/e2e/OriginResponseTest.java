@@ -62,6 +62,25 @@ class OriginResponseTest {
         }
     }
 
+    /** An origin's Connection option naming Content-Length is not obeyed: the client keeps the body's framing. */
+    @Test
+    void aResponsesConnectionOptionNamingItsLengthIsIgnored() throws Exception {
+        try (ScriptedOrigin origin = new ScriptedOrigin(List.of(
+                "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nConnection: content-length, X-Origin-Secret\r\nX-Origin-Secret: s\r\n\r\nhello",
+                "HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nnext"));
+                GatewayFixture gw = new GatewayFixture(config(origin));
+                RawHttp http = new RawHttp(gw.port())) {
+            http.send("GET /a HTTP/1.1\r\nHost: x\r\n\r\n");
+            RawHttp.Response first = http.read();
+            assertThat(first.status()).isEqualTo(200);
+            assertThat(first.header("content-length")).isEqualTo("5");
+            assertThat(first.header("x-origin-secret")).isNull();
+            assertThat(first.text()).isEqualTo("hello");
+            http.send("GET /b HTTP/1.1\r\nHost: x\r\n\r\n"); // and the client's connection still reads in step
+            assertThat(http.read().text()).isEqualTo("next");
+        }
+    }
+
     @Test
     void anInterimResponseLosesItsHopByHopFieldsToo() throws Exception {
         try (ScriptedOrigin origin = new ScriptedOrigin(List.of(

@@ -123,6 +123,23 @@ class ProxyTest {
         assertThat(seen.get("x-kept")).isEqualTo("end to end");
     }
 
+    /**
+     * Connection options that name the fields a request needs are not obeyed: stripping Host would
+     * leave the origin guessing the site, and stripping Content-Length would send the body without
+     * its framing, to be read by the origin as the next request on a pooled connection.
+     */
+    @Test
+    void connectionOptionsNamingHostOrTheBodysLengthAreIgnored() throws Exception {
+        RawHttp.Response r = RawHttp.exchange(gw.port(), "POST /upload HTTP/1.1\r\nHost: shop.test\r\nContent-Length: 5\r\n"
+                + "Connection: host, content-length, X-Secret\r\nX-Secret: hop\r\n\r\nhello");
+        assertThat(r.status()).isEqualTo(200);
+        assertThat(r.text()).isEqualTo("5");
+        var seen = (a.seen.isEmpty() ? b.seen : a.seen).get(0).headers();
+        assertThat(seen.get("host")).isEqualTo("shop.test");
+        assertThat(seen.get("content-length")).isEqualTo("5");
+        assertThat(seen.contains("x-secret")).isFalse();
+    }
+
     @Test
     void chunkedRequestBodyIsRelayed() throws Exception {
         RawHttp.Response r = RawHttp.exchange(gw.port(), "POST /upload HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"

@@ -78,7 +78,13 @@ final class HttpRules {
         return h.getAll(name).size() > 1;
     }
 
-    /** Removes the fields a Connection value names, but for its {@code close} and {@code keep-alive}. */
+    /**
+     * Removes the fields a Connection value names, but for its {@code close} and {@code keep-alive},
+     * and never Host or Content-Length: a message needs them whatever its sender lists (RFC 9110
+     * 7.6.1 forbids listing a field meant for every recipient). Obeyed, {@code Connection: content-length}
+     * would forward a body without its length, for the origin to read as the next request on a
+     * pooled connection, and {@code Connection: host} would forward a request without its site.
+     */
     private static void removeListed(HttpHeaders h, CharSequence connection) {
         int start = 0;
         for (int i = 0; i <= connection.length(); i++) {
@@ -92,7 +98,9 @@ final class HttpRules {
                     to--;
                 }
                 if (to > from && !isToken(connection, from, to, HttpHeaderValues.CLOSE)
-                        && !isToken(connection, from, to, HttpHeaderValues.KEEP_ALIVE)) {
+                        && !isToken(connection, from, to, HttpHeaderValues.KEEP_ALIVE)
+                        && !isToken(connection, from, to, HttpHeaderNames.HOST)
+                        && !isToken(connection, from, to, HttpHeaderNames.CONTENT_LENGTH)) {
                     h.remove(connection.subSequence(from, to));
                 }
                 start = i + 1;
