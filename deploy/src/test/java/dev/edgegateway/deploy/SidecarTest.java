@@ -73,8 +73,14 @@ class SidecarTest {
             // A region removed: its files go.
             String twoRegions = text.substring(0, text.indexOf("    - name: ap-southeast-1"));
             Files.writeString(config, twoRegions);
-            await(() -> !Files.exists(out.resolve("kubernetes/ap-southeast-1")) || isEmpty(out.resolve("kubernetes/ap-southeast-1")), "the region's files deleted");
+            // The pass prints after it has written and deleted: wait for its summary, not the files.
+            await(() -> {
+                String all = stdout.toString(StandardCharsets.UTF_8);
+                int change = all.indexOf("-region ap-southeast-1");
+                return change >= 0 && all.indexOf(" unchanged in ", change) >= 0;
+            }, "the pass that drops the region");
             assertThat(stdout.toString(StandardCharsets.UTF_8)).contains("-region ap-southeast-1").contains("deleted kubernetes/ap-southeast-1/03-deployment.yaml");
+            assertThat(!Files.exists(out.resolve("kubernetes/ap-southeast-1")) || isEmpty(out.resolve("kubernetes/ap-southeast-1"))).isTrue();
         } finally {
             main.stop();
             t.join(5000);
