@@ -133,6 +133,24 @@ def cpu_ticks(pids):
     return user, system
 
 
+def syscall_counts(pids):
+    """(read calls, write calls, context switches) of the processes so far, for --syscalls."""
+    reads = writes = switches = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/io") as f:
+                io = dict(line.split(": ") for line in f.read().splitlines())
+            reads, writes = reads + int(io["syscr"]), writes + int(io["syscw"])
+            for tid in os.listdir(f"/proc/{pid}/task"):
+                with open(f"/proc/{pid}/task/{tid}/status") as f:
+                    for line in f:
+                        if line.endswith("ctxt_switches:", 0, line.find(":") + 1):
+                            switches += int(line.split()[1])
+        except (FileNotFoundError, ProcessLookupError):
+            pass
+    return reads, writes, switches
+
+
 def family(pid):
     """The process and its children (nginx's workers)."""
     pids = [pid]
@@ -254,6 +272,9 @@ def main():
     ap.add_argument("--threads", action="store_true",
                     help="also print each proxy's CPU us/request by thread (event loop, JIT compilers, GC ...), "
                          "medians over the rounds")
+    ap.add_argument("--syscalls", action="store_true",
+                    help="also print each proxy's read and write system calls and context switches per request "
+                         "(/proc/PID/io syscr and syscw, /proc/PID/task/*/status), medians over the rounds")
     ap.add_argument("--targets", default="",
                     help="measure only these targets (comma-separated names from the table; 'direct' is always kept)")
     args = ap.parse_args()
@@ -445,22 +466,27 @@ clusters: [{{name: origin, endpoints: [127.0.0.1:{ORIGIN}]}}]
             keep = set(args.targets.split(",")) | {"direct"}
             targets = [t for t in targets if t[0] in keep]
         # Warm up the way the rounds measure: runs of --duration seconds, each with new connections
-        # at each connection count in turn. A JIT needs to see connections opened and closed, not
-        # only requests: one long run leaves the accept and close paths cold, and their first use in
-        # a measured round deoptimizes hot methods (AbstractChannelHandlerContext.write, the event
-        # loop's completion handling) and recompiles them on the proxy's only CPU.
+        # at each connection count in turn, the targets interleaved as in the rounds. A JIT needs to
+        # see connections opened and closed, not only requests: one long run leaves the accept and
+        # close paths cold, and their first use in a measured round deoptimizes hot methods
+        # (AbstractChannelHandlerContext.write, the event loop's completion handling) and
+        # recompiles them on the proxy's only CPU. The same holds for what a proxy does while the
+        # others are measured (caches' expiry, idle connections' trims, meters' window rotation):
+        # warming one target after another never left it idle in between, and the first measured
+        # rounds paid for those paths' compiles (JFR: 2.2 s of C2 in 50 s of rounds).
         counts = [int(c) for c in args.connections.split(",")]
         print(f"warming up {args.warmup}s each, in {args.duration}s runs ...", flush=True)
-        for _, port, _, host in targets:
-            left, i = args.warmup, 0
-            while left > 0:
+        left, i = args.warmup, 0
+        while left > 0:
+            for _, port, _, host in targets:
                 measure(port, counts[i % len(counts)], min(left, args.duration), host)
-                left -= args.duration
-                i += 1
+            left -= args.duration
+            i += 1
 
         results = {}
         redis_per_request = {}
         by_thread = {}
+        by_calls = {}
         for conns in counts:
             for r in range(args.rounds):
                 # The proxies' order alternates round by round (A B C, then C B A): a target measured
@@ -472,12 +498,17 @@ clusters: [{{name: origin, endpoints: [127.0.0.1:{ORIGIN}]}}]
                     calls_before = redis_calls() if host in ("redis", "redis-cold") else 0
                     before = cpu_ticks(pids)
                     threads_before = thread_ticks(pids) if args.threads else {}
+                    syscalls_before = syscall_counts(pids) if args.syscalls else None
                     rps, p99, total, non2xx, sockerr, p50 = measure(port, conns, args.duration, host)
                     after = cpu_ticks(pids)
                     if args.threads and proc:
                         for thread, t in thread_ticks(pids).items():
                             by_thread.setdefault((name, conns, thread), []).append(
                                 (t - threads_before.get(thread, 0)) / TICKS * 1e6 / max(1, total))
+                    if syscalls_before and proc:
+                        calls = syscall_counts(pids)
+                        by_calls.setdefault((name, conns), []).append(
+                            tuple((a - b) / max(1, total) for a, b in zip(calls, syscalls_before)))
                     used, used_sys = after[0] + after[1] - before[0] - before[1], after[1] - before[1]
                     if host in ("redis", "redis-cold"):
                         redis_per_request.setdefault((name, conns), []).append((redis_calls() - calls_before) / max(1, total - non2xx))
@@ -509,6 +540,9 @@ clusters: [{{name: origin, endpoints: [127.0.0.1:{ORIGIN}]}}]
         for (name, conns), rows in redis_per_request.items():
             print(f"{name:8s} {conns:5d} Redis script calls per admitted request (INFO commandstats): "
                   f"{statistics.median(rows):.4f} ({min(rows):.4f}-{max(rows):.4f})")
+        for (name, conns), rows in by_calls.items():
+            print(f"{name:8s} {conns:5d} per request: {statistics.median(r[0] for r in rows):.3f} read calls, "
+                  f"{statistics.median(r[1] for r in rows):.3f} write calls, {statistics.median(r[2] for r in rows):.3f} context switches")
         for (name, conns, thread), rows in sorted(by_thread.items()):
             if statistics.median(rows) >= 0.05:
                 print(f"{name:8s} {conns:5d} thread {thread:24s} {statistics.median(rows):5.2f} us/req")
