@@ -3,6 +3,7 @@ package dev.edgegateway.proxy.server;
 import dev.edgegateway.proxy.metrics.GatewayMetrics;
 import dev.edgegateway.proxy.metrics.GatewayMetrics.Rejection;
 import dev.edgegateway.proxy.transport.LoopClock;
+import dev.edgegateway.proxy.transport.LoopFlushes;
 import dev.edgegateway.proxy.upstream.UpstreamConnection;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelDuplexHandler;
@@ -197,8 +198,7 @@ final class ProxyHandler extends ChannelDuplexHandler implements Downstream {
         Exchange x = current;
         if (x != null && !x.continued) {
             x.continued = true;
-            ctx.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE, Unpooled.EMPTY_BUFFER),
-                    ctx.voidPromise());
+            ctx.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE, Unpooled.EMPTY_BUFFER), ctx.voidPromise());
         }
     }
 
@@ -251,7 +251,8 @@ final class ProxyHandler extends ChannelDuplexHandler implements Downstream {
             closing = true;
             ctx.writeAndFlush(last).addListener(ChannelFutureListener.CLOSE);
         } else {
-            ctx.writeAndFlush(last, ctx.voidPromise()); // no promise to allocate per response
+            ctx.write(last, ctx.voidPromise()); // no promise per response; out with this turn's other sends:
+            LoopFlushes.later(ctx.channel());
             awaitNextRequest();
         }
     }
@@ -365,8 +366,7 @@ final class ProxyHandler extends ChannelDuplexHandler implements Downstream {
     }
 
     @Override
-    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        // Resets by clients are routine at the edge: not worth more than a debug line.
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) { // resets are routine at the edge
         log.debug("client connection {} failed: {}", ctx.channel(), cause.toString());
         closeNow();
     }

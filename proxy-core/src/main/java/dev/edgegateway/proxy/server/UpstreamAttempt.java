@@ -7,6 +7,7 @@ import dev.edgegateway.proxy.metrics.GatewayMetrics;
 import dev.edgegateway.proxy.metrics.GatewayMetrics.UpstreamError;
 import dev.edgegateway.proxy.tls.UpstreamTls;
 import dev.edgegateway.proxy.transport.LoopClock;
+import dev.edgegateway.proxy.transport.LoopFlushes;
 import dev.edgegateway.proxy.upstream.UpstreamConnection;
 import dev.edgegateway.proxy.upstream.UpstreamListener;
 import dev.edgegateway.proxy.upstream.UpstreamPool;
@@ -145,7 +146,7 @@ final class UpstreamAttempt implements UpstreamListener {
             if (!x.hasBody) {
                 ch.write(LastHttpContent.EMPTY_LAST_CONTENT, ch.voidPromise());
             }
-            ch.flush();
+            LoopFlushes.later(ch); // as a first try's end is
             startResponseTimer(x.tryStartNanos);
         } else {
             if (x.expectContinue) {
@@ -183,7 +184,12 @@ final class UpstreamAttempt implements UpstreamListener {
         if (x.body != null) {
             x.body.add(part);
         }
-        u.channel().writeAndFlush(part, u.channel().voidPromise());
+        u.channel().write(part, u.channel().voidPromise());
+        if (last) {
+            LoopFlushes.later(u.channel()); // the request is whole: out with this turn's other sends
+        } else {
+            u.channel().flush();
+        }
         if (last) {
             x.complete = true;
             mirrorOnce();

@@ -23,11 +23,12 @@ import io.netty.util.concurrent.FastThreadLocalThread;
 public final class LoopClock {
     private LoopClock() {}
 
-    /** An event loop's thread, holding the time of the read it is processing. */
+    /** An event loop's thread, holding the time of the read it is processing and its {@link LoopFlushes}. */
     public static final class LoopThread extends FastThreadLocalThread {
         private int depth;
         private boolean held;
         private long nanos;
+        final LoopFlushes flushes = new LoopFlushes();
 
         LoopThread(ThreadGroup group, Runnable task, String name) {
             super(group, task, name);

@@ -1,0 +1,61 @@
+package dev.edgegateway.proxy.transport;
+
+import dev.edgegateway.proxy.transport.LoopClock.LoopThread;
+import io.netty.channel.Channel;
+import java.util.Arrays;
+
+/**
+ * Flushes issued while an event loop processes its ready sockets, done together once they all
+ * have been: after the loop's I/O, as its first task, before it waits again. An exchange's
+ * request goes to the origin, and its response to the client, in the read that completes them;
+ * flushed there and then, each send woke a peer that had gone back to sleep since the last one
+ * (the loopback's wake-up of the reader showed as the largest kernel difference from HAProxy,
+ * whose sends go out after its poller's events have been processed, as these now do). Sent in a
+ * burst, one wake-up serves many. A send waits at most for the rest of the ready sockets' reads.
+ *
+ * <p>Only where the channel belongs to the calling {@link LoopThread}; anything else is flushed
+ * at once. A channel named twice in a turn is flushed twice, the second time with nothing to do.
+ * Whoever closes a channel flushes it first (a close drops what was written and not flushed), as
+ * every close in the gateway does.
+ */
+public final class LoopFlushes implements Runnable {
+    private Channel[] channels = new Channel[64];
+    private Channel[] spare = new Channel[64];
+    private int count;
+
+    LoopFlushes() {}
+
+    /** Flushes {@code ch} once this turn of its event loop has processed its ready sockets. */
+    public static void later(Channel ch) {
+        if (Thread.currentThread() instanceof LoopThread t && ch.eventLoop().inEventLoop()) {
+            t.flushes.add(ch);
+        } else {
+            ch.flush();
+        }
+    }
+
+    private void add(Channel ch) {
+        if (count == channels.length) {
+            channels = Arrays.copyOf(channels, count * 2);
+        }
+        channels[count++] = ch;
+        if (count == 1) {
+            ch.eventLoop().execute(this);
+        }
+    }
+
+    @Override
+    public void run() {
+        // A flush can lead to more (a write's listener): those join a new batch, behind this one.
+        int n = count;
+        Channel[] batch = channels;
+        channels = spare;
+        spare = batch;
+        count = 0;
+        for (int i = 0; i < n; i++) {
+            Channel ch = batch[i];
+            batch[i] = null;
+            ch.flush();
+        }
+    }
+}

@@ -1,0 +1,102 @@
+package dev.edgegateway.proxy.transport;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.edgegateway.config.RuntimeConfig;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOutboundBuffer;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.socket.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Flushes asked for during a read go out once the loop's I/O is done; elsewhere at once. Over real sockets. */
+class LoopFlushesTest {
+    private static final Transport TRANSPORT = Transport.select(RuntimeConfig.Transport.AUTO);
+    private EventLoopGroup group;
+    private Channel server;
+    private final CompletableFuture<Channel> accepted = new CompletableFuture<>();
+    /** Inside the server's read, right after asking: {flushed entries, bytes waiting}; then the same in a task queued behind. */
+    private final CompletableFuture<long[]> seen = new CompletableFuture<>();
+
+    @BeforeEach
+    void echoServer() throws Exception {
+        group = TRANSPORT.newGroup(1, "flush-test");
+        server = new ServerBootstrap().group(group).channel(TRANSPORT.serverChannelClass())
+                .childHandler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        accepted.complete(ch);
+                        ch.pipeline().addLast(new ChannelInboundHandlerAdapter() {
+                            @Override
+                            public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                                ctx.write(msg, ctx.voidPromise());
+                                LoopFlushes.later(ctx.channel());
+                                LoopFlushes.later(ctx.channel()); // twice in a turn: the second finds nothing to do
+                                ChannelOutboundBuffer out = ctx.channel().unsafe().outboundBuffer();
+                                long[] inRead = {out.size(), out.totalPendingWriteBytes()};
+                                ctx.executor().execute(() -> seen.complete(new long[] {inRead[0], inRead[1], out.size(), out.totalPendingWriteBytes()}));
+                            }
+                        });
+                    }
+                }).bind("127.0.0.1", 0).sync().channel();
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        server.close().sync();
+        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+    }
+
+    /** A client that collects what it reads until it has {@code n} bytes. */
+    private Channel client(int n, CompletableFuture<String> got) throws Exception {
+        StringBuilder text = new StringBuilder();
+        return new Bootstrap().group(group).channel(TRANSPORT.socketChannelClass())
+                .handler(new ChannelInboundHandlerAdapter() {
+                    @Override
+                    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                        ByteBuf b = (ByteBuf) msg;
+                        text.append(b.toString(StandardCharsets.US_ASCII));
+                        b.release();
+                        if (text.length() >= n) {
+                            got.complete(text.toString());
+                        }
+                    }
+                }).connect(server.localAddress()).sync().channel();
+    }
+
+    @Test
+    void aFlushAskedForInAReadWaitsForTheEndOfTheLoopsIo_thenGoesBeforeItsTasks() throws Exception {
+        CompletableFuture<String> echo = new CompletableFuture<>();
+        Channel client = client(5, echo);
+        client.writeAndFlush(Unpooled.copiedBuffer("hello", StandardCharsets.US_ASCII)).sync();
+        assertThat(echo.get(30, TimeUnit.SECONDS)).isEqualTo("hello");
+        long[] s = seen.get(30, TimeUnit.SECONDS);
+        assertThat(s[0]).as("flushed entries inside the read").isZero();
+        assertThat(s[1]).as("bytes written (and the entry's overhead), waiting for the flush").isGreaterThanOrEqualTo(5);
+        assertThat(s[3]).as("bytes waiting when a task queued after the read runs").isZero();
+        client.close().sync();
+    }
+
+    @Test
+    void fromAnyOtherThreadTheFlushIsImmediate() throws Exception {
+        CompletableFuture<String> got = new CompletableFuture<>();
+        Channel client = client(3, got);
+        Channel ch = accepted.get(30, TimeUnit.SECONDS);
+        ch.write(Unpooled.copiedBuffer("abc", StandardCharsets.US_ASCII), ch.voidPromise());
+        LoopFlushes.later(ch); // the test's thread: no turn of a loop to wait for
+        assertThat(got.get(30, TimeUnit.SECONDS)).isEqualTo("abc");
+        client.close().sync();
+    }
+}
