@@ -251,8 +251,8 @@ final class ProxyHandler extends ChannelDuplexHandler implements Downstream {
             closing = true;
             ctx.writeAndFlush(last).addListener(ChannelFutureListener.CLOSE);
         } else {
-            ctx.write(last, ctx.voidPromise()); // no promise per response; out with this turn's other sends:
-            LoopFlushes.later(ctx.channel());
+            ctx.write(last, ctx.voidPromise()); // no promise to allocate per response
+            LoopFlushes.later(ctx.channel()); // sent with the rest of this turn's sends
             awaitNextRequest();
         }
     }

@@ -187,19 +187,18 @@ final class UpstreamAttempt implements UpstreamListener {
         u.channel().write(part, u.channel().voidPromise());
         if (last) {
             LoopFlushes.later(u.channel()); // the request is whole: out with this turn's other sends
-        } else {
-            u.channel().flush();
-        }
-        if (last) {
             x.complete = true;
             mirrorOnce();
             if (!x.responseStarted) {
                 startResponseTimer(LoopClock.nanoTime());
             }
-        } else if (u.channel().isWritable()) {
-            down.readRequest();
         } else {
-            waitingUpstreamWritable = true;
+            u.channel().flush(); // a body streams: the next part is read once this one is taken
+            if (u.channel().isWritable()) {
+                down.readRequest();
+            } else {
+                waitingUpstreamWritable = true;
+            }
         }
     }
 
