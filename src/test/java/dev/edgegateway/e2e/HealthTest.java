@@ -164,9 +164,12 @@ class HealthTest {
                 System.out.printf("retry budget 20%%: %d client requests, %d at the origins (%.3fx; without a budget up to 4x)%n",
                         sent, atOrigins, ratio);
                 // The budget caps retries in flight at 20% of requests in flight. Failures here are
-                // instant, so a retry lasts as long as a first try and the count ratio follows the
-                // concurrency ratio; 0.05 of slack covers scheduling noise between the counters.
-                assertThat(ratio).isGreaterThan(1.0).isLessThanOrEqualTo(1.25);
+                // instant, so a retry lasts about as long as a first try and the count ratio follows
+                // the concurrency ratio, give or take how each waits for its event loop's turn to end
+                // (the sends of a turn go out together: LoopFlushes). Measured 1.19-1.22 with sends
+                // flushed at once, 1.20-1.24 with them batched; 0.10 of slack over 1.20 covers that and
+                // scheduling noise, and still fails a budget twice as loose (or none: up to 4x).
+                assertThat(ratio).isGreaterThan(1.0).isLessThanOrEqualTo(1.30);
                 assertThat(gw.metric("edge_retry_budget_exhausted_total{cluster=\"app\"}")).isPositive();
             }
         }

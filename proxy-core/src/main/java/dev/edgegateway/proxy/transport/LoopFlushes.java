@@ -15,8 +15,9 @@ import java.util.Arrays;
  *
  * <p>Only where the channel belongs to the calling {@link LoopThread}; anything else is flushed
  * at once. A channel named twice in a turn is flushed twice, the second time with nothing to do.
- * Whoever closes a channel flushes it first (a close drops what was written and not flushed), as
- * every close in the gateway does.
+ * A close drops what was written and not flushed: a client connection is flushed before it is
+ * closed (every close of one does so); an origin connection is closed unflushed only when its
+ * exchange abandons it.
  */
 public final class LoopFlushes implements Runnable {
     private Channel[] channels = new Channel[64];
