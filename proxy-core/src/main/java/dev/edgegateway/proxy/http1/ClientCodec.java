@@ -11,7 +11,8 @@ import java.util.List;
 
 /**
  * HTTP/1.1 codec of an origin connection: the gateway's {@link ResponseDecoder} (heads in
- * {@link FlatHeaders}) and Netty's request encoder, the request line and {@link FlatHeaders} written in one copy. What
+ * {@link FlatHeaders}) and Netty's request encoder, the request line and {@link FlatHeaders} written in one copy
+ * (a request framed by length past the encoder, by {@link UnchunkedWrites}). What
  * Netty's {@code HttpClientCodec} adds for CONNECT and {@code HttpClientUpgradeHandler} is left
  * out: the gateway sends neither. After a {@code 101} the decoder passes the origin's bytes on as
  * they are, and the gateway writes the tunnel's bytes from this handler's context, past the encoder.
@@ -25,6 +26,7 @@ public final class ClientCodec extends CombinedChannelDuplexHandler<ResponseDeco
     static final class RequestEncoder extends HttpRequestEncoder {
         private final ResponseDecoder decoder;
         private final EncoderOutput output = new EncoderOutput(this::encode, super::write);
+        private final UnchunkedWrites direct = new UnchunkedWrites();
         /** The request being encoded had its fields written with its line. */
         private boolean fieldsWritten;
 
@@ -34,6 +36,13 @@ public final class ClientCodec extends CombinedChannelDuplexHandler<ResponseDeco
 
         @Override
         public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) throws Exception {
+            if (direct.part(ctx, msg, promise)) {
+                return;
+            }
+            if (direct.request(ctx, msg, promise)) {
+                decoder.requestSent(((HttpRequest) msg).method()); // as encode does for the others
+                return;
+            }
             output.write(ctx, msg, promise); // without the empty buffer of a body-less end
         }
 

@@ -1,12 +1,16 @@
 package dev.edgegateway.proxy.http1;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
 import io.netty.util.AsciiString;
 import io.netty.util.concurrent.FastThreadLocal;
 
 /** Writes {@link FlatHeaders} as an HTTP/1 header block; for the encoders of both sides. */
 final class HeadWriter {
+    private static final short CRLF = ('\r' << 8) | '\n';
+
     private HeadWriter() {}
 
     /**
@@ -28,21 +32,72 @@ final class HeadWriter {
      * other target (absolute-form gets a path, non-ASCII is UTF-8 encoded), and still does.
      */
     static boolean writeRequest(HttpRequest r, FlatHeaders h, ByteBuf buf) {
+        int n = requestLine(r, h);
+        if (n < 0) {
+            return false;
+        }
+        byte[] out = SCRATCH.get();
+        buf.writeBytes(out, 0, fields(h, out, n));
+        return true;
+    }
+
+    /**
+     * A request's whole head (line, fields, blank line) in a buffer of its size from {@code alloc},
+     * or null, having allocated nothing, for a target {@link #writeRequest} leaves to Netty.
+     */
+    static ByteBuf request(ByteBufAllocator alloc, HttpRequest r, FlatHeaders h) {
+        int n = requestLine(r, h);
+        return n < 0 ? null : copy(alloc, fields(h, SCRATCH.get(), n)); // requestLine sized the array
+    }
+
+    /**
+     * A response's whole head in a buffer of its size: the status line and the fields as Netty's
+     * encoder writes them (a character past Latin-1 as {@code ?}), the blank line.
+     */
+    static ByteBuf response(ByteBufAllocator alloc, HttpResponse r, FlatHeaders h) {
+        String version = r.protocolVersion().text();
+        AsciiString code = r.status().codeAsText();
+        String reason = r.status().reasonPhrase();
+        byte[] out = scratch(version.length() + code.length() + reason.length() + 6 + fieldBytes(h));
+        int p = put(version, out, 0);
+        out[p++] = ' ';
+        p = put(code, out, p);
+        out[p++] = ' ';
+        p = put(reason, out, p);
+        out[p++] = '\r';
+        out[p++] = '\n';
+        return copy(alloc, fields(h, out, p));
+    }
+
+    /** The scratch array's first {@code n} bytes and a blank line, in a new buffer of that size. */
+    private static ByteBuf copy(ByteBufAllocator alloc, int n) {
+        byte[] out = SCRATCH.get();
+        ByteBuf buf = alloc.buffer(n + 2);
+        buf.writeBytes(out, 0, n);
+        buf.writeShort(CRLF);
+        return buf;
+    }
+
+    /**
+     * Puts the request line in the scratch array (large enough for the fields too) and returns its
+     * length; -1 for a target that is not in origin form or not ASCII.
+     */
+    private static int requestLine(HttpRequest r, FlatHeaders h) {
         String uri = r.uri();
         if (uri.isEmpty() || uri.charAt(0) != '/') {
-            return false;
+            return -1;
         }
         AsciiString method = r.method().asciiName();
         String version = r.protocolVersion().text();
         int line = method.length() + uri.length() + version.length() + 4;
-        byte[] out = scratch(line + fieldBytes(h));
+        byte[] out = scratch(line + fieldBytes(h) + 2);
         System.arraycopy(method.array(), method.arrayOffset(), out, 0, method.length());
         int p = method.length();
         out[p++] = ' ';
         for (int k = 0; k < uri.length(); k++) {
             char c = uri.charAt(k);
             if (c >= 0x80) {
-                return false;
+                return -1;
             }
             out[p++] = (byte) c;
         }
@@ -50,8 +105,7 @@ final class HeadWriter {
         p = put(version, out, p);
         out[p++] = '\r';
         out[p++] = '\n';
-        buf.writeBytes(out, 0, fields(h, out, p));
-        return true;
+        return p;
     }
 
     private static int fieldBytes(FlatHeaders h) {

@@ -1,11 +1,13 @@
 package dev.edgegateway.proxy.server;
 
+import dev.edgegateway.proxy.http1.FlatHeaders;
 import dev.edgegateway.proxy.observe.Tracing;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.util.AsciiString;
 
 /**
  * The request head as the origin gets it: hop-by-hop fields removed (a WebSocket handshake keeps
@@ -38,21 +40,21 @@ final class ForwardingHeaders {
         boolean trusted = x.state.forwarding.isTrusted(connection.clientAddress);
         String xff = trusted ? h.get(HttpRules.X_FORWARDED_FOR) : null;
         if (xff != null) {
-            h.set(HttpRules.X_FORWARDED_FOR, xff + ", " + connection.clientIp);
+            set(h, HttpRules.X_FORWARDED_FOR, xff + ", " + connection.clientIp);
         } else {
-            h.set(HttpRules.X_FORWARDED_FOR, connection.clientIp);
+            set(h, HttpRules.X_FORWARDED_FOR, connection.clientIp);
         }
         if (!trusted || !h.contains(HttpRules.X_FORWARDED_PROTO)) {
-            h.set(HttpRules.X_FORWARDED_PROTO, connection.scheme);
+            set(h, HttpRules.X_FORWARDED_PROTO, connection.scheme);
         }
         if (!trusted || !h.contains(HttpRules.X_FORWARDED_HOST)) {
             if (incomingHost != null) {
-                h.set(HttpRules.X_FORWARDED_HOST, incomingHost);
+                set(h, HttpRules.X_FORWARDED_HOST, incomingHost);
             } else {
                 h.remove(HttpRules.X_FORWARDED_HOST);
             }
         }
-        h.set(HttpRules.X_REQUEST_ID, x.requestId);
+        set(h, HttpRules.X_REQUEST_ID, x.requestId);
         if (x.span != null) {
             tracing.inject(x.traceParent, x.span, h); // the origin's spans become children of ours
         }
@@ -61,5 +63,18 @@ final class ForwardingHeaders {
             rules.apply(h, x);
         }
         x.request.setProtocolVersion(HttpVersion.HTTP_1_1);
+    }
+
+    /**
+     * Sets a forwarding field: its name a constant, its value the gateway's own (an address, a
+     * scheme, a request id) or built from fields of this request, which {@link FlatHeaders}
+     * checked as the decoder added them; so not checked again there.
+     */
+    private static void set(HttpHeaders h, AsciiString name, CharSequence value) {
+        if (h instanceof FlatHeaders f) {
+            f.setChecked(name, value);
+        } else {
+            h.set(name, value);
+        }
     }
 }

@@ -1,5 +1,6 @@
 package dev.edgegateway.proxy.server;
 
+import dev.edgegateway.proxy.http1.FieldNames;
 import dev.edgegateway.proxy.http1.FlatHeaders;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
@@ -20,6 +21,7 @@ final class HttpRules {
     private static final AsciiString[] HOP_BY_HOP = {HttpHeaderNames.CONNECTION, HttpHeaderNames.KEEP_ALIVE, PROXY_CONNECTION, HttpHeaderNames.TE,
         HttpHeaderNames.TRAILER, HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderNames.UPGRADE, HttpHeaderNames.PROXY_AUTHORIZATION,
         HttpHeaderNames.PROXY_AUTHENTICATE};
+    private static final FieldNames HOP_BY_HOP_NAMES = FieldNames.of(HOP_BY_HOP);
     private static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
 
     private HttpRules() {}
@@ -53,20 +55,10 @@ final class HttpRules {
         }
         // One pass over the fields rather than a scan per name.
         for (int i = f.size() - 1; i >= 0; i--) {
-            if (isHopByHop(f.nameAt(i))) {
+            if (f.nameIn(i, HOP_BY_HOP_NAMES)) {
                 f.removeAt(i);
             }
         }
-    }
-
-    private static boolean isHopByHop(CharSequence name) {
-        int n = name.length();
-        for (AsciiString hop : HOP_BY_HOP) {
-            if (hop.length() == n && hop.contentEqualsIgnoreCase(name)) {
-                return true;
-            }
-        }
-        return false;
     }
 
     /** Whether {@code name} is on more than one field line. */

@@ -2,6 +2,7 @@ package dev.edgegateway.proxy.server;
 
 import dev.edgegateway.proxy.http1.EncoderOutput;
 import dev.edgegateway.proxy.http1.FlatHeaders;
+import dev.edgegateway.proxy.http1.UnchunkedWrites;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
@@ -27,7 +28,8 @@ import java.util.List;
  * either; HAProxy and Envoy refuse by default too).
  *
  * <p>The encoder remembers each request's method so a response to HEAD has no body whatever its
- * headers say.
+ * headers say. A final response framed by length goes out through {@link UnchunkedWrites}, past
+ * Netty's encoder.
  */
 public final class ServerCodec extends CombinedChannelDuplexHandler<ServerCodec.StrictRequestDecoder, ServerCodec.MethodAwareResponseEncoder> {
     /** Marks the failure that the guard turns into "400: both Content-Length and Transfer-Encoding". */
@@ -75,9 +77,18 @@ public final class ServerCodec extends CombinedChannelDuplexHandler<ServerCodec.
 
     final class MethodAwareResponseEncoder extends HttpResponseEncoder {
         private final EncoderOutput output = new EncoderOutput(this::encode, super::write);
+        private final UnchunkedWrites direct = new UnchunkedWrites();
 
         @Override
         public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) throws Exception {
+            if (direct.part(ctx, msg, promise)) {
+                return;
+            }
+            HttpMethod method = methods.peek();
+            if (method != null && !HttpMethod.HEAD.equals(method) && direct.response(ctx, msg, promise)) {
+                methods.poll(); // as isContentAlwaysEmpty does for the encoder's final responses
+                return;
+            }
             output.write(ctx, msg, promise); // without the empty buffer of a body-less end
         }
 

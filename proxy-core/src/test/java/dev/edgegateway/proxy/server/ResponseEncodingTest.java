@@ -1,0 +1,147 @@
+package dev.edgegateway.proxy.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.edgegateway.proxy.http1.FlatHeaders;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpContent;
+import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.DefaultLastHttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpObject;
+import io.netty.handler.codec.http.HttpRequestDecoder;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.ReferenceCountUtil;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The listener's response bytes, a final response framed by length written past Netty's encoder
+ * ({@code UnchunkedWrites}), are byte for byte what Netty's {@link HttpServerCodec} writes for the
+ * same request and response, for every status and method, whichever way it goes out.
+ */
+class ResponseEncodingTest {
+
+    /** The response's parts: a head with FlatHeaders (as the origin's decoder makes them), a body in two parts and an end. */
+    private static List<HttpObject> response(int code, String reason, String framing, HttpVersion version) {
+        FlatHeaders h = new FlatHeaders();
+        h.add("Server", "origin/1");
+        h.add(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=\u00e9"); // Latin-1 in a value, written as its one byte
+        h.add("X-Empty", "");
+        switch (framing) {
+            case "length" -> h.add(HttpHeaderNames.CONTENT_LENGTH, "6");
+            case "chunked" -> h.add(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+            default -> { } // "close": the body ends with the connection
+        }
+        HttpResponseStatus status = reason == null ? HttpResponseStatus.valueOf(code) : new HttpResponseStatus(code, reason);
+        List<HttpObject> parts = new ArrayList<>();
+        parts.add(new DefaultHttpResponse(version, status, h));
+        parts.add(new DefaultHttpContent(Unpooled.copiedBuffer("abc", StandardCharsets.US_ASCII)));
+        parts.add(new DefaultLastHttpContent(Unpooled.copiedBuffer("def", StandardCharsets.US_ASCII)));
+        return parts;
+    }
+
+    /** Decodes {@code request} on the channel (so its codec knows the method), then writes the parts; returns the bytes. */
+    private static String exchange(EmbeddedChannel ch, String request, List<HttpObject> parts) {
+        ch.writeInbound(Unpooled.copiedBuffer(request, StandardCharsets.US_ASCII));
+        Object in;
+        while ((in = ch.readInbound()) != null) {
+            ReferenceCountUtil.release(in);
+        }
+        for (HttpObject p : parts) {
+            ch.write(p, ch.voidPromise());
+        }
+        ch.flush();
+        ByteBuf all = Unpooled.buffer();
+        ByteBuf b;
+        while ((b = ch.readOutbound()) != null) {
+            all.writeBytes(b);
+            b.release();
+        }
+        String s = all.toString(StandardCharsets.ISO_8859_1);
+        all.release();
+        return s;
+    }
+
+    @ParameterizedTest
+    @CsvSource(nullValues = "null", value = {
+        "200, null", "201, null", "204, null", "205, null", "206, null", "301, null", "304, null", "404, null", "503, null",
+        "200, Fine \u00e9", "299, null", "600, Odd"})
+    void aFinalResponseIsWhatNettysEncoderWrites(int code, String reason) {
+        for (String method : new String[] {"GET", "HEAD", "POST"}) {
+            for (String framing : new String[] {"length", "chunked", "close"}) {
+                for (HttpVersion version : new HttpVersion[] {HttpVersion.HTTP_1_1, HttpVersion.HTTP_1_0}) {
+                    String request = method + " /r HTTP/1.1\r\nHost: a\r\nContent-Length: 0\r\n\r\n";
+                    EmbeddedChannel netty = new EmbeddedChannel(new HttpServerCodec());
+                    EmbeddedChannel gateway = new EmbeddedChannel(new ServerCodec(8192, 8192, 8192));
+                    String expected = exchange(netty, request, response(code, reason, framing, version));
+                    String as = method + " " + code + " " + framing + " " + version;
+                    assertThat(exchange(gateway, request, response(code, reason, framing, version))).as(as).isEqualTo(expected);
+                    // and again on the same connection: nothing of the first response's writing is left over
+                    assertThat(exchange(gateway, request, response(code, reason, framing, version))).as(as).isEqualTo(expected);
+                    assertThat(netty.finishAndReleaseAll()).isFalse();
+                    assertThat(gateway.finishAndReleaseAll()).isFalse();
+                }
+            }
+        }
+    }
+
+    @Test
+    void interimAndLocalResponsesStillGoThroughTheEncoder() {
+        String request = "POST /r HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\nContent-Length: 0\r\n\r\n";
+        List<HttpObject> parts = new ArrayList<>();
+        parts.add(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE, Unpooled.EMPTY_BUFFER, new FlatHeaders(), new FlatHeaders()));
+        parts.addAll(response(200, null, "length", HttpVersion.HTTP_1_1));
+        DefaultFullHttpResponse local = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.TOO_MANY_REQUESTS,
+                Unpooled.copiedBuffer("slow down", StandardCharsets.US_ASCII));
+        local.headers().set(HttpHeaderNames.CONTENT_LENGTH, 9);
+        parts.add(local);
+        EmbeddedChannel netty = new EmbeddedChannel(new HttpServerCodec());
+        EmbeddedChannel gateway = new EmbeddedChannel(new ServerCodec(8192, 8192, 8192));
+        String twoRequests = request + "GET /s HTTP/1.1\r\nHost: a\r\n\r\n";
+        String expected = exchange(netty, twoRequests, copy(parts));
+        assertThat(expected).startsWith("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\n").endsWith("slow down");
+        assertThat(exchange(gateway, twoRequests, parts)).isEqualTo(expected);
+        netty.finishAndReleaseAll();
+        gateway.finishAndReleaseAll();
+    }
+
+    @Test
+    void aBodyPartWithAPromiseCompletesIt() {
+        EmbeddedChannel ch = new EmbeddedChannel(new ServerCodec(8192, 8192, 8192));
+        ch.writeInbound(Unpooled.copiedBuffer("GET /r HTTP/1.1\r\nHost: a\r\n\r\n", StandardCharsets.US_ASCII));
+        ReferenceCountUtil.release(ch.readInbound());
+        ReferenceCountUtil.release(ch.readInbound());
+        FlatHeaders h = new FlatHeaders();
+        h.add(HttpHeaderNames.CONTENT_LENGTH, "0");
+        ChannelFuture head = ch.write(new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK, h));
+        ChannelFuture end = ch.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
+        assertThat(head.isSuccess()).isTrue();
+        assertThat(end.isSuccess()).isTrue();
+        ByteBuf out = ch.readOutbound();
+        assertThat(out.toString(StandardCharsets.US_ASCII)).isEqualTo("HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n");
+        out.release();
+        ch.finishAndReleaseAll();
+    }
+
+    private static List<HttpObject> copy(List<HttpObject> parts) {
+        List<HttpObject> out = new ArrayList<>();
+        for (HttpObject p : parts) {
+            out.add(p instanceof io.netty.buffer.ByteBufHolder b ? (HttpObject) b.retainedDuplicate() : p);
+        }
+        return out;
+    }
+}
