@@ -5,10 +5,8 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpMessage;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
-import io.netty.handler.codec.http.LastHttpContent;
 
 /**
  * Writes an HTTP/1 message whose body needs no framing of its own (a length, or the end of the
@@ -31,10 +29,11 @@ public final class UnchunkedWrites {
      * nothing, for any other request and anything that is not a request's head alone.
      */
     public boolean request(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
-        if (!(msg instanceof HttpRequest r) || msg instanceof HttpContent || !(r.headers() instanceof FlatHeaders h)
+        if (!Parts.isRequest(msg) || Parts.isContent(msg) || !(((HttpRequest) msg).headers() instanceof FlatHeaders h)
                 || h.indexOf(HttpHeaderNames.TRANSFER_ENCODING, 0) >= 0) {
             return false;
         }
+        HttpRequest r = (HttpRequest) msg;
         ByteBuf head = HeadWriter.request(ctx.alloc(), r, h);
         return head != null && begin(ctx, head, promise);
     }
@@ -46,9 +45,10 @@ public final class UnchunkedWrites {
      * encoder rewrites their framing fields), and anything that is not a response's head alone.
      */
     public boolean response(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
-        if (!(msg instanceof HttpResponse r) || msg instanceof HttpContent || !(r.headers() instanceof FlatHeaders h)) {
+        if (!Parts.isResponse(msg) || Parts.isContent(msg) || !(((HttpResponse) msg).headers() instanceof FlatHeaders h)) {
             return false;
         }
+        HttpResponse r = (HttpResponse) msg;
         int code = r.status().code();
         if (code < 200 || code == 204 || code == 205 || code == 304 || h.indexOf(HttpHeaderNames.TRANSFER_ENCODING, 0) >= 0) {
             return false;
@@ -58,17 +58,23 @@ public final class UnchunkedWrites {
 
     /** Whether {@code msg} belongs to a message this writer began; if so, writes it (the message's end ends it). */
     public boolean part(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
-        if (!inBody || msg instanceof HttpMessage) {
+        if (!inBody) {
             return false;
         }
-        if (!(msg instanceof HttpContent part)) {
+        if (!Parts.isContent(msg)) {
+            if (Parts.isHttp(msg)) {
+                return false; // a head: not this message's
+            }
             ctx.write(msg, promise); // a buffer or file region of the body, as the encoder passes them
             return true;
         }
-        if (part instanceof LastHttpContent) {
+        if (Parts.isRequest(msg) || Parts.isResponse(msg)) {
+            return false; // a whole message
+        }
+        if (Parts.isLast(msg)) {
             inBody = false; // trailers have no place in a body framed by length, and Netty's encoder drops them too
         }
-        ByteBuf content = part.content();
+        ByteBuf content = ((HttpContent) msg).content();
         if (content.isReadable() || !promise.isVoid()) {
             ctx.write(content, promise);
         } else {

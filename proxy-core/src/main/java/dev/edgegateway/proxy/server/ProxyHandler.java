@@ -1,5 +1,6 @@
 package dev.edgegateway.proxy.server;
 
+import dev.edgegateway.proxy.http1.Parts;
 import dev.edgegateway.proxy.metrics.GatewayMetrics;
 import dev.edgegateway.proxy.metrics.GatewayMetrics.Rejection;
 import dev.edgegateway.proxy.transport.LoopClock;
@@ -32,8 +33,7 @@ import org.slf4j.LoggerFactory;
  * {@link UpstreamAttempt}; both answer through the {@link Downstream} methods here, and
  * {@link ExchangeRecorder} records it. One exchange at a time: decoded messages past the one asked
  * for (a GET's empty end, a pipelined request) wait here, one handed on per {@link #readRequest}
- * (Netty's {@code FlowControlHandler} without its hop and queue per message). After a 101 a
- * {@link Tunnel} takes this handler's place.
+ * (Netty's {@code FlowControlHandler} without its hop and queue per message). After a 101 a {@link Tunnel} takes over.
  *
  * <p>Reading is explicit (auto-read is off on both sides): the client is read only while the
  * origin connection can take more, and the origin only while the client can take more, so a body
@@ -116,10 +116,10 @@ final class ProxyHandler extends ChannelDuplexHandler implements Downstream {
         readPending = false;
         if (closing) {
             ReferenceCountUtil.release(msg);
-        } else if (msg instanceof HttpRequest req) {
-            onRequest(req);
-        } else if (msg instanceof HttpContent content) {
-            onRequestContent(content);
+        } else if (Parts.isRequest(msg)) {
+            onRequest((HttpRequest) msg);
+        } else if (Parts.isContent(msg)) {
+            onRequestContent((HttpContent) msg);
         } else {
             ReferenceCountUtil.release(msg);
         }
@@ -141,10 +141,10 @@ final class ProxyHandler extends ChannelDuplexHandler implements Downstream {
             content.release();
             return;
         }
-        boolean last = content instanceof LastHttpContent;
         switch (x.phase) {
             case STREAMING, CONNECTING -> stages.body(x, content); // CONNECTING: a retry's, asked for before it failed
             case SKIPPING -> {
+                boolean last = Parts.isLast(content);
                 content.release();
                 if (last) {
                     x.complete = true;

@@ -1,5 +1,6 @@
 package dev.edgegateway.proxy.server;
 
+import dev.edgegateway.proxy.http1.Parts;
 import dev.edgegateway.health.RetryPolicy.Failure;
 import dev.edgegateway.proxy.metrics.GatewayMetrics;
 import dev.edgegateway.proxy.metrics.GatewayMetrics.UpstreamError;
@@ -37,7 +38,7 @@ final class ResponseRelay {
     void head(Exchange x, HttpResponse r) {
         int code = r.status().code();
         // ClientCodec sends heads and bodies apart; a head with content is its invalid-message form.
-        boolean invalid = r.decoderResult().isFailure() || r instanceof HttpContent;
+        boolean invalid = r.decoderResult().isFailure() || Parts.isContent(r);
         if (code == 101 && x.upgrade != null && !invalid) {
             attempt.cancelResponseTimer();
             recorder.tryAnswered(x, 101);
@@ -101,11 +102,11 @@ final class ResponseRelay {
             return;
         }
         if (x.interim) {
-            if (c instanceof LastHttpContent) {
+            if (Parts.isLast(c)) {
                 x.interim = false;
             }
             if (x.interimDropped) {
-                x.interimDropped = !(c instanceof LastHttpContent);
+                x.interimDropped = !Parts.isLast(c);
                 c.release();
             } else {
                 down.write(c);
@@ -113,10 +114,11 @@ final class ResponseRelay {
             return;
         }
         x.responseBytes += c.content().readableBytes();
-        if (!(c instanceof LastHttpContent last)) {
+        if (!Parts.isLast(c)) {
             down.write(c);
             return;
         }
+        LastHttpContent last = (LastHttpContent) c;
         // The response is complete: settle the origin connection, then the client's.
         UpstreamConnection u = attempt.takeConnection();
         attempt.endTry();

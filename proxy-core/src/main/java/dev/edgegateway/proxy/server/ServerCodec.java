@@ -1,5 +1,6 @@
 package dev.edgegateway.proxy.server;
 
+import dev.edgegateway.proxy.http1.Parts;
 import dev.edgegateway.proxy.http1.EncoderOutput;
 import dev.edgegateway.proxy.http1.FlatHeaders;
 import dev.edgegateway.proxy.http1.UnchunkedWrites;
@@ -63,8 +64,9 @@ public final class ServerCodec extends CombinedChannelDuplexHandler<ServerCodec.
             int before = out.size();
             super.decode(ctx, buffer, out);
             for (int i = before; i < out.size(); i++) {
-                if (out.get(i) instanceof HttpRequest request) {
-                    methods.add(request.method());
+                Object o = out.get(i);
+                if (Parts.isRequest(o)) {
+                    methods.add(((HttpRequest) o).method());
                 }
             }
         }

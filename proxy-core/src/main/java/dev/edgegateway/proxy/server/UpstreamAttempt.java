@@ -1,5 +1,6 @@
 package dev.edgegateway.proxy.server;
 
+import dev.edgegateway.proxy.http1.Parts;
 import dev.edgegateway.config.ClusterConfig;
 import dev.edgegateway.health.ClusterHealth;
 import dev.edgegateway.health.RetryPolicy.Failure;
@@ -163,7 +164,7 @@ final class UpstreamAttempt implements UpstreamListener {
      * which the next try sends; if it outgrows the copy, the body can no longer be sent whole.
      */
     void sendBody(HttpContent part) {
-        boolean last = part instanceof LastHttpContent;
+        boolean last = Parts.isLast(part);
         UpstreamConnection u = upstream;
         if (u == null) {
             if (x != null && x.phase == Exchange.Phase.CONNECTING && x.body != null) {
@@ -208,10 +209,10 @@ final class UpstreamAttempt implements UpstreamListener {
             ReferenceCountUtil.release(msg);
             return;
         }
-        if (msg instanceof HttpResponse r) {
-            relay.head(x, r);
-        } else if (msg instanceof HttpContent c) {
-            relay.content(x, c);
+        if (Parts.isResponse(msg)) {
+            relay.head(x, (HttpResponse) msg);
+        } else if (Parts.isContent(msg)) {
+            relay.content(x, (HttpContent) msg);
         } else {
             ReferenceCountUtil.release(msg);
         }

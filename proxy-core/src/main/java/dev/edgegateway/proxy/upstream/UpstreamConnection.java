@@ -1,5 +1,6 @@
 package dev.edgegateway.proxy.upstream;
 
+import dev.edgegateway.proxy.http1.Parts;
 import dev.edgegateway.health.Endpoint;
 import dev.edgegateway.proxy.http1.ClientCodec;
 import dev.edgegateway.proxy.tls.UpstreamTls;
@@ -104,8 +105,8 @@ public final class UpstreamConnection extends ChannelInboundHandlerAdapter {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         UpstreamListener l = listener;
-        if (l != null && msg instanceof HttpObject o) {
-            l.onUpstreamMessage(o);
+        if (l != null && Parts.isHttp(msg)) {
+            l.onUpstreamMessage((HttpObject) msg);
         } else if (l != null && msg instanceof ByteBuf b) {
             l.onUpstreamBytes(b); // after a 101 the codec passes the origin's bytes through as they are
         } else {
