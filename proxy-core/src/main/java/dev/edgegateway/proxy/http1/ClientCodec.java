@@ -47,6 +47,18 @@ public final class ClientCodec extends CombinedChannelDuplexHandler<ResponseDeco
         }
 
         @Override
+        public void flush(ChannelHandlerContext ctx) {
+            direct.writeHeld(ctx);
+            ctx.flush();
+        }
+
+        @Override
+        public void handlerRemoved(ChannelHandlerContext ctx) throws Exception {
+            direct.discard();
+            super.handlerRemoved(ctx);
+        }
+
+        @Override
         protected void encode(ChannelHandlerContext ctx, Object msg, List<Object> out) throws Exception {
             if (msg instanceof HttpRequest request) {
                 decoder.requestSent(request.method()); // a HEAD's response has no body

@@ -16,12 +16,24 @@ import io.netty.handler.codec.http.HttpResponse;
  * its per-part type dispatch, state machine and list of outputs, which the profile put at 2-3% of
  * the event loop's samples, both encoders together. A message it does not take (see
  * {@link #request} and {@link #response}) goes to the encoder, whole: every message is written one
- * way from head to end, so the encoder's state is never out of step. One per encoder; confined to
- * the channel's event loop.
+ * way from head to end, so the encoder's state is never out of step.
+ *
+ * <p>A head is held back until the message's next part, and a body that is whole in that part and
+ * small ({@link #MERGED_BYTES}) is copied behind it: the message leaves in one buffer, one
+ * {@code send}, where head and body in two took a {@code writev} (HAProxy sends such a response
+ * from one buffer too). Anything else first writes the held head as it is: another part, a write
+ * with a promise, another message, a flush ({@link #writeHeld}, from the encoder's {@code flush}),
+ * so a head is never later on the wire than a flush that followed it. Released if the encoder
+ * goes first ({@link #discard}). One per encoder; confined to the channel's event loop.
  */
 public final class UnchunkedWrites {
+    /** Head and body up to this many bytes leave in one buffer: what {@code HeadBuffers} keeps for the next head. */
+    static final int MERGED_BYTES = 4096;
+
     /** A message this writer began is not yet at its end: what comes next is its body. */
     private boolean inBody;
+    /** The head of the message begun, not written yet; null once written. */
+    private ByteBuf held;
 
     /**
      * Writes a request's head if its headers are {@link FlatHeaders} without
@@ -62,6 +74,7 @@ public final class UnchunkedWrites {
             return false;
         }
         if (!Parts.isContent(msg)) {
+            writeHeld(ctx);
             if (Parts.isHttp(msg)) {
                 return false; // a head: not this message's
             }
@@ -69,12 +82,23 @@ public final class UnchunkedWrites {
             return true;
         }
         if (Parts.isRequest(msg) || Parts.isResponse(msg)) {
+            writeHeld(ctx);
             return false; // a whole message
         }
-        if (Parts.isLast(msg)) {
-            inBody = false; // trailers have no place in a body framed by length, and Netty's encoder drops them too
-        }
+        boolean last = Parts.isLast(msg);
         ByteBuf content = ((HttpContent) msg).content();
+        if (last) {
+            inBody = false; // trailers have no place in a body framed by length, and Netty's encoder drops them too
+            ByteBuf head = held;
+            if (head != null && promise.isVoid() && head.readableBytes() + content.readableBytes() <= MERGED_BYTES) {
+                held = null;
+                head.writeBytes(content, content.readerIndex(), content.readableBytes());
+                content.release();
+                ctx.write(head, promise);
+                return true;
+            }
+        }
+        writeHeld(ctx);
         if (content.isReadable() || !promise.isVoid()) {
             ctx.write(content, promise);
         } else {
@@ -83,9 +107,32 @@ public final class UnchunkedWrites {
         return true;
     }
 
+    /** Writes the held head, if any: before a flush, and before anything that is not the body to copy behind it. */
+    public void writeHeld(ChannelHandlerContext ctx) {
+        ByteBuf head = held;
+        if (head != null) {
+            held = null;
+            ctx.write(head, ctx.voidPromise());
+        }
+    }
+
+    /** Releases the held head, if any: the encoder is being removed (its channel has closed). */
+    public void discard() {
+        ByteBuf head = held;
+        if (head != null) {
+            held = null;
+            head.release();
+        }
+    }
+
     private boolean begin(ChannelHandlerContext ctx, ByteBuf head, ChannelPromise promise) {
+        writeHeld(ctx); // a message begun before this one ended wrongly; its head goes first, as written
         inBody = true;
-        ctx.write(head, promise);
+        if (promise.isVoid()) {
+            held = head;
+        } else {
+            ctx.write(head, promise);
+        }
         return true;
     }
 }

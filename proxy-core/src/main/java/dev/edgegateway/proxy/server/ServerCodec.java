@@ -95,6 +95,18 @@ public final class ServerCodec extends CombinedChannelDuplexHandler<ServerCodec.
         }
 
         @Override
+        public void flush(ChannelHandlerContext ctx) {
+            direct.writeHeld(ctx);
+            ctx.flush();
+        }
+
+        @Override
+        public void handlerRemoved(ChannelHandlerContext ctx) throws Exception {
+            direct.discard();
+            super.handlerRemoved(ctx);
+        }
+
+        @Override
         protected boolean isContentAlwaysEmpty(HttpResponse msg) {
             // An interim (1xx) response is followed by the real one for the same request.
             if (msg.status().codeClass() == HttpStatusClass.INFORMATIONAL) {

@@ -3,6 +3,7 @@ package dev.edgegateway.proxy.server;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.edgegateway.proxy.http1.FlatHeaders;
+import io.netty.buffer.AbstractByteBufAllocator;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFuture;
@@ -135,6 +136,101 @@ class ResponseEncodingTest {
         assertThat(out.toString(StandardCharsets.US_ASCII)).isEqualTo("HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n");
         out.release();
         ch.finishAndReleaseAll();
+    }
+
+    /** A channel whose codec has seen a GET, so its next response has a body. */
+    private static EmbeddedChannel afterGet() {
+        EmbeddedChannel ch = new EmbeddedChannel(new ServerCodec(8192, 8192, 8192));
+        ch.writeInbound(Unpooled.copiedBuffer("GET /r HTTP/1.1\r\nHost: a\r\n\r\n", StandardCharsets.US_ASCII));
+        Object in;
+        while ((in = ch.readInbound()) != null) {
+            ReferenceCountUtil.release(in);
+        }
+        return ch;
+    }
+
+    private static HttpResponse head(int length) {
+        FlatHeaders h = new FlatHeaders();
+        h.add(HttpHeaderNames.CONTENT_LENGTH, Integer.toString(length));
+        return new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK, h);
+    }
+
+    /** The buffers written, one string each. */
+    private static List<String> buffers(EmbeddedChannel ch) {
+        List<String> out = new ArrayList<>();
+        ByteBuf b;
+        while ((b = ch.readOutbound()) != null) {
+            out.add(b.toString(StandardCharsets.ISO_8859_1));
+            b.release();
+        }
+        return out;
+    }
+
+    @Test
+    void aSmallWholeBodyLeavesWithItsHeadInOneBuffer() {
+        EmbeddedChannel ch = afterGet();
+        String body = "x".repeat(1024);
+        ch.write(head(1024), ch.voidPromise());
+        ch.write(new DefaultLastHttpContent(Unpooled.copiedBuffer(body, StandardCharsets.US_ASCII)), ch.voidPromise());
+        ch.flush();
+        assertThat(buffers(ch)).containsExactly("HTTP/1.1 200 OK\r\ncontent-length: 1024\r\n\r\n" + body);
+        assertThat(ch.finishAndReleaseAll()).isFalse();
+    }
+
+    @Test
+    void aLargeOrPartialBodyLeavesApartFromItsHead() {
+        EmbeddedChannel ch = afterGet();
+        String large = "y".repeat(8192);
+        ch.write(head(8192), ch.voidPromise());
+        ch.write(new DefaultLastHttpContent(Unpooled.copiedBuffer(large, StandardCharsets.US_ASCII)), ch.voidPromise());
+        ch.write(head(6), ch.voidPromise());
+        ch.write(new DefaultHttpContent(Unpooled.copiedBuffer("abc", StandardCharsets.US_ASCII)), ch.voidPromise());
+        ch.write(new DefaultLastHttpContent(Unpooled.copiedBuffer("def", StandardCharsets.US_ASCII)), ch.voidPromise());
+        ch.flush();
+        String head = "HTTP/1.1 200 OK\r\ncontent-length: ";
+        assertThat(buffers(ch)).containsExactly(head + "8192\r\n\r\n", large, head + "6\r\n\r\n", "abc", "def");
+        assertThat(ch.finishAndReleaseAll()).isFalse();
+    }
+
+    @Test
+    void aFlushWritesAHeldHeadAtOnce() {
+        // A streamed response: the head must reach the client before the body exists.
+        EmbeddedChannel ch = afterGet();
+        ch.write(head(3), ch.voidPromise());
+        ch.flush();
+        assertThat(buffers(ch)).containsExactly("HTTP/1.1 200 OK\r\ncontent-length: 3\r\n\r\n");
+        ch.writeAndFlush(new DefaultLastHttpContent(Unpooled.copiedBuffer("abc", StandardCharsets.US_ASCII)), ch.voidPromise());
+        assertThat(buffers(ch)).containsExactly("abc");
+        assertThat(ch.finishAndReleaseAll()).isFalse();
+    }
+
+    @Test
+    void aHeldHeadIsReleasedWhenTheConnectionCloses() {
+        EmbeddedChannel ch = afterGet();
+        List<ByteBuf> allocated = new ArrayList<>();
+        ch.config().setAllocator(new AbstractByteBufAllocator(false) {
+            @Override
+            protected ByteBuf newHeapBuffer(int initialCapacity, int maxCapacity) {
+                ByteBuf b = Unpooled.buffer(initialCapacity, maxCapacity);
+                allocated.add(b);
+                return b;
+            }
+
+            @Override
+            protected ByteBuf newDirectBuffer(int initialCapacity, int maxCapacity) {
+                return newHeapBuffer(initialCapacity, maxCapacity);
+            }
+
+            @Override
+            public boolean isDirectBufferPooled() {
+                return false;
+            }
+        });
+        ch.write(head(3), ch.voidPromise());
+        assertThat(allocated).hasSize(1).allSatisfy(b -> assertThat(b.refCnt()).isEqualTo(1));
+        ch.close();
+        assertThat(ch.finishAndReleaseAll()).isFalse();
+        assertThat(allocated).allSatisfy(b -> assertThat(b.refCnt()).isZero());
     }
 
     private static List<HttpObject> copy(List<HttpObject> parts) {
