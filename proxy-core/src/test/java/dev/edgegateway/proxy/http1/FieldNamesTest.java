@@ -1,0 +1,39 @@
+package dev.edgegateway.proxy.http1;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.netty.util.AsciiString;
+import org.junit.jupiter.api.Test;
+
+/** {@link FieldNames} through {@link FlatHeaders#nameIn}: members in any case, and near misses of every kind. */
+class FieldNamesTest {
+    private static final String LONG = "x-" + "a".repeat(70) + "-z";
+    private static final FieldNames SET = FieldNames.of(AsciiString.cached("connection"), AsciiString.cached("te"),
+            AsciiString.cached("transfer-encoding"), AsciiString.cached(LONG));
+
+    private static boolean in(String name) {
+        FlatHeaders h = new FlatHeaders();
+        h.add(name, "v");
+        return h.nameIn(0, SET);
+    }
+
+    @Test
+    void membersMatchInAnyCase() {
+        assertThat(in("connection")).isTrue();
+        assertThat(in("Connection")).isTrue();
+        assertThat(in("TE")).isTrue();
+        assertThat(in("Transfer-Encoding")).isTrue();
+        assertThat(in(LONG.toUpperCase())).isTrue();
+    }
+
+    @Test
+    void nearMissesDoNot() {
+        assertThat(in("connectiom")).isFalse();  // same length, first character
+        assertThat(in("cooooooion")).isFalse(); // same length, first and last characters
+        assertThat(in("t")).isFalse();
+        assertThat(in("tee")).isFalse();
+        assertThat(in("content-length")).isFalse();
+        assertThat(in(LONG + "a")).isFalse();
+        assertThat(in(LONG.substring(0, 63))).isFalse();
+    }
+}
