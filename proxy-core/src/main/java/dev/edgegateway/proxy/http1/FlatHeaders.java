@@ -7,7 +7,6 @@ import io.netty.handler.codec.http.HttpHeadersFactory;
 import io.netty.util.AsciiString;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Collections;
 import java.util.Date;
 import java.util.Iterator;
 import java.util.List;
@@ -165,20 +164,7 @@ public final class FlatHeaders extends HttpHeaders {
 
     @Override
     public List<String> getAll(CharSequence name) {
-        int i = indexOf(name, 0);
-        if (i < 0) {
-            return Collections.emptyList();
-        }
-        int next = indexOf(name, i + 1);
-        if (next < 0) {
-            return Collections.singletonList(values[i].toString());
-        }
-        List<String> all = new ArrayList<>(4);
-        all.add(values[i].toString());
-        for (; next >= 0; next = indexOf(name, next + 1)) {
-            all.add(values[next].toString());
-        }
-        return all;
+        return FlatViews.values(this, name);
     }
 
     @Override

@@ -2,6 +2,7 @@ package dev.edgegateway.proxy.http1;
 
 import java.util.AbstractMap.SimpleImmutableEntry;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map.Entry;
@@ -12,6 +13,24 @@ import java.util.TreeSet;
 /** The collection views {@link FlatHeaders} owes {@code HttpHeaders} callers: made on demand, off the hot path. */
 final class FlatViews {
     private FlatViews() {}
+
+    /** The values of the fields named {@code name}, in wire order, as {@code String}s. */
+    static List<String> values(FlatHeaders h, CharSequence name) {
+        int i = h.indexOf(name, 0);
+        if (i < 0) {
+            return Collections.emptyList();
+        }
+        int next = h.indexOf(name, i + 1);
+        if (next < 0) {
+            return Collections.singletonList(h.valueAt(i).toString());
+        }
+        List<String> all = new ArrayList<>(4);
+        all.add(h.valueAt(i).toString());
+        for (; next >= 0; next = h.indexOf(name, next + 1)) {
+            all.add(h.valueAt(next).toString());
+        }
+        return all;
+    }
 
     /** The names, case-insensitively distinct. */
     static Set<String> names(FlatHeaders h) {
