@@ -66,15 +66,7 @@ class ResponseEncodingTest {
             ch.write(p, ch.voidPromise());
         }
         ch.flush();
-        ByteBuf all = Unpooled.buffer();
-        ByteBuf b;
-        while ((b = ch.readOutbound()) != null) {
-            all.writeBytes(b);
-            b.release();
-        }
-        String s = all.toString(StandardCharsets.ISO_8859_1);
-        all.release();
-        return s;
+        return String.join("", buffers(ch));
     }
 
     @ParameterizedTest
