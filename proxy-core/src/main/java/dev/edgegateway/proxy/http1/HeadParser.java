@@ -1,7 +1,9 @@
 package dev.edgegateway.proxy.http1;
 
+import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.AsciiString;
@@ -11,10 +13,10 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Reads an HTTP/1 head held whole in an array: the status line, then the field lines, each
+ * Reads an HTTP/1 head held whole in an array: the status or request line, then the field lines, each
  * field's name and value becoming slices of that array ({@link AsciiString}s that share it),
  * validated as they are found (RFC 9110 5.1 and 5.5: a token, then no control character but
- * HTAB). Stateless; used by {@link ResponseDecoder}.
+ * HTAB). Stateless; used by {@link ResponseDecoder} and {@link RequestDecoder}.
  */
 final class HeadParser {
     private HeadParser() {}
@@ -73,8 +75,63 @@ final class HeadParser {
         }
         HttpResponseStatus status = status(code, b, p, reasonEnd);
         FlatHeaders h = new FlatHeaders();
-        fields(b, ends, 1, lines, h, false); // (their size was checked as the head was found)
+        fields(b, ends, 1, lines, h, RESPONSE); // (their size was checked as the head was found)
         return new DefaultHttpResponse(version, status, h);
+    }
+
+    private static final HttpMethod[] METHODS = {HttpMethod.GET, HttpMethod.POST, HttpMethod.HEAD, HttpMethod.PUT, HttpMethod.DELETE,
+        HttpMethod.OPTIONS, HttpMethod.PATCH, HttpMethod.TRACE, HttpMethod.CONNECT, HttpMethod.QUERY};
+
+    /**
+     * Parses a request line, {@code b[0..eol)}: {@code method SP request-target SP HTTP-version}
+     * (RFC 9112 3), one space apart. The method is a token (a constant for the registered ones), the
+     * target at least one byte and no whitespace or control character (bytes from 0x80 are kept, as
+     * Netty's decoder keeps them), the version {@code HTTP/} and two digits: anything else is an
+     * {@link IllegalArgumentException} (400). The message's fields are {@code h}.
+     */
+    static DefaultHttpRequest requestLine(byte[] b, int eol, FlatHeaders h) {
+        int p = 0;
+        while (p < eol && TOKEN[b[p] & 0xff]) {
+            p++;
+        }
+        if (p == 0 || p >= eol || b[p] != ' ') {
+            throw new IllegalArgumentException("the request line does not start with a method and a space");
+        }
+        HttpMethod method = method(b, p);
+        int t = ++p;
+        while (p < eol && (b[p] & 0xff) > ' ' && b[p] != 0x7f) {
+            p++;
+        }
+        if (p == t || p >= eol || b[p] != ' ') {
+            throw new IllegalArgumentException("the request target is not one word followed by a space");
+        }
+        @SuppressWarnings("deprecation") // Latin-1 bytes to chars, as Netty's decoder makes them
+        String uri = new String(b, 0, t, p - t);
+        p++;
+        if (eol - p != 8 || b[p] != 'H' || b[p + 1] != 'T' || b[p + 2] != 'T' || b[p + 3] != 'P' || b[p + 4] != '/'
+                || !digit(b[p + 5]) || b[p + 6] != '.' || !digit(b[p + 7])) {
+            throw new IllegalArgumentException("the request line does not end with HTTP/ and a version");
+        }
+        HttpVersion version = b[p + 5] == '1' && b[p + 7] == '1' ? HttpVersion.HTTP_1_1
+                : b[p + 5] == '1' && b[p + 7] == '0' ? HttpVersion.HTTP_1_0
+                : HttpVersion.valueOf(new String(b, p, 8, StandardCharsets.US_ASCII)); // answered 505 by the guard
+        return new DefaultHttpRequest(version, method, uri, h, false); // checked above
+    }
+
+    private static HttpMethod method(byte[] b, int length) {
+        for (HttpMethod m : METHODS) {
+            AsciiString name = m.asciiName();
+            if (name.length() == length) {
+                int k = 0;
+                while (k < length && name.byteAt(k) == b[k]) {
+                    k++;
+                }
+                if (k == length) {
+                    return m;
+                }
+            }
+        }
+        return HttpMethod.valueOf(new String(b, 0, length, StandardCharsets.US_ASCII));
     }
 
     /** The status constant when the phrase is the usual one (as Netty's decoder does), else a new status. */
@@ -93,12 +150,21 @@ final class HeadParser {
         return new HttpResponseStatus(code, new String(b, from, to - from, StandardCharsets.ISO_8859_1));
     }
 
+    /** {@link #fields} of a response's head. */
+    static final int RESPONSE = 0;
+    /** {@link #fields} of a trailer section (a flag): framing fields are dropped, as Netty does. */
+    static final int TRAILERS = 1;
+    /** {@link #fields} of a request (a flag): whitespace before a colon is an error (RFC 9112 5.1). */
+    static final int REQUEST = 2;
+
     /**
      * Adds the field lines {@code first} to {@code lines - 1} of {@code b} (line {@code i} ends with
      * the CRLF at {@code ends[i]}; a blank line ends the section) to {@code h}, validating names
      * and values; returns their bytes without line ends, as the head limit counts them.
+     * {@code mode} is {@link #RESPONSE} or {@link #REQUEST}, with {@link #TRAILERS} for a trailer section.
      */
-    static int fields(byte[] b, int[] ends, int first, int lines, FlatHeaders h, boolean trailers) {
+    static int fields(byte[] b, int[] ends, int first, int lines, FlatHeaders h, int mode) {
+        boolean trailers = (mode & TRAILERS) != 0;
         int size = 0;
         for (int i = first; i < lines; i++) {
             int p = i == 0 ? 0 : ends[i - 1] + 2;
@@ -125,6 +191,9 @@ final class HeadParser {
             int nameEnd = n;
             while (n < eol && (b[n] == ' ' || b[n] == '\t')) {
                 n++; // a response's whitespace before the colon is removed (RFC 9112 5.1)
+            }
+            if (n != nameEnd && (mode & REQUEST) != 0) {
+                throw new IllegalArgumentException("whitespace between a field name and its colon");
             }
             if (nameEnd == p || n == eol || b[n] != ':') {
                 throw new IllegalArgumentException("a field line is not a token, a colon and a value");

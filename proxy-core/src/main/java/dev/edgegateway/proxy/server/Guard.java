@@ -1,5 +1,6 @@
 package dev.edgegateway.proxy.server;
 
+import dev.edgegateway.proxy.http1.AmbiguousFramingException;
 import dev.edgegateway.proxy.metrics.GatewayMetrics.Rejection;
 import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -100,7 +101,7 @@ final class Guard {
         }
         // Netty keeps the parsed request line when a later part fails; when the line itself did not
         // parse it stands in "GET /bad-request HTTP/1.0", which says nothing about the client.
-        boolean lineRead = cause instanceof TooLongHttpHeaderException || cause instanceof ServerCodec.AmbiguousFramingException
+        boolean lineRead = cause instanceof TooLongHttpHeaderException || cause instanceof AmbiguousFramingException
                 || !"/bad-request".equals(req.uri());
         if (lineRead) {
             x.method = req.method().name();
@@ -112,7 +113,7 @@ final class Guard {
         if (cause instanceof TooLongHttpHeaderException) {
             return Refusal.of(431, Rejection.HEADERS_TOO_LARGE, "request headers too large", true);
         }
-        if (cause instanceof ServerCodec.AmbiguousFramingException) {
+        if (cause instanceof AmbiguousFramingException) {
             return Refusal.of(400, Rejection.BAD_REQUEST, "both Content-Length and Transfer-Encoding are present", true);
         }
         return Refusal.of(400, Rejection.BAD_REQUEST, "malformed request", true);

@@ -2,22 +2,12 @@ package dev.edgegateway.proxy.http1;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandler;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.HttpClientCodec;
-import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpMethod;
-import io.netty.handler.codec.http.HttpObject;
-import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpVersion;
-import io.netty.handler.codec.http.LastHttpContent;
-import io.netty.util.ReferenceCountUtil;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -48,8 +38,8 @@ class ResponseDecoderTest {
         Map<String, int[]> stats = new java.util.TreeMap<>();
         for (int round = 0; round < 6000; round++) {
             Case c = generate(random);
-            Transcript ours = run(new ClientCodec(256, MAX_HEADER, 64), c, new Random(round));
-            Transcript netty = run(new HttpClientCodec(new HttpDecoderConfig().setMaxInitialLineLength(256).setMaxHeaderSize(MAX_HEADER)
+            DecoderTranscript ours = run(new ClientCodec(256, MAX_HEADER, 64), c, new Random(round));
+            DecoderTranscript netty = run(new HttpClientCodec(new HttpDecoderConfig().setMaxInitialLineLength(256).setMaxHeaderSize(MAX_HEADER)
                     .setMaxChunkSize(64), false, false), c, new Random(round));
             stats.computeIfAbsent(c.defect, k -> new int[3])[netty.failed ? 1 : ours.failed ? 2 : 0]++;
             String what = "case " + round + " (" + c.defect + "):\n" + c.text.replace("\r", "\\r").replace("\n", "\\n\n");
@@ -232,78 +222,12 @@ class ResponseDecoderTest {
 
     // ---- running ---------------------------------------------------------------------------------
 
-    private static final class Transcript extends ChannelInboundHandlerAdapter {
-        final List<String> messages = new ArrayList<>();
-        boolean failed;
-        private StringBuilder body = new StringBuilder();
-
-        @Override
-        public void channelRead(ChannelHandlerContext ctx, Object msg) {
-            try {
-                if (failed) {
-                    return;
-                }
-                if (msg instanceof HttpObject o && o.decoderResult().isFailure()) {
-                    failed = true;
-                    return;
-                }
-                if (msg instanceof HttpResponse r) {
-                    StringBuilder s = new StringBuilder(r.protocolVersion() + " " + r.status().code() + " [" + r.status().reasonPhrase() + "]");
-                    // Fields in order per name (Netty's decoder moves a field it rewrites to the end; the relative order
-                    // of same-named fields is what carries meaning).
-                    List<String> fields = new ArrayList<>();
-                    for (Map.Entry<CharSequence, CharSequence> e : (Iterable<Map.Entry<CharSequence, CharSequence>>) r.headers()::iteratorCharSequence) {
-                        fields.add(e.getKey().toString().toLowerCase(java.util.Locale.ROOT) + ": " + e.getValue());
-                    }
-                    fields.sort(java.util.Comparator.comparing(f -> f.substring(0, f.indexOf(':'))));
-                    for (String f : fields) {
-                        s.append(" | ").append(f);
-                    }
-                    messages.add(s.toString());
-                }
-                if (msg instanceof HttpContent c) {
-                    body.append(c.content().toString(StandardCharsets.ISO_8859_1));
-                    if (c instanceof LastHttpContent last) {
-                        StringBuilder s = new StringBuilder("body " + body);
-                        for (Map.Entry<String, String> e : last.trailingHeaders()) {
-                            s.append(" | trailer ").append(e.getKey()).append(": ").append(e.getValue());
-                        }
-                        messages.add(s.toString());
-                        body = new StringBuilder();
-                    }
-                }
-                if (msg instanceof ByteBuf b) {
-                    messages.add("raw " + b.toString(StandardCharsets.ISO_8859_1));
-                }
-            } finally {
-                ReferenceCountUtil.release(msg);
+    private static DecoderTranscript run(ChannelHandler codec, Case c, Random split) {
+        return DecoderTranscript.run(codec, c.text, c.close, split, ch -> {
+            for (HttpMethod m : c.methods) {
+                ch.writeOutbound(new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, m, "/"));
             }
-        }
-
-        @Override
-        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-            failed = true;
-        }
-    }
-
-    private static Transcript run(ChannelHandler codec, Case c, Random split) {
-        Transcript t = new Transcript();
-        EmbeddedChannel ch = new EmbeddedChannel(codec, t);
-        for (HttpMethod m : c.methods) {
-            ch.writeOutbound(new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, m, "/"));
-        }
-        ch.releaseOutbound();
-        byte[] bytes = c.text.getBytes(StandardCharsets.ISO_8859_1);
-        int p = 0;
-        while (p < bytes.length) {
-            int n = Math.min(bytes.length - p, 1 + split.nextInt(split.nextBoolean() ? 8 : 400));
-            ch.writeInbound(Unpooled.copiedBuffer(bytes, p, n));
-            p += n;
-        }
-        if (c.close) {
-            ch.finish();
-        }
-        ch.finishAndReleaseAll();
-        return t;
+            ch.releaseOutbound();
+        });
     }
 }

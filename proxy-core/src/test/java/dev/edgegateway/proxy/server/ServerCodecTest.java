@@ -34,7 +34,7 @@ class ServerCodecTest {
     @Test
     void contentLengthWithTransferEncodingIsInvalid() {
         HttpRequest r = decode("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n");
-        assertThat(r.decoderResult().cause()).isInstanceOf(ServerCodec.AmbiguousFramingException.class);
+        assertThat(r.decoderResult().cause()).isInstanceOf(dev.edgegateway.proxy.http1.AmbiguousFramingException.class);
     }
 
     @Test
