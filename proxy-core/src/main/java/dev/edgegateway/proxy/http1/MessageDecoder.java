@@ -12,13 +12,12 @@ import io.netty.handler.codec.http.HttpMessage;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
-import java.util.Arrays;
 import java.util.List;
 
 /**
  * What {@link RequestDecoder} and {@link ResponseDecoder} share: finding a head (its first line,
- * its field lines and the blank line that ends it) with one scan for line ends, within the line
- * and head limits, and a body framed by length or by chunks (RFC 9112 sections 6 and 7), as
+ * its field lines and the blank line that ends it) within the line and head limits, copied once
+ * into the array its fields will be slices of ({@link HeadScan}), and a body framed by length or by chunks (RFC 9112 sections 6 and 7), as
  * Netty's message model has it ({@code HttpContent}s ending with a {@link LastHttpContent}).
  * The subclass reads the head ({@link #head}) and says how its body is framed ({@link #fixed},
  * {@link #chunked}, {@link #untilClose}, {@link #upgraded}); with none of those, the message has
@@ -31,7 +30,7 @@ import java.util.List;
 abstract class MessageDecoder extends ByteToMessageDecoder {
     enum State { HEAD, FIXED, CHUNK_SIZE, CHUNK_DATA, CHUNK_END, TRAILERS, UNTIL_CLOSE, UPGRADED, BAD }
 
-    private final String kind;
+    private final String headName;
     private final String firstLine;
     private final int trailerMode;
     final int maxLineBytes;
@@ -39,11 +38,8 @@ abstract class MessageDecoder extends ByteToMessageDecoder {
     private final int maxChunkBytes;
 
     State state = State.HEAD;
-    /** HEAD and TRAILERS: how far the search for the section's end got, relative to the reader index; and what it found. */
-    private int scanned;
-    private int lines;
-    private int headerBytes;
-    private int[] ends = new int[32];
+    /** HEAD and TRAILERS: the section being read. */
+    private final HeadScan scan = new HeadScan();
     private boolean firstLineSeen;
     /** Body bytes (FIXED) or chunk bytes (CHUNK_DATA) still to come. */
     private long remaining;
@@ -52,7 +48,7 @@ abstract class MessageDecoder extends ByteToMessageDecoder {
 
     /** A request's decoder ({@code request}) or a response's; the kind of message and its first line name them in errors. */
     MessageDecoder(boolean request, int maxLineBytes, int maxHeaderBytes, int maxChunkBytes) {
-        this.kind = request ? "request" : "response";
+        this.headName = request ? "request head" : "response head";
         this.firstLine = request ? "request line" : "status line";
         this.trailerMode = HeadParser.TRAILERS | (request ? HeadParser.REQUEST : HeadParser.RESPONSE);
         this.maxLineBytes = maxLineBytes;
@@ -177,7 +173,8 @@ abstract class MessageDecoder extends ByteToMessageDecoder {
         if (state == State.UNTIL_CLOSE) {
             end(out, LastHttpContent.EMPTY_LAST_CONTENT); // the close is this body's end
         } else if (state == State.HEAD && firstLineSeen) {
-            out.add(invalid(in, new PrematureChannelClosureException("the connection closed before the " + kind + " head ended")));
+            out.add(invalid(in, new PrematureChannelClosureException("the connection closed before the " + headName + " ended"), scan.b,
+                    scan.lines));
         }
         // A fixed-length or chunked body cut short gets no end: the connection's close says it.
     }
@@ -185,69 +182,38 @@ abstract class MessageDecoder extends ByteToMessageDecoder {
     // ---- the head ------------------------------------------------------------------------------
 
     private void head(ByteBuf in, List<Object> out) {
-        int start = in.readerIndex();
-        int end = in.writerIndex();
-        if (lines == 0 && scanned == 0) {
+        if (!scan.started() && scan.filled == 0) {
             // Before a first line, stray line ends are skipped (RFC 9112 2.2); nothing else is.
-            int i = start;
+            int i = in.readerIndex();
+            int end = in.writerIndex();
             while (i < end && (in.getByte(i) == '\r' || in.getByte(i) == '\n')) {
                 i++;
             }
             in.readerIndex(i);
-            start = i;
             if (i == end) {
                 return;
             }
         }
-        // Find the blank line that ends the head, going on from where the last call stopped.
-        int pos = start + scanned;
-        int headEnd = -1;
-        while (pos < end) {
-            int lf = in.indexOf(pos, end, (byte) '\n');
-            if (lf < 0) {
-                break;
-            }
-            if (lf == pos || in.getByte(lf - 1) != '\r') {
-                out.add(invalid(in, new IllegalArgumentException("a line of the " + kind + " head does not end with CRLF")));
-                return;
-            }
-            int length = lf - 1 - pos;
-            pos = lf + 1;
-            lineEnd(lines, lf - 1 - start);
-            if (lines++ == 0) {
-                firstLineSeen = true;
-                if (length > maxLineBytes) {
-                    out.add(invalid(in, new TooLongHttpLineException("the " + firstLine + " is longer than " + maxLineBytes + " bytes")));
-                    return;
-                }
-            } else if (length == 0) {
-                headEnd = pos;
-                break;
-            } else if ((headerBytes += length) > maxHeaderBytes) {
-                lines--; // the line over the limit is not read
-                out.add(invalid(in, new TooLongHttpHeaderException("the " + kind + " head is larger than " + maxHeaderBytes + " bytes")));
-                return;
-            }
-        }
-        scanned = pos - start;
-        if (headEnd < 0) {
-            // The line in progress may not outgrow what is left of its limit (+2: its CRLF).
-            long open = end - pos;
-            if (lines == 0 ? open > maxLineBytes + 2L : headerBytes + open > maxHeaderBytes + 2L) {
-                out.add(invalid(in, lines == 0 ? new TooLongHttpLineException("the " + firstLine + " is longer than " + maxLineBytes + " bytes")
-                        : new TooLongHttpHeaderException("the " + kind + " head is larger than " + maxHeaderBytes + " bytes")));
-            }
+        int length;
+        try {
+            length = scan.scan(in, firstLine, maxLineBytes, maxHeaderBytes, headName);
+        } catch (TooLongHttpLineException | TooLongHttpHeaderException | IllegalArgumentException e) {
+            out.add(invalid(in, e, scan.b, scan.lines));
             return;
         }
-        byte[] b = new byte[headEnd - start];
-        in.getBytes(start, b);
-        in.readerIndex(headEnd);
-        int count = lines;
-        resetHead();
+        firstLineSeen = scan.started();
+        if (length == HeadScan.MORE) {
+            return;
+        }
+        byte[] b = scan.b;
+        int count = scan.lines;
+        in.skipBytes(length);
+        scan.reset();
+        firstLineSeen = false;
         state = State.HEAD;
         int before = out.size();
         try {
-            head(b, ends, count, out);
+            head(b, scan.ends, count, out);
         } catch (IllegalArgumentException e) {
             while (out.size() > before) {
                 out.remove(out.size() - 1);
@@ -261,21 +227,6 @@ abstract class MessageDecoder extends ByteToMessageDecoder {
             out.add(LastHttpContent.EMPTY_LAST_CONTENT); // what follows is the other protocol's
             ended = true;
         }
-    }
-
-    /** Where line {@code i} of the head or trailer section being read ends (its CR), from the section's start. */
-    private void lineEnd(int i, int at) {
-        if (i == ends.length) {
-            ends = Arrays.copyOf(ends, i * 2); // bounded by the head limit: a line is at least 2 bytes
-        }
-        ends[i] = at;
-    }
-
-    private void resetHead() {
-        scanned = 0;
-        lines = 0;
-        headerBytes = 0;
-        firstLineSeen = false;
     }
 
     // ---- chunks ----------------------------------------------------------------------------------
@@ -325,7 +276,6 @@ abstract class MessageDecoder extends ByteToMessageDecoder {
         in.readerIndex(lf + 1);
         if (size == 0) {
             state = State.TRAILERS;
-            scanned = 0;
         } else {
             remaining = size;
             state = State.CHUNK_DATA;
@@ -333,68 +283,35 @@ abstract class MessageDecoder extends ByteToMessageDecoder {
     }
 
     private void trailers(ByteBuf in, List<Object> out) {
-        int start = in.readerIndex();
-        int end = in.writerIndex();
-        int pos = start + scanned;
-        int blockEnd = -1;
-        while (pos < end) {
-            int lf = in.indexOf(pos, end, (byte) '\n');
-            if (lf < 0) {
-                break;
-            }
-            if (lf == pos || in.getByte(lf - 1) != '\r') {
-                throw new IllegalArgumentException("a trailer line does not end with CRLF");
-            }
-            boolean blank = lf - 1 == pos;
-            if ((headerBytes += lf - 1 - pos) > maxHeaderBytes) {
-                throw new IllegalArgumentException("the trailer section is larger than " + maxHeaderBytes + " bytes");
-            }
-            lineEnd(lines++, lf - 1 - start);
-            pos = lf + 1;
-            if (blank) {
-                blockEnd = pos;
-                break;
-            }
+        int length;
+        try {
+            length = scan.scan(in, null, maxLineBytes, maxHeaderBytes, "trailer section");
+        } catch (TooLongHttpHeaderException e) {
+            throw new IllegalArgumentException(e.getMessage());
         }
-        scanned = pos - start;
-        if (blockEnd < 0) {
-            if (end - start > maxHeaderBytes + 2L) {
-                throw new IllegalArgumentException("the trailer section is larger than " + maxHeaderBytes + " bytes");
-            }
+        if (length == HeadScan.MORE) {
             return;
         }
-        int count = lines;
-        resetHead();
-        if (blockEnd - start == 2) {
-            in.readerIndex(blockEnd);
+        byte[] b = scan.b;
+        int count = scan.lines;
+        in.skipBytes(length);
+        scan.reset();
+        if (length == 2) {
             end(out, LastHttpContent.EMPTY_LAST_CONTENT);
             return;
         }
-        byte[] b = new byte[blockEnd - start];
-        in.getBytes(start, b);
-        in.readerIndex(blockEnd);
         FlatHeaders trailers = new FlatHeaders();
-        if (HeadParser.fields(b, ends, 0, count, trailers, trailerMode) > maxHeaderBytes) {
-            throw new IllegalArgumentException("the trailer section is larger than " + maxHeaderBytes + " bytes");
-        }
+        HeadParser.fields(b, scan.ends, 0, count, trailers, trailerMode);
         end(out, new DefaultLastHttpContent(Unpooled.EMPTY_BUFFER, trailers));
     }
 
-    /** A head that cannot be read: the rest of the connection is discarded. */
-    private HttpMessage invalid(ByteBuf in, Exception cause) {
-        int complete = lines;
-        byte[] b = null;
-        if (complete > 0) {
-            b = new byte[ends[complete - 1] + 2];
-            in.getBytes(in.readerIndex(), b);
-        }
-        return invalid(in, cause, b, complete);
-    }
-
-    private HttpMessage invalid(ByteBuf in, Exception cause, byte[] b, int complete) {
+    /** A head that cannot be read ({@code b} holds its first {@code lines} complete lines): the rest of the connection is discarded. */
+    private HttpMessage invalid(ByteBuf in, Exception cause, byte[] b, int lines) {
         state = State.BAD;
         in.skipBytes(in.readableBytes());
-        resetHead();
-        return invalid(cause, b, ends, complete);
+        int[] ends = scan.ends;
+        scan.reset();
+        firstLineSeen = false;
+        return invalid(cause, lines > 0 ? b : null, ends, lines);
     }
 }
