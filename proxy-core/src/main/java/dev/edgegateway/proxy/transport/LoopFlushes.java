@@ -6,7 +6,8 @@ import java.util.Arrays;
 
 /**
  * Flushes issued while an event loop processes its ready sockets, done together once they all
- * have been: after the loop's I/O, as its first task, before it waits again. An exchange's
+ * have been: after the loop's I/O ({@link LoopIoHandler}; as its first task where the transport's
+ * handler is not wrapped), before its tasks and before it waits again. An exchange's
  * request goes to the origin, and its response to the client, in the read that completes them;
  * flushed there and then, each send woke a peer that had gone back to sleep since the last one
  * (the loopback's wake-up of the reader showed as the largest kernel difference from HAProxy,
@@ -23,6 +24,8 @@ public final class LoopFlushes implements Runnable {
     private Channel[] channels = new Channel[64];
     private Channel[] spare = new Channel[64];
     private int count;
+    /** Set by {@link LoopIoHandler} while its loop processes ready sockets: it runs the batch when they are done. */
+    boolean inIo;
 
     LoopFlushes() {}
 
@@ -40,7 +43,7 @@ public final class LoopFlushes implements Runnable {
             channels = Arrays.copyOf(channels, count * 2);
         }
         channels[count++] = ch;
-        if (count == 1) {
+        if (count == 1 && !inIo) {
             ch.eventLoop().execute(this);
         }
     }

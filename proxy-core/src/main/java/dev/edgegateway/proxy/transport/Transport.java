@@ -50,9 +50,9 @@ public record Transport(
 
     private static final Transport IO_URING = new Transport("io_uring", IoUringIoHandler::newFactory,
             IoUringServerSocketChannel.class, IoUringSocketChannel.class, IoUringDatagramChannel.class);
-    private static final Transport EPOLL = new Transport("epoll", EpollIoHandler::newFactory,
+    private static final Transport EPOLL = new Transport("epoll", () -> LoopIoHandler.wrap(EpollIoHandler.newFactory()),
             EpollServerSocketChannel.class, EpollSocketChannel.class, EpollDatagramChannel.class);
-    private static final Transport NIO = new Transport("nio", NioIoHandler::newFactory,
+    private static final Transport NIO = new Transport("nio", () -> LoopIoHandler.wrap(NioIoHandler.newFactory()),
             NioServerSocketChannel.class, NioSocketChannel.class, NioDatagramChannel.class);
 
     /**

@@ -90,6 +90,23 @@ class LoopFlushesTest {
     }
 
     @Test
+    void aFlushAskedForInATaskOfTheLoopIsTheNextTask() throws Exception {
+        CompletableFuture<String> got = new CompletableFuture<>();
+        CompletableFuture<Long> waiting = new CompletableFuture<>();
+        Channel client = client(3, got);
+        Channel ch = accepted.get(30, TimeUnit.SECONDS);
+        ch.eventLoop().execute(() -> {
+            ch.write(Unpooled.copiedBuffer("xyz", StandardCharsets.US_ASCII), ch.voidPromise());
+            LoopFlushes.later(ch); // on the loop, outside its I/O: no I/O is coming to flush it after
+            ChannelOutboundBuffer out = ch.unsafe().outboundBuffer();
+            ch.eventLoop().execute(() -> waiting.complete(out.totalPendingWriteBytes()));
+        });
+        assertThat(waiting.get(30, TimeUnit.SECONDS)).as("bytes waiting when a task queued after it runs").isZero();
+        assertThat(got.get(30, TimeUnit.SECONDS)).isEqualTo("xyz");
+        client.close().sync();
+    }
+
+    @Test
     void fromAnyOtherThreadTheFlushIsImmediate() throws Exception {
         CompletableFuture<String> got = new CompletableFuture<>();
         Channel client = client(3, got);
