@@ -6,72 +6,111 @@ import io.netty.buffer.CompositeByteBuf;
 import io.netty.channel.Channel;
 
 /**
- * A connection's allocator that keeps one buffer for the HTTP/1 encoder's heads and hands it out
- * again once the last head written from it has left (nothing else holds it), instead of a new
- * buffer per head. A new buffer's memory is cold: the adaptive allocator hands out chunk memory
- * in order and reuses a segment only after many others, and the profile put a stall on the first
- * write into each new head (2-3% of the event loop's samples, both encoders), as a cache miss
- * looks. The kept buffer is warm: this connection wrote its last head into it. HAProxy keeps a
- * buffer per active stream the same way.
+ * A connection's allocator that keeps one buffer for the HTTP/1 encoder's heads and one for the
+ * socket's reads, and hands each out again once nothing else holds it, instead of a new buffer
+ * per head and per read. A new buffer's memory is cold: the adaptive allocator hands out chunk
+ * memory in order and reuses a segment only after many others, and the profile put a stall on
+ * the first write into each new head (2-3% of the event loop's samples, both encoders), as a
+ * cache miss looks; a read buffer's allocation and its release (the segment handed back through
+ * the chunk's queue) were 3.3%. A kept buffer is warm: this connection used it last. HAProxy
+ * keeps a buffer per active stream the same way.
  *
- * <p>Bounded: a buffer that grew past {@link #MAX_KEPT} is not kept, and a connection quiet for
- * a quarter of its idle time gives its buffer back ({@link #trim}, from {@link IdleTimer}), so
- * idle keep-alive connections hold none. Everything but {@link #buffer(int)} (what the encoders
- * ask for) is the channel's allocator's. Anything else that asks for {@code buffer(int)} while
- * the kept buffer is free may get it (a decoder's cumulation as it grows, a local answer's body):
- * it is then busy until that holder lets go, and the encoder takes new buffers meanwhile.
- * Confined to the channel's event loop; a call from another thread gets a new buffer.
+ * <p>A read buffer is free again once the read's bytes have all been consumed: the decoders copy
+ * heads out and hold body bytes as retained slices, so a body still on its way to the other side
+ * keeps it busy, and the next read takes a new one meanwhile.
+ *
+ * <p>Bounded: a buffer that grew past {@link #MAX_KEPT} ({@link #MAX_KEPT_READ} for reads) is not
+ * kept, and a connection quiet for a quarter of its idle time gives its buffers back
+ * ({@link #trim}, from {@link IdleTimer}), so idle keep-alive connections hold none. Everything
+ * but {@link #buffer(int)} (what the encoders ask for) and {@link #directBuffer(int)} (what
+ * Netty's native transports read into) is the channel's allocator's. Anything else that asks for
+ * those while the kept buffer is free may get it (a decoder's cumulation as it grows, a local
+ * answer's body): it is then busy until that holder lets go. Confined to the channel's event
+ * loop; a call from another thread gets a new buffer.
  */
 public final class HeadBuffers implements ByteBufAllocator {
     /** A head buffer grown past this (a large head) is not kept. */
     static final int MAX_KEPT = 4096;
+    /** A read buffer larger than this (a bulk transfer's) is not kept. */
+    static final int MAX_KEPT_READ = 16384;
 
     private final ByteBufAllocator alloc;
     private final Channel channel;
-    private ByteBuf kept;
+    /** The encoder's heads' ({@link #buffer(int)}) and the socket's reads' ({@link #directBuffer(int)}). */
+    private final Kept heads = new Kept(MAX_KEPT);
+    private final Kept reads = new Kept(MAX_KEPT_READ);
 
     private HeadBuffers(ByteBufAllocator alloc, Channel channel) {
         this.alloc = alloc;
         this.channel = channel;
     }
 
-    /** Makes {@code ch}'s allocator keep its head buffer; the buffer is released when the channel closes. */
+    /** Makes {@code ch}'s allocator keep its head and read buffers; they are released when the channel closes. */
     public static void install(Channel ch) {
         HeadBuffers b = new HeadBuffers(ch.config().getAllocator(), ch);
         ch.config().setAllocator(b);
         ch.closeFuture().addListener(f -> b.trim());
     }
 
+    /** One kept buffer and the capacity past which it is not kept. */
+    private static final class Kept {
+        final int max;
+        ByteBuf buf;
+
+        Kept(int max) {
+            this.max = max;
+        }
+
+        void trim() {
+            ByteBuf b = buf;
+            buf = null;
+            if (b != null && b.refCnt() > 0) {
+                b.release();
+            }
+        }
+    }
+
     @Override
     public ByteBuf buffer(int initialCapacity) {
+        return take(heads, initialCapacity, false);
+    }
+
+    /** The socket's reads ask for theirs here (Netty's native transports ask for direct I/O buffers). */
+    @Override
+    public ByteBuf directBuffer(int initialCapacity) {
+        return take(reads, initialCapacity, true);
+    }
+
+    private ByteBuf take(Kept k, int initialCapacity, boolean direct) {
         if (!channel.eventLoop().inEventLoop()) {
-            return alloc.buffer(initialCapacity);
+            return fresh(initialCapacity, direct);
         }
-        ByteBuf b = kept;
+        ByteBuf b = k.buf;
         if (b != null) {
             int refs = b.refCnt();
             if (refs > 1) {
-                return alloc.buffer(initialCapacity); // still being written: a head of its own
+                return fresh(initialCapacity, direct); // still held: a head on its way out, a read's bytes in use
             }
-            if (refs == 1 && b.capacity() >= initialCapacity && b.capacity() <= MAX_KEPT) {
-                return b.clear().retain(); // nothing else holds it: its last head has been written
+            if (refs == 1 && b.capacity() >= initialCapacity && b.capacity() <= k.max) {
+                return b.clear().retain(); // nothing else holds it
             }
-            trim();
+            k.trim();
         }
-        ByteBuf fresh = alloc.buffer(initialCapacity);
-        if (channel.isOpen() && initialCapacity <= MAX_KEPT) {
-            kept = fresh.retain();
+        ByteBuf fresh = fresh(initialCapacity, direct);
+        if (channel.isOpen() && initialCapacity <= k.max) {
+            k.buf = fresh.retain();
         }
         return fresh;
     }
 
-    /** Gives the kept buffer back (a quiet or closed connection); the next head takes a new one. */
+    private ByteBuf fresh(int initialCapacity, boolean direct) {
+        return direct ? alloc.directBuffer(initialCapacity) : alloc.buffer(initialCapacity);
+    }
+
+    /** Gives the kept buffers back (a quiet or closed connection); the next head or read takes a new one. */
     public void trim() {
-        ByteBuf b = kept;
-        kept = null;
-        if (b != null && b.refCnt() > 0) {
-            b.release();
-        }
+        heads.trim();
+        reads.trim();
     }
 
     @Override
@@ -117,11 +156,6 @@ public final class HeadBuffers implements ByteBufAllocator {
     @Override
     public ByteBuf directBuffer() {
         return alloc.directBuffer();
-    }
-
-    @Override
-    public ByteBuf directBuffer(int initialCapacity) {
-        return alloc.directBuffer(initialCapacity);
     }
 
     @Override

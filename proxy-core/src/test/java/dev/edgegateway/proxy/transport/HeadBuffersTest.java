@@ -61,6 +61,28 @@ class HeadBuffersTest {
     }
 
     @Test
+    void theReadBufferComesBackOnceItsBytesAreConsumed_separatelyFromTheHeads() {
+        EmbeddedChannel ch = new EmbeddedChannel();
+        HeadBuffers alloc = installed(ch);
+        ByteBuf read = alloc.directBuffer(2048);
+        read.writeBytes(new byte[1500]);
+        ByteBuf body = read.readRetainedSlice(1000); // a body on its way to the other side
+        read.release(); // the decoder is done with the read
+        ByteBuf next = alloc.directBuffer(2048);
+        assertThat(next).isNotSameAs(read); // the body still holds it
+        next.release();
+        assertThat(alloc.buffer(256)).isNotSameAs(read).satisfies(ByteBuf::release);
+        body.release(); // written
+        ByteBuf again = alloc.directBuffer(2048);
+        assertThat(again).isSameAs(read);
+        assertThat(again.readableBytes()).isZero();
+        assertThat(alloc.directBuffer(HeadBuffers.MAX_KEPT_READ + 1)).satisfies(b -> assertThat(b.refCnt()).isEqualTo(1)).satisfies(ByteBuf::release);
+        again.release();
+        ch.close();
+        assertThat(ch.finishAndReleaseAll()).isFalse();
+    }
+
+    @Test
     void aClosedConnectionKeepsNothing() {
         EmbeddedChannel ch = new EmbeddedChannel();
         HeadBuffers alloc = installed(ch);
