@@ -101,6 +101,17 @@ final class HeadScan {
         return MORE;
     }
 
+    /**
+     * The section {@link #scan} found, {@code length} bytes: read from {@code in}, and its array
+     * returned for the message's fields to be slices of; the next section starts afresh.
+     */
+    byte[] take(ByteBuf in, int length) {
+        byte[] taken = b;
+        in.skipBytes(length);
+        reset();
+        return taken;
+    }
+
     /** The next section starts afresh (the array now belongs to the message read from it). */
     void reset() {
         b = null;

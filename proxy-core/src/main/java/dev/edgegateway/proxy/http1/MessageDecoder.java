@@ -205,10 +205,8 @@ abstract class MessageDecoder extends ByteToMessageDecoder {
         if (length == HeadScan.MORE) {
             return;
         }
-        byte[] b = scan.b;
         int count = scan.lines;
-        in.skipBytes(length);
-        scan.reset();
+        byte[] b = scan.take(in, length);
         firstLineSeen = false;
         state = State.HEAD;
         int before = out.size();
@@ -292,10 +290,8 @@ abstract class MessageDecoder extends ByteToMessageDecoder {
         if (length == HeadScan.MORE) {
             return;
         }
-        byte[] b = scan.b;
         int count = scan.lines;
-        in.skipBytes(length);
-        scan.reset();
+        byte[] b = scan.take(in, length);
         if (length == 2) {
             end(out, LastHttpContent.EMPTY_LAST_CONTENT);
             return;

@@ -1,5 +1,7 @@
 package dev.edgegateway.proxy.http1;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandler;
@@ -15,12 +17,16 @@ import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
+import java.util.TreeMap;
 import java.util.function.Consumer;
+import java.util.stream.Collectors;
 
 /**
  * What an HTTP/1 decoder made of some bytes, as text to compare with another decoder's: each
@@ -33,6 +39,60 @@ final class DecoderTranscript extends ChannelInboundHandlerAdapter {
     final List<String> messages = new ArrayList<>();
     boolean failed;
     private StringBuilder body = new StringBuilder();
+
+    /**
+     * Tallies one decoder's transcripts against an oracle's (Netty's decoder) over generated
+     * cases, each with at most one named defect: wherever the oracle refuses, ours must too; ours
+     * may refuse more only for the defects in {@code stricter}; where both accept, the
+     * transcripts are equal, and where ours refused, equal up to the failure.
+     */
+    static final class Oracle {
+        private final String name;
+        private final Set<String> stricter;
+        /** Per defect: both accepted, both refused, only ours refused. */
+        private final Map<String, int[]> stats = new TreeMap<>();
+        private int compared;
+        private int refusedByBoth;
+
+        Oracle(String name, Set<String> stricter) {
+            this.name = name;
+            this.stricter = stricter;
+        }
+
+        void check(DecoderTranscript ours, DecoderTranscript oracle, String defect, int round, String text) {
+            stats.computeIfAbsent(defect, k -> new int[3])[oracle.failed ? 1 : ours.failed ? 2 : 0]++;
+            String what = "case " + round + " (" + defect + "):\n" + text.replace("\r", "\\r").replace("\n", "\\n\n");
+            if (oracle.failed) {
+                assertThat(ours.failed).as("Netty refuses, so must we: " + what + "\nours: " + ours.messages).isTrue();
+                refusedByBoth++;
+            }
+            if (ours.failed && !oracle.failed) {
+                assertThat(stricter).as("we refuse what Netty accepts: " + what + "\nNetty: " + oracle.messages + "\nours: " + ours.messages)
+                        .contains(defect);
+                return;
+            }
+            int n = Math.min(ours.messages.size(), oracle.messages.size());
+            if (!ours.failed) {
+                assertThat(ours.messages).as(what).isEqualTo(oracle.messages);
+            } else {
+                // Up to a failure, both said the same.
+                assertThat(ours.messages.subList(0, Math.max(0, n - 1))).as(what).isEqualTo(oracle.messages.subList(0, Math.max(0, n - 1)));
+            }
+            compared++;
+        }
+
+        /** After all the cases: enough of them compared and refused by both, and every stricter defect met. */
+        void finish(int minCompared, int minRefusedByBoth) {
+            System.out.println(name + ": " + stats.entrySet().stream().map(e -> e.getKey() + "=" + Arrays.toString(e.getValue()))
+                    .collect(Collectors.joining(" ")));
+            assertThat(compared).isGreaterThan(minCompared);
+            assertThat(refusedByBoth).isGreaterThan(minRefusedByBoth);
+            for (String d : stricter) {
+                assertThat(stats.get(d)).as("generated: " + d).isNotNull();
+                assertThat(stats.get(d)[2]).as("generated and refused only here: " + d).isGreaterThan(0);
+            }
+        }
+    }
 
     /**
      * Feeds {@code text} (Latin-1) to {@code codec} in random pieces ({@code split}), after

@@ -2,7 +2,8 @@ package dev.edgegateway.proxy.http1;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.netty.channel.ChannelHandler;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpMessage;
 import io.netty.handler.codec.http.HttpMethod;
@@ -11,19 +12,13 @@ import io.netty.handler.codec.http.HttpRequestDecoder;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
-import io.netty.channel.embedded.EmbeddedChannel;
-import io.netty.buffer.Unpooled;
 import io.netty.util.ReferenceCountUtil;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
-import java.util.Map;
 import java.util.Random;
 import java.util.Set;
-import java.util.TreeMap;
-import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -45,42 +40,15 @@ class RequestDecoderTest {
     @Test
     void generatedRequestsDecodeAsNettyDecodesThem() {
         Random random = new Random(20261202);
-        int compared = 0;
-        int refusedByBoth = 0;
-        Map<String, int[]> stats = new TreeMap<>();
+        DecoderTranscript.Oracle oracle = new DecoderTranscript.Oracle("RequestDecoderTest", STRICTER);
         for (int round = 0; round < 6000; round++) {
             Case c = generate(random);
             DecoderTranscript ours = DecoderTranscript.run(new RequestDecoder(MAX_LINE, MAX_HEADER, 64, m -> { }), c.text, c.close,
                     new Random(round), ch -> { });
             DecoderTranscript netty = DecoderTranscript.run(new NettyStrict(), c.text, c.close, new Random(round), ch -> { });
-            stats.computeIfAbsent(c.defect, k -> new int[3])[netty.failed ? 1 : ours.failed ? 2 : 0]++;
-            String what = "case " + round + " (" + c.defect + "):\n" + c.text.replace("\r", "\\r").replace("\n", "\\n\n");
-            if (netty.failed) {
-                assertThat(ours.failed).as("Netty refuses, so must we: " + what + "\nours: " + ours.messages).isTrue();
-                refusedByBoth++;
-            }
-            if (ours.failed && !netty.failed) {
-                assertThat(STRICTER).as("we refuse what Netty accepts: " + what + "\nNetty: " + netty.messages + "\nours: " + ours.messages)
-                        .contains(c.defect);
-                continue;
-            }
-            int n = Math.min(ours.messages.size(), netty.messages.size());
-            if (!ours.failed) {
-                assertThat(ours.messages).as(what).isEqualTo(netty.messages);
-            } else {
-                // Up to a failure, both said the same.
-                assertThat(ours.messages.subList(0, Math.max(0, n - 1))).as(what).isEqualTo(netty.messages.subList(0, Math.max(0, n - 1)));
-            }
-            compared++;
+            oracle.check(ours, netty, c.defect, round, c.text);
         }
-        // Per defect: both accepted, both refused, only this decoder refused.
-        System.out.println("RequestDecoderTest: " + stats.entrySet().stream().map(e -> e.getKey() + "=" + Arrays.toString(e.getValue()))
-                .collect(Collectors.joining(" ")));
-        assertThat(compared).isGreaterThan(3000);
-        assertThat(refusedByBoth).isGreaterThan(500);
-        for (String d : STRICTER) {
-            assertThat(stats.get(d)[2]).as("generated and refused only here: " + d).isGreaterThan(0);
-        }
+        oracle.finish(3000, 500);
     }
 
     /** The gateway's decoder before this one: Netty's, strict, refusing both framings at once. */
@@ -250,31 +218,15 @@ class RequestDecoderTest {
             if (chunked) {
                 fields.add(r.nextBoolean() ? "Transfer-Encoding: chunked" : "Transfer-Encoding: gzip, chunked");
             }
-            switch (d) {
-                case "cl-and-te", "cl-and-te-http10" -> fields.add("Content-Length: " + body.length);
-                case "two-cl-same" -> fields.add("Content-Length: " + body.length);
-                case "two-cl-differ" -> fields.add("Content-Length: " + (body.length + 1));
-                case "cl-list" -> fields.add("Content-Length: " + body.length + ", " + body.length);
-                case "cl-not-number" -> fields.add("Content-Length: 1x");
-                case "cl-negative" -> fields.add("Content-Length: -1");
-                case "te-twice" -> fields.add("Transfer-Encoding: chunked");
-                case "te-chunked-not-last" -> fields.add("Transfer-Encoding: chunked, gzip");
-                case "te-gzip" -> fields.add("Transfer-Encoding: gzip");
-                case "space-before-colon" -> fields.add("X-Space : v");
-                case "tab-before-colon" -> fields.add("X-Tab\t: v");
-                case "name-bad-char" -> fields.add("X(Bad): v");
-                case "value-control" -> fields.add("X-Ctl: a\u0001b");
-                case "value-nul" -> fields.add("X-Nul: a\u0000b");
-                case "value-vertical-tab" -> fields.add("X-VT: \u000bv");
-                case "value-control-long", "value-del-long" -> {
-                    StringBuilder v = new StringBuilder("caf\u00e9 " + "v".repeat(8 + r.nextInt(30)));
-                    v.insert(1 + r.nextInt(v.length() - 1), d.equals("value-del-long") ? '\u007f' : (char) (1 + r.nextInt(31)));
-                    fields.add("X-Long: " + v);
+            if (!MessageDefects.field(d, body.length, MAX_HEADER, r, fields)) {
+                switch (d) {
+                    case "cl-and-te", "cl-and-te-http10" -> fields.add("Content-Length: " + body.length);
+                    case "te-twice" -> fields.add("Transfer-Encoding: chunked");
+                    case "te-chunked-not-last" -> fields.add("Transfer-Encoding: chunked, gzip");
+                    case "te-gzip" -> fields.add("Transfer-Encoding: gzip");
+                    case "tab-before-colon" -> fields.add("X-Tab\t: v");
+                    default -> { }
                 }
-                case "head-too-large" -> fields.add("X-Big: " + "b".repeat(MAX_HEADER));
-                case "bare-cr" -> fields.add("X-CR: a\rb");
-                case "fold" -> fields.add("X-Fold: one\r\n  two");
-                default -> { }
             }
             if (version.equals("HTTP/1.0") && fields.stream().filter(f -> f.startsWith("Content-Length")).count() > 1) {
                 // Netty reads an HTTP/1.0 request's first Content-Length and ignores the others; refused here
@@ -294,27 +246,7 @@ class RequestDecoderTest {
                 break;
             }
             if (kind >= 8) {
-                int p = 0;
-                while (p < body.length) {
-                    int n = Math.min(body.length - p, 1 + r.nextInt(80));
-                    String size = Integer.toHexString(n);
-                    String sizeLine = switch (d) {
-                        case "chunk-size-not-hex" -> "zz";
-                        case "chunk-size-trailing-junk" -> size + " junk";
-                        case "chunk-ext-control" -> size + ";a=\u0001";
-                        case "chunk-too-big" -> "fffffffff";
-                        default -> r.nextInt(5) == 0 ? size + ";name=value" : r.nextBoolean() ? size.toUpperCase() : size;
-                    };
-                    text.append(sizeLine).append(d.equals("chunk-size-bare-lf") ? "\n" : "\r\n");
-                    text.append(new String(body, p, n, StandardCharsets.ISO_8859_1));
-                    text.append(d.equals("chunk-no-crlf") ? "XX" : "\r\n");
-                    p += n;
-                }
-                text.append("0\r\n");
-                if (r.nextInt(4) == 0 || d.equals("trailer-prohibited")) {
-                    text.append(d.equals("trailer-prohibited") ? "Content-Length: 5\r\n" : "X-Checksum: abc\r\n");
-                }
-                text.append("\r\n");
+                MessageDefects.chunked(text, body, d, r);
             } else {
                 text.append(new String(body, StandardCharsets.ISO_8859_1));
             }
