@@ -21,13 +21,15 @@ import java.util.Set;
  * {@link io.netty.handler.codec.http.DefaultHttpHeaders}' hash buckets, with an entry object per
  * field and its validation wrappers. Names are case-insensitive; {@link #set} replaces a field
  * where it stands (the head keeps its order), and values keep the type they were given (the
- * decoder's {@code String}s, the gateway's {@code AsciiString}s) until a caller asks for a
+ * decoders' {@code AsciiString} slices, a caller's {@code String}s) until a caller asks for a
  * {@code String}.
  *
  * <p>Validates like Netty's default factory: a name must be a non-empty token, a value free of
  * control characters other than HTAB (RFC 9110 5.5); a failed check is an
- * {@link IllegalArgumentException}, which the decoder turns into a failed message (400).
- * {@link #FACTORY} makes them for Netty's decoders. Not thread-safe, like the message it belongs to.
+ * {@link IllegalArgumentException}. The gateway's own decoders fill them unchecked, having
+ * validated each field as they found it ({@link HeadParser}); {@link #FACTORY} makes them for a
+ * Netty decoder (the tests and benchmarks compare against one). Not thread-safe, like the
+ * message it belongs to.
  */
 public final class FlatHeaders extends HttpHeaders {
     /** Validating headers for {@link io.netty.handler.codec.http.HttpDecoderConfig#setHeadersFactory}. */
