@@ -133,23 +133,7 @@ final class HeadWriter {
     }
 
     private static int fields(FlatHeaders h, byte[] out, int p) {
-        int n = h.size();
-        for (int i = 0; i < n; i++) {
-            int end = lineEnd(h.nameAt(i), h.valueAt(i));
-            if (end >= 0) {
-                // Field lines as a decoder read them, one after another in its head's array: one copy.
-                AsciiString first = (AsciiString) h.nameAt(i);
-                int next;
-                while (i + 1 < n && (next = lineEnd(h.nameAt(i + 1), h.valueAt(i + 1))) >= 0
-                        && ((AsciiString) h.nameAt(i + 1)).array() == first.array() && ((AsciiString) h.nameAt(i + 1)).arrayOffset() == end) {
-                    end = next;
-                    i++;
-                }
-                int len = end - first.arrayOffset();
-                System.arraycopy(first.array(), first.arrayOffset(), out, p, len);
-                p += len;
-                continue;
-            }
+        for (int i = 0; i < h.size(); i++) {
             p = put(h.nameAt(i), out, p);
             out[p++] = ':';
             out[p++] = ' ';
@@ -158,25 +142,6 @@ final class HeadWriter {
             out[p++] = '\n';
         }
         return p;
-    }
-
-    /**
-     * Where the line of a field ends (after its CRLF) in the array its name is a slice of, if the
-     * line there is exactly what {@link #fields} would write ({@code name: value CRLF}, one space,
-     * the value a slice of the same array); -1 otherwise (a value the gateway set, other whitespace).
-     */
-    private static int lineEnd(CharSequence name, CharSequence value) {
-        if (!(name instanceof AsciiString a) || !(value instanceof AsciiString v) || a.array() != v.array()) {
-            return -1;
-        }
-        byte[] b = a.array();
-        int colon = a.arrayOffset() + a.length();
-        int valueEnd = v.arrayOffset() + v.length();
-        if (v.arrayOffset() != colon + 2 || valueEnd + 2 > b.length || b[colon] != ':' || b[colon + 1] != ' '
-                || b[valueEnd] != '\r' || b[valueEnd + 1] != '\n') {
-            return -1;
-        }
-        return valueEnd + 2;
     }
 
     private static final FastThreadLocal<byte[]> SCRATCH = new FastThreadLocal<>() {
