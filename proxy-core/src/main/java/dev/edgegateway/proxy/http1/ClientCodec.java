@@ -3,6 +3,7 @@ package dev.edgegateway.proxy.http1;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
+import io.netty.channel.CombinedChannelDuplexHandler;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpRequestEncoder;
@@ -10,40 +11,28 @@ import java.util.List;
 
 /**
  * HTTP/1.1 codec of an origin connection: the gateway's {@link ResponseDecoder} (heads in
- * {@link FlatHeaders}), and for its writes Netty's request encoder (not in the pipeline:
- * {@link MessageDecoder} says why), the request line and {@link FlatHeaders} written in one copy
+ * {@link FlatHeaders}) and Netty's request encoder, the request line and {@link FlatHeaders} written in one copy
  * (a request framed by length past the encoder, by {@link UnchunkedWrites}). What
  * Netty's {@code HttpClientCodec} adds for CONNECT and {@code HttpClientUpgradeHandler} is left
  * out: the gateway sends neither. After a {@code 101} the decoder passes the origin's bytes on as
  * they are, and the gateway writes the tunnel's bytes from this handler's context, past the encoder.
  */
-public final class ClientCodec extends ResponseDecoder {
-    private final RequestEncoder encoder = new RequestEncoder();
-
+public final class ClientCodec extends CombinedChannelDuplexHandler<ResponseDecoder, ClientCodec.RequestEncoder> {
     public ClientCodec(int maxInitialLineBytes, int maxHeaderBytes, int maxChunkBytes) {
-        super(maxInitialLineBytes, maxHeaderBytes, maxChunkBytes);
+        ResponseDecoder decoder = new ResponseDecoder(maxInitialLineBytes, maxHeaderBytes, maxChunkBytes);
+        init(decoder, new RequestEncoder(decoder));
     }
 
-    @Override
-    public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) throws Exception {
-        encoder.write(ctx, msg, promise);
-    }
-
-    @Override
-    public void flush(ChannelHandlerContext ctx) {
-        encoder.flush(ctx);
-    }
-
-    @Override
-    protected void handlerRemoved0(ChannelHandlerContext ctx) {
-        encoder.direct.discard();
-    }
-
-    private final class RequestEncoder extends HttpRequestEncoder {
+    static final class RequestEncoder extends HttpRequestEncoder {
+        private final ResponseDecoder decoder;
         private final EncoderOutput output = new EncoderOutput(this::encode, super::write);
         private final UnchunkedWrites direct = new UnchunkedWrites();
         /** The request being encoded had its fields written with its line. */
         private boolean fieldsWritten;
+
+        RequestEncoder(ResponseDecoder decoder) {
+            this.decoder = decoder;
+        }
 
         @Override
         public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) throws Exception {
@@ -51,7 +40,7 @@ public final class ClientCodec extends ResponseDecoder {
                 return;
             }
             if (direct.request(ctx, msg, promise)) {
-                requestSent(((HttpRequest) msg).method()); // as encode does for the others
+                decoder.requestSent(((HttpRequest) msg).method()); // as encode does for the others
                 return;
             }
             output.write(ctx, msg, promise); // without the empty buffer of a body-less end
@@ -64,9 +53,15 @@ public final class ClientCodec extends ResponseDecoder {
         }
 
         @Override
+        public void handlerRemoved(ChannelHandlerContext ctx) throws Exception {
+            direct.discard();
+            super.handlerRemoved(ctx);
+        }
+
+        @Override
         protected void encode(ChannelHandlerContext ctx, Object msg, List<Object> out) throws Exception {
             if (msg instanceof HttpRequest request) {
-                requestSent(request.method()); // a HEAD's response has no body
+                decoder.requestSent(request.method()); // a HEAD's response has no body
             }
             super.encode(ctx, msg, out);
         }

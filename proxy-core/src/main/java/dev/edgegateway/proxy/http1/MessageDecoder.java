@@ -3,8 +3,6 @@ package dev.edgegateway.proxy.http1;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelOutboundHandler;
-import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.handler.codec.PrematureChannelClosureException;
 import io.netty.handler.codec.http.DefaultHttpContent;
@@ -14,7 +12,6 @@ import io.netty.handler.codec.http.HttpMessage;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
-import java.net.SocketAddress;
 import java.util.List;
 
 /**
@@ -29,13 +26,8 @@ import java.util.List;
  * <p>A decode call returns after each whole message, as Netty's decoders do: the next handler has
  * it before the following bytes are read, and may take this decoder out of the pipeline in
  * between (a protocol upgrade), leaving those bytes unread for whoever comes next.
- *
- * <p>Outbound events pass through, so a codec is the decoder with its own {@code write} and
- * {@code flush} ({@code ServerCodec}, {@link ClientCodec}): one handler in the pipeline, not
- * Netty's {@code CombinedChannelDuplexHandler} of two, whose delegation was 0.8% of the event
- * loop's samples.
  */
-abstract class MessageDecoder extends ByteToMessageDecoder implements ChannelOutboundHandler {
+abstract class MessageDecoder extends ByteToMessageDecoder {
     enum State { HEAD, FIXED, CHUNK_SIZE, CHUNK_DATA, CHUNK_END, TRAILERS, UNTIL_CLOSE, UPGRADED, BAD }
 
     private final String headName;
@@ -317,47 +309,5 @@ abstract class MessageDecoder extends ByteToMessageDecoder implements ChannelOut
         scan.reset();
         firstLineSeen = false;
         return invalid(cause, lines > 0 ? b : null, ends, lines);
-    }
-
-    // ---- outbound events, passed on -----------------------------------------------------------------
-
-    @Override
-    public void bind(ChannelHandlerContext ctx, SocketAddress localAddress, ChannelPromise promise) {
-        ctx.bind(localAddress, promise);
-    }
-
-    @Override
-    public void connect(ChannelHandlerContext ctx, SocketAddress remoteAddress, SocketAddress localAddress, ChannelPromise promise) {
-        ctx.connect(remoteAddress, localAddress, promise);
-    }
-
-    @Override
-    public void disconnect(ChannelHandlerContext ctx, ChannelPromise promise) {
-        ctx.disconnect(promise);
-    }
-
-    @Override
-    public void close(ChannelHandlerContext ctx, ChannelPromise promise) {
-        ctx.close(promise);
-    }
-
-    @Override
-    public void deregister(ChannelHandlerContext ctx, ChannelPromise promise) {
-        ctx.deregister(promise);
-    }
-
-    @Override
-    public void read(ChannelHandlerContext ctx) {
-        ctx.read();
-    }
-
-    @Override
-    public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) throws Exception {
-        ctx.write(msg, promise);
-    }
-
-    @Override
-    public void flush(ChannelHandlerContext ctx) {
-        ctx.flush();
     }
 }

@@ -38,7 +38,7 @@ import java.util.function.Consumer;
  * <p>A body that breaks its chunked framing ends with a failed {@link LastHttpContent}, as with
  * Netty's decoder; after any failure the rest of the connection is discarded.
  */
-public class RequestDecoder extends MessageDecoder {
+public final class RequestDecoder extends MessageDecoder {
     private final Consumer<HttpMethod> decoded;
 
     /** {@code decoded} is told each request's method as its head is decoded (a failed one's too). */

@@ -37,7 +37,7 @@ import java.util.List;
  * gateway answers 502), and everything after it is discarded; a body that breaks its framing is
  * an exception (the connection closes, the client sees the truncation), never a clean end.
  */
-class ResponseDecoder extends MessageDecoder {
+final class ResponseDecoder extends MessageDecoder {
     /** Methods of the requests written and not yet answered, oldest first (a HEAD's answer has no body). */
     private final ArrayDeque<HttpMethod> methods = new ArrayDeque<>(2);
 

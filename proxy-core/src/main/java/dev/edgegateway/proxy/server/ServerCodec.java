@@ -7,6 +7,7 @@ import dev.edgegateway.proxy.http1.UnchunkedWrites;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
+import io.netty.channel.CombinedChannelDuplexHandler;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponse;
@@ -17,43 +18,20 @@ import java.util.ArrayDeque;
 /**
  * HTTP/1.1 server codec for the listener: {@link RequestDecoder} (which refuses a request with both
  * {@code Content-Length} and {@code Transfer-Encoding}, among others, rather than repair it as
- * Netty's decoder does) and, for its writes, Netty's response encoder (not in the pipeline: one
- * handler decodes and encodes, see {@link RequestDecoder}'s base).
+ * Netty's decoder does) and Netty's response encoder.
  *
  * <p>The encoder remembers each request's method so a response to HEAD has no body whatever its
  * headers say. A final response framed by length goes out through {@link UnchunkedWrites}, past
  * Netty's encoder.
  */
-public final class ServerCodec extends RequestDecoder {
-    /** Methods of the requests decoded and not yet answered, oldest first. */
-    private final ArrayDeque<HttpMethod> methods;
-    private final MethodAwareResponseEncoder encoder = new MethodAwareResponseEncoder();
+public final class ServerCodec extends CombinedChannelDuplexHandler<RequestDecoder, ServerCodec.MethodAwareResponseEncoder> {
+    private final ArrayDeque<HttpMethod> methods = new ArrayDeque<>();
 
     public ServerCodec(int maxRequestLineBytes, int maxHeaderBytes, int maxChunkBytes) {
-        this(maxRequestLineBytes, maxHeaderBytes, maxChunkBytes, new ArrayDeque<>());
+        init(new RequestDecoder(maxRequestLineBytes, maxHeaderBytes, maxChunkBytes, methods::add), new MethodAwareResponseEncoder());
     }
 
-    private ServerCodec(int maxRequestLineBytes, int maxHeaderBytes, int maxChunkBytes, ArrayDeque<HttpMethod> methods) {
-        super(maxRequestLineBytes, maxHeaderBytes, maxChunkBytes, methods::add);
-        this.methods = methods;
-    }
-
-    @Override
-    public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) throws Exception {
-        encoder.write(ctx, msg, promise);
-    }
-
-    @Override
-    public void flush(ChannelHandlerContext ctx) {
-        encoder.flush(ctx);
-    }
-
-    @Override
-    protected void handlerRemoved0(ChannelHandlerContext ctx) {
-        encoder.direct.discard();
-    }
-
-    private final class MethodAwareResponseEncoder extends HttpResponseEncoder {
+    final class MethodAwareResponseEncoder extends HttpResponseEncoder {
         private final EncoderOutput output = new EncoderOutput(this::encode, super::write);
         private final UnchunkedWrites direct = new UnchunkedWrites();
 
@@ -74,6 +52,12 @@ public final class ServerCodec extends RequestDecoder {
         public void flush(ChannelHandlerContext ctx) {
             direct.writeHeld(ctx);
             ctx.flush();
+        }
+
+        @Override
+        public void handlerRemoved(ChannelHandlerContext ctx) throws Exception {
+            direct.discard();
+            super.handlerRemoved(ctx);
         }
 
         @Override
