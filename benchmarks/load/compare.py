@@ -516,7 +516,7 @@ clusters: [{{name: origin, endpoints: [127.0.0.1:{ORIGIN}]}}]
                     sys_us = used_sys / TICKS * 1e6 / total if proc else float("nan")
                     results.setdefault((name, conns), []).append((rps, p99, cpu_us, non2xx, sockerr, p50, sys_us))
                     print(f"  [{time.time() - began:6.0f}s] c={conns} round {r + 1} {name:8s} {rps:10.0f} req/s  p50 {p50:6.2f} ms  p99 {p99:7.2f} ms"
-                          + (f"  {cpu_us:5.1f} us/req" if proc else "") + (f"  non-2xx {non2xx}" if non2xx else "")
+                          + (f"  {cpu_us:5.1f} us/req (sys {sys_us:4.1f})" if proc else "") + (f"  non-2xx {non2xx}" if non2xx else "")
                           + (f"  socket errors {sockerr}" if sockerr else ""), flush=True)
 
         print()
