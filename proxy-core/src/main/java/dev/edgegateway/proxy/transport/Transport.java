@@ -48,7 +48,7 @@ public record Transport(
         Class<? extends SocketChannel> socketChannelClass,
         Class<? extends DatagramChannel> datagramChannelClass) {
 
-    private static final Transport IO_URING = new Transport("io_uring", IoUringIoHandler::newFactory,
+    private static final Transport IO_URING = new Transport("io_uring", () -> LoopIoHandler.wrap(IoUringIoHandler.newFactory()),
             IoUringServerSocketChannel.class, IoUringSocketChannel.class, IoUringDatagramChannel.class);
     private static final Transport EPOLL = new Transport("epoll", () -> LoopIoHandler.wrap(EpollIoHandler.newFactory()),
             EpollServerSocketChannel.class, EpollSocketChannel.class, EpollDatagramChannel.class);
