@@ -11,12 +11,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * An event loop's I/O handler (epoll's, NIO's) with {@link LoopFlushes} run as soon as it has
+ * An event loop's I/O handler (epoll's, io_uring's, NIO's) with {@link LoopFlushes} run as soon as it has
  * processed the ready sockets: the flushes a turn's reads asked for no longer go through the
  * loop's task queue (an MPSC offer and a task per turn: {@code SingleThreadEventExecutor.execute}
  * was 0.75% of the event loop's samples, benchmarks/README.md) but are done right there,
  * still before the loop's tasks and its next wait. A flush asked for anywhere else on the loop
- * (a task, a timer) is queued as a task, as before.
+ * (a task, a timer) is queued as a task, as before. The wrapper is only the loop's: a channel's
+ * registration is the inner handler's (io_uring's channels take their handler from it).
  */
 final class LoopIoHandler implements IoHandler {
     private static final Logger log = LoggerFactory.getLogger(LoopIoHandler.class);
