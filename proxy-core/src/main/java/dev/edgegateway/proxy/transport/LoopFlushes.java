@@ -6,8 +6,8 @@ import java.util.Arrays;
 
 /**
  * Flushes issued while an event loop processes its ready sockets, done together once they all
- * have been: after the loop's I/O ({@link LoopIoHandler}; as its first task where the transport's
- * handler is not wrapped), before its tasks and before it waits again. An exchange's
+ * have been: after the loop's I/O ({@link LoopIoHandler}, which wraps every transport's handler),
+ * before its tasks and before it waits again. An exchange's
  * request goes to the origin, and its response to the client, in the read that completes them;
  * flushed there and then, each send woke a peer that had gone back to sleep since the last one
  * (the loopback's wake-up of the reader showed as the largest kernel difference from HAProxy,
