@@ -231,8 +231,17 @@ public final class Gateway implements AutoCloseable {
 
     /** As {@link #start(ConfigSnapshot)}, exporting spans to {@code spanExporter} (tests) instead of OTLP. */
     public static Gateway start(ConfigSnapshot snapshot, SpanExporter spanExporter) throws InterruptedException {
+        return start(snapshot, spanExporter, () -> {});
+    }
+
+    /**
+     * As {@link #start(ConfigSnapshot)}, running {@code beforeBind} once everything is built and
+     * before any listener is bound ({@link Main} settles the heap there).
+     */
+    static Gateway start(ConfigSnapshot snapshot, SpanExporter spanExporter, Runnable beforeBind) throws InterruptedException {
         Gateway g = new Gateway(snapshot, spanExporter);
         try {
+            beforeBind.run();
             g.bind(snapshot.config());
         } catch (RuntimeException | InterruptedException e) {
             g.close();
