@@ -5,25 +5,29 @@ import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.FastThreadLocalThread;
 
 /**
- * The time as the event loops see it: read once per read event and then held, like Envoy's
- * approximate monotonic time and HAProxy's {@code now_ms}, which are updated once per turn of
- * the loop. A request used to read the clock a dozen times on its way through (its start, the
- * try, the balancer, the limiter's bucket and cache, the meters' windows, the end), each read a
- * {@code clock_gettime}: 2.7% of the event loop's time under load on the benchmark host, where a
- * virtual machine's clock costs more than a bare machine's.
+ * The time as the event loops see it: read once per turn of the loop (the ready sockets it
+ * processes after a wait) and then held, like Envoy's approximate monotonic time and HAProxy's
+ * {@code now_ms}, which are updated once per turn as well. A request used to read the clock a
+ * dozen times on its way through (its start, the try, the balancer, the limiter's bucket and
+ * cache, the meters' windows, the end), each read a {@code clock_gettime}: 2.7% of the event
+ * loop's time under load on the benchmark host, where a virtual machine's clock costs more than a
+ * bare machine's; held per read event instead of per turn, the two reads a request still made
+ * were 0.4%.
  *
- * <p>The hold is exact in scope: {@link IdleTimer}, the first handler of every connection's
- * pipeline, {@linkplain #enter() enters} a read on a {@link LoopThread} and {@linkplain #exit()
- * leaves} it when the read's processing returns; the first reading inside takes the clock, the
- * rest return the same value. Anywhere else (timers, tasks, other threads) a reading is the
- * clock's, so nothing sees a time older than the read event it runs in: at most that event's
- * processing, a few microseconds for a request, late. Durations that begin and end in one read
- * event (an answer from the gateway itself) read as zero.
+ * <p>The hold is exact in scope: {@link LoopIoHandler} {@linkplain #enter() enters} a turn's I/O
+ * on a {@link LoopThread} and {@linkplain #exit() leaves} it when the ready sockets have been
+ * processed; the first reading inside takes the clock (after the wait, so the wait is never
+ * counted), the rest return the same value. {@link IdleTimer}, the first handler of every
+ * connection's pipeline, enters each read as well, for a loop whose handler is not wrapped.
+ * Anywhere else (the turn's batched flushes, timers, tasks, other threads) a reading is the
+ * clock's, so nothing sees a time older than the turn it runs in: at most that turn's
+ * processing late, which is also how long the turn's first request had waited in it. Durations
+ * that begin and end in one turn (an answer from the gateway itself) read as zero.
  */
 public final class LoopClock {
     private LoopClock() {}
 
-    /** An event loop's thread, holding the time of the read it is processing and its {@link LoopFlushes}. */
+    /** An event loop's thread, holding the time of the turn it is processing and its {@link LoopFlushes}. */
     public static final class LoopThread extends FastThreadLocalThread {
         private int depth;
         private boolean held;
@@ -45,21 +49,21 @@ public final class LoopClock {
         };
     }
 
-    /** A read begins on this thread (nested reads share the outermost one's time). */
+    /** A turn's I/O or a read begins on this thread (nested ones share the outermost one's time). */
     public static void enter() {
         if (Thread.currentThread() instanceof LoopThread t && t.depth++ == 0) {
             t.held = false;
         }
     }
 
-    /** The read that {@link #enter()} began has been processed. */
+    /** What {@link #enter()} began has been processed. */
     public static void exit() {
         if (Thread.currentThread() instanceof LoopThread t && t.depth > 0) {
             t.depth--;
         }
     }
 
-    /** {@link System#nanoTime()}, held for the read being processed. */
+    /** {@link System#nanoTime()}, held for the turn being processed. */
     public static long nanoTime() {
         if (Thread.currentThread() instanceof LoopThread t && t.depth > 0) {
             if (!t.held) {

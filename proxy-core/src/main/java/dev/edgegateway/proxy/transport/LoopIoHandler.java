@@ -54,10 +54,12 @@ final class LoopIoHandler implements IoHandler {
             f = flushes = t.flushes;
         }
         f.inIo = true;
+        LoopClock.enter(); // the turn's reads share one reading of the clock, taken when first asked for
         int handled;
         try {
             handled = io.run(context);
         } finally {
+            LoopClock.exit();
             f.inIo = false;
         }
         try {

@@ -18,7 +18,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
-/** The time held for one read on an event loop, and nowhere else. */
+/** The time held for one turn of an event loop (its reads), and nowhere else. */
 class LoopClockTest {
     /** Waits until the clock has moved past {@code t} (a clock that never moves fails the test's timeout instead). */
     private static void clockPasses(long t) {
@@ -114,6 +114,71 @@ class LoopClockTest {
             client.close().sync();
             server.close().sync();
         } finally {
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+        }
+    }
+    /** Two sockets ready in one turn: the handlers of both reads see one time, taken after the wait. */
+    @Test
+    void theReadsOfOneTurnShareItsTime() throws Exception {
+        EventLoopGroup group = Transport.select(RuntimeConfig.Transport.AUTO).newGroup(1, "clock-test");
+        EventLoopGroup clients = Transport.select(RuntimeConfig.Transport.AUTO).newGroup(1, "clock-clients");
+        java.util.List<Long> reads = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.concurrent.CountDownLatch accepted = new java.util.concurrent.CountDownLatch(2);
+        CompletableFuture<Void> both = new CompletableFuture<>();
+        try {
+            Channel server = new ServerBootstrap().group(group).channel(Transport.select(RuntimeConfig.Transport.AUTO).serverChannelClass())
+                    .childHandler(new ChannelInitializer<SocketChannel>() {
+                        @Override
+                        protected void initChannel(SocketChannel ch) {
+                            ch.pipeline().addLast(new IdleTimer(TimeUnit.MINUTES.toNanos(1)), new ChannelInboundHandlerAdapter() {
+                                @Override
+                                public void channelActive(ChannelHandlerContext ctx) {
+                                    accepted.countDown();
+                                }
+
+                                @Override
+                                public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                                    ReferenceCountUtil.release(msg);
+                                    long t = LoopClock.nanoTime();
+                                    reads.add(t);
+                                    clockPasses(t); // the clock moves on before the other socket's read
+                                    if (reads.size() == 2) {
+                                        both.complete(null);
+                                    }
+                                }
+                            });
+                        }
+                    }).bind("127.0.0.1", 0).sync().channel();
+            Bootstrap b = new Bootstrap().group(clients).channel(Transport.select(RuntimeConfig.Transport.AUTO).socketChannelClass())
+                    .handler(new ChannelInitializer<SocketChannel>() {
+                        @Override
+                        protected void initChannel(SocketChannel ch) {}
+                    });
+            Channel c1 = b.connect(server.localAddress()).sync().channel();
+            Channel c2 = b.connect(server.localAddress()).sync().channel();
+            assertThat(accepted.await(30, TimeUnit.SECONDS)).isTrue();
+            // Both requests arrive while the loop is busy with a task: its next wait finds both sockets ready.
+            java.util.concurrent.CountDownLatch busy = new java.util.concurrent.CountDownLatch(1);
+            java.util.concurrent.CountDownLatch sent = new java.util.concurrent.CountDownLatch(1);
+            group.execute(() -> {
+                busy.countDown();
+                try {
+                    sent.await(30, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            assertThat(busy.await(30, TimeUnit.SECONDS)).isTrue();
+            c1.writeAndFlush(Unpooled.copiedBuffer(new byte[] {'a'})).sync();
+            c2.writeAndFlush(Unpooled.copiedBuffer(new byte[] {'b'})).sync();
+            sent.countDown();
+            both.get(30, TimeUnit.SECONDS);
+            assertThat(reads.get(1)).isEqualTo(reads.get(0));
+            c1.close().sync();
+            c2.close().sync();
+            server.close().sync();
+        } finally {
+            clients.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
         }
     }
