@@ -92,7 +92,7 @@ public final class UnchunkedWrites {
             ByteBuf head = held;
             if (head != null && promise.isVoid() && head.readableBytes() + content.readableBytes() <= MERGED_BYTES) {
                 held = null;
-                head.writeBytes(content, content.readerIndex(), content.readableBytes());
+                append(head, content);
                 content.release();
                 ctx.write(head, promise);
                 return true;
@@ -105,6 +105,19 @@ public final class UnchunkedWrites {
             content.release();
         }
         return true;
+    }
+
+    /**
+     * {@code content}'s readable bytes behind {@code head}'s, copied by the source: between two
+     * pooled direct buffers that is one memory copy, where the destination's {@code writeBytes}
+     * made a {@code ByteBuffer} view of the body's slice for each copy (0.23% of the event loop's
+     * samples with the copy itself at 0.22%).
+     */
+    private static void append(ByteBuf head, ByteBuf content) {
+        int n = content.readableBytes();
+        head.ensureWritable(n);
+        content.getBytes(content.readerIndex(), head, head.writerIndex(), n);
+        head.writerIndex(head.writerIndex() + n);
     }
 
     /** Writes the held head, if any: before a flush, and before anything that is not the body to copy behind it. */
