@@ -31,13 +31,14 @@ public final class FieldNames {
         return new FieldNames(names);
     }
 
-    boolean contains(int key, CharSequence name) {
+    /** Whether field {@code i} of {@code h}, whose name's key is {@code key}, has one of these names. */
+    boolean contains(int key, FlatHeaders h, int i) {
         int length = key >>> 16;
         if (length < 64 && (lengths & 1L << length) == 0) {
             return false; // no name of this length
         }
-        for (int i = 0; i < keys.length; i++) {
-            if (keys[i] == key && names[i].contentEqualsIgnoreCase(name)) {
+        for (int k = 0; k < keys.length; k++) {
+            if (keys[k] == key && h.nameIs(i, names[k])) {
                 return true;
             }
         }

@@ -99,6 +99,11 @@ final class FieldRules {
         return n == 0 ? 0 : n << 16 | fold(name.charAt(0)) << 8 | fold(name.charAt(n - 1));
     }
 
+    /** {@link #key(CharSequence)} of the name {@code b[from..from+n)}, read as Latin-1 (as an {@code AsciiString} of it reads). */
+    static int key(byte[] b, int from, int n) {
+        return n == 0 ? 0 : n << 16 | fold((char) (b[from] & 0xff)) << 8 | fold((char) (b[from + n - 1] & 0xff));
+    }
+
     private static int fold(char c) {
         return (c >= 'A' && c <= 'Z' ? c + 32 : c) & 0xff;
     }

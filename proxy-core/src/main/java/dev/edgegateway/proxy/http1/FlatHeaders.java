@@ -22,7 +22,10 @@ import java.util.Set;
  * field and its validation wrappers. Names are case-insensitive; {@link #set} replaces a field
  * where it stands (the head keeps its order), and values keep the type they were given (the
  * decoders' {@code AsciiString} slices, a caller's {@code String}s) until a caller asks for a
- * {@code String}.
+ * {@code String}. A decoder's fields stay offsets into the head's bytes until a caller asks
+ * for one as an object ({@link #nameAt}, {@link #valueAt}): looked up, compared, removed and
+ * written out from those bytes, most of a proxied head's fields never become objects (two
+ * {@code AsciiString}s per field were a quarter of the bytes the event loop allocated per request).
  *
  * <p>Validates like Netty's default factory: a name must be a non-empty token, a value free of
  * control characters other than HTAB (RFC 9110 5.5); a failed check is an
@@ -47,33 +50,182 @@ public final class FlatHeaders extends HttpHeaders {
 
     private static final int INITIAL = 12;
 
+    /** A name or value null here is a slice of {@link #wire} that no caller has asked for yet: see {@link #spans}. */
     private CharSequence[] names;
     private CharSequence[] values;
     /** Per field, {@link FieldRules#key} of its name: a filter in front of the case-insensitive comparison. */
     private int[] keys;
     private int size;
+    /** The head's bytes a decoder's fields are slices of; null for headers a caller made. */
+    private final byte[] wire;
+    /**
+     * Per field from {@link #wire}: its name's start and length in the high half, its value's in
+     * the low one (a start in 20 bits, a length in 12: a field further than 1 MiB into its head or
+     * 4 KiB long or more is made as objects at once); null without a wire.
+     */
+    private long[] spans;
+
+    private static final int START_BITS = 20;
+    private static final int LENGTH_BITS = 12;
 
     public FlatHeaders() {
         names = new CharSequence[INITIAL];
         values = new CharSequence[INITIAL];
         keys = new int[INITIAL];
+        wire = null;
+    }
+
+    /**
+     * For a decoder: the fields of a head of {@code lines} lines (its first line and the blank one
+     * included) to come as slices of {@code wire}, with room for four more (what the gateway adds
+     * to a request: {@code X-Forwarded-For}, {@code -Proto}, {@code -Host}, {@code X-Request-Id}).
+     */
+    FlatHeaders(byte[] wire, int lines) {
+        int n = lines + 2;
+        names = new CharSequence[n];
+        values = new CharSequence[n];
+        keys = new int[n];
+        spans = new long[n];
+        this.wire = wire;
     }
 
     private FlatHeaders(FlatHeaders from) {
         names = from.names.clone();
         values = from.values.clone();
         keys = from.keys.clone();
+        spans = from.spans == null ? null : from.spans.clone();
+        wire = from.wire;
         size = from.size;
     }
 
+    /** Whether these headers take fields as slices of {@code b} ({@link #appendSlice}). */
+    boolean slicesOf(byte[] b) {
+        return wire == b && spans != null;
+    }
+
+    /** Whether a field at {@code start} of {@code length} bytes fits in a span (else it is made as an object). */
+    static boolean fits(int start, int length) {
+        return start < 1 << START_BITS && length < 1 << LENGTH_BITS;
+    }
+
+    private static int start(long span, int shift) {
+        return (int) (span >>> shift + LENGTH_BITS) & (1 << START_BITS) - 1;
+    }
+
+    private static int length(long span, int shift) {
+        return (int) (span >>> shift) & (1 << LENGTH_BITS) - 1;
+    }
+
+    private static final int NAME = 32;
+    private static final int VALUE = 0;
+
     /** The name of the {@code i}th field in wire order, as given (its case kept). */
     public CharSequence nameAt(int i) {
-        return names[i];
+        CharSequence n = names[i];
+        if (n == null) {
+            Objects.checkIndex(i, size);
+            long s = spans[i];
+            names[i] = n = new AsciiString(wire, start(s, NAME), length(s, NAME), false);
+        }
+        return n;
     }
 
     /** The value of the {@code i}th field in wire order, as given. */
     public CharSequence valueAt(int i) {
-        return values[i];
+        CharSequence v = values[i];
+        if (v == null) {
+            Objects.checkIndex(i, size);
+            long s = spans[i];
+            values[i] = v = new AsciiString(wire, start(s, VALUE), length(s, VALUE), false);
+        }
+        return v;
+    }
+
+    /** The value of the {@code i}th field as a {@code String}, made from the head's bytes if it is still a slice. */
+    private String valueString(int i) {
+        CharSequence v = values[i];
+        if (v != null) {
+            return v.toString();
+        }
+        long s = spans[i];
+        @SuppressWarnings("deprecation") // Latin-1 bytes to chars, as AsciiString.toString makes them
+        String str = new String(wire, 0, start(s, VALUE), length(s, VALUE));
+        return str;
+    }
+
+    /** The bytes the {@code i}th field takes as a field line: name, colon, space, value, CRLF. */
+    int lineLength(int i) {
+        CharSequence n = names[i];
+        CharSequence v = values[i];
+        long s = n == null || v == null ? spans[i] : 0;
+        return (n == null ? length(s, NAME) : n.length()) + (v == null ? length(s, VALUE) : v.length()) + 4;
+    }
+
+    /** Writes the {@code i}th field as a field line into {@code out} at {@code p}; returns where it ends. */
+    int putLine(int i, byte[] out, int p) {
+        CharSequence n = names[i];
+        CharSequence v = values[i];
+        long s = n == null || v == null ? spans[i] : 0;
+        if (n == null) {
+            int len = length(s, NAME);
+            System.arraycopy(wire, start(s, NAME), out, p, len);
+            p += len;
+        } else {
+            p = HeadWriter.put(n, out, p);
+        }
+        out[p++] = ':';
+        out[p++] = ' ';
+        if (v == null) {
+            int len = length(s, VALUE);
+            System.arraycopy(wire, start(s, VALUE), out, p, len);
+            p += len;
+        } else {
+            p = HeadWriter.put(v, out, p);
+        }
+        out[p++] = '\r';
+        out[p++] = '\n';
+        return p;
+    }
+
+    /** Whether the {@code i}th field's name is {@code name}, case-insensitively, read from the head's bytes while it is a slice. */
+    boolean nameIs(int i, CharSequence name) {
+        CharSequence n = names[i];
+        if (n != null) {
+            return AsciiString.contentEqualsIgnoreCase(n, name);
+        }
+        long s = spans[i];
+        int len = length(s, NAME);
+        if (len != name.length()) {
+            return false;
+        }
+        int from = start(s, NAME);
+        if (name instanceof AsciiString a) {
+            byte[] other = a.array();
+            int off = a.arrayOffset();
+            for (int k = 0; k < len; k++) {
+                byte x = wire[from + k];
+                byte y = other[off + k];
+                if (x != y && lower(x) != lower(y)) {
+                    return false;
+                }
+            }
+            return true;
+        }
+        for (int k = 0; k < len; k++) {
+            char y = name.charAt(k);
+            if (y > 0xff) {
+                return false;
+            }
+            byte x = wire[from + k];
+            if (x != (byte) y && lower(x) != lower((byte) y)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static int lower(byte b) {
+        return b >= 'A' && b <= 'Z' ? b + 32 : b;
     }
 
     /**
@@ -86,6 +238,9 @@ public final class FlatHeaders extends HttpHeaders {
         System.arraycopy(names, i + 1, names, i, after);
         System.arraycopy(values, i + 1, values, i, after);
         System.arraycopy(keys, i + 1, keys, i, after);
+        if (spans != null) {
+            System.arraycopy(spans, i + 1, spans, i, after);
+        }
         names[size] = null;
         values[size] = null;
     }
@@ -98,14 +253,14 @@ public final class FlatHeaders extends HttpHeaders {
     /** obs-fold: the last field's value continues, joined with one space (RFC 9112 5.2). */
     void foldIntoLast(CharSequence more) {
         int i = size - 1;
-        values[i] = values[i].toString() + ' ' + more;
+        values[i] = valueAt(i).toString() + ' ' + more;
     }
 
     /** The index of the first field named {@code name} at or after {@code from}, or -1. */
     public int indexOf(CharSequence name, int from) {
         int k = FieldRules.key(name);
         for (int i = from; i < size; i++) {
-            if (keys[i] == k && AsciiString.contentEqualsIgnoreCase(names[i], name)) {
+            if (keys[i] == k && nameIs(i, name)) {
                 return i;
             }
         }
@@ -120,7 +275,7 @@ public final class FlatHeaders extends HttpHeaders {
     @Override
     public String get(CharSequence name) {
         int i = indexOf(name, 0);
-        return i < 0 ? null : values[i].toString();
+        return i < 0 ? null : valueString(i);
     }
 
     @Override
@@ -182,7 +337,7 @@ public final class FlatHeaders extends HttpHeaders {
     @Override
     public boolean contains(CharSequence name, CharSequence value, boolean ignoreCase) {
         for (int i = indexOf(name, 0); i >= 0; i = indexOf(name, i + 1)) {
-            if (ignoreCase ? AsciiString.contentEqualsIgnoreCase(values[i], value) : AsciiString.contentEquals(values[i], value)) {
+            if (ignoreCase ? AsciiString.contentEqualsIgnoreCase(valueAt(i), value) : AsciiString.contentEquals(valueAt(i), value)) {
                 return true;
             }
         }
@@ -192,7 +347,7 @@ public final class FlatHeaders extends HttpHeaders {
     @Override
     public boolean containsValue(CharSequence name, CharSequence value, boolean ignoreCase) {
         for (int i = indexOf(name, 0); i >= 0; i = indexOf(name, i + 1)) {
-            if (FieldRules.hasElement(values[i], value, ignoreCase)) {
+            if (FieldRules.hasElement(valueAt(i), value, ignoreCase)) {
                 return true;
             }
         }
@@ -297,7 +452,7 @@ public final class FlatHeaders extends HttpHeaders {
 
     /** Whether the {@code i}th field's name is one of {@code names}. */
     public boolean nameIn(int i, FieldNames names) {
-        return names.contains(keys[i], this.names[i]);
+        return names.contains(keys[i], this, i);
     }
 
     @Override
@@ -351,14 +506,36 @@ public final class FlatHeaders extends HttpHeaders {
     /** Appends a field; unchecked, for the decoder that validated it as it scanned. */
     void append(CharSequence name, CharSequence value) {
         if (size == names.length) {
-            int n = size * 2;
-            names = Arrays.copyOf(names, n);
-            values = Arrays.copyOf(values, n);
-            keys = Arrays.copyOf(keys, n);
+            grow();
         }
         names[size] = name;
         values[size] = value;
         keys[size] = FieldRules.key(name);
+        size++;
+    }
+
+    private void grow() {
+        int n = size * 2;
+        names = Arrays.copyOf(names, n);
+        values = Arrays.copyOf(values, n);
+        keys = Arrays.copyOf(keys, n);
+        if (spans != null) {
+            spans = Arrays.copyOf(spans, n);
+        }
+    }
+
+    /**
+     * Appends a field found in the head's bytes, unchecked (the decoder validated it): its name
+     * {@code nameLength} bytes at {@code nameStart}, its value likewise; each must {@link #fits}.
+     */
+    void appendSlice(int nameStart, int nameLength, int valueStart, int valueLength) {
+        if (size == names.length) {
+            grow();
+        }
+        names[size] = null;
+        values[size] = null;
+        keys[size] = FieldRules.key(wire, nameStart, nameLength);
+        spans[size] = ((long) nameStart << LENGTH_BITS | nameLength) << NAME | (long) valueStart << LENGTH_BITS | valueLength;
         size++;
     }
 
@@ -381,6 +558,9 @@ public final class FlatHeaders extends HttpHeaders {
                 names[kept] = names[j];
                 values[kept] = values[j];
                 keys[kept] = keys[j];
+                if (spans != null) {
+                    spans[kept] = spans[j];
+                }
                 kept++;
             }
         }
@@ -390,7 +570,6 @@ public final class FlatHeaders extends HttpHeaders {
     }
 
     private boolean matches(int i, int k, CharSequence name, CharSequence value) {
-        return keys[i] == k && AsciiString.contentEqualsIgnoreCase(names[i], name)
-                && (value == null || AsciiString.contentEqualsIgnoreCase(values[i], value));
+        return keys[i] == k && nameIs(i, name) && (value == null || AsciiString.contentEqualsIgnoreCase(valueAt(i), value));
     }
 }

@@ -14,7 +14,8 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * Reads an HTTP/1 head held whole in an array: the status or request line, then the field lines, each
- * field's name and value becoming slices of that array ({@link AsciiString}s that share it),
+ * field's name and value becoming slices of that array (offsets kept by {@link FlatHeaders},
+ * {@link AsciiString}s that share the array when asked for),
  * validated as they are found (RFC 9110 5.1 and 5.5: a token, then no control character but
  * HTAB). Stateless; used by {@link ResponseDecoder} and {@link RequestDecoder}.
  */
@@ -74,7 +75,7 @@ final class HeadParser {
             }
         }
         HttpResponseStatus status = status(code, b, p, reasonEnd);
-        FlatHeaders h = new FlatHeaders();
+        FlatHeaders h = new FlatHeaders(b, lines);
         fields(b, ends, 1, lines, h, RESPONSE); // (their size was checked as the head was found)
         return new DefaultHttpResponse(version, status, h);
     }
@@ -165,6 +166,7 @@ final class HeadParser {
      */
     static int fields(byte[] b, int[] ends, int first, int lines, FlatHeaders h, int mode) {
         boolean trailers = (mode & TRAILERS) != 0;
+        boolean slices = h.slicesOf(b);
         int size = 0;
         for (int i = first; i < lines; i++) {
             int p = i == 0 ? 0 : ends[i - 1] + 2;
@@ -201,6 +203,10 @@ final class HeadParser {
             int vs = skipOws(b, n + 1, eol);
             int ve = trimOws(b, vs, eol);
             checkValue(b, vs, ve);
+            if (!trailers && slices && FlatHeaders.fits(p, nameEnd - p) && FlatHeaders.fits(vs, ve - vs)) {
+                h.appendSlice(p, nameEnd - p, vs, ve - vs); // offsets into b until someone asks for them as objects
+                continue;
+            }
             AsciiString name = new AsciiString(b, p, nameEnd - p, false);
             if (!trailers || !(name.contentEqualsIgnoreCase(HttpHeaderNames.CONTENT_LENGTH)
                     || name.contentEqualsIgnoreCase(HttpHeaderNames.TRANSFER_ENCODING) || name.contentEqualsIgnoreCase(HttpHeaderNames.TRAILER))) {

@@ -117,7 +117,7 @@ final class HeadWriter {
     private static int fieldBytes(FlatHeaders h) {
         int n = 0;
         for (int i = 0; i < h.size(); i++) {
-            n += h.nameAt(i).length() + h.valueAt(i).length() + 4;
+            n += h.lineLength(i);
         }
         return n;
     }
@@ -134,12 +134,7 @@ final class HeadWriter {
 
     private static int fields(FlatHeaders h, byte[] out, int p) {
         for (int i = 0; i < h.size(); i++) {
-            p = put(h.nameAt(i), out, p);
-            out[p++] = ':';
-            out[p++] = ' ';
-            p = put(h.valueAt(i), out, p);
-            out[p++] = '\r';
-            out[p++] = '\n';
+            p = h.putLine(i, out, p);
         }
         return p;
     }
@@ -151,7 +146,7 @@ final class HeadWriter {
         }
     };
 
-    private static int put(CharSequence cs, byte[] out, int p) {
+    static int put(CharSequence cs, byte[] out, int p) {
         int len = cs.length();
         if (cs instanceof AsciiString a) {
             System.arraycopy(a.array(), a.arrayOffset(), out, p, len);

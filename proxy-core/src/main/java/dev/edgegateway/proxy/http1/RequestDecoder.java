@@ -49,7 +49,7 @@ public final class RequestDecoder extends MessageDecoder {
 
     @Override
     void head(byte[] b, int[] ends, int lines, List<Object> out) {
-        FlatHeaders h = new FlatHeaders();
+        FlatHeaders h = new FlatHeaders(b, lines);
         DefaultHttpRequest r = HeadParser.requestLine(b, ends[0], h);
         HeadParser.fields(b, ends, 1, lines, h, HeadParser.REQUEST); // (their size was checked as the head was found)
         long length = HeadParser.contentLength(h);
@@ -79,7 +79,7 @@ public final class RequestDecoder extends MessageDecoder {
     HttpMessage invalid(Exception cause, byte[] b, int[] ends, int lines) {
         HttpRequest r = null;
         if (b != null && lines > 0 && !(cause instanceof TooLongHttpLineException)) {
-            FlatHeaders h = new FlatHeaders();
+            FlatHeaders h = new FlatHeaders(b, lines);
             try {
                 r = HeadParser.requestLine(b, ends[0], h);
                 HeadParser.fields(b, ends, 1, lines, h, HeadParser.REQUEST);

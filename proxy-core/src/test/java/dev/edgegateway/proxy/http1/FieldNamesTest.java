@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.netty.util.AsciiString;
 import org.junit.jupiter.api.Test;
 
-/** {@link FieldNames} through {@link FlatHeaders#nameIn}: members in any case, and near misses of every kind. */
+/** {@link FieldNames} through {@link FlatHeaders#nameIn} (of a caller's field and of a decoded head's slice): members in any case, and near misses of every kind. */
 class FieldNamesTest {
     private static final String LONG = "x-" + "a".repeat(70) + "-z";
     private static final FieldNames SET = FieldNames.of(AsciiString.cached("connection"), AsciiString.cached("te"),
@@ -14,7 +14,10 @@ class FieldNamesTest {
     private static boolean in(String name) {
         FlatHeaders h = new FlatHeaders();
         h.add(name, "v");
-        return h.nameIn(0, SET);
+        boolean in = h.nameIn(0, SET);
+        FlatHeaders decoded = FlatHeadersTest.sliced(java.util.List.of(java.util.Map.entry(name, "v")));
+        assertThat(decoded.nameIn(0, SET)).as("as a decoded head's slice").isEqualTo(in);
+        return in;
     }
 
     @Test
