@@ -33,6 +33,8 @@ final class LocalBucket {
     }
 
     private final Shape shape;
+    /** Set once the policy's cache has dropped this bucket: a thread's front stops using it. */
+    volatile boolean dropped;
     /** Per limit: when the bucket is full again; at or before now, it is full. */
     private final long[] tat;
 

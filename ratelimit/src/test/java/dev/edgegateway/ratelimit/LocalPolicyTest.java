@@ -15,6 +15,73 @@ class LocalPolicyTest {
                 List.of(new RateLimitConfig.Limit(Rate.parse(rate), burst)), null, null, null, maxKeys), System::nanoTime);
     }
 
+    private static LocalPolicy policy(String rate, long burst, java.util.function.LongSupplier clock) {
+        return new LocalPolicy(new RateLimitConfig("p", List.of(new KeySource(null, null, true)),
+                List.of(new RateLimitConfig.Limit(Rate.parse(rate), burst)), null, null, null, 100), clock);
+    }
+
+    /**
+     * A key decided from the thread's front for 20 s (a decision every 50 ms on a clock the test
+     * moves) is admitted exactly as the rate allows, and the cache still holds its bucket at the
+     * end: it was looked up there often enough not to expire (2 s after its last lookup).
+     */
+    @Test
+    void aKeyDecidedFromTheFrontIsExactAndStaysInTheCache() {
+        java.util.concurrent.atomic.AtomicLong now = new java.util.concurrent.atomic.AtomicLong(1_000_000_000L);
+        LocalPolicy p = policy("1/s", 1, now::get);
+        Verdict v = new Verdict();
+        int admitted = 0;
+        for (int i = 0; i <= 400; i++) {
+            p.check("k", v, null, null);
+            admitted += v.admitted() ? 1 : 0;
+            now.addAndGet(50_000_000L);
+        }
+        assertThat(admitted).as("one at the start, one per second after").isEqualTo(21);
+        assertThat(p.size()).isEqualTo(1);
+    }
+
+    /** A bucket the cache dropped (evicted) is not used from a front: the key's next decision is the cache's new bucket. */
+    @Test
+    void aBucketTheCacheDroppedIsNotDecidedFromTheFront() {
+        LocalPolicy p = policy("1/h", 2, System::nanoTime);
+        Verdict v = new Verdict();
+        p.check("k", v, null, null);
+        assertThat(v.remaining()).isEqualTo(1);
+        p.evict("k");
+        p.check("k", v, null, null);
+        assertThat(v.remaining()).as("a fresh bucket's").isEqualTo(1);
+        p.check("k", v, null, null);
+        assertThat(v.remaining()).isEqualTo(0);
+    }
+
+    /** Threads with fronts of their own share a key's one bucket: its burst is admitted once in all. */
+    @Test
+    void threadsWithFrontsOfTheirOwnShareOneBucket() throws Exception {
+        LocalPolicy p = policy("1/h", 100, System::nanoTime);
+        java.util.concurrent.atomic.AtomicInteger admitted = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+        try {
+            List<java.util.concurrent.Future<?>> runs = new java.util.ArrayList<>();
+            for (int t = 0; t < 4; t++) {
+                runs.add(pool.submit(() -> {
+                    Verdict v = new Verdict();
+                    for (int i = 0; i < 100; i++) {
+                        p.check("shared", v, null, null);
+                        if (v.admitted()) {
+                            admitted.incrementAndGet();
+                        }
+                    }
+                }));
+            }
+            for (var r : runs) {
+                r.get(60, java.util.concurrent.TimeUnit.SECONDS);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        assertThat(admitted.get()).isEqualTo(100);
+    }
+
     @Test
     void aBurstIsAdmittedThenRefusedWithTheWaitForTheNextToken() {
         LocalPolicy p = policy(10, "1/s", 3);
