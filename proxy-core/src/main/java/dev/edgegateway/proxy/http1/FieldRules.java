@@ -95,6 +95,9 @@ final class FieldRules {
      * the whole name.
      */
     static int key(CharSequence name) {
+        if (name instanceof AsciiString a) { // the lookups' constant names: their bytes, without charAt's checks per character
+            return key(a.array(), a.arrayOffset(), a.length());
+        }
         int n = name.length();
         return n == 0 ? 0 : n << 16 | fold(name.charAt(0)) << 8 | fold(name.charAt(n - 1));
     }

@@ -22,7 +22,7 @@ final class ForwardingHeaders {
 
     static void apply(Exchange x, ConnectionInfo connection, Tracing tracing) {
         HttpHeaders h = x.request.headers();
-        String incomingHost = h.get(HttpHeaderNames.HOST);
+        CharSequence incomingHost = host(h);
         x.upgrade = x.hasBody || !HttpMethod.GET.equals(x.request.method()) ? null : HttpRules.websocketUpgrade(h);
         boolean chunkedBody = h.contains(HttpHeaderNames.TRANSFER_ENCODING);
         HttpRules.stripHopByHop(h);
@@ -63,6 +63,15 @@ final class ForwardingHeaders {
             rules.apply(h, x);
         }
         x.request.setProtocolVersion(HttpVersion.HTTP_1_1);
+    }
+
+    /** The request's Host as it came, a slice of the decoded head where it is one (no String made of it). */
+    private static CharSequence host(HttpHeaders h) {
+        if (h instanceof FlatHeaders f) {
+            int i = f.indexOf(HttpHeaderNames.HOST, 0);
+            return i < 0 ? null : f.valueAt(i);
+        }
+        return h.get(HttpHeaderNames.HOST);
     }
 
     /**
