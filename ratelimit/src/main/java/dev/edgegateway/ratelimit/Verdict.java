@@ -1,8 +1,8 @@
 package dev.edgegateway.ratelimit;
 
 /**
- * The answer of one policy for one request, written by the policy into an object the connection
- * owns and reuses. Confined to the connection's event loop.
+ * The answer of one policy for one request, written by the policy into an object the exchange
+ * owns (made at its first policy, reused for its others). Confined to the connection's event loop.
  */
 public final class Verdict {
     /** How the decision was reached. */

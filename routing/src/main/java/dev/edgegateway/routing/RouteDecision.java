@@ -3,8 +3,8 @@ package dev.edgegateway.routing;
 /**
  * What routing decided for one request, beyond the endpoint: which of the route's clusters
  * (its slot, for per-cluster meters), whether stickiness held, the cookie to set, and a region
- * failover. One per client connection, reset for each request, so deciding allocates nothing.
- * Confined to the connection's event loop.
+ * failover. One per exchange, made with it and filled by the route's pick, so deciding itself
+ * allocates nothing. Confined to the connection's event loop.
  */
 public final class RouteDecision {
     int clusterSlot;
