@@ -1,13 +1,10 @@
 package dev.edgegateway.proxy.http1;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.handler.codec.DateFormatter;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpHeadersFactory;
 import io.netty.util.AsciiString;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Date;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map.Entry;
@@ -20,12 +17,11 @@ import java.util.Set;
  * few changes between decoding and encoding it, is a scan of a few cache lines here rather than
  * {@link io.netty.handler.codec.http.DefaultHttpHeaders}' hash buckets, with an entry object per
  * field and its validation wrappers. Names are case-insensitive; {@link #set} replaces a field
- * where it stands (the head keeps its order), and values keep the type they were given (the
- * decoders' {@code AsciiString} slices, a caller's {@code String}s) until a caller asks for a
- * {@code String}. A decoder's fields stay offsets into the head's bytes until a caller asks
- * for one as an object ({@link #nameAt}, {@link #valueAt}): looked up, compared, removed and
- * written out from those bytes, most of a proxied head's fields never become objects (two
- * {@code AsciiString}s per field were a quarter of the bytes the event loop allocated per request).
+ * where it stands (the head keeps its order). A decoder's fields stay offsets into the head's
+ * bytes until a caller asks for one as an object ({@link #nameAt}, {@link #valueAt}, an
+ * {@code AsciiString} sharing the bytes): looked up, compared, removed and written from those
+ * bytes, most never become objects (two per field were a quarter of what the event loop
+ * allocated per request). A caller's values keep their type until a {@code String} is asked for.
  *
  * <p>Validates like Netty's default factory: a name must be a non-empty token, a value free of
  * control characters other than HTAB (RFC 9110 5.5); a failed check is an
@@ -34,7 +30,7 @@ import java.util.Set;
  * Netty decoder (the tests and benchmarks compare against one). Not thread-safe, like the
  * message it belongs to.
  */
-public final class FlatHeaders extends HttpHeaders {
+public final class FlatHeaders extends DerivedHeaders {
     /** Validating headers for {@link io.netty.handler.codec.http.HttpDecoderConfig#setHeadersFactory}. */
     public static final HttpHeadersFactory FACTORY = new HttpHeadersFactory() {
         @Override
@@ -58,15 +54,8 @@ public final class FlatHeaders extends HttpHeaders {
     private int size;
     /** The head's bytes a decoder's fields are slices of; null for headers a caller made. */
     private final byte[] wire;
-    /**
-     * Per field from {@link #wire}: its name's start and length in the high half, its value's in
-     * the low one (a start in 20 bits, a length in 12: a field further than 1 MiB into its head or
-     * 4 KiB long or more is made as objects at once); null without a wire.
-     */
+    /** Per field from {@link #wire}: where its name and value are ({@link Spans}); null without a wire. */
     private long[] spans;
-
-    private static final int START_BITS = 20;
-    private static final int LENGTH_BITS = 12;
 
     public FlatHeaders() {
         names = new CharSequence[INITIAL];
@@ -103,42 +92,23 @@ public final class FlatHeaders extends HttpHeaders {
         return wire == b && spans != null;
     }
 
-    /** Whether a field at {@code start} of {@code length} bytes fits in a span (else it is made as an object). */
-    static boolean fits(int start, int length) {
-        return start < 1 << START_BITS && length < 1 << LENGTH_BITS;
-    }
-
-    private static int start(long span, int shift) {
-        return (int) (span >>> shift + LENGTH_BITS) & (1 << START_BITS) - 1;
-    }
-
-    private static int length(long span, int shift) {
-        return (int) (span >>> shift) & (1 << LENGTH_BITS) - 1;
-    }
-
-    private static final int NAME = 32;
-    private static final int VALUE = 0;
-
     /** The name of the {@code i}th field in wire order, as given (its case kept). */
     public CharSequence nameAt(int i) {
         CharSequence n = names[i];
-        if (n == null) {
-            Objects.checkIndex(i, size);
-            long s = spans[i];
-            names[i] = n = new AsciiString(wire, start(s, NAME), length(s, NAME), false);
-        }
-        return n;
+        return n != null ? n : (names[i] = slice(i, Spans.NAME));
     }
 
     /** The value of the {@code i}th field in wire order, as given. */
     public CharSequence valueAt(int i) {
         CharSequence v = values[i];
-        if (v == null) {
-            Objects.checkIndex(i, size);
-            long s = spans[i];
-            values[i] = v = new AsciiString(wire, start(s, VALUE), length(s, VALUE), false);
-        }
-        return v;
+        return v != null ? v : (values[i] = slice(i, Spans.VALUE));
+    }
+
+    /** The {@code i}th field's name ({@link Spans#NAME}) or value ({@link Spans#VALUE}) as an object sharing the head's bytes. */
+    private AsciiString slice(int i, int half) {
+        Objects.checkIndex(i, size);
+        long s = spans[i];
+        return new AsciiString(wire, Spans.start(s, half), Spans.length(s, half), false);
     }
 
     /** The value of the {@code i}th field as a {@code String}, made from the head's bytes if it is still a slice. */
@@ -149,7 +119,7 @@ public final class FlatHeaders extends HttpHeaders {
         }
         long s = spans[i];
         @SuppressWarnings("deprecation") // Latin-1 bytes to chars, as AsciiString.toString makes them
-        String str = new String(wire, 0, start(s, VALUE), length(s, VALUE));
+        String str = new String(wire, 0, Spans.start(s, Spans.VALUE), Spans.length(s, Spans.VALUE));
         return str;
     }
 
@@ -158,7 +128,7 @@ public final class FlatHeaders extends HttpHeaders {
         CharSequence n = names[i];
         CharSequence v = values[i];
         long s = n == null || v == null ? spans[i] : 0;
-        return (n == null ? length(s, NAME) : n.length()) + (v == null ? length(s, VALUE) : v.length()) + 4;
+        return (n == null ? Spans.length(s, Spans.NAME) : n.length()) + (v == null ? Spans.length(s, Spans.VALUE) : v.length()) + 4;
     }
 
     /** Writes the {@code i}th field as a field line into {@code out} at {@code p}; returns where it ends. */
@@ -166,25 +136,23 @@ public final class FlatHeaders extends HttpHeaders {
         CharSequence n = names[i];
         CharSequence v = values[i];
         long s = n == null || v == null ? spans[i] : 0;
-        if (n == null) {
-            int len = length(s, NAME);
-            System.arraycopy(wire, start(s, NAME), out, p, len);
-            p += len;
-        } else {
-            p = HeadWriter.put(n, out, p);
-        }
+        p = put(n, s, Spans.NAME, out, p);
         out[p++] = ':';
         out[p++] = ' ';
-        if (v == null) {
-            int len = length(s, VALUE);
-            System.arraycopy(wire, start(s, VALUE), out, p, len);
-            p += len;
-        } else {
-            p = HeadWriter.put(v, out, p);
-        }
+        p = put(v, s, Spans.VALUE, out, p);
         out[p++] = '\r';
         out[p++] = '\n';
         return p;
+    }
+
+    /** Writes {@code cs}, or where it is null the slice {@code half} of the span {@code s}; returns where it ends. */
+    private int put(CharSequence cs, long s, int half, byte[] out, int p) {
+        if (cs != null) {
+            return HeadWriter.put(cs, out, p);
+        }
+        int len = Spans.length(s, half);
+        System.arraycopy(wire, Spans.start(s, half), out, p, len);
+        return p + len;
     }
 
     /** Whether the {@code i}th field's name is {@code name}, case-insensitively, read from the head's bytes while it is a slice. */
@@ -194,38 +162,7 @@ public final class FlatHeaders extends HttpHeaders {
             return AsciiString.contentEqualsIgnoreCase(n, name);
         }
         long s = spans[i];
-        int len = length(s, NAME);
-        if (len != name.length()) {
-            return false;
-        }
-        int from = start(s, NAME);
-        if (name instanceof AsciiString a) {
-            byte[] other = a.array();
-            int off = a.arrayOffset();
-            for (int k = 0; k < len; k++) {
-                byte x = wire[from + k];
-                byte y = other[off + k];
-                if (x != y && lower(x) != lower(y)) {
-                    return false;
-                }
-            }
-            return true;
-        }
-        for (int k = 0; k < len; k++) {
-            char y = name.charAt(k);
-            if (y > 0xff) {
-                return false;
-            }
-            byte x = wire[from + k];
-            if (x != (byte) y && lower(x) != lower((byte) y)) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    private static int lower(byte b) {
-        return b >= 'A' && b <= 'Z' ? b + 32 : b;
+        return Spans.equalsIgnoreCase(wire, Spans.start(s, Spans.NAME), Spans.length(s, Spans.NAME), name);
     }
 
     /**
@@ -268,65 +205,14 @@ public final class FlatHeaders extends HttpHeaders {
     }
 
     @Override
-    public String get(String name) {
-        return get((CharSequence) name);
-    }
-
-    @Override
     public String get(CharSequence name) {
         int i = indexOf(name, 0);
         return i < 0 ? null : valueString(i);
     }
 
     @Override
-    public Integer getInt(CharSequence name) {
-        return FieldRules.parseInt(get(name));
-    }
-
-    @Override
-    public int getInt(CharSequence name, int defaultValue) {
-        Integer v = getInt(name);
-        return v == null ? defaultValue : v;
-    }
-
-    @Override
-    public Short getShort(CharSequence name) {
-        Integer v = FieldRules.parseInt(get(name));
-        return v == null || v != v.shortValue() ? null : v.shortValue();
-    }
-
-    @Override
-    public short getShort(CharSequence name, short defaultValue) {
-        Short v = getShort(name);
-        return v == null ? defaultValue : v;
-    }
-
-    @Override
-    public Long getTimeMillis(CharSequence name) {
-        String v = get(name);
-        Date d = v == null ? null : DateFormatter.parseHttpDate(v);
-        return d == null ? null : d.getTime();
-    }
-
-    @Override
-    public long getTimeMillis(CharSequence name, long defaultValue) {
-        Long v = getTimeMillis(name);
-        return v == null ? defaultValue : v;
-    }
-
-    @Override
-    public List<String> getAll(String name) {
-        return getAll((CharSequence) name);
-    }
-
-    @Override
     public List<String> getAll(CharSequence name) {
         return FlatViews.values(this, name);
-    }
-
-    @Override
-    public boolean contains(String name) {
-        return indexOf(name, 0) >= 0;
     }
 
     @Override
@@ -375,11 +261,6 @@ public final class FlatHeaders extends HttpHeaders {
     }
 
     @Override
-    public Iterator<Entry<String, String>> iterator() {
-        return entries().iterator();
-    }
-
-    @Override
     public Iterator<Entry<CharSequence, CharSequence>> iteratorCharSequence() {
         return FlatViews.iterator(this);
     }
@@ -393,38 +274,9 @@ public final class FlatHeaders extends HttpHeaders {
     }
 
     @Override
-    public HttpHeaders add(String name, Object value) {
-        return add((CharSequence) name, value);
-    }
-
-    @Override
     public HttpHeaders add(CharSequence name, Object value) {
         append(FieldRules.checkName(name), FieldRules.checkValue(value));
         return this;
-    }
-
-    @Override
-    public HttpHeaders add(String name, Iterable<?> values) {
-        FieldRules.checkName(name);
-        for (Object v : values) {
-            append(name, FieldRules.checkValue(v));
-        }
-        return this;
-    }
-
-    @Override
-    public HttpHeaders addInt(CharSequence name, int value) {
-        return add(name, Integer.toString(value));
-    }
-
-    @Override
-    public HttpHeaders addShort(CharSequence name, short value) {
-        return add(name, Short.toString(value));
-    }
-
-    @Override
-    public HttpHeaders set(String name, Object value) {
-        return set((CharSequence) name, value);
     }
 
     /** Replaces the first field of that name where it stands and removes any others. */
@@ -453,35 +305,6 @@ public final class FlatHeaders extends HttpHeaders {
     /** Whether the {@code i}th field's name is one of {@code names}. */
     public boolean nameIn(int i, FieldNames names) {
         return names.contains(keys[i], this, i);
-    }
-
-    @Override
-    public HttpHeaders set(String name, Iterable<?> values) {
-        FieldRules.checkName(name);
-        List<CharSequence> checked = new ArrayList<>();
-        for (Object v : values) {
-            checked.add(FieldRules.checkValue(v));
-        }
-        removeFrom(name, 0, null);
-        for (CharSequence v : checked) {
-            append(name, v);
-        }
-        return this;
-    }
-
-    @Override
-    public HttpHeaders setInt(CharSequence name, int value) {
-        return set(name, Integer.toString(value));
-    }
-
-    @Override
-    public HttpHeaders setShort(CharSequence name, short value) {
-        return set(name, Short.toString(value));
-    }
-
-    @Override
-    public HttpHeaders remove(String name) {
-        return remove((CharSequence) name);
     }
 
     @Override
@@ -526,7 +349,7 @@ public final class FlatHeaders extends HttpHeaders {
 
     /**
      * Appends a field found in the head's bytes, unchecked (the decoder validated it): its name
-     * {@code nameLength} bytes at {@code nameStart}, its value likewise; each must {@link #fits}.
+     * {@code nameLength} bytes at {@code nameStart}, its value likewise; each must {@link Spans#fits}.
      */
     void appendSlice(int nameStart, int nameLength, int valueStart, int valueLength) {
         if (size == names.length) {
@@ -535,7 +358,7 @@ public final class FlatHeaders extends HttpHeaders {
         names[size] = null;
         values[size] = null;
         keys[size] = FieldRules.key(wire, nameStart, nameLength);
-        spans[size] = ((long) nameStart << LENGTH_BITS | nameLength) << NAME | (long) valueStart << LENGTH_BITS | valueLength;
+        spans[size] = Spans.of(nameStart, nameLength, valueStart, valueLength);
         size++;
     }
 

@@ -203,7 +203,7 @@ final class HeadParser {
             int vs = skipOws(b, n + 1, eol);
             int ve = trimOws(b, vs, eol);
             checkValue(b, vs, ve);
-            if (!trailers && slices && FlatHeaders.fits(p, nameEnd - p) && FlatHeaders.fits(vs, ve - vs)) {
+            if (!trailers && slices && Spans.fits(p, nameEnd - p) && Spans.fits(vs, ve - vs)) {
                 h.appendSlice(p, nameEnd - p, vs, ve - vs); // offsets into b until someone asks for them as objects
                 continue;
             }

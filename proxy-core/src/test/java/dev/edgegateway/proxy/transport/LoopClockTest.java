@@ -82,28 +82,33 @@ class LoopClockTest {
         }
     }
 
+    /** A server on {@code group} whose connections have the idle timer, then a handler from {@code after}. */
+    private static Channel server(EventLoopGroup group, java.util.function.Supplier<ChannelInboundHandlerAdapter> after) throws InterruptedException {
+        return new ServerBootstrap().group(group).channel(Transport.select(RuntimeConfig.Transport.AUTO).serverChannelClass())
+                .childHandler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        ch.pipeline().addLast(new IdleTimer(TimeUnit.MINUTES.toNanos(1)), after.get());
+                    }
+                }).bind("127.0.0.1", 0).sync().channel();
+    }
+
     /** Over a real socket: the handlers after the idle timer see one time per read; a task after it, the clock's. */
     @Test
     void aReadThroughTheIdleTimerIsProcessedAtOneTime() throws Exception {
         EventLoopGroup group = Transport.select(RuntimeConfig.Transport.AUTO).newGroup(1, "clock-test");
         CompletableFuture<long[]> readings = new CompletableFuture<>();
         try {
-            Channel server = new ServerBootstrap().group(group).channel(Transport.select(RuntimeConfig.Transport.AUTO).serverChannelClass())
-                    .childHandler(new ChannelInitializer<SocketChannel>() {
-                        @Override
-                        protected void initChannel(SocketChannel ch) {
-                            ch.pipeline().addLast(new IdleTimer(TimeUnit.MINUTES.toNanos(1)), new ChannelInboundHandlerAdapter() {
-                                @Override
-                                public void channelRead(ChannelHandlerContext ctx, Object msg) {
-                                    ReferenceCountUtil.release(msg);
-                                    long first = LoopClock.nanoTime();
-                                    clockPasses(first);
-                                    long second = LoopClock.nanoTime();
-                                    ctx.executor().execute(() -> readings.complete(new long[] {first, second, LoopClock.nanoTime()}));
-                                }
-                            });
-                        }
-                    }).bind("127.0.0.1", 0).sync().channel();
+            Channel server = server(group, () -> new ChannelInboundHandlerAdapter() {
+                @Override
+                public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                    ReferenceCountUtil.release(msg);
+                    long first = LoopClock.nanoTime();
+                    clockPasses(first);
+                    long second = LoopClock.nanoTime();
+                    ctx.executor().execute(() -> readings.complete(new long[] {first, second, LoopClock.nanoTime()}));
+                }
+            });
             Channel client = new Bootstrap().group(group).channel(Transport.select(RuntimeConfig.Transport.AUTO).socketChannelClass())
                     .handler(new ChannelInboundHandlerAdapter()).connect(server.localAddress()).sync().channel();
             ByteBuf hello = Unpooled.copiedBuffer(new byte[] {'h', 'i'});
@@ -126,29 +131,23 @@ class LoopClockTest {
         java.util.concurrent.CountDownLatch accepted = new java.util.concurrent.CountDownLatch(2);
         CompletableFuture<Void> both = new CompletableFuture<>();
         try {
-            Channel server = new ServerBootstrap().group(group).channel(Transport.select(RuntimeConfig.Transport.AUTO).serverChannelClass())
-                    .childHandler(new ChannelInitializer<SocketChannel>() {
-                        @Override
-                        protected void initChannel(SocketChannel ch) {
-                            ch.pipeline().addLast(new IdleTimer(TimeUnit.MINUTES.toNanos(1)), new ChannelInboundHandlerAdapter() {
-                                @Override
-                                public void channelActive(ChannelHandlerContext ctx) {
-                                    accepted.countDown();
-                                }
+            Channel server = server(group, () -> new ChannelInboundHandlerAdapter() {
+                @Override
+                public void channelActive(ChannelHandlerContext ctx) {
+                    accepted.countDown();
+                }
 
-                                @Override
-                                public void channelRead(ChannelHandlerContext ctx, Object msg) {
-                                    ReferenceCountUtil.release(msg);
-                                    long t = LoopClock.nanoTime();
-                                    reads.add(t);
-                                    clockPasses(t); // the clock moves on before the other socket's read
-                                    if (reads.size() == 2) {
-                                        both.complete(null);
-                                    }
-                                }
-                            });
-                        }
-                    }).bind("127.0.0.1", 0).sync().channel();
+                @Override
+                public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                    ReferenceCountUtil.release(msg);
+                    long t = LoopClock.nanoTime();
+                    reads.add(t);
+                    clockPasses(t); // the clock moves on before the other socket's read
+                    if (reads.size() == 2) {
+                        both.complete(null);
+                    }
+                }
+            });
             Bootstrap b = new Bootstrap().group(clients).channel(Transport.select(RuntimeConfig.Transport.AUTO).socketChannelClass())
                     .handler(new ChannelInitializer<SocketChannel>() {
                         @Override
