@@ -81,9 +81,20 @@ final class GatewayProcess implements AutoCloseable {
         process.destroyForcibly();
     }
 
+    /**
+     * A loopback port free now, for a process that binds it later. The kernel may hand a port it
+     * just freed to the next bind, so one test asking twice could get one number twice; a port
+     * this JVM has handed out is not handed out again.
+     */
     static int freePort() throws IOException {
-        try (var s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
+        while (true) {
+            try (var s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+                if (HANDED_OUT.add(s.getLocalPort())) {
+                    return s.getLocalPort();
+                }
+            }
         }
     }
+
+    private static final java.util.Set<Integer> HANDED_OUT = java.util.concurrent.ConcurrentHashMap.newKeySet();
 }

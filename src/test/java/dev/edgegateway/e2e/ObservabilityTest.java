@@ -150,8 +150,7 @@ class ObservabilityTest {
 
     @Test
     void readinessSaysDegradedWhileRedisIsDownAndPoliciesFailOpen() throws Exception {
-        int closedPort = GatewayProcess.freePort();
-        try (TestOrigin o = new TestOrigin("o");
+        try (RefusedPort closed = new RefusedPort(); TestOrigin o = new TestOrigin("o");
              GatewayFixture gw = new GatewayFixture(GatewayFixture.config("""
                      redis: {nodes: [127.0.0.1:%d]}
                      routes:
@@ -159,7 +158,7 @@ class ObservabilityTest {
                          cluster: app
                          rateLimits: [{name: shared, mode: distributed, limits: [{rate: 100/s}], failOpen: true}]
                      clusters: [{name: app, endpoints: [%s]}]
-                     """.formatted(closedPort, o.address())))) {
+                     """.formatted(closed.port(), o.address())))) {
             String ready = gw.adminGet("/ready");
             assertThat(ready).startsWith("ready (degraded: Redis");
             assertThat(gw.metric("edge_ratelimit_redis_up")).isEqualTo(0);

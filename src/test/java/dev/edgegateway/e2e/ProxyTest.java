@@ -18,7 +18,6 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpVersion;
-import java.net.ServerSocket;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
@@ -196,15 +195,12 @@ class ProxyTest {
 
     @Test
     void originDownGives502AndARefusedConnectIsNotRetriedOnTheSameEndpoint() throws Exception {
-        int closedPort;
-        try (ServerSocket s = new ServerSocket(0)) {
-            closedPort = s.getLocalPort();
-        }
-        try (GatewayFixture down = new GatewayFixture(GatewayFixture.config("""
+        try (RefusedPort closed = new RefusedPort();
+             GatewayFixture down = new GatewayFixture(GatewayFixture.config("""
                 timeouts: {connect: 2s}
                 routes: [{name: r, cluster: gone}]
                 clusters: [{name: gone, endpoints: ["127.0.0.1:%d"]}]
-                """.formatted(closedPort)))) {
+                """.formatted(closed.port())))) {
             RawHttp.Response r = RawHttp.exchange(down.port(), "GET / HTTP/1.1\r\nHost: x\r\n\r\n");
             assertThat(r.status()).isEqualTo(502);
             assertThat(r.text()).contains("refused");

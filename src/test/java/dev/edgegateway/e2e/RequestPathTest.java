@@ -95,12 +95,11 @@ class RequestPathTest {
     void aRefusedEndpointInAFreshClusterCostsNoClientAnError() throws Exception {
         // Before: about half of fresh clusters answered some of these with 502; so several of each.
         for (int clients : new int[] {8, 8, 8, 8, 8, 8, 64, 64, 64}) {
-            int refused = closedPort();
-            try (TestOrigin a = new TestOrigin("a"); TestOrigin b = new TestOrigin("b");
+            try (RefusedPort refused = new RefusedPort(); TestOrigin a = new TestOrigin("a"); TestOrigin b = new TestOrigin("b");
                  GatewayFixture gw = new GatewayFixture(GatewayFixture.config("""
                          routes: [{name: r, cluster: c}]
                          clusters: [{name: c, endpoints: ["127.0.0.1:%d", %s, %s]}]
-                         """.formatted(refused, a.address(), b.address())))) {
+                         """.formatted(refused.port(), a.address(), b.address())))) {
                 Map<Integer, Integer> statuses = keepAliveClients(gw.port(), clients, 5, "GET /x HTTP/1.1\r\nHost: x\r\n\r\n");
                 assertThat(statuses).as(clients + " clients").containsOnlyKeys(200);
                 assertThat(gw.metric("edge_upstream_errors_total{cluster=\"c\",kind=\"connect_refused\"}")).as("it was tried").isPositive();
@@ -110,12 +109,11 @@ class RequestPathTest {
 
     @Test
     void aPostWhoseEndpointRefusesGoesToAnotherWithItsBody() throws Exception {
-        int refused = closedPort();
-        try (TestOrigin a = new TestOrigin("a");
+        try (RefusedPort refused = new RefusedPort(); TestOrigin a = new TestOrigin("a");
              GatewayFixture gw = new GatewayFixture(GatewayFixture.config("""
                      routes: [{name: r, cluster: c}]
                      clusters: [{name: c, endpoints: ["127.0.0.1:%d", %s], balancer: round-robin}]
-                     """.formatted(refused, a.address())))) {
+                     """.formatted(refused.port(), a.address())))) {
             String body = "x".repeat(3000);
             for (int i = 0; i < 10; i++) {
                 RawHttp.Response r = RawHttp.exchange(gw.port(), "POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 3000\r\n\r\n" + body);
@@ -210,9 +208,7 @@ class RequestPathTest {
 
     @Test
     void aGeoRouteWhoseRegionRefusesFailsOverInTheSameRequest() throws Exception {
-        int dead1 = closedPort();
-        int dead2 = closedPort();
-        try (TestOrigin eu1 = new TestOrigin("eu1");
+        try (RefusedPort dead1 = new RefusedPort(); RefusedPort dead2 = new RefusedPort(); TestOrigin eu1 = new TestOrigin("eu1");
              GatewayFixture gw = new GatewayFixture(GatewayFixture.config("""
                      forwarding: {trustedProxies: [127.0.0.1/32]}
                      geo: {regionHeader: x-edge-region, defaultRegion: eu-west}
@@ -225,7 +221,7 @@ class RequestPathTest {
                      clusters:
                        - {name: use, endpoints: ["127.0.0.1:%d", "127.0.0.1:%d"]}
                        - {name: euw, endpoints: [%s]}
-                     """.formatted(dead1, dead2, eu1.address())))) {
+                     """.formatted(dead1.port(), dead2.port(), eu1.address())))) {
             // No health checks: the region is found dead by the requests themselves.
             Map<Integer, Integer> statuses = keepAliveClients(gw.port(), 4, 10, "GET /x HTTP/1.1\r\nHost: x\r\nx-edge-region: us-east\r\n\r\n");
             assertThat(statuses).containsOnlyKeys(200);
@@ -308,12 +304,6 @@ class RequestPathTest {
         Map<Integer, Integer> out = new HashMap<>();
         counts.forEach((k, v) -> out.put(k, v.get()));
         return out;
-    }
-
-    private static int closedPort() throws Exception {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
     }
 
     /**
