@@ -151,6 +151,22 @@ def syscall_counts(pids):
     return reads, writes, switches
 
 
+def tcp_counters():
+    """System-wide TCP counters for --segments: segments sent, and TcpExt's delayed and quick ACK counts."""
+    out = {}
+    for path in ("/proc/net/snmp", "/proc/net/netstat"):
+        with open(path) as f:
+            lines = f.read().splitlines()
+        for names, values in zip(lines[::2], lines[1::2]):
+            prefix = names.split(":")[0]
+            for k, v in zip(names.split()[1:], values.split()[1:]):
+                out[f"{prefix}.{k}"] = int(v)
+    return {k: out.get(k, 0) for k in SEGMENT_COUNTERS}
+
+
+SEGMENT_COUNTERS = ("Tcp.OutSegs", "TcpExt.DelayedACKs", "TcpExt.TCPPureAcks", "TcpExt.TCPHPAcks")
+
+
 def family(pid):
     """The process and its children (nginx's workers)."""
     pids = [pid]
@@ -275,6 +291,9 @@ def main():
     ap.add_argument("--syscalls", action="store_true",
                     help="also print each proxy's read and write system calls and context switches per request "
                          "(/proc/PID/io syscr and syscw, /proc/PID/task/*/status), medians over the rounds")
+    ap.add_argument("--segments", action="store_true",
+                    help="also print the TCP segments sent per request on the whole host (all of them are loopback here: "
+                         "client, proxy and origin together; /proc/net/snmp OutSegs) and TcpExt's ACK counters, medians")
     ap.add_argument("--targets", default="",
                     help="measure only these targets (comma-separated names from the table; 'direct' is always kept)")
     args = ap.parse_args()
@@ -487,6 +506,7 @@ clusters: [{{name: origin, endpoints: [127.0.0.1:{ORIGIN}]}}]
         redis_per_request = {}
         by_thread = {}
         by_calls = {}
+        by_segments = {}
         for conns in counts:
             for r in range(args.rounds):
                 # The proxies' order alternates round by round (A B C, then C B A): a target measured
@@ -499,12 +519,17 @@ clusters: [{{name: origin, endpoints: [127.0.0.1:{ORIGIN}]}}]
                     before = cpu_ticks(pids)
                     threads_before = thread_ticks(pids) if args.threads else {}
                     syscalls_before = syscall_counts(pids) if args.syscalls else None
+                    segments_before = tcp_counters() if args.segments else None
                     rps, p99, total, non2xx, sockerr, p50 = measure(port, conns, args.duration, host)
                     after = cpu_ticks(pids)
                     if args.threads and proc:
                         for thread, t in thread_ticks(pids).items():
                             by_thread.setdefault((name, conns, thread), []).append(
                                 (t - threads_before.get(thread, 0)) / TICKS * 1e6 / max(1, total))
+                    if segments_before:
+                        segments = tcp_counters()
+                        by_segments.setdefault((name, conns), []).append(
+                            tuple((segments[k] - segments_before[k]) / max(1, total) for k in SEGMENT_COUNTERS))
                     if syscalls_before and proc:
                         calls = syscall_counts(pids)
                         by_calls.setdefault((name, conns), []).append(
@@ -543,6 +568,9 @@ clusters: [{{name: origin, endpoints: [127.0.0.1:{ORIGIN}]}}]
         for (name, conns), rows in by_calls.items():
             print(f"{name:8s} {conns:5d} per request: {statistics.median(r[0] for r in rows):.3f} read calls, "
                   f"{statistics.median(r[1] for r in rows):.3f} write calls, {statistics.median(r[2] for r in rows):.3f} context switches")
+        for (name, conns), rows in by_segments.items():
+            print(f"{name:8s} {conns:5d} per request, whole host: " + ", ".join(
+                f"{statistics.median(r[i] for r in rows):.3f} {k.split('.')[1]}" for i, k in enumerate(SEGMENT_COUNTERS)))
         for (name, conns, thread), rows in sorted(by_thread.items()):
             if statistics.median(rows) >= 0.05:
                 print(f"{name:8s} {conns:5d} thread {thread:24s} {statistics.median(rows):5.2f} us/req")
