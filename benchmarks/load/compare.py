@@ -152,7 +152,7 @@ def syscall_counts(pids):
 
 
 def tcp_counters():
-    """System-wide TCP counters for --segments: segments sent, and TcpExt's delayed and quick ACK counts."""
+    """System-wide TCP counters for --segments: segments sent, and TcpExt's delayed, pure and header-predicted ACK counts."""
     out = {}
     for path in ("/proc/net/snmp", "/proc/net/netstat"):
         with open(path) as f:

@@ -15,6 +15,7 @@ final class RefusedPort implements AutoCloseable {
     private final Socket socket = new Socket();
 
     RefusedPort() throws IOException {
+        socket.setReuseAddress(false); // a listener with SO_REUSEADDR may not share the port either
         socket.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
     }
 
