@@ -12,9 +12,10 @@ import java.util.Objects;
 import java.util.Set;
 
 /**
- * The header block of an HTTP/1 message as three parallel arrays (names, values, the names'
- * case-insensitive keys) in wire order: what a proxy does with a head, a dozen lookups and a
- * few changes between decoding and encoding it, is a scan of a few cache lines here rather than
+ * The header block of an HTTP/1 message as parallel arrays in wire order (names, values, the
+ * names' case-insensitive keys, and for a decoded head where each field lies in its bytes):
+ * what a proxy does with a head, a dozen lookups and a few changes between decoding and encoding
+ * it, is a scan of a few cache lines here rather than
  * {@link io.netty.handler.codec.http.DefaultHttpHeaders}' hash buckets, with an entry object per
  * field and its validation wrappers. Names are case-insensitive; {@link #set} replaces a field
  * where it stands (the head keeps its order). A decoder's fields stay offsets into the head's
