@@ -12,6 +12,7 @@ usage: benchmarks/load/compare.py [--duration 10] [--rounds 3] [--connections 64
 import argparse
 import os
 import re
+import resource
 import shutil
 import signal
 import statistics
@@ -164,6 +165,16 @@ def tcp_counters():
     return {k: out.get(k, 0) for k in SEGMENT_COUNTERS}
 
 
+def cpu0_ticks():
+    """CPU 0's (busy, idle) clock ticks so far (/proc/stat), for --cpu0."""
+    with open("/proc/stat") as f:
+        for line in f:
+            if line.startswith("cpu0 "):
+                v = [int(x) for x in line.split()[1:]]
+                return sum(v) - v[3] - v[4], v[3] + v[4]
+    return 0, 0
+
+
 SEGMENT_COUNTERS = ("Tcp.OutSegs", "TcpExt.DelayedACKs", "TcpExt.TCPPureAcks", "TcpExt.TCPHPAcks")
 
 
@@ -294,6 +305,9 @@ def main():
     ap.add_argument("--segments", action="store_true",
                     help="also print the TCP segments sent per request on the whole host (all of them are loopback here: "
                          "client, proxy and origin together; /proc/net/snmp OutSegs) and TcpExt's ACK counters, medians")
+    ap.add_argument("--cpu0", action="store_true",
+                    help="also print what each target costs CPU 0 per request (the origin's CPU and wrk's, which share it) "
+                         "and CPU 0's idle share during the round: at low connection counts CPU 0 is what caps req/s")
     ap.add_argument("--targets", default="",
                     help="measure only these targets (comma-separated names from the table; 'direct' is always kept)")
     args = ap.parse_args()
@@ -507,6 +521,7 @@ clusters: [{{name: origin, endpoints: [127.0.0.1:{ORIGIN}]}}]
         by_thread = {}
         by_calls = {}
         by_segments = {}
+        by_cpu0 = {}
         for conns in counts:
             for r in range(args.rounds):
                 # The proxies' order alternates round by round (A B C, then C B A): a target measured
@@ -520,12 +535,23 @@ clusters: [{{name: origin, endpoints: [127.0.0.1:{ORIGIN}]}}]
                     threads_before = thread_ticks(pids) if args.threads else {}
                     syscalls_before = syscall_counts(pids) if args.syscalls else None
                     segments_before = tcp_counters() if args.segments else None
+                    if args.cpu0:
+                        origin_pids = family(procs["origin"].pid)
+                        cpu0_before = (cpu_ticks(origin_pids), resource.getrusage(resource.RUSAGE_CHILDREN), cpu0_ticks())
                     rps, p99, total, non2xx, sockerr, p50 = measure(port, conns, args.duration, host)
                     after = cpu_ticks(pids)
                     if args.threads and proc:
                         for thread, t in thread_ticks(pids).items():
                             by_thread.setdefault((name, conns, thread), []).append(
                                 (t - threads_before.get(thread, 0)) / TICKS * 1e6 / max(1, total))
+                    if args.cpu0:
+                        (ou, os_), kids, (busy, idle) = cpu0_before
+                        ou2, os2 = cpu_ticks(origin_pids)
+                        kids2, (busy2, idle2) = resource.getrusage(resource.RUSAGE_CHILDREN), cpu0_ticks()
+                        wrk_s = kids2.ru_utime + kids2.ru_stime - kids.ru_utime - kids.ru_stime
+                        by_cpu0.setdefault((name, conns), []).append((
+                            (ou2 + os2 - ou - os_) / TICKS * 1e6 / max(1, total), wrk_s * 1e6 / max(1, total),
+                            (idle2 - idle) / max(1, busy2 + idle2 - busy - idle)))
                     if segments_before:
                         segments = tcp_counters()
                         by_segments.setdefault((name, conns), []).append(
@@ -571,6 +597,9 @@ clusters: [{{name: origin, endpoints: [127.0.0.1:{ORIGIN}]}}]
         for (name, conns), rows in by_segments.items():
             print(f"{name:8s} {conns:5d} per request, whole host: " + ", ".join(
                 f"{statistics.median(r[i] for r in rows):.3f} {k.split('.')[1]}" for i, k in enumerate(SEGMENT_COUNTERS)))
+        for (name, conns), rows in by_cpu0.items():
+            print(f"{name:8s} {conns:5d} CPU 0 per request: origin {statistics.median(r[0] for r in rows):.2f} us, "
+                  f"wrk {statistics.median(r[1] for r in rows):.2f} us, CPU 0 idle {statistics.median(r[2] for r in rows):.1%}")
         for (name, conns, thread), rows in sorted(by_thread.items()):
             if statistics.median(rows) >= 0.05:
                 print(f"{name:8s} {conns:5d} thread {thread:24s} {statistics.median(rows):5.2f} us/req")
