@@ -14,7 +14,9 @@ import java.util.Arrays;
  * becomes the head's (its fields are slices of it), and searched there eight bytes at a time:
  * one copy per byte however the head arrives, no call into the buffer per line. Bytes copied past
  * the blank line (the start of a body, a next request) are left unread in the buffer; at most 512
- * are copied at a time, so they are few.
+ * are copied at a time, and a head's first copy is as long as the connection's last head and a
+ * little more (a connection's heads are mostly of a length), so they are few: a response's head
+ * is copied without the first part of its body behind it.
  *
  * <p>Limits as Netty's decoders count them: a first line of at most {@code maxLineBytes}, field
  * lines of at most {@code maxHeaderBytes} together, line ends not counted. Every line ends with
@@ -24,6 +26,8 @@ final class HeadScan {
     /** What {@link #scan} returns while the section's end has not arrived. */
     static final int MORE = -1;
     private static final int CHUNK = 512;
+    /** A head's first copy: the last head's length and this much more (a date, an id a digit longer). */
+    private static final int SLACK = 32;
     private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
     /** The section's bytes so far: {@code filled} of them copied, lines found up to {@code scanned}. */
@@ -34,6 +38,8 @@ final class HeadScan {
     int lines;
     int[] ends = new int[32];
     private int headerBytes;
+    /** The length of the last head (not trailer section) found, 0 before the first. */
+    private int lastHead;
 
     /** Whether a section is partly read (its first line at least). */
     boolean started() {
@@ -58,7 +64,7 @@ final class HeadScan {
                 if (filled == available) {
                     break;
                 }
-                int n = Math.min(available - filled, CHUNK);
+                int n = Math.min(available - filled, filled == 0 && lastHead > 0 ? lastHead + SLACK : CHUNK);
                 if (b == null) {
                     b = new byte[n];
                 } else if (filled + n > b.length) {
@@ -83,6 +89,9 @@ final class HeadScan {
                 }
             } else if (length == 0) {
                 lines++;
+                if (firstLine != null) {
+                    lastHead = Math.min(scanned, CHUNK - SLACK);
+                }
                 return scanned;
             } else if ((headerBytes += length) > maxHeaderBytes) {
                 throw new TooLongHttpHeaderException("the " + what + " is larger than " + maxHeaderBytes + " bytes");
