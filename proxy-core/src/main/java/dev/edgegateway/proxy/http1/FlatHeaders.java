@@ -124,36 +124,6 @@ public final class FlatHeaders extends DerivedHeaders {
         return str;
     }
 
-    /**
-     * The {@code i}th field's value as a number of 1 to 18 decimal digits, -1 if it is not one:
-     * read from the head's bytes while the value is a slice, so a length field makes no object.
-     */
-    long valueDigits(int i) {
-        CharSequence v = values[i];
-        int start;
-        int length;
-        if (v == null) {
-            long s = spans[i];
-            start = Spans.start(s, Spans.VALUE);
-            length = Spans.length(s, Spans.VALUE);
-        } else {
-            start = 0;
-            length = v.length();
-        }
-        if (length == 0 || length > 18) {
-            return -1;
-        }
-        long n = 0;
-        for (int k = 0; k < length; k++) {
-            int c = v == null ? wire[start + k] : v.charAt(k);
-            if (c < '0' || c > '9') {
-                return -1;
-            }
-            n = n * 10 + (c - '0');
-        }
-        return n;
-    }
-
     /** The bytes the {@code i}th field takes as a field line: name, colon, space, value, CRLF. */
     int lineLength(int i) {
         CharSequence n = names[i];

@@ -269,9 +269,17 @@ final class HeadParser {
         if (h.indexOf(HttpHeaderNames.CONTENT_LENGTH, i + 1) >= 0) {
             throw new IllegalArgumentException("more than one Content-Length");
         }
-        long n = h.valueDigits(i);
-        if (n < 0) {
+        CharSequence v = h.valueAt(i);
+        if (v.length() == 0 || v.length() > 18) {
             throw new IllegalArgumentException("an invalid Content-Length");
+        }
+        long n = 0;
+        for (int k = 0; k < v.length(); k++) {
+            char c = v.charAt(k);
+            if (c < '0' || c > '9') {
+                throw new IllegalArgumentException("an invalid Content-Length");
+            }
+            n = n * 10 + (c - '0');
         }
         return n;
     }

@@ -118,23 +118,6 @@ class FlatHeadersTest {
     }
 
     @Test
-    void valueDigitsReadsTheSameNumberFromTheSliceAsFromTheObject() {
-        List<Map.Entry<String, String>> fields = List.of(Map.entry("A", "1024"), Map.entry("B", "12x"), Map.entry("C", "-1"),
-                Map.entry("D", "007"), Map.entry("E", "999999999999999999"), Map.entry("F", "1000000000000000000"),
-                Map.entry("G", "1 2"), Map.entry("H", "0"));
-        long[] expected = {1024, -1, -1, 7, 999_999_999_999_999_999L, -1, -1, 0};
-        FlatHeaders slices = sliced(fields);
-        FlatHeaders objects = new FlatHeaders();
-        fields.forEach(f -> objects.add(f.getKey(), f.getValue()));
-        for (int i = 0; i < expected.length; i++) {
-            assertThat(slices.valueDigits(i)).as("slice %s", fields.get(i)).isEqualTo(expected[i]);
-            assertThat(objects.valueDigits(i)).as("object %s", fields.get(i)).isEqualTo(expected[i]);
-            slices.valueAt(i); // now an object made from the slice
-            assertThat(slices.valueDigits(i)).as("made %s", fields.get(i)).isEqualTo(expected[i]);
-        }
-    }
-
-    @Test
     void removeAtKeepsTheOthersInOrderAndFindable() {
         for (FlatHeaders h : new FlatHeaders[] {new FlatHeaders(), sliced(List.of(Map.entry("A", "1"), Map.entry("Bb", "2"),
                 Map.entry("Ccc", "3"), Map.entry("Dddd", "4")))}) {
