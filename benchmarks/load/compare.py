@@ -306,8 +306,9 @@ def main():
                     help="also print the TCP segments sent per request on the whole host (all of them are loopback here: "
                          "client, proxy and origin together; /proc/net/snmp OutSegs) and TcpExt's ACK counters, medians")
     ap.add_argument("--cpu0", action="store_true",
-                    help="also print what each target costs CPU 0 per request (the origin's CPU and wrk's, which share it) "
-                         "and CPU 0's idle share during the round: at low connection counts CPU 0 is what caps req/s")
+                    help="also print what each target costs CPU 0 per request (the origin's CPU, and the harness's children's: "
+                         "wrk, and redis-cli for the Redis targets) and CPU 0's idle share during the round: idle there means "
+                         "wrk and the origin waited on the proxy")
     ap.add_argument("--targets", default="",
                     help="measure only these targets (comma-separated names from the table; 'direct' is always kept)")
     args = ap.parse_args()
