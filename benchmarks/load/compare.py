@@ -66,6 +66,12 @@ JAVA_OPTS = os.environ.get("EDGE_BENCH_JAVA_OPTS", "").split()
 # Extra JVM options for the --baseline-jar gateway only (after EDGE_BENCH_JAVA_OPTS), to compare a JVM or
 # Netty setting against the same build: --baseline-jar proxy-core/target/edge-gateway.jar.
 BASE_JAVA_OPTS = os.environ.get("EDGE_BENCH_BASE_JAVA_OPTS", "").split()
+# The java launcher of the --baseline-jar gateway (default: java on PATH), to compare two JDKs on one build,
+# e.g. EDGE_BENCH_BASE_JAVA=/usr/lib/jvm/temurin-25-jdk-amd64/bin/java.
+BASE_JAVA = os.environ.get("EDGE_BENCH_BASE_JAVA", "java")
+# Environment variables (NAME=VALUE, space-separated) for the --baseline-jar gateway only, e.g.
+# EDGE_BENCH_BASE_ENV="GLIBC_TUNABLES=glibc.malloc.hugetlb=1".
+BASE_ENV = dict(kv.split("=", 1) for kv in os.environ.get("EDGE_BENCH_BASE_ENV", "").split())
 
 
 def need_tools(tls):
@@ -89,9 +95,9 @@ def write(path, text):
         f.write(text)
 
 
-def start(cmd, cpu, log):
+def start(cmd, cpu, log, env=None):
     return subprocess.Popen(["taskset", "-c", str(cpu)] + cmd, stdout=log, stderr=subprocess.STDOUT,
-                            start_new_session=True)
+                            start_new_session=True, env=dict(os.environ, **env) if env else None)
 
 
 def os_name():
@@ -104,8 +110,8 @@ def os_name():
     return "unknown OS"
 
 
-def gateway_cmd(jar, config, extra=()):
-    return ["java", "-Xms512m", "-Xmx512m", "-XX:+AlwaysPreTouch"] + JAVA_OPTS + list(extra) + ["-jar", jar, "run", "--config", config]
+def gateway_cmd(jar, config, extra=(), java="java"):
+    return [java, "-Xms512m", "-Xmx512m", "-XX:+AlwaysPreTouch"] + JAVA_OPTS + list(extra) + ["-jar", jar, "run", "--config", config]
 
 
 def wait_http(port, path="/", timeout=60):
@@ -433,7 +439,7 @@ clusters: [{{name: origin, endpoints: [127.0.0.1:{ORIGIN}]}}]
                         .replace(f"127.0.0.1:{GATEWAY_ADMIN}", f"127.0.0.1:{GW_BASE_ADMIN}")
                         .replace(f"127.0.0.1:{GATEWAY}", f"127.0.0.1:{GW_BASE}"))
             write(f"{work}/gw-base.yaml", base)
-            procs["gw-base"] = start(gateway_cmd(os.path.abspath(args.baseline_jar), f"{work}/gw-base.yaml", BASE_JAVA_OPTS), 1, log)
+            procs["gw-base"] = start(gateway_cmd(os.path.abspath(args.baseline_jar), f"{work}/gw-base.yaml", BASE_JAVA_OPTS, BASE_JAVA), 1, log, BASE_ENV)
             ports.append(GW_BASE)
         if args.console:
             with open(f"{work}/gateway.yaml") as f:
