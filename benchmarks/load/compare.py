@@ -71,7 +71,10 @@ BASE_JAVA_OPTS = os.environ.get("EDGE_BENCH_BASE_JAVA_OPTS", "").split()
 BASE_JAVA = os.environ.get("EDGE_BENCH_BASE_JAVA", "java")
 # Environment variables (NAME=VALUE, space-separated) for the --baseline-jar gateway only, e.g.
 # EDGE_BENCH_BASE_ENV="GLIBC_TUNABLES=glibc.malloc.hugetlb=1".
-BASE_ENV = dict(kv.split("=", 1) for kv in os.environ.get("EDGE_BENCH_BASE_ENV", "").split())
+_BASE_ENV_ENTRIES = os.environ.get("EDGE_BENCH_BASE_ENV", "").split()
+if any("=" not in kv for kv in _BASE_ENV_ENTRIES):
+    sys.exit(f"EDGE_BENCH_BASE_ENV: each entry is NAME=VALUE, space-separated; got {' '.join(_BASE_ENV_ENTRIES)!r}")
+BASE_ENV = dict(kv.split("=", 1) for kv in _BASE_ENV_ENTRIES)
 
 
 def need_tools(tls):
