@@ -49,13 +49,20 @@ class ReloadTest {
     }
 
     private static double v1Share(GatewayFixture gw, int n) throws Exception {
+        return v1Share(gw, n, new StringBuilder());
+    }
+
+    /** The share of {@code n} requests that v1 (or v1b) answered; {@code order} gets one letter a response, 1 or 2. */
+    private static double v1Share(GatewayFixture gw, int n, StringBuilder order) throws Exception {
         int v1 = 0;
         try (RawHttp http = new RawHttp(gw.port())) {
             for (int i = 0; i < n; i++) {
                 http.send("GET /x HTTP/1.1\r\nHost: x\r\n\r\n");
                 RawHttp.Response r = http.read();
                 assertThat(r.status()).isEqualTo(200);
-                if (r.header("x-origin").startsWith("v1")) {
+                boolean one = r.header("x-origin").startsWith("v1");
+                order.append(one ? '1' : '2');
+                if (one) {
                     v1++;
                 }
             }
@@ -174,11 +181,15 @@ class ReloadTest {
                             Await.until(() -> moved(() -> (double) generation(gw), gen), 30_000, "file reload seen");
                         }
                         reloads++;
-                        double share = v1Share(gw, 100);
+                        StringBuilder order = new StringBuilder();
+                        double share = v1Share(gw, 100, order);
                         // 100 placements at 90%: sd 3 points; 75% is five of them away. (How soon
                         // after the write the weights are in force is a speed, not a behaviour:
-                        // the next request after the swap is what is asserted here.)
-                        assertThat(w1 == 90 ? share : 1 - share).as("reload %d (%s) share of the heavy side", i, viaApi ? "api" : "file")
+                        // the next request after the swap is what is asserted here.) The clusters
+                        // in the order they answered say which it was if it fails: the old weights
+                        // for a while after the swap, or chance.
+                        assertThat(w1 == 90 ? share : 1 - share).as("reload %d (%s) share of the heavy side; clusters in answer order: %s",
+                                        i, viaApi ? "api" : "file", order)
                                 .isGreaterThanOrEqualTo(0.75);
                         if (!withExtra) {
                             Thread.sleep(50); // requests that started before the swap finish
