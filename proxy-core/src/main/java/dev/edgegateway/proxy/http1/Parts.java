@@ -1,9 +1,12 @@
 package dev.edgegateway.proxy.http1;
 
+import io.netty.buffer.Unpooled;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
+import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
@@ -65,6 +68,20 @@ public final class Parts {
             return true;
         }
         return c != DefaultHttpContent.class && msg instanceof LastHttpContent;
+    }
+
+    /**
+     * A request with no body as one message, head and end: {@code head}'s line and its headers
+     * (the same object, not a copy), no content, no trailers.
+     */
+    public static DefaultFullHttpRequest whole(HttpRequest head) {
+        return new DefaultFullHttpRequest(head.protocolVersion(), head.method(), head.uri(), Unpooled.EMPTY_BUFFER, head.headers(),
+                EmptyHttpHeaders.INSTANCE);
+    }
+
+    /** Whether {@code msg} is a whole request as {@link #whole} makes it (told by its class). */
+    static boolean isWholeRequest(Object msg) {
+        return msg.getClass() == DefaultFullHttpRequest.class;
     }
 
     private static boolean isCodecContent(Class<?> c) {

@@ -38,16 +38,28 @@ public final class UnchunkedWrites {
     /**
      * Writes a request's head if its headers are {@link FlatHeaders} without
      * {@code Transfer-Encoding} and its target is in origin form, in ASCII; false, having written
-     * nothing, for any other request and anything that is not a request's head alone.
+     * nothing, for any other request and anything that is not a request's head alone or a
+     * {@linkplain Parts#whole whole request with no body} (written at once: it ends with its head).
      */
     public boolean request(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
-        if (!Parts.isRequest(msg) || Parts.isContent(msg) || !(((HttpRequest) msg).headers() instanceof FlatHeaders h)
+        boolean whole = Parts.isWholeRequest(msg) && !((HttpContent) msg).content().isReadable();
+        if (!whole && (!Parts.isRequest(msg) || Parts.isContent(msg)) || !(((HttpRequest) msg).headers() instanceof FlatHeaders h)
                 || h.indexOf(HttpHeaderNames.TRANSFER_ENCODING, 0) >= 0) {
             return false;
         }
         HttpRequest r = (HttpRequest) msg;
         ByteBuf head = HeadWriter.request(ctx.alloc(), r, h);
-        return head != null && begin(ctx, head, promise);
+        if (head == null) {
+            return false;
+        }
+        if (!whole) {
+            return begin(ctx, head, promise);
+        }
+        writeHeld(ctx); // a message begun before this one ended wrongly; its head goes first, as written
+        inBody = false;
+        ((HttpContent) msg).release(); // (its content is empty: the head is the message)
+        ctx.write(head, promise);
+        return true;
     }
 
     /**

@@ -46,6 +46,8 @@ final class UpstreamAttempt implements UpstreamListener {
     private final GenericFutureListener<Future<UpstreamConnection>> onConnected = this::connected;
     private final ResponseTimer responseTimer;
     private final ResponseRelay relay;
+    /** HTTP/1 client connection: a request with no body has its (empty) end decoded right behind its head. */
+    private final boolean perConnection;
 
     private Exchange x;
     private UpstreamConnection upstream;
@@ -65,6 +67,7 @@ final class UpstreamAttempt implements UpstreamListener {
         this.loop = loop;
         this.relay = new ResponseRelay(this, down, server, recorder, view);
         this.responseTimer = new ResponseTimer(loop, this::responseTimedOut, perConnection);
+        this.perConnection = perConnection;
     }
 
     /** Starts the exchange's first try, on the endpoint the pick chose. */
@@ -138,6 +141,16 @@ final class UpstreamAttempt implements UpstreamListener {
         x.upstreamReusable = true;
         x.tryStartNanos = LoopClock.nanoTime();
         Channel ch = conn.channel();
+        if (!x.complete && !x.hasBody && perConnection && x.cluster.config().protocol() != ClusterConfig.Protocol.H2) {
+            // An HTTP/1 request with no body: its head and its end in one write (one pass through
+            // the origin connection's pipeline, not two). The decoder's empty end, right behind the
+            // head, is then dropped (sendBody); reading it keeps the client's read interest.
+            ch.write(Parts.whole(x.request), ch.voidPromise());
+            requestSent(ch, x.tryStartNanos);
+            down.readRequest();
+            ch.read();
+            return;
+        }
         ch.write(x.request, ch.voidPromise());
         if (x.body != null) {
             x.body.replayTo(ch); // a retry: what was read of the body so far goes again
@@ -165,6 +178,10 @@ final class UpstreamAttempt implements UpstreamListener {
      */
     void sendBody(HttpContent part) {
         boolean last = Parts.isLast(part);
+        if (last && x != null && x.complete && !x.hasBody) {
+            part.release(); // the end of a request with no body, which went out with its head (ready)
+            return;
+        }
         UpstreamConnection u = upstream;
         if (u == null) {
             if (x != null && x.phase == Exchange.Phase.CONNECTING && x.body != null) {
@@ -187,12 +204,7 @@ final class UpstreamAttempt implements UpstreamListener {
         }
         u.channel().write(part, u.channel().voidPromise());
         if (last) {
-            LoopFlushes.later(u.channel()); // the request is whole: out with this turn's other sends
-            x.complete = true;
-            mirrorOnce();
-            if (!x.responseStarted) {
-                startResponseTimer(LoopClock.nanoTime());
-            }
+            requestSent(u.channel(), LoopClock.nanoTime());
         } else {
             u.channel().flush(); // a body streams: the next part is read once this one is taken
             if (u.channel().isWritable()) {
@@ -347,6 +359,19 @@ final class UpstreamAttempt implements UpstreamListener {
     }
 
     /** The request was read whole: its copy goes to the route's mirror, if it is one of the share (once). */
+    /**
+     * The request is whole on its way to the origin: out with this turn's other sends, mirrored,
+     * and its response timed from {@code now} (unless the response began already).
+     */
+    private void requestSent(Channel ch, long now) {
+        LoopFlushes.later(ch);
+        x.complete = true;
+        mirrorOnce();
+        if (!x.responseStarted) {
+            startResponseTimer(now);
+        }
+    }
+
     private void mirrorOnce() {
         if (x.mirror) {
             x.mirror = false;

@@ -10,10 +10,12 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpRequestEncoder;
+import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.AsciiString;
 import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -33,6 +35,16 @@ class RequestHeadTest {
 
     private static String encode(EmbeddedChannel ch, HttpRequest r) {
         ch.writeOutbound(r, LastHttpContent.EMPTY_LAST_CONTENT);
+        return written(ch);
+    }
+
+    /** The request with no body as one message ({@link Parts#whole}), as the gateway writes one. */
+    private static String encodeWhole(EmbeddedChannel ch, HttpRequest r) {
+        ch.writeOutbound(Parts.whole(r));
+        return written(ch);
+    }
+
+    private static String written(EmbeddedChannel ch) {
         ByteBuf all = Unpooled.buffer();
         ByteBuf b;
         while ((b = ch.readOutbound()) != null) {
@@ -56,9 +68,35 @@ class RequestHeadTest {
                 assertThat(encode(gateway, request(method, version, uri))).isEqualTo(expected);
                 // and again on the same connection: nothing of the first request's encoding is left over
                 assertThat(encode(gateway, request(method, version, uri))).isEqualTo(expected);
+                // as one message (a request with no body): the same bytes, between heads written apart
+                assertThat(encodeWhole(gateway, request(method, version, uri))).isEqualTo(expected);
+                assertThat(encode(gateway, request(method, version, uri))).isEqualTo(expected);
                 netty.finishAndReleaseAll();
                 gateway.finishAndReleaseAll();
             }
         }
+    }
+
+    /**
+     * A whole request tells the connection's decoder its method as a head does: the response to a
+     * HEAD has no body, so the bytes behind its head are the next response.
+     */
+    @Test
+    void aWholeHeadRequestsResponseHasNoBody() {
+        EmbeddedChannel gateway = new EmbeddedChannel(new ClientCodec(8192, 8192, 8192));
+        gateway.writeOutbound(Parts.whole(request(HttpMethod.HEAD, HttpVersion.HTTP_1_1, "/a")));
+        gateway.writeOutbound(Parts.whole(request(HttpMethod.GET, HttpVersion.HTTP_1_1, "/b")));
+        written(gateway);
+        gateway.writeInbound(Unpooled.copiedBuffer("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n"
+                + "HTTP/1.1 201 Created\r\nContent-Length: 5\r\n\r\nhello", StandardCharsets.ISO_8859_1));
+        HttpResponse first = gateway.readInbound();
+        assertThat(first.status().code()).isEqualTo(200);
+        assertThat((Object) gateway.readInbound()).isSameAs(LastHttpContent.EMPTY_LAST_CONTENT);
+        HttpResponse second = gateway.readInbound();
+        assertThat(second.status().code()).isEqualTo(201);
+        LastHttpContent body = gateway.readInbound();
+        assertThat(body.content().toString(StandardCharsets.ISO_8859_1)).isEqualTo("hello");
+        body.release();
+        assertThat(gateway.finishAndReleaseAll()).isFalse();
     }
 }
