@@ -8,7 +8,6 @@ import dev.edgegateway.proxy.metrics.GatewayMetrics;
 import dev.edgegateway.proxy.metrics.GatewayMetrics.UpstreamError;
 import dev.edgegateway.proxy.tls.UpstreamTls;
 import dev.edgegateway.proxy.transport.LoopClock;
-import dev.edgegateway.proxy.transport.LoopFlushes;
 import dev.edgegateway.proxy.upstream.UpstreamConnection;
 import dev.edgegateway.proxy.upstream.UpstreamListener;
 import dev.edgegateway.proxy.upstream.UpstreamPool;
@@ -18,7 +17,6 @@ import io.netty.channel.ConnectTimeoutException;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpResponse;
-import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.Future;
@@ -27,7 +25,7 @@ import io.netty.util.concurrent.GenericFutureListener;
 /**
  * Step 6 of the request path, the origin side of one exchange at a time: takes a pooled
  * connection or opens one (the endpoint counts the try in flight from the moment its connect
- * starts, so peak EWMA sees pending connects), writes the request head and body, relays the
+ * starts, so peak EWMA sees pending connects), sends the request ({@link RequestSender}), relays the
  * response to the {@link Downstream}, and times the response head. A try that fails before any
  * of the response went out is recorded against its endpoint and handed to the
  * {@link RetryController}; the next try starts here, with the buffered body sent again.
@@ -37,43 +35,37 @@ import io.netty.util.concurrent.GenericFutureListener;
  */
 final class UpstreamAttempt implements UpstreamListener {
     private final Downstream down;
-    private final ServerContext server;
     private final GatewayMetrics metrics;
     private final ExchangeRecorder recorder;
     private final RoutingView view;
     private final UpstreamPool pool;
-    private final EventExecutor loop;
     private final GenericFutureListener<Future<UpstreamConnection>> onConnected = this::connected;
     private final ResponseTimer responseTimer;
     private final ResponseRelay relay;
-    /** HTTP/1 client connection: a request with no body has its (empty) end decoded right behind its head. */
-    private final boolean perConnection;
+    private final RequestSender sender;
 
     private Exchange x;
     private UpstreamConnection upstream;
     private Future<UpstreamConnection> pendingConnect;
-    private boolean waitingUpstreamWritable;
     private boolean waitingDownstreamWritable;
 
     /** {@code perConnection}: the attempt serves a client connection's exchanges one after another (HTTP/1), not one stream. */
     UpstreamAttempt(Downstream down, ServerContext server, ExchangeRecorder recorder, RoutingView view, UpstreamPool pool, EventExecutor loop,
             boolean perConnection) {
         this.down = down;
-        this.server = server;
         this.metrics = server.metrics();
         this.recorder = recorder;
         this.view = view;
         this.pool = pool;
-        this.loop = loop;
         this.relay = new ResponseRelay(this, down, server, recorder, view);
         this.responseTimer = new ResponseTimer(loop, this::responseTimedOut, perConnection);
-        this.perConnection = perConnection;
+        this.sender = new RequestSender(this, down, pool, loop, perConnection);
     }
 
     /** Starts the exchange's first try, on the endpoint the pick chose. */
     void start(Exchange exchange) {
         x = exchange;
-        waitingUpstreamWritable = false;
+        sender.reset();
         waitingDownstreamWritable = false;
         if (exchange.hasBody && exchange.state.retryBufferBytes > 0) {
             exchange.body = new RequestBodyBuffer(exchange.state.retryBufferBytes);
@@ -141,78 +133,13 @@ final class UpstreamAttempt implements UpstreamListener {
         x.upstreamReusable = true;
         x.tryStartNanos = LoopClock.nanoTime();
         Channel ch = conn.channel();
-        if (!x.complete && !x.hasBody && perConnection && x.cluster.config().protocol() != ClusterConfig.Protocol.H2) {
-            // An HTTP/1 request with no body: its head and its end in one write (one pass through
-            // the origin connection's pipeline, not two). The decoder's empty end, right behind the
-            // head, is then dropped (sendBody); reading it keeps the client's read interest.
-            ch.write(Parts.whole(x.request), ch.voidPromise());
-            requestSent(ch, x.tryStartNanos);
-            down.readRequest();
-            ch.read();
-            return;
-        }
-        ch.write(x.request, ch.voidPromise());
-        if (x.body != null) {
-            x.body.replayTo(ch); // a retry: what was read of the body so far goes again
-        }
-        if (x.complete) {
-            // A retry of a request read whole: it is all written.
-            if (!x.hasBody) {
-                ch.write(LastHttpContent.EMPTY_LAST_CONTENT, ch.voidPromise());
-            }
-            LoopFlushes.later(ch); // as a first try's end is
-            startResponseTimer(x.tryStartNanos);
-        } else {
-            if (x.expectContinue) {
-                down.sendContinue();
-            }
-            down.readRequest(); // the body, or the empty end of a body-less request
-        }
+        sender.head(x, ch);
         ch.read(); // watch for the response, or an early close
     }
 
-    /**
-     * A part of the request body (ownership passes): to the origin, and to the retry copy. One
-     * that arrives while a retry connects (it was asked for before the try failed) joins the copy,
-     * which the next try sends; if it outgrows the copy, the body can no longer be sent whole.
-     */
+    /** A part of the request body (ownership passes): on its way to the origin ({@link RequestSender#body}). */
     void sendBody(HttpContent part) {
-        boolean last = Parts.isLast(part);
-        if (last && x != null && x.complete && !x.hasBody) {
-            part.release(); // the end of a request with no body, which went out with its head (ready)
-            return;
-        }
-        UpstreamConnection u = upstream;
-        if (u == null) {
-            if (x != null && x.phase == Exchange.Phase.CONNECTING && x.body != null) {
-                x.body.add(part);
-                part.release();
-                x.complete |= last;
-                if (last) {
-                    mirrorOnce();
-                }
-                if (!x.body.intact()) {
-                    refuse(Refusal.of(502, null, "the request body outgrew the retry buffer while a retry was connecting"));
-                }
-            } else {
-                part.release();
-            }
-            return;
-        }
-        if (x.body != null) {
-            x.body.add(part);
-        }
-        u.channel().write(part, u.channel().voidPromise());
-        if (last) {
-            requestSent(u.channel(), LoopClock.nanoTime());
-        } else {
-            u.channel().flush(); // a body streams: the next part is read once this one is taken
-            if (u.channel().isWritable()) {
-                down.readRequest();
-            } else {
-                waitingUpstreamWritable = true;
-            }
-        }
+        sender.body(x, upstream, part);
     }
 
     @Override
@@ -258,9 +185,8 @@ final class UpstreamAttempt implements UpstreamListener {
 
     @Override
     public void onUpstreamWritabilityChanged(boolean writable) {
-        if (writable && waitingUpstreamWritable && x != null && x.phase == Exchange.Phase.STREAMING) {
-            waitingUpstreamWritable = false;
-            down.readRequest();
+        if (writable && x != null && x.phase == Exchange.Phase.STREAMING) {
+            sender.upstreamWritable();
         }
     }
 
@@ -356,27 +282,6 @@ final class UpstreamAttempt implements UpstreamListener {
             u.discard();
         }
         endTry();
-    }
-
-    /** The request was read whole: its copy goes to the route's mirror, if it is one of the share (once). */
-    /**
-     * The request is whole on its way to the origin: out with this turn's other sends, mirrored,
-     * and its response timed from {@code now} (unless the response began already).
-     */
-    private void requestSent(Channel ch, long now) {
-        LoopFlushes.later(ch);
-        x.complete = true;
-        mirrorOnce();
-        if (!x.responseStarted) {
-            startResponseTimer(now);
-        }
-    }
-
-    private void mirrorOnce() {
-        if (x.mirror) {
-            x.mirror = false;
-            Mirror.send(x, pool, loop);
-        }
     }
 
     /** The endpoint stops counting the exchange in flight. */
