@@ -184,6 +184,25 @@ def cpu0_ticks():
     return 0, 0
 
 
+def exchange_buckets(admin):
+    """The gateway's own exchange durations so far, for --exchange: cumulative counts by upper bound in seconds,
+    summed over its routes, of edge_downstream_request_duration_seconds (from a request's first byte read to its
+    response written) and edge_upstream_response_duration_seconds (from the request written to the origin to the
+    response's head read)."""
+    out = {"downstream": {}, "upstream": {}}
+    with urllib.request.urlopen(f"http://127.0.0.1:{admin}/metrics", timeout=5) as r:
+        for line in r.read().decode().splitlines():
+            m = re.match(r'edge_(downstream_request|upstream_response)_duration_seconds_bucket\{.*le="([^"]+)".*\} (\S+)', line)
+            if m:
+                side = out[m.group(1).split("_")[0]]
+                le = float("inf") if m.group(2) == "+Inf" else float(m.group(2))
+                side[le] = side.get(le, 0) + float(m.group(3))
+    return out
+
+
+EXCHANGE_BOUNDS = (0.005, 0.01, 0.025)
+
+
 SEGMENT_COUNTERS = ("Tcp.OutSegs", "TcpExt.DelayedACKs", "TcpExt.TCPPureAcks", "TcpExt.TCPHPAcks")
 
 
@@ -318,6 +337,11 @@ def main():
                     help="also print what each target costs CPU 0 per request (the origin's CPU, and the harness's children's: "
                          "wrk, and redis-cli for the Redis targets) and CPU 0's idle share during the round: idle there means "
                          "wrk and the origin waited on the proxy")
+    ap.add_argument("--exchange", action="store_true",
+                    help="also print, for the gateway's rows, the share of its own exchanges (its duration histograms, "
+                         "from a request's first byte read to its response written, and from the request written to the "
+                         "origin to its response's head) over 5, 10 and 25 ms, beside wrk's p99: how much of the client's "
+                         "tail the gateway's exchange holds, and how much lies outside it (socket queues, wrk's own CPU)")
     ap.add_argument("--targets", default="",
                     help="measure only these targets (comma-separated names from the table; 'direct' is always kept)")
     args = ap.parse_args()
@@ -532,6 +556,8 @@ clusters: [{{name: origin, endpoints: [127.0.0.1:{ORIGIN}]}}]
         by_calls = {}
         by_segments = {}
         by_cpu0 = {}
+        by_exchange = {}
+        admins = {"gateway": GATEWAY_ADMIN, "gw-base": GW_BASE_ADMIN}
         for conns in counts:
             for r in range(args.rounds):
                 # The proxies' order alternates round by round (A B C, then C B A): a target measured
@@ -540,6 +566,8 @@ clusters: [{{name: origin, endpoints: [127.0.0.1:{ORIGIN}]}}]
                 order = targets if r % 2 == 0 else targets[:1] + targets[:0:-1]
                 for name, port, proc, host in order:
                     pids = family(procs[proc].pid) if proc else []
+                    # Read before the CPU counters (and after, below), so the scrapes are not in the round's CPU.
+                    exchange_before = exchange_buckets(admins[proc]) if args.exchange and proc in admins else None
                     calls_before = redis_calls() if host in ("redis", "redis-cold") else 0
                     before = cpu_ticks(pids)
                     threads_before = thread_ticks(pids) if args.threads else {}
@@ -550,6 +578,14 @@ clusters: [{{name: origin, endpoints: [127.0.0.1:{ORIGIN}]}}]
                         cpu0_before = (cpu_ticks(origin_pids), resource.getrusage(resource.RUSAGE_CHILDREN), cpu0_ticks())
                     rps, p99, total, non2xx, sockerr, p50 = measure(port, conns, args.duration, host)
                     after = cpu_ticks(pids)
+                    if exchange_before:
+                        exchange_after = exchange_buckets(admins[proc])
+                        shares = []
+                        for side in ("downstream", "upstream"):
+                            delta = {le: exchange_after[side].get(le, 0) - exchange_before[side].get(le, 0) for le in exchange_after[side]}
+                            n = max(1, delta.get(float("inf"), 0))
+                            shares.append(tuple(1 - delta.get(b, 0) / n for b in EXCHANGE_BOUNDS))
+                        by_exchange.setdefault((name, conns), []).append((p99, shares[0], shares[1]))
                     if args.threads and proc:
                         for thread, t in thread_ticks(pids).items():
                             by_thread.setdefault((name, conns, thread), []).append(
@@ -610,6 +646,11 @@ clusters: [{{name: origin, endpoints: [127.0.0.1:{ORIGIN}]}}]
         for (name, conns), rows in by_cpu0.items():
             print(f"{name:8s} {conns:5d} CPU 0 per request: origin {statistics.median(r[0] for r in rows):.2f} us, "
                   f"wrk {statistics.median(r[1] for r in rows):.2f} us, CPU 0 idle {statistics.median(r[2] for r in rows):.1%}")
+        for (name, conns), rows in by_exchange.items():
+            def over(i):
+                return ", ".join(f"{statistics.median(r[i][j] for r in rows):.2%} over {b * 1000:g} ms" for j, b in enumerate(EXCHANGE_BOUNDS))
+            print(f"{name:8s} {conns:5d} wrk's p99 {statistics.median(r[0] for r in rows):.2f} ms; the gateway's exchanges: "
+                  f"{over(1)}; its origin's answers: {over(2)}")
         for (name, conns, thread), rows in sorted(by_thread.items()):
             if statistics.median(rows) >= 0.05:
                 print(f"{name:8s} {conns:5d} thread {thread:24s} {statistics.median(rows):5.2f} us/req")
