@@ -68,6 +68,8 @@ class ObservabilityTest {
             assertThat(gw.metric("edge_ratelimit_decisions_total{outcome=\"allowed\",policy=\"two\",route=\"limited\"}")).isEqualTo(2);
             assertThat(gw.metric("edge_ratelimit_decisions_total{outcome=\"limited\",policy=\"two\",route=\"limited\"}")).isEqualTo(1);
             assertThat(gw.metric("edge_upstream_response_duration_seconds_count{cluster=\"app\"}")).isEqualTo(13);
+            assertThat(gw.metricOrMissing("edge_upstream_response_duration_seconds_count{cluster=\"none\"}"))
+                    .as("requests answered before a cluster was chosen make no cluster of their own").isEqualTo(-1);
             assertThat(gw.metric("edge_upstream_connections_opened_total")).as("one keep-alive connection").isEqualTo(1);
             assertThat(gw.metric("edge_upstream_connections_idle")).isEqualTo(1);
             assertThat(gw.metric("edge_downstream_connections_accepted_total")).isEqualTo(1);

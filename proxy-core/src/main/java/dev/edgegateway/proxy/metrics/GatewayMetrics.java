@@ -95,13 +95,18 @@ public final class GatewayMetrics implements HealthEvents {
                     .description("Requests the gateway answered itself, by reason")
                     .tag("reason", r.label()).register(registry);
         }
-        unrouted = routeMetrics("none", "none");
+        unrouted = routeMetricsBeforeCluster("none");
         JvmMeters.bindTo(registry);
     }
 
-    /** Meters for one route; build once per config snapshot, not per request. */
+    /** Meters for one route and one of its clusters (with the cluster's own); once per config snapshot, not per request. */
     public RouteMetrics routeMetrics(String route, String cluster) {
-        return new RouteMetrics(registry, route, cluster);
+        return new RouteMetrics(registry, route, cluster, cluster(cluster));
+    }
+
+    /** Meters for a route's requests answered before a cluster was chosen (labelled cluster "none"). */
+    public RouteMetrics routeMetricsBeforeCluster(String route) {
+        return new RouteMetrics(registry, route, "none", null);
     }
 
     /** Meters for requests that matched no route or were rejected before routing. */

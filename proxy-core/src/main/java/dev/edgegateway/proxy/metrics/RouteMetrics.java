@@ -16,8 +16,11 @@ public final class RouteMetrics {
     private final Counter stickyMisses;
     private final Counter bytesIn;
     private final Counter bytesOut;
+    /** The cluster's own meters, resolved with the snapshot; null before a cluster is chosen. */
+    private final GatewayMetrics.ClusterMetrics clusterMeters;
 
-    RouteMetrics(MeterRegistry registry, String route, String cluster) {
+    RouteMetrics(MeterRegistry registry, String route, String cluster, GatewayMetrics.ClusterMetrics clusterMeters) {
+        this.clusterMeters = clusterMeters;
         String[] classes = {"other", "1xx", "2xx", "3xx", "4xx", "5xx"};
         for (int i = 0; i < classes.length; i++) {
             byStatusClass[i] = Counter.builder("edge.downstream.requests")
@@ -53,6 +56,11 @@ public final class RouteMetrics {
     /** Requests answered 5xx so far. */
     public long answered5xx() {
         return (long) byStatusClass[5].count();
+    }
+
+    /** The meters of this route's cluster (its origin latency), null for the requests answered before one was chosen. */
+    public GatewayMetrics.ClusterMetrics clusterMeters() {
+        return clusterMeters;
     }
 
     public void sticky(boolean hit) {

@@ -177,7 +177,7 @@ public final class CompiledConfig {
             for (int i = 0; i < r.clusters().size(); i++) {
                 m[i] = metrics.routeMetrics(r.name(), r.clusters().get(i).name());
             }
-            m[r.clusters().size()] = metrics.routeMetrics(r.name(), "none");
+            m[r.clusters().size()] = metrics.routeMetricsBeforeCluster(r.name());
             meters[r.index()] = m;
         }
         table.clusters().keySet().forEach(metrics::cluster);
