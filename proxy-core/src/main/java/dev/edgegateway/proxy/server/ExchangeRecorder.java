@@ -76,9 +76,8 @@ final class ExchangeRecorder {
     void tryAnswered(Exchange x, int status) {
         long now = LoopClock.nanoTime();
         x.upstreamNanos = now - x.tryStartNanos;
-        // The (route, cluster) meters the exchange moved to with its cluster carry the cluster's own.
-        GatewayMetrics.ClusterMetrics clusterMeters = x.meters != null ? x.meters.clusterMeters() : null;
-        (clusterMeters != null ? clusterMeters : metrics.cluster(x.cluster.name())).upstreamLatency(x.upstreamNanos);
+        // The (route, cluster) meters, set with the try's cluster (RouteStage.useCluster), carry the cluster's own.
+        x.meters.clusterMeters().upstreamLatency(x.upstreamNanos);
         x.endpoint.record(status >= 500 ? TryOutcome.HTTP_5XX : TryOutcome.SUCCESS, x.upstreamNanos, now);
     }
 
