@@ -28,6 +28,7 @@ GW_OFF, GW_OFF_ADMIN, GW_ON, GW_ON_ADMIN, OTLP_SINK = 18085, 18095, 18086, 18096
 GW_TRACE, GW_TRACE_ADMIN, GW_LOG, GW_LOG_ADMIN = 18087, 18098, 18088, 18099
 NGINX_TLS, GATEWAY_TLS = 18443, 18444
 GW_URING, GW_URING_ADMIN = 18089, 18100
+GW_EPOLL, GW_EPOLL_ADMIN = 18107, 18108
 GW_BASE, GW_BASE_TLS, GW_BASE_ADMIN = 18090, 18445, 18101
 GW_UI, GW_UI_TLS, GW_UI_ADMIN = 18091, 18446, 18102
 GW_GZ, GW_GZ_ADMIN = 18092, 18103
@@ -309,8 +310,9 @@ def main():
                     help="also measure HTTPS (wrk over TLS, HTTP/1.1) and HTTP/2 over TLS (h2load) against nginx with the "
                          "same certificate")
     ap.add_argument("--transports", action="store_true",
-                    help="also measure a second gateway on io_uring (gw-uring, with the local limiter: compare with "
-                         "gw+local, which runs on the default, epoll)")
+                    help="also measure the gateway with each native transport named (gw-uring on io_uring, gw-epoll "
+                         "on epoll, both with the local limiter: compare with gw+local, which runs on the default, "
+                         "auto: epoll)")
     ap.add_argument("--baseline-jar", default="",
                     help="also run this jar (an earlier build) with the gateway's config, as base (HTTP/1.1), "
                          "base+local (with --limiters) and base-h2 (with --tls): before and after in the same run")
@@ -336,7 +338,7 @@ def main():
     ap.add_argument("--cpu0", action="store_true",
                     help="also print what each target costs CPU 0 per request (the origin's CPU, and the harness's children's: "
                          "wrk, and redis-cli for the Redis targets) and CPU 0's idle share during the round: idle there means "
-                         "wrk and the origin waited on the proxy")
+                         "wrk and the origin waited on the proxy; and the origin's and wrk's context switches per request")
     ap.add_argument("--exchange", action="store_true",
                     help="also print, for the gateway's rows, the share of its own exchanges (its duration histograms, "
                          "from a request's first byte read to its response written, and from the request written to the "
@@ -431,6 +433,7 @@ clusters: [{{name: origin, endpoints: [127.0.0.1:{ORIGIN}]}}]
 """)
 
     small_gateway("gw-uring", GW_URING, GW_URING_ADMIN, runtime=", transport: io_uring", routes=LOCAL_ROUTE)
+    small_gateway("gw-epoll", GW_EPOLL, GW_EPOLL_ADMIN, runtime=", transport: epoll", routes=LOCAL_ROUTE)
     small_gateway("gw-gz", GW_GZ, GW_GZ_ADMIN, routes="""  - {name: plain16k, match: {host: 16k}, cluster: origin}
   - {name: gzip16k, match: {host: gzip16k}, cluster: origin, compression: {minBytes: 1024, contentTypes: [text/*]}}
 """)
@@ -485,7 +488,8 @@ clusters: [{{name: origin, endpoints: [127.0.0.1:{ORIGIN}]}}]
             ports.append(GW_MIRROR)
         if args.transports:
             procs["gw-uring"] = start(gateway_cmd(jar, f"{work}/gw-uring.yaml"), 1, log)
-            ports.append(GW_URING)
+            procs["gw-epoll"] = start(gateway_cmd(jar, f"{work}/gw-epoll.yaml"), 1, log)
+            ports += [GW_URING, GW_EPOLL]
         if args.observability:
             procs["otlp-sink"] = start(["python3", "-c", OTLP_SINK_CODE, str(OTLP_SINK)], 0, log)
             for name in ("gw-off", "gw-trace", "gw-log", "gw-on"):
@@ -525,7 +529,7 @@ clusters: [{{name: origin, endpoints: [127.0.0.1:{ORIGIN}]}}]
             if args.limiters:
                 targets += [("gw+ui+local", GW_UI, "gw-ui", "local")]
         if args.transports:
-            targets += [("gw-uring", GW_URING, "gw-uring", "local")]
+            targets += [("gw-uring", GW_URING, "gw-uring", "local"), ("gw-epoll", GW_EPOLL, "gw-epoll", "local")]
         if args.observability:
             targets += [("gw-off", GW_OFF, "gw-off", None), ("gw-trace", GW_TRACE, "gw-trace", None),
                         ("gw-log", GW_LOG, "gw-log", None), ("gw-on", GW_ON, "gw-on", None)]
@@ -575,7 +579,8 @@ clusters: [{{name: origin, endpoints: [127.0.0.1:{ORIGIN}]}}]
                     segments_before = tcp_counters() if args.segments else None
                     if args.cpu0:
                         origin_pids = family(procs["origin"].pid)
-                        cpu0_before = (cpu_ticks(origin_pids), resource.getrusage(resource.RUSAGE_CHILDREN), cpu0_ticks())
+                        cpu0_before = (cpu_ticks(origin_pids), resource.getrusage(resource.RUSAGE_CHILDREN), cpu0_ticks(),
+                                       syscall_counts(origin_pids)[2])
                     rps, p99, total, non2xx, sockerr, p50 = measure(port, conns, args.duration, host)
                     after = cpu_ticks(pids)
                     if exchange_before:
@@ -591,13 +596,15 @@ clusters: [{{name: origin, endpoints: [127.0.0.1:{ORIGIN}]}}]
                             by_thread.setdefault((name, conns, thread), []).append(
                                 (t - threads_before.get(thread, 0)) / TICKS * 1e6 / max(1, total))
                     if args.cpu0:
-                        (ou, os_), kids, (busy, idle) = cpu0_before
+                        (ou, os_), kids, (busy, idle), origin_switches = cpu0_before
                         ou2, os2 = cpu_ticks(origin_pids)
                         kids2, (busy2, idle2) = resource.getrusage(resource.RUSAGE_CHILDREN), cpu0_ticks()
                         wrk_s = kids2.ru_utime + kids2.ru_stime - kids.ru_utime - kids.ru_stime
+                        wrk_switches = kids2.ru_nvcsw + kids2.ru_nivcsw - kids.ru_nvcsw - kids.ru_nivcsw
                         by_cpu0.setdefault((name, conns), []).append((
                             (ou2 + os2 - ou - os_) / TICKS * 1e6 / max(1, total), wrk_s * 1e6 / max(1, total),
-                            (idle2 - idle) / max(1, busy2 + idle2 - busy - idle)))
+                            (idle2 - idle) / max(1, busy2 + idle2 - busy - idle),
+                            (syscall_counts(origin_pids)[2] - origin_switches) / max(1, total), wrk_switches / max(1, total)))
                     if segments_before:
                         segments = tcp_counters()
                         by_segments.setdefault((name, conns), []).append(
@@ -645,7 +652,8 @@ clusters: [{{name: origin, endpoints: [127.0.0.1:{ORIGIN}]}}]
                 f"{statistics.median(r[i] for r in rows):.3f} {k.split('.')[1]}" for i, k in enumerate(SEGMENT_COUNTERS)))
         for (name, conns), rows in by_cpu0.items():
             print(f"{name:8s} {conns:5d} CPU 0 per request: origin {statistics.median(r[0] for r in rows):.2f} us, "
-                  f"wrk {statistics.median(r[1] for r in rows):.2f} us, CPU 0 idle {statistics.median(r[2] for r in rows):.1%}")
+                  f"wrk {statistics.median(r[1] for r in rows):.2f} us, CPU 0 idle {statistics.median(r[2] for r in rows):.1%}; "
+                  f"context switches per request: origin {statistics.median(r[3] for r in rows):.3f}, wrk {statistics.median(r[4] for r in rows):.3f}")
         for (name, conns), rows in by_exchange.items():
             def over(i):
                 return ", ".join(f"{statistics.median(r[i][j] for r in rows):.2%} over {b * 1000:g} ms" for j, b in enumerate(EXCHANGE_BOUNDS))

@@ -7,6 +7,9 @@ import dev.edgegateway.config.RuntimeConfig;
 import dev.edgegateway.proxy.transport.Transport;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.uring.IoUring;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.net.http.HttpClient;
 import java.util.HashMap;
 import java.util.Map;
@@ -28,6 +31,41 @@ class TransportTest {
     void autoIsEpollWhereTheKernelHasItElseNio() {
         assertThat(Transport.select(RuntimeConfig.Transport.AUTO).name()).isEqualTo(Epoll.isAvailable() ? "epoll" : "nio");
         assertThat(Transport.unavailableReasons()).isEqualTo(Epoll.isAvailable() ? "" : "epoll unavailable: " + Epoll.unavailabilityCause());
+    }
+
+    /**
+     * A client's broken chunked body cuts the origin connection mid-request; the gateway then closes. On
+     * io_uring (Netty 4.2.18) its loop's teardown waits for ever for an operation of that connection, so
+     * {@link dev.edgegateway.proxy.Gateway#close} bounds its wait for the loops: close returns, on every
+     * transport, and the process can exit.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"epoll", "io_uring", "nio"})
+    @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD) // a close that hangs fails, not hangs
+    void theGatewayClosesAfterAnOriginConnectionWasCutMidRequest(String transport) throws Exception {
+        assumeTrue(!transport.equals("epoll") || Epoll.isAvailable(), () -> "epoll unavailable: " + Epoll.unavailabilityCause());
+        assumeTrue(!transport.equals("io_uring") || IoUring.isAvailable(), () -> "io_uring unavailable: " + IoUring.unavailabilityCause());
+        try (ServerSocket origin = new ServerSocket(0, 4, InetAddress.getLoopbackAddress())) {
+            GatewayFixture gw = new GatewayFixture(GatewayFixture.config("""
+                    runtime: {transport: %s, workerThreads: 1}
+                    routes: [{name: all, cluster: web}]
+                    clusters: [{name: web, endpoints: ['127.0.0.1:%d']}]
+                    """.formatted(transport, origin.getLocalPort())));
+            Thread reader = new Thread(() -> {
+                try (Socket s = origin.accept()) {
+                    s.getInputStream().transferTo(java.io.OutputStream.nullOutputStream()); // never answers
+                } catch (java.io.IOException e) {
+                    // reset by the gateway
+                }
+            });
+            reader.setDaemon(true);
+            reader.start();
+            RawHttp.Response r = RawHttp.exchange(gw.port(),
+                    "POST /upload HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\nzz\r\nmore\r\n");
+            assertThat(r.status()).isEqualTo(400);
+            gw.close(); // returns
+            assertThat(gw.gateway.transportName()).isEqualTo(transport);
+        }
     }
 
     @ParameterizedTest
@@ -55,6 +93,7 @@ class TransportTest {
                        - {name: ws, endpoints: [%s]}
                      """.formatted(transport, origin.address(), wsOrigin.address())))) {
             assertThat(gw.gateway.transportName()).isEqualTo(transport);
+            assertThat(gw.metric("edge_transport_info{transport=\"" + transport + "\"}")).isEqualTo(1.0);
             try (RawHttp http = new RawHttp(gw.port())) {
                 for (int i = 0; i < 20; i++) {
                     http.send("GET /page/" + i + " HTTP/1.1\r\nHost: t\r\n\r\n");

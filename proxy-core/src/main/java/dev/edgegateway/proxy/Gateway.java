@@ -24,6 +24,7 @@ import dev.edgegateway.proxy.transport.LoopClock;
 import dev.edgegateway.proxy.transport.Transport;
 import dev.edgegateway.proxy.upstream.UpstreamPool;
 import dev.edgegateway.ratelimit.RateLimiters;
+import io.micrometer.core.instrument.Gauge;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
@@ -102,6 +103,10 @@ public final class Gateway implements AutoCloseable {
         adminLoop = transport.newGroup(1, "edge-admin");
         resolver = new DnsAddressResolverGroup(new DnsNameResolverBuilder().datagramChannelType(transport.datagramChannelClass()));
         GatewayMetrics metrics = new GatewayMetrics();
+        // Which transport serves (auto falls back to NIO without epoll; io_uring only when named): 1, labelled.
+        Gauge.builder("edge.transport.info", () -> 1).tag("transport", transport.name())
+                .description("The I/O transport the event loops run on (runtime.transport; auto: epoll, else NIO)")
+                .register(metrics.registry());
         endpoints = new EndpointRegistry(metrics, LoopClock::nanoTime);
         Map<EventExecutor, UpstreamPool> pools = new HashMap<>();
         for (EventExecutor loop : workers) {
@@ -356,8 +361,12 @@ public final class Gateway implements AutoCloseable {
             admin.close();
         }
         resolver.close();
-        // A short quiet period lets channels closed just now finish deregistering on their loops.
-        workers.shutdownGracefully(100, 2000, TimeUnit.MILLISECONDS).syncUninterruptibly();
+        // A short quiet period lets channels closed just now finish deregistering on their loops. Bounded: an
+        // io_uring loop can wait for ever in its teardown (Transport's note); its thread is a daemon, so the
+        // process still exits.
+        if (!workers.shutdownGracefully(100, 2000, TimeUnit.MILLISECONDS).awaitUninterruptibly(10, TimeUnit.SECONDS)) {
+            log.warn("event loops not terminated 10 s after shutdown began; closing without them ({} transport)", transport.name());
+        }
         acceptor.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
         adminLoop.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
         limiters.close();

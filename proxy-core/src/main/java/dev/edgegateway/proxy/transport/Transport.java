@@ -28,18 +28,22 @@ import java.util.function.Supplier;
  * Every channel the gateway opens (listeners, origin connections, DNS) uses the same one, so an
  * origin connection can live on the event loop of the client connection that asked for it.
  *
- * <p>{@code auto} prefers epoll over io_uring. With Netty 4.2 on Linux 6.18, in two runs of
- * {@code benchmarks/load/compare.py --transports}, epoll's p99 at 64 connections is lower (2.53
- * and 2.47 ms against 2.66 and 2.84) at the same requests/s, while at 256 io_uring does 1-4% more
- * requests/s at a level p99. io_uring's edge is kernel time: epoll makes the four system calls a
- * proxied request needs (two {@code recvfrom}, two {@code writev}; {@code strace -c}), io_uring
- * submits a loop iteration's work in one {@code io_uring_enter} (one per ~18 requests at 256
- * connections), which saves 1-3 µs of system time per request; user time is level. The default
- * seccomp profiles of Docker 25+ and containerd 2.0+ ({@code RuntimeDefault}, which the generated
- * EKS manifests set) refuse io_uring's system calls, so an io_uring-first default would run one
- * transport on a developer's machine and another in production; epoll is the same everywhere.
- * Name io_uring where the host allows it and CPU at high connection counts matters more than
- * tail latency.
+ * <p>{@code auto} prefers epoll over io_uring, though io_uring is the cheaper of the two where a
+ * system call is dear. epoll makes the four system calls a proxied request needs (two
+ * {@code recvfrom}, two {@code sendto}), io_uring submits a turn's work in one {@code io_uring_enter}.
+ * On the host of issue 24's sixteenth step (a VM whose guest pays for every system call's entry;
+ * benchmarks/README.md) io_uring's CPU per request was 1.5-2.0 us lower at 64 connections and
+ * 2.4-6.4 us lower at 256 ({@code compare.py --limiters --transports}, 8 of 8 rounds at 256 in two
+ * runs), its p99 level or lower; on the earlier host the two were level. Two things keep it from
+ * being the default. The suite run with {@code auto} as io_uring hung: a gateway whose origin
+ * connection was cut after a client's broken chunked body ({@code OriginResponseTest}) never
+ * finished closing, its loop waiting in Netty 4.2.18's {@code IoUringIoHandler.prepareToDestroy}
+ * for an operation that never completes (not yet understood). And the default seccomp profiles of
+ * Docker 25+ and containerd 2.0+ ({@code RuntimeDefault}, which the generated EKS manifests set)
+ * refuse io_uring's system calls, so an io_uring-first default would run one transport on a
+ * developer's machine and another in production; epoll is the same everywhere. Name io_uring
+ * where the host allows it and CPU matters more than those; {@code edge_transport_info} says which
+ * transport serves.
  */
 public record Transport(
         String name,
