@@ -32,18 +32,20 @@ import java.util.function.Supplier;
  * system call is dear. epoll makes the four system calls a proxied request needs (two
  * {@code recvfrom}, two {@code sendto}), io_uring submits a turn's work in one {@code io_uring_enter}.
  * On the host of issue 24's sixteenth step (a VM whose guest pays for every system call's entry;
- * benchmarks/README.md) io_uring's CPU per request was 1.5-2.0 us lower at 64 connections and
- * 2.4-6.4 us lower at 256 ({@code compare.py --limiters --transports}, 8 of 8 rounds at 256 in two
- * runs), its p99 level or lower; on the earlier host the two were level. Two things keep it from
- * being the default. The suite run with {@code auto} as io_uring hung: a gateway whose origin
- * connection was cut after a client's broken chunked body ({@code OriginResponseTest}) never
- * finished closing, its loop waiting in Netty 4.2.18's {@code IoUringIoHandler.prepareToDestroy}
- * for an operation that never completes (not yet understood). And the default seccomp profiles of
- * Docker 25+ and containerd 2.0+ ({@code RuntimeDefault}, which the generated EKS manifests set)
- * refuse io_uring's system calls, so an io_uring-first default would run one transport on a
- * developer's machine and another in production; epoll is the same everywhere. Name io_uring
- * where the host allows it and CPU matters more than those; {@code edge_transport_info} says which
- * transport serves.
+ * benchmarks/README.md), {@code compare.py --limiters --transports}: io_uring's CPU per request
+ * 2.4-6.4 us lower at 256 connections in three runs (every round), at 64 connections 1.5-2.0 us
+ * lower in two and 0.7 higher in the third; on the earlier host the two were level. Two things
+ * keep it from being the default. On io_uring, an origin connection the gateway cuts after a
+ * client's broken chunked body ({@code OriginResponseTest}) stays established: its descriptor
+ * closed, its socket held by an operation in the ring that never completes, so the origin never
+ * sees the cut; at shutdown the loop waits for that operation in Netty 4.2.18's
+ * {@code IoUringIoHandler.prepareToDestroy} (the suite hung there; {@code Gateway.close} now bounds
+ * that wait). Not yet understood: a minimal Netty program does not reproduce it. And the default
+ * seccomp profiles of Docker 25+ and containerd 2.0+ ({@code RuntimeDefault}, which the generated
+ * EKS manifests set) refuse io_uring's system calls, so an io_uring-first default would run one
+ * transport on a developer's machine and another in production; epoll is the same everywhere.
+ * Name io_uring only where CPU at high connection counts matters more than both;
+ * {@code edge_transport_info} says which transport serves.
  */
 public record Transport(
         String name,
