@@ -304,6 +304,11 @@ public final class Gateway implements AutoCloseable {
         return transport.name();
     }
 
+    /** Whether the request path's event loops have stopped (after {@link #close}, which bounds its wait for them). */
+    public boolean eventLoopsTerminated() {
+        return workers.isTerminated();
+    }
+
     public boolean isReady() {
         return ready && !server.draining();
     }

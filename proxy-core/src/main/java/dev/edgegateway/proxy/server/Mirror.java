@@ -144,6 +144,7 @@ final class Mirror implements UpstreamListener, Runnable {
         conn = c;
         c.bind(this);
         Channel ch = c.channel();
+        ch.read(); // first: a read asked for after a write failed and closed the channel would outlive it on io_uring
         ch.write(head, ch.voidPromise());
         if (body.isEmpty()) {
             ch.write(LastHttpContent.EMPTY_LAST_CONTENT, ch.voidPromise()); // a body-less request
@@ -153,7 +154,6 @@ final class Mirror implements UpstreamListener, Runnable {
         }
         body.clear();
         ch.flush();
-        ch.read();
     }
 
     @Override

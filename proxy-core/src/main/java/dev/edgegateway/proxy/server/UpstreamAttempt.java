@@ -133,8 +133,12 @@ final class UpstreamAttempt implements UpstreamListener {
         x.upstreamReusable = true;
         x.tryStartNanos = LoopClock.nanoTime();
         Channel ch = conn.channel();
+        // Watch for the response, or an early close, before the head goes: sending it may carry on
+        // with the body and end the exchange there (a broken chunk) and close the connection, and
+        // a read asked for after that would, on io_uring, leave a poll the close never cancels,
+        // holding the socket open (no FIN to the origin) and the loop's shutdown waiting on it.
+        ch.read();
         sender.head(x, ch);
-        ch.read(); // watch for the response, or an early close
     }
 
     /** A part of the request body (ownership passes): on its way to the origin ({@link RequestSender#body}). */
