@@ -1,8 +1,12 @@
 package dev.edgegateway.e2e;
 
 import dev.edgegateway.config.ConfigLoader;
+import dev.edgegateway.config.ConfigSnapshot;
+import dev.edgegateway.config.GatewayConfig;
+import dev.edgegateway.config.RuntimeConfig;
 import dev.edgegateway.proxy.Gateway;
 import java.io.IOException;
+import java.lang.reflect.RecordComponent;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -14,13 +18,47 @@ final class GatewayFixture implements AutoCloseable {
     final Gateway gateway;
     private final HttpClient admin = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
+    /**
+     * The transport {@code -Dedge.test.transport} names, or "": the {@code request-path-on-epoll}
+     * execution (src/test/pom.xml) runs the request-path tests again with it in place of {@code auto}.
+     */
+    static final String TEST_TRANSPORT = System.getProperty("edge.test.transport", "");
+
     GatewayFixture(String yaml) throws Exception {
-        gateway = Gateway.start(ConfigLoader.parse(yaml, "test.yaml", 1));
+        this(ConfigLoader.parse(yaml, "test.yaml", 1), null);
+    }
+
+    private GatewayFixture(ConfigSnapshot snapshot, io.opentelemetry.sdk.trace.export.SpanExporter exporter) throws Exception {
+        ConfigSnapshot s = onTestTransport(snapshot);
+        gateway = exporter == null ? Gateway.start(s) : Gateway.start(s, exporter);
+        if (s != snapshot && !gateway.transportName().equals(TEST_TRANSPORT)) {
+            gateway.close();
+            throw new AssertionError("-Dedge.test.transport=" + TEST_TRANSPORT + " but the gateway runs on " + gateway.transportName());
+        }
+    }
+
+    /** {@code s}, or with {@link #TEST_TRANSPORT} in place of {@code runtime.transport: auto} when it names one. */
+    static ConfigSnapshot onTestTransport(ConfigSnapshot s) throws ReflectiveOperationException {
+        GatewayConfig c = s.config();
+        if (TEST_TRANSPORT.isEmpty() || c.runtime().transport() != RuntimeConfig.Transport.AUTO) {
+            return s;
+        }
+        RuntimeConfig runtime = new RuntimeConfig(RuntimeConfig.Transport.valueOf(TEST_TRANSPORT.toUpperCase(java.util.Locale.ROOT)),
+                c.runtime().workerThreads());
+        RecordComponent[] parts = GatewayConfig.class.getRecordComponents();
+        Class<?>[] types = new Class<?>[parts.length];
+        Object[] values = new Object[parts.length];
+        for (int i = 0; i < parts.length; i++) {
+            types[i] = parts[i].getType();
+            values[i] = parts[i].getName().equals("runtime") ? runtime : parts[i].getAccessor().invoke(c);
+        }
+        GatewayConfig changed = GatewayConfig.class.getDeclaredConstructor(types).newInstance(values);
+        return new ConfigSnapshot(changed, s.source(), s.generation(), s.sha256(), s.positions());
     }
 
     /** Exporting its spans to {@code exporter}. */
     GatewayFixture(String yaml, io.opentelemetry.sdk.trace.export.SpanExporter exporter) throws Exception {
-        gateway = Gateway.start(ConfigLoader.parse(yaml, "test.yaml", 1), exporter);
+        this(ConfigLoader.parse(yaml, "test.yaml", 1), exporter);
     }
 
     /** Every series of the edge's own meters (name and labels), without values. */
@@ -36,7 +74,7 @@ final class GatewayFixture implements AutoCloseable {
 
     /** Started from a file, which is then watched for changes, as {@code edge run --config} does. */
     GatewayFixture(java.nio.file.Path file) throws Exception {
-        gateway = Gateway.start(ConfigLoader.load(file, 1));
+        this(ConfigLoader.load(file, 1), null);
         gateway.watch(file);
     }
 

@@ -21,16 +21,22 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * Every transport {@code runtime.transport} can name carries the whole request path: keep-alive
  * to the client and the origin, a streamed request body, a large streamed response and a
- * WebSocket tunnel. {@code auto} is epoll, so the other suites run on epoll; this one also covers
- * io_uring and NIO (a transport the kernel cannot run here is skipped, with the reason).
+ * WebSocket tunnel. The other suites run on {@code auto} (io_uring where the kernel allows it), and
+ * their request-path tests again on epoll; this one names each of io_uring, epoll and NIO (a
+ * transport the kernel cannot run here is skipped, with the reason).
  */
 @Timeout(60)
 class TransportTest {
 
     @Test
-    void autoIsEpollWhereTheKernelHasItElseNio() {
-        assertThat(Transport.select(RuntimeConfig.Transport.AUTO).name()).isEqualTo(Epoll.isAvailable() ? "epoll" : "nio");
-        assertThat(Transport.unavailableReasons()).isEqualTo(Epoll.isAvailable() ? "" : "epoll unavailable: " + Epoll.unavailabilityCause());
+    void autoIsIoUringWhereTheKernelAllowsItElseEpollElseNio() {
+        String expected = IoUring.isAvailable() ? "io_uring" : Epoll.isAvailable() ? "epoll" : "nio";
+        assertThat(Transport.select(RuntimeConfig.Transport.AUTO).name()).isEqualTo(expected);
+        if (IoUring.isAvailable()) {
+            assertThat(Transport.unavailableReasons()).isEmpty();
+        } else {
+            assertThat(Transport.unavailableReasons()).startsWith("io_uring unavailable: ").contains(String.valueOf(IoUring.unavailabilityCause()));
+        }
     }
 
     /**

@@ -4,6 +4,7 @@ import dev.edgegateway.config.ConfigSnapshot;
 import dev.edgegateway.config.GatewayConfig;
 import dev.edgegateway.config.HostPort;
 import dev.edgegateway.config.ListenerConfig;
+import dev.edgegateway.config.RuntimeConfig;
 import dev.edgegateway.health.Endpoint;
 import dev.edgegateway.health.EndpointRegistry;
 import dev.edgegateway.proxy.admin.AdminServer;
@@ -96,16 +97,16 @@ public final class Gateway implements AutoCloseable {
         GatewayConfig config = snapshot.config();
         transport = Transport.select(config.runtime().transport());
         int threads = config.runtime().workerThreads() > 0 ? config.runtime().workerThreads() : Runtime.getRuntime().availableProcessors();
-        String reasons = Transport.unavailableReasons();
+        String reasons = config.runtime().transport() == RuntimeConfig.Transport.AUTO ? Transport.unavailableReasons() : "";
         log.info("transport: {} with {} event loop(s){}", transport.name(), threads, reasons.isEmpty() ? "" : " (" + reasons + ")");
         acceptor = transport.newGroup(1, "edge-accept");
         workers = transport.newGroup(threads, "edge-worker");
         adminLoop = transport.newGroup(1, "edge-admin");
         resolver = new DnsAddressResolverGroup(new DnsNameResolverBuilder().datagramChannelType(transport.datagramChannelClass()));
         GatewayMetrics metrics = new GatewayMetrics();
-        // Which transport serves (auto falls back to NIO without epoll; io_uring only when named): 1, labelled.
+        // Which transport serves (auto: io_uring, else epoll where seccomp refuses io_uring, else NIO): 1, labelled.
         Gauge.builder("edge.transport.info", () -> 1).tag("transport", transport.name())
-                .description("The I/O transport the event loops run on (runtime.transport; auto: epoll, else NIO)")
+                .description("The I/O transport the event loops run on (runtime.transport; auto: io_uring, else epoll, else NIO)")
                 .register(metrics.registry());
         endpoints = new EndpointRegistry(metrics, LoopClock::nanoTime);
         Map<EventExecutor, UpstreamPool> pools = new HashMap<>();

@@ -24,28 +24,28 @@ import io.netty.channel.uring.IoUringSocketChannel;
 import java.util.function.Supplier;
 
 /**
- * The I/O transport, chosen once at start: epoll, else NIO by default; io_uring when configured.
- * Every channel the gateway opens (listeners, origin connections, DNS) uses the same one, so an
- * origin connection can live on the event loop of the client connection that asked for it.
+ * The I/O transport, chosen once at start: io_uring where the kernel allows it, else epoll, else
+ * NIO ({@code auto}); or the one {@code runtime.transport} names. Every channel the gateway opens
+ * (listeners, origin connections, DNS) uses the same one, so an origin connection can live on the
+ * event loop of the client connection that asked for it.
  *
- * <p>{@code auto} prefers epoll over io_uring, though io_uring is the cheaper of the two where a
- * system call is dear. epoll makes the four system calls a proxied request needs (two
- * {@code recvfrom}, two {@code sendto}), io_uring submits a turn's work in one {@code io_uring_enter}.
- * On the host of issue 24's sixteenth step (a VM whose guest pays for every system call's entry;
- * benchmarks/README.md), {@code compare.py --limiters --transports}: io_uring's CPU per request
- * 2.4-6.4 us lower at 256 connections in three runs (every round), at 64 connections 1.5-2.0 us
- * lower in two and 0.7 higher in the third; on the earlier host the two were level. Two things
- * keep it from being the default. On io_uring, an origin connection the gateway cuts after a
- * client's broken chunked body ({@code OriginResponseTest}) stays established: its descriptor
- * closed, its socket held by an operation in the ring that never completes, so the origin never
- * sees the cut; at shutdown the loop waits for that operation in Netty 4.2.18's
- * {@code IoUringIoHandler.prepareToDestroy} (the suite hung there; {@code Gateway.close} now bounds
- * that wait). Not yet understood: a minimal Netty program does not reproduce it. And the default
- * seccomp profiles of Docker 25+ and containerd 2.0+ ({@code RuntimeDefault}, which the generated
- * EKS manifests set) refuse io_uring's system calls, so an io_uring-first default would run one
- * transport on a developer's machine and another in production; epoll is the same everywhere.
- * Name io_uring only where CPU at high connection counts matters more than both;
- * {@code edge_transport_info} says which transport serves.
+ * <p>Why io_uring first: epoll makes the four system calls a proxied request needs (two
+ * {@code recvfrom}, two {@code sendto}) and a wait; io_uring queues a turn's sends and receives and
+ * submits them in one {@code io_uring_enter}, which pays wherever a system call is dear. On the
+ * host of issue 24's sixteenth and seventeenth steps (a VM whose guest pays for every system
+ * call's entry; benchmarks/README.md) its CPU per request at 256 connections was 2.4-6.4 us lower
+ * in every round of three runs, and with it the gateway met all three of the issue's criteria
+ * there; at 64 connections the two are about level. It was not the default until a bug of ours
+ * that only io_uring showed was found: a read asked for on an origin connection after the
+ * exchange had cut it (TransportTest) left a poll the close never cancelled, so the socket stayed
+ * established and the loop's teardown waited for ever.
+ *
+ * <p>Where io_uring is refused it falls back to epoll, quietly but visibly (the start-up log line,
+ * {@code edge_transport_info}): the default seccomp profiles of Docker 25+ and containerd 2.0+
+ * ({@code RuntimeDefault}, which the generated EKS manifests set) refuse io_uring's system calls, so
+ * a fleet under them runs epoll. Both are tested: the end-to-end suite runs on {@code auto}, and
+ * its request-path tests again on epoll (the {@code request-path-on-epoll} execution); NIO and each
+ * named transport in TransportTest.
  */
 public record Transport(
         String name,
@@ -67,16 +67,20 @@ public record Transport(
      */
     public static Transport select(RuntimeConfig.Transport wanted) {
         return switch (wanted) {
-            case AUTO -> Epoll.isAvailable() ? EPOLL : NIO;
+            case AUTO -> IoUring.isAvailable() ? IO_URING : Epoll.isAvailable() ? EPOLL : NIO;
             case IO_URING -> require(IO_URING, IoUring.isAvailable(), IoUring.unavailabilityCause());
             case EPOLL -> require(EPOLL, Epoll.isAvailable(), Epoll.unavailabilityCause());
             case NIO -> NIO;
         };
     }
 
-    /** Why the native transports that were not chosen are unavailable, for the start-up log line. */
+    /** Why the native transports {@code auto} passed over are unavailable, for the start-up log line ("" if none was). */
     public static String unavailableReasons() {
-        return Epoll.isAvailable() ? "" : "epoll unavailable: " + Epoll.unavailabilityCause();
+        if (IoUring.isAvailable()) {
+            return "";
+        }
+        String uring = "io_uring unavailable: " + IoUring.unavailabilityCause();
+        return Epoll.isAvailable() ? uring : uring + "; epoll unavailable: " + Epoll.unavailabilityCause();
     }
 
     private static Transport require(Transport t, boolean available, Throwable cause) {
