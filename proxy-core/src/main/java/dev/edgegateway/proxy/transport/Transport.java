@@ -34,11 +34,11 @@ import java.util.function.Supplier;
  * submits them in one {@code io_uring_enter}, which pays wherever a system call is dear. On the
  * host of issue 24's sixteenth and seventeenth steps (a VM whose guest pays for every system
  * call's entry; benchmarks/README.md) its CPU per request at 256 connections was 2.4-6.4 us lower
- * in every round of three runs, and with it the gateway met all three of the issue's criteria
- * there; at 64 connections the two are about level. It was not the default until a bug of ours
- * that only io_uring showed was found: a read asked for on an origin connection after the
- * exchange had cut it (TransportTest) left a poll the close never cancelled, so the socket stayed
- * established and the loop's teardown waited for ever.
+ * than epoll's in every round of three runs, which brought the gateway level with HAProxy there
+ * (runs 44 to 47); at 64 connections the two transports are about level. It was not the default
+ * until a bug of ours that only io_uring showed was found: a read asked for on an origin
+ * connection after the exchange had cut it (TransportTest) left a poll the close never
+ * cancelled, so the socket stayed established and the loop's teardown waited for ever.
  *
  * <p>Where io_uring is refused it falls back to epoll, quietly but visibly (the start-up log line,
  * {@code edge_transport_info}): the default seccomp profiles of Docker 25+ and containerd 2.0+
