@@ -35,7 +35,9 @@ import java.util.function.Supplier;
  * host of issue 24's sixteenth and seventeenth steps (a VM whose guest pays for every system
  * call's entry; benchmarks/README.md) its CPU per request at 256 connections was 2.4-6.4 us lower
  * than epoll's in every round of three runs, which brought the gateway level with HAProxy there
- * (runs 44 to 47); at 64 connections the two transports are about level. It was not the default
+ * (runs 44 to 47). At 64 connections it is a little behind epoll (paired over 6 rounds: 0.957x
+ * epoll's req/s, lower in every round; CPU +0.75 us/req), a trade made for the higher
+ * concurrency an edge's event loop sees. It was not the default
  * until a bug of ours that only io_uring showed was found: a read asked for on an origin
  * connection after the exchange had cut it (TransportTest) left a poll the close never
  * cancelled, so the socket stayed established and the loop's teardown waited for ever.
