@@ -178,9 +178,9 @@ final class ProxyHandler extends ChannelDuplexHandler implements Downstream {
     }
 
     /**
-     * Asks for the next message: a held one at once, else from the socket. The demand stands until
-     * a message arrives: a read that decodes to nothing (half a header block) is followed by
-     * another, in {@link #channelReadComplete}.
+     * Asks for the next message: a held one at once, else from the socket. The demand stands until a message
+     * arrives: a read that decodes to nothing (half a header block) is followed by another, in
+     * {@link #channelReadComplete}. None once closing: on io_uring a read asked for after the close began outlives it.
      */
     @Override
     public void readRequest() {
@@ -188,7 +188,7 @@ final class ProxyHandler extends ChannelDuplexHandler implements Downstream {
         Object next = held.poll();
         if (next != null) {
             handle(next);
-        } else {
+        } else if (!closing) {
             ctx.read();
         }
     }
@@ -297,7 +297,7 @@ final class ProxyHandler extends ChannelDuplexHandler implements Downstream {
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
-        if (readPending) {
+        if (readPending && !closing) {
             ctx.read();
         }
         ctx.fireChannelReadComplete();
