@@ -368,8 +368,8 @@ public final class Gateway implements AutoCloseable {
         }
         resolver.close();
         // A short quiet period lets channels closed just now finish deregistering on their loops. Bounded: an
-        // io_uring loop can wait for ever in its teardown (Transport's note); its thread is a daemon, so the
-        // process still exits.
+        // io_uring loop waits in its teardown for every operation still in its ring (a read asked for after a
+        // close left one for ever, TransportTest); its thread is a daemon, so the process still exits.
         if (!workers.shutdownGracefully(100, 2000, TimeUnit.MILLISECONDS).awaitUninterruptibly(10, TimeUnit.SECONDS)) {
             log.warn("event loops not terminated 10 s after shutdown began; closing without them ({} transport)", transport.name());
         }
