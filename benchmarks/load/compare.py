@@ -175,14 +175,30 @@ def tcp_counters():
     return {k: out.get(k, 0) for k in SEGMENT_COUNTERS}
 
 
-def cpu0_ticks():
-    """CPU 0's (busy, idle) clock ticks so far (/proc/stat), for --cpu0."""
+def cpu_idle_ticks(cpu):
+    """A CPU's (busy, idle) clock ticks so far (/proc/stat), for --cpu0."""
     with open("/proc/stat") as f:
         for line in f:
-            if line.startswith("cpu0 "):
+            if line.startswith(f"cpu{cpu} "):
                 v = [int(x) for x in line.split()[1:]]
                 return sum(v) - v[3] - v[4], v[3] + v[4]
     return 0, 0
+
+
+IPI_KINDS = ("RES", "CAL")
+
+
+def ipis():
+    """Rescheduling and function-call interrupts received so far by CPU 0 and CPU 1 (/proc/interrupts), for
+    --cpu0: [RES into 0, RES into 1, CAL into 0, CAL into 1]. Waking a task on another CPU that is halted, or
+    preempting what runs there, sends one; in a VM each is an exit on the sender and an injection on the receiver."""
+    out = []
+    with open("/proc/interrupts") as f:
+        rows = {line.split(":")[0].strip(): line.split()[1:3] for line in f if ":" in line}
+    for kind in IPI_KINDS:
+        v = rows.get(kind, ["0", "0"])
+        out += [int(v[0]), int(v[1])]
+    return out
 
 
 def exchange_buckets(admin):
@@ -338,7 +354,9 @@ def main():
     ap.add_argument("--cpu0", action="store_true",
                     help="also print what each target costs CPU 0 per request (the origin's CPU, and the harness's children's: "
                          "wrk, and redis-cli for the Redis targets) and CPU 0's idle share during the round: idle there means "
-                         "wrk and the origin waited on the proxy; and the origin's and wrk's context switches per request")
+                         "wrk and the origin waited on the proxy; the origin's and wrk's context switches per request; CPU 1's "
+                         "idle share; and the rescheduling (RES) and function-call (CAL) interrupts each CPU received per request "
+                         "(/proc/interrupts): a wake-up of a task on a halted or busy CPU")
     ap.add_argument("--exchange", action="store_true",
                     help="also print, for the gateway's rows, the share of its own exchanges (its duration histograms, "
                          "from a request's first byte read to its response written, and from the request written to the "
@@ -579,8 +597,8 @@ clusters: [{{name: origin, endpoints: [127.0.0.1:{ORIGIN}]}}]
                     segments_before = tcp_counters() if args.segments else None
                     if args.cpu0:
                         origin_pids = family(procs["origin"].pid)
-                        cpu0_before = (cpu_ticks(origin_pids), resource.getrusage(resource.RUSAGE_CHILDREN), cpu0_ticks(),
-                                       syscall_counts(origin_pids)[2])
+                        cpu0_before = (cpu_ticks(origin_pids), resource.getrusage(resource.RUSAGE_CHILDREN), cpu_idle_ticks(0),
+                                       syscall_counts(origin_pids)[2], ipis(), cpu_idle_ticks(1))
                     rps, p99, total, non2xx, sockerr, p50 = measure(port, conns, args.duration, host)
                     after = cpu_ticks(pids)
                     if exchange_before:
@@ -596,15 +614,17 @@ clusters: [{{name: origin, endpoints: [127.0.0.1:{ORIGIN}]}}]
                             by_thread.setdefault((name, conns, thread), []).append(
                                 (t - threads_before.get(thread, 0)) / TICKS * 1e6 / max(1, total))
                     if args.cpu0:
-                        (ou, os_), kids, (busy, idle), origin_switches = cpu0_before
+                        (ou, os_), kids, (busy, idle), origin_switches, ipis_before, (busy1, idle1) = cpu0_before
                         ou2, os2 = cpu_ticks(origin_pids)
-                        kids2, (busy2, idle2) = resource.getrusage(resource.RUSAGE_CHILDREN), cpu0_ticks()
+                        kids2, (busy2, idle2) = resource.getrusage(resource.RUSAGE_CHILDREN), cpu_idle_ticks(0)
                         wrk_s = kids2.ru_utime + kids2.ru_stime - kids.ru_utime - kids.ru_stime
                         wrk_switches = kids2.ru_nvcsw + kids2.ru_nivcsw - kids.ru_nvcsw - kids.ru_nivcsw
                         by_cpu0.setdefault((name, conns), []).append((
                             (ou2 + os2 - ou - os_) / TICKS * 1e6 / max(1, total), wrk_s * 1e6 / max(1, total),
                             (idle2 - idle) / max(1, busy2 + idle2 - busy - idle),
-                            (syscall_counts(origin_pids)[2] - origin_switches) / max(1, total), wrk_switches / max(1, total)))
+                            (syscall_counts(origin_pids)[2] - origin_switches) / max(1, total), wrk_switches / max(1, total),
+                            tuple((a - b) / max(1, total) for a, b in zip(ipis(), ipis_before)),
+                            (lambda b1, i1: (i1 - idle1) / max(1, b1 + i1 - busy1 - idle1))(*cpu_idle_ticks(1))))
                     if segments_before:
                         segments = tcp_counters()
                         by_segments.setdefault((name, conns), []).append(
@@ -653,7 +673,10 @@ clusters: [{{name: origin, endpoints: [127.0.0.1:{ORIGIN}]}}]
         for (name, conns), rows in by_cpu0.items():
             print(f"{name:8s} {conns:5d} CPU 0 per request: origin {statistics.median(r[0] for r in rows):.2f} us, "
                   f"wrk {statistics.median(r[1] for r in rows):.2f} us, CPU 0 idle {statistics.median(r[2] for r in rows):.1%}; "
-                  f"context switches per request: origin {statistics.median(r[3] for r in rows):.3f}, wrk {statistics.median(r[4] for r in rows):.3f}")
+                  f"context switches per request: origin {statistics.median(r[3] for r in rows):.3f}, wrk {statistics.median(r[4] for r in rows):.3f}; "
+                  f"CPU 1 idle {statistics.median(r[6] for r in rows):.1%}; IPIs per request: " + ", ".join(
+                      f"{kind} into CPU {cpu} {statistics.median(r[5][2 * k + cpu] for r in rows):.3f}"
+                      for k, kind in enumerate(IPI_KINDS) for cpu in (0, 1)))
         for (name, conns), rows in by_exchange.items():
             def over(i):
                 return ", ".join(f"{statistics.median(r[i][j] for r in rows):.2%} over {b * 1000:g} ms" for j, b in enumerate(EXCHANGE_BOUNDS))

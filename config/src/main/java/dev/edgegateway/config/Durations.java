@@ -5,9 +5,9 @@ import java.time.format.DateTimeParseException;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** Durations as people write them in config: {@code 250ms}, {@code 5s}, {@code 2m}, {@code 1h30m}. */
+/** Durations as people write them in config: {@code 20us}, {@code 250ms}, {@code 5s}, {@code 2m}, {@code 1h30m}. */
 public final class Durations {
-    private static final Pattern PART = Pattern.compile("(\\d+)(ms|s|m|h|d)");
+    private static final Pattern PART = Pattern.compile("(\\d+)(ms|us|s|m|h|d)");
 
     private Durations() {}
 
@@ -30,6 +30,7 @@ public final class Durations {
             long n = Long.parseLong(m.group(1));
             total = total.plus(switch (m.group(2)) {
                 case "ms" -> Duration.ofMillis(n);
+                case "us" -> Duration.ofNanos(Math.multiplyExact(n, 1000L));
                 case "s" -> Duration.ofSeconds(n);
                 case "m" -> Duration.ofMinutes(n);
                 case "h" -> Duration.ofHours(n);
@@ -38,13 +39,16 @@ public final class Durations {
             end = m.end();
         }
         if (end == 0 || end != t.length()) {
-            throw new IllegalArgumentException("expected a duration such as 250ms, 5s, 2m or 1h30m, found '" + text + "'");
+            throw new IllegalArgumentException("expected a duration such as 20us, 250ms, 5s, 2m or 1h30m, found '" + text + "'");
         }
         return total;
     }
 
-    /** The shortest exact form, the inverse of {@link #parse}: {@code 1500ms}, {@code 30s}, {@code 2m}. */
+    /** The shortest exact form, the inverse of {@link #parse}: {@code 20us}, {@code 1500ms}, {@code 30s}, {@code 2m}. */
     public static String format(Duration d) {
+        if (d.getNano() % 1_000_000 != 0) {
+            return d.getNano() % 1000 == 0 && d.getSeconds() < 1000 ? d.toNanos() / 1000 + "us" : d.toString();
+        }
         long ms = d.toMillis();
         if (ms == 0) {
             return "0";

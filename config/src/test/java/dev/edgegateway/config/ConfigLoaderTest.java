@@ -89,6 +89,17 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void idleSpinIsBoundedAndLocated() throws ConfigException {
+        assertThat(ConfigLoader.parse(VALID, "gw.yaml", 1).config().runtime().idleSpin()).isEqualTo(Duration.ofNanos(20_000));
+        String spin = VALID + "runtime:\n  idleSpin: %s\n";
+        assertThat(ConfigLoader.parse(spin.formatted("0"), "gw.yaml", 1).config().runtime().idleSpin()).isZero();
+        assertThat(errorsOf(spin.formatted("2ms"))).singleElement().satisfies(e -> {
+            assertThat(e.path()).isEqualTo("runtime.idleSpin");
+            assertThat(e.message()).isEqualTo("must be 0 (wait at once) to 1ms, found 2ms");
+        });
+    }
+
+    @Test
     void missingRequiredFieldIsLocatedAtItsRecord() {
         List<ConfigError> errors = errorsOf(VALID.replace("    cluster: api\n", "\n"));
         assertThat(errors).singleElement().satisfies(e -> {
@@ -136,6 +147,11 @@ class ConfigLoaderTest {
         assertThat(Durations.parse("1h30m")).isEqualTo(Duration.ofMinutes(90));
         assertThat(Durations.parse("PT2S")).isEqualTo(Duration.ofSeconds(2));
         assertThatThrownBy(() -> Durations.parse("5")).hasMessageContaining("expected a duration");
+        assertThat(Durations.parse("20us")).isEqualTo(Duration.ofNanos(20_000));
+        assertThat(Durations.format(Duration.ofNanos(20_000))).isEqualTo("20us");
+        assertThat(Durations.format(Duration.ofNanos(1_500))).isEqualTo("PT0.0000015S");
+        assertThat(Durations.parse(Durations.format(Duration.ofNanos(1_500)))).isEqualTo(Duration.ofNanos(1_500));
+        assertThat(Durations.format(Duration.ofMillis(1500))).isEqualTo("1500ms");
         assertThat(Cidr.parse("192.168.0.0/16").contains(new byte[] {(byte) 192, (byte) 168, 7, 1})).isTrue();
         assertThat(Cidr.parse("192.168.0.0/17").contains(new byte[] {(byte) 192, (byte) 168, (byte) 200, 1})).isFalse();
         assertThatThrownBy(() -> Cidr.parse("example.com")).hasMessageContaining("expected an address block");

@@ -100,7 +100,7 @@ public final class Gateway implements AutoCloseable {
         String reasons = config.runtime().transport() == RuntimeConfig.Transport.AUTO ? Transport.unavailableReasons() : "";
         log.info("transport: {} with {} event loop(s){}", transport.name(), threads, reasons.isEmpty() ? "" : " (" + reasons + ")");
         acceptor = transport.newGroup(1, "edge-accept");
-        workers = transport.newGroup(threads, "edge-worker");
+        workers = transport.newGroup(threads, "edge-worker", config.runtime().idleSpin().toNanos());
         adminLoop = transport.newGroup(1, "edge-admin");
         resolver = new DnsAddressResolverGroup(new DnsNameResolverBuilder().datagramChannelType(transport.datagramChannelClass()));
         GatewayMetrics metrics = new GatewayMetrics();

@@ -23,18 +23,22 @@ final class LoopIoHandler implements IoHandler {
     private static final Logger log = LoggerFactory.getLogger(LoopIoHandler.class);
 
     private final IoHandler io;
+    /** {@code runtime.idleSpin}: how long the loop polls before it blocks; 0 blocks at once. */
+    private final long spinNanos;
+    private final NonBlocking nonBlocking = new NonBlocking();
     private LoopFlushes flushes;
 
-    private LoopIoHandler(IoHandler io) {
+    private LoopIoHandler(IoHandler io, long spinNanos) {
         this.io = io;
+        this.spinNanos = spinNanos;
     }
 
-    /** {@code inner}'s handlers, each wrapped. */
-    static IoHandlerFactory wrap(IoHandlerFactory inner) {
+    /** {@code inner}'s handlers, each wrapped, polling for up to {@code spinNanos} before they block. */
+    static IoHandlerFactory wrap(IoHandlerFactory inner, long spinNanos) {
         return new IoHandlerFactory() {
             @Override
             public IoHandler newHandler(ThreadAwareExecutor executor) {
-                return new LoopIoHandler(inner.newHandler(executor));
+                return new LoopIoHandler(inner.newHandler(executor), spinNanos);
             }
 
             @Override
@@ -49,7 +53,7 @@ final class LoopIoHandler implements IoHandler {
         LoopFlushes f = flushes;
         if (f == null) {
             if (!(Thread.currentThread() instanceof LoopThread t)) {
-                return io.run(context); // not a gateway loop's thread: flushes are immediate there
+                return poll(context); // not a gateway loop's thread: flushes are immediate there
             }
             f = flushes = t.flushes;
         }
@@ -57,7 +61,7 @@ final class LoopIoHandler implements IoHandler {
         LoopClock.enter(); // the turn's reads share one reading of the clock, taken when first asked for
         int handled;
         try {
-            handled = io.run(context);
+            handled = poll(context);
         } finally {
             LoopClock.exit();
             f.inIo = false;
@@ -68,6 +72,61 @@ final class LoopIoHandler implements IoHandler {
             log.warn("a batched flush failed", e); // as the loop would have logged it from a task
         }
         return handled;
+    }
+
+    /** The inner handler's run: where it may block, after {@link #spin} has found nothing. */
+    private int poll(IoHandlerContext context) {
+        if (spinNanos == 0 || !context.canBlock()) {
+            return io.run(context);
+        }
+        int handled = spin(context);
+        return handled == 0 && context.canBlock() ? io.run(context) : handled;
+    }
+
+    /**
+     * Polls without blocking until something is handled, a task is queued (the loop can no longer
+     * block) or {@link #spinNanos} have passed; 0 when nothing came.
+     */
+    private int spin(IoHandlerContext context) {
+        nonBlocking.outer = context;
+        long end = System.nanoTime() + spinNanos;
+        do {
+            int n = io.run(nonBlocking);
+            if (n > 0) {
+                return n;
+            }
+            Thread.onSpinWait();
+        } while (context.canBlock() && System.nanoTime() - end < 0);
+        return 0;
+    }
+
+    private static final class NonBlocking implements IoHandlerContext {
+        IoHandlerContext outer;
+
+        @Override
+        public boolean canBlock() {
+            return false;
+        }
+
+        @Override
+        public long delayNanos(long currentTimeNanos) {
+            return outer.delayNanos(currentTimeNanos);
+        }
+
+        @Override
+        public long deadlineNanos() {
+            return outer.deadlineNanos();
+        }
+
+        @Override
+        public void reportActiveIoTime(long activeNanos) {
+            outer.reportActiveIoTime(activeNanos);
+        }
+
+        @Override
+        public boolean shouldReportActiveIoTime() {
+            return outer.shouldReportActiveIoTime();
+        }
     }
 
     @Override

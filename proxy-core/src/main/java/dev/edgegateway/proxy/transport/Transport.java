@@ -56,11 +56,11 @@ public record Transport(
         Class<? extends SocketChannel> socketChannelClass,
         Class<? extends DatagramChannel> datagramChannelClass) {
 
-    private static final Transport IO_URING = new Transport("io_uring", () -> LoopIoHandler.wrap(IoUringIoHandler.newFactory()),
+    private static final Transport IO_URING = new Transport("io_uring", IoUringIoHandler::newFactory,
             IoUringServerSocketChannel.class, IoUringSocketChannel.class, IoUringDatagramChannel.class);
-    private static final Transport EPOLL = new Transport("epoll", () -> LoopIoHandler.wrap(EpollIoHandler.newFactory()),
+    private static final Transport EPOLL = new Transport("epoll", EpollIoHandler::newFactory,
             EpollServerSocketChannel.class, EpollSocketChannel.class, EpollDatagramChannel.class);
-    private static final Transport NIO = new Transport("nio", () -> LoopIoHandler.wrap(NioIoHandler.newFactory()),
+    private static final Transport NIO = new Transport("nio", NioIoHandler::newFactory,
             NioServerSocketChannel.class, NioSocketChannel.class, NioDatagramChannel.class);
 
     /**
@@ -93,6 +93,12 @@ public record Transport(
     }
 
     public EventLoopGroup newGroup(int threads, String threadPrefix) {
-        return new MultiThreadIoEventLoopGroup(threads, LoopClock.threads(threadPrefix), ioHandlerFactory.get());
+        return newGroup(threads, threadPrefix, 0);
+    }
+
+    /** Event loops whose I/O handlers poll for up to {@code idleSpinNanos} before they block ({@link LoopIoHandler}). */
+    public EventLoopGroup newGroup(int threads, String threadPrefix, long idleSpinNanos) {
+        return new MultiThreadIoEventLoopGroup(threads, LoopClock.threads(threadPrefix),
+                LoopIoHandler.wrap(ioHandlerFactory.get(), idleSpinNanos));
     }
 }
