@@ -7,7 +7,7 @@ import java.time.Duration;
  *
  * @param transport which I/O transport to use; {@code auto} is io_uring where the kernel allows it, else epoll, else NIO
  * @param workerThreads event loops serving traffic; 0 means one per available core
- * @param idleSpin how long a traffic event loop that has just had work polls for more, without
+ * @param idleSpin how long a traffic event loop with nothing to do keeps polling for work, without
  *     blocking, before it waits in the kernel; 0 waits at once
  */
 public record RuntimeConfig(Transport transport, Integer workerThreads, Duration idleSpin) {
