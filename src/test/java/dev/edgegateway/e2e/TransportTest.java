@@ -110,6 +110,7 @@ class TransportTest {
         }
     }
 
+    /** With an idle spin set, which only io_uring has by default: each transport's polls without blocking serve too. */
     @ParameterizedTest
     @ValueSource(strings = {"epoll", "io_uring", "nio"})
     void theRequestPathWorksOnEachTransport(String transport) throws Exception {
@@ -126,7 +127,7 @@ class TransportTest {
         try (TestOrigin origin = new TestOrigin("o");
              WsOrigin wsOrigin = new WsOrigin("w");
              GatewayFixture gw = new GatewayFixture(GatewayFixture.config("""
-                     runtime: {transport: %s, workerThreads: 1}
+                     runtime: {transport: %s, workerThreads: 1, idleSpin: 50us}
                      routes:
                        - {name: ws, match: {path: /ws}, cluster: ws}
                        - {name: web, cluster: web}

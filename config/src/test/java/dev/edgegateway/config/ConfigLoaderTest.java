@@ -90,9 +90,15 @@ class ConfigLoaderTest {
 
     @Test
     void idleSpinIsBoundedAndLocated() throws ConfigException {
-        assertThat(ConfigLoader.parse(VALID, "gw.yaml", 1).config().runtime().idleSpin()).isEqualTo(Duration.ofNanos(20_000));
+        RuntimeConfig unset = ConfigLoader.parse(VALID, "gw.yaml", 1).config().runtime();
+        assertThat(unset.idleSpin()).isNull();
+        assertThat(unset.idleSpinOn(RuntimeConfig.Transport.IO_URING)).isEqualTo(Duration.ofNanos(20_000));
+        assertThat(unset.idleSpinOn(RuntimeConfig.Transport.EPOLL)).isZero();
+        assertThat(unset.idleSpinOn(RuntimeConfig.Transport.NIO)).isZero();
         String spin = VALID + "runtime:\n  idleSpin: %s\n";
-        assertThat(ConfigLoader.parse(spin.formatted("0"), "gw.yaml", 1).config().runtime().idleSpin()).isZero();
+        RuntimeConfig set = ConfigLoader.parse(spin.formatted("50us"), "gw.yaml", 1).config().runtime();
+        assertThat(set.idleSpinOn(RuntimeConfig.Transport.EPOLL)).isEqualTo(Duration.ofNanos(50_000));
+        assertThat(ConfigLoader.parse(spin.formatted("0"), "gw.yaml", 1).config().runtime().idleSpinOn(RuntimeConfig.Transport.IO_URING)).isZero();
         assertThat(errorsOf(spin.formatted("2ms"))).singleElement().satisfies(e -> {
             assertThat(e.path()).isEqualTo("runtime.idleSpin");
             assertThat(e.message()).isEqualTo("must be 0 (wait at once) to 1ms, found 2ms");

@@ -1,6 +1,7 @@
 package dev.edgegateway.proxy;
 
 import dev.edgegateway.config.ConfigSnapshot;
+import dev.edgegateway.config.Durations;
 import dev.edgegateway.config.GatewayConfig;
 import dev.edgegateway.config.HostPort;
 import dev.edgegateway.config.ListenerConfig;
@@ -98,9 +99,11 @@ public final class Gateway implements AutoCloseable {
         transport = Transport.select(config.runtime().transport());
         int threads = config.runtime().workerThreads() > 0 ? config.runtime().workerThreads() : Runtime.getRuntime().availableProcessors();
         String reasons = config.runtime().transport() == RuntimeConfig.Transport.AUTO ? Transport.unavailableReasons() : "";
-        log.info("transport: {} with {} event loop(s){}", transport.name(), threads, reasons.isEmpty() ? "" : " (" + reasons + ")");
+        Duration spin = config.runtime().idleSpinOn(transport.kind());
+        log.info("transport: {} with {} event loop(s), idle spin {}{}", transport.name(), threads, Durations.format(spin),
+                reasons.isEmpty() ? "" : " (" + reasons + ")");
         acceptor = transport.newGroup(1, "edge-accept");
-        workers = transport.newGroup(threads, "edge-worker", config.runtime().idleSpin().toNanos());
+        workers = transport.newGroup(threads, "edge-worker", spin.toNanos());
         adminLoop = transport.newGroup(1, "edge-admin");
         resolver = new DnsAddressResolverGroup(new DnsNameResolverBuilder().datagramChannelType(transport.datagramChannelClass()));
         GatewayMetrics metrics = new GatewayMetrics();

@@ -20,7 +20,7 @@ import org.slf4j.LoggerFactory;
  * registration is the inner handler's (io_uring's channels take their handler from it).
  *
  * <p>Before a traffic loop blocks, it polls without blocking for up to {@code runtime.idleSpin}
- * (20 us by default; {@link #spin}). A loop asleep in the kernel is woken by whoever makes its
+ * (by default 20 us on io_uring, none on epoll and NIO: {@code RuntimeConfig.idleSpinOn}; {@link #spin}). A loop asleep in the kernel is woken by whoever makes its
  * socket ready: on another CPU, that is an interrupt to this one (a rescheduling or function-call
  * IPI; in a VM an exit on the sender and an injection here), paid by the sender's CPU, which on an
  * edge is the NIC's softirq or the other loops. A loop still polling is found running and costs
@@ -30,7 +30,7 @@ import org.slf4j.LoggerFactory;
  * a look at the completion queue and the ring's task-run flag, no system call; on epoll and NIO it
  * is an {@code epoll_wait}/{@code selectNow} with no timeout. The spin ends at the first thing
  * handled, or when a task is queued (the loop can no longer block); a loop with nothing to do
- * spins once and then sleeps, so an idle gateway spends at most 20 us per wake-up (a timer, a task).
+ * spins once and then sleeps, so an idle gateway spends at most the spin per wake-up (a timer, a task).
  */
 final class LoopIoHandler implements IoHandler {
     private static final Logger log = LoggerFactory.getLogger(LoopIoHandler.class);

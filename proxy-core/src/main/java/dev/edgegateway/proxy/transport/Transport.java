@@ -92,6 +92,11 @@ public record Transport(
         return t;
     }
 
+    /** Which of {@code runtime.transport}'s named values this is. */
+    public RuntimeConfig.Transport kind() {
+        return RuntimeConfig.Transport.valueOf(name.toUpperCase(java.util.Locale.ROOT));
+    }
+
     public EventLoopGroup newGroup(int threads, String threadPrefix) {
         return newGroup(threads, threadPrefix, 0);
     }
