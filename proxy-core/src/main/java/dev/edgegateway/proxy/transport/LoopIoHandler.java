@@ -20,8 +20,8 @@ import org.slf4j.LoggerFactory;
  * registration is the inner handler's (io_uring's channels take their handler from it).
  *
  * <p>Before a traffic loop blocks, it polls without blocking for up to {@code runtime.idleSpin}
- * (by default 20 us on io_uring, none on epoll and NIO: {@code RuntimeConfig.idleSpinOn}; {@link #spin}). A loop asleep in the kernel is woken by whoever makes its
- * socket ready: on another CPU, that is an interrupt to this one (a rescheduling or function-call
+ * ({@link #spin}; by default 20 us on io_uring, none on epoll and NIO: {@code RuntimeConfig.idleSpinOn}).
+ * A loop asleep in the kernel is woken by whoever makes its socket ready: on another CPU, that is an interrupt to this one (a rescheduling or function-call
  * IPI; in a VM an exit on the sender and an injection here), paid by the sender's CPU, which on an
  * edge is the NIC's softirq or the other loops. A loop still polling is found running and costs
  * the sender nothing. Measured on issue 24's host (benchmarks/README.md, eighteenth step): such
