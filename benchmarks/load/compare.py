@@ -617,6 +617,7 @@ clusters: [{{name: origin, endpoints: [127.0.0.1:{ORIGIN}]}}]
                         (ou, os_), kids, (busy, idle), origin_switches, ipis_before, (busy1, idle1) = cpu0_before
                         ou2, os2 = cpu_ticks(origin_pids)
                         kids2, (busy2, idle2) = resource.getrusage(resource.RUSAGE_CHILDREN), cpu_idle_ticks(0)
+                        busy1_2, idle1_2 = cpu_idle_ticks(1)
                         wrk_s = kids2.ru_utime + kids2.ru_stime - kids.ru_utime - kids.ru_stime
                         wrk_switches = kids2.ru_nvcsw + kids2.ru_nivcsw - kids.ru_nvcsw - kids.ru_nivcsw
                         by_cpu0.setdefault((name, conns), []).append((
@@ -624,7 +625,7 @@ clusters: [{{name: origin, endpoints: [127.0.0.1:{ORIGIN}]}}]
                             (idle2 - idle) / max(1, busy2 + idle2 - busy - idle),
                             (syscall_counts(origin_pids)[2] - origin_switches) / max(1, total), wrk_switches / max(1, total),
                             tuple((a - b) / max(1, total) for a, b in zip(ipis(), ipis_before)),
-                            (lambda b1, i1: (i1 - idle1) / max(1, b1 + i1 - busy1 - idle1))(*cpu_idle_ticks(1))))
+                            (idle1_2 - idle1) / max(1, busy1_2 + idle1_2 - busy1 - idle1)))
                     if segments_before:
                         segments = tcp_counters()
                         by_segments.setdefault((name, conns), []).append(

@@ -21,12 +21,13 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Before a traffic loop blocks, it polls without blocking for up to {@code runtime.idleSpin}
  * ({@link #spin}; by default 20 us on io_uring, none on epoll and NIO: {@code RuntimeConfig.idleSpinOn}).
- * A loop asleep in the kernel is woken by whoever makes its socket ready: on another CPU, that is an interrupt to this one (a rescheduling or function-call
- * IPI; in a VM an exit on the sender and an injection here), paid by the sender's CPU, which on an
- * edge is the NIC's softirq or the other loops. A loop still polling is found running and costs
- * the sender nothing. Measured on issue 24's host (benchmarks/README.md, eighteenth step): such
- * interrupts into the gateway's CPU fell from 0.26-0.51 to 0.05 per request, and the CPU the
- * origin and load generator spent per request with them. On io_uring a poll with nothing to do is
+ * A loop asleep in the kernel is woken by whoever makes its socket ready: on another CPU, that is
+ * an interrupt to this one (a rescheduling or function-call IPI; in a VM an exit on the sender and
+ * an injection here), paid by the sender's CPU, which on an edge is the NIC's softirq or the other
+ * loops. A loop still polling is found running and costs the sender nothing. Measured on issue
+ * 24's host (benchmarks/README.md, eighteenth step): such interrupts into the gateway's CPU fell
+ * from 0.26-0.51 to 0.05 per request, and in two of three comparisons so did the CPU the origin
+ * and load generator spent per request. On io_uring a poll with nothing to do is
  * a look at the completion queue and the ring's task-run flag, no system call; on epoll and NIO it
  * is an {@code epoll_wait}/{@code selectNow} with no timeout. The spin ends at the first thing
  * handled, or when a task is queued (the loop can no longer block); a loop with nothing to do
