@@ -28,23 +28,29 @@ import org.slf4j.LoggerFactory;
  * 24's host (benchmarks/README.md, eighteenth step): such interrupts into the gateway's CPU fell
  * from 0.26-0.51 to 0.05 per request, and in two of three comparisons so did the CPU the origin
  * and load generator spent per request. On io_uring a poll with nothing to do is
- * a look at the completion queue and the ring's task-run flag, no system call; on epoll and NIO it
- * is an {@code epoll_wait}/{@code selectNow} with no timeout. The spin ends at the first thing
+ * a look at the rings' shared memory ({@link RingPeek}), no system call and no call into Netty's
+ * handler, which allocates on each run; on epoll and NIO it is an {@code epoll_wait}/{@code selectNow}
+ * with no timeout. The spin ends at the first thing
  * handled, or when a task is queued (the loop can no longer block); a loop with nothing to do
  * spins once and then sleeps, so an idle gateway spends at most the spin per wake-up (a timer, a task).
  */
 final class LoopIoHandler implements IoHandler {
     private static final Logger log = LoggerFactory.getLogger(LoopIoHandler.class);
+    /** How many polls share one reading of the clock: a look at io_uring's rings takes nanoseconds. */
+    private static final int POLLS_PER_CLOCK = 8;
 
     private final IoHandler io;
     /** {@code runtime.idleSpin}: how long the loop polls before it blocks; 0 blocks at once. */
     private final long spinNanos;
+    /** io_uring's rings, looked at before each poll of the spin; null on the other transports. */
+    private final RingPeek ring;
     private final NonBlocking nonBlocking = new NonBlocking();
     private LoopFlushes flushes;
 
     private LoopIoHandler(IoHandler io, long spinNanos) {
         this.io = io;
         this.spinNanos = spinNanos;
+        this.ring = spinNanos == 0 ? null : RingPeek.of(io);
     }
 
     /** {@code inner}'s handlers, each wrapped, polling for up to {@code spinNanos} before they block. */
@@ -99,18 +105,24 @@ final class LoopIoHandler implements IoHandler {
 
     /**
      * Polls without blocking until something is handled, a task is queued (the loop can no longer
-     * block) or {@link #spinNanos} have passed; 0 when nothing came.
+     * block) or {@link #spinNanos} have passed; 0 when nothing came. On io_uring the inner handler
+     * runs only when {@link RingPeek} sees something for it; elsewhere each poll is its run. The
+     * clock is read every {@link #POLLS_PER_CLOCK} polls.
      */
     private int spin(IoHandlerContext context) {
         nonBlocking.outer = context;
+        RingPeek ring = this.ring;
         long end = System.nanoTime() + spinNanos;
+        int polls = 0;
         do {
-            int n = io.run(nonBlocking);
-            if (n > 0) {
-                return n;
+            if (ring == null || ring.pending()) {
+                int n = io.run(nonBlocking);
+                if (n > 0) {
+                    return n;
+                }
             }
             Thread.onSpinWait();
-        } while (context.canBlock() && System.nanoTime() - end < 0);
+        } while (context.canBlock() && (++polls % POLLS_PER_CLOCK != 0 || System.nanoTime() - end < 0));
         return 0;
     }
 
