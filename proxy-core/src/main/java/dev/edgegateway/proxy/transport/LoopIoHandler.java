@@ -107,7 +107,8 @@ final class LoopIoHandler implements IoHandler {
      * Polls without blocking until something is handled, a task is queued (the loop can no longer
      * block) or {@link #spinNanos} have passed; 0 when nothing came. On io_uring the inner handler
      * runs only when {@link RingPeek} sees something for it; elsewhere each poll is its run. The
-     * clock is read every {@link #POLLS_PER_CLOCK} polls.
+     * spin's own clock is read every {@link #POLLS_PER_CLOCK} polls (Netty's {@code canBlock()}
+     * reads it too, on each, while a timer is scheduled).
      */
     private int spin(IoHandlerContext context) {
         nonBlocking.outer = context;

@@ -5,6 +5,7 @@ import io.netty.channel.uring.IoUringIoHandler;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,6 +36,8 @@ final class RingPeek {
     private static final MethodHandle FLAGS;
     private static final MethodHandle QUEUED;
     static final Throwable UNAVAILABLE;
+    /** Whether a loop has said it polls through {@code run()}: once per process, not once per loop. */
+    private static final AtomicBoolean WARNED = new AtomicBoolean();
 
     static {
         MethodHandle ring = null, cq = null, sq = null, has = null, flags = null, queued = null;
@@ -79,17 +82,19 @@ final class RingPeek {
         if (!(handler instanceof IoUringIoHandler)) {
             return null;
         }
-        if (UNAVAILABLE != null) {
-            log.warn("the idle spin polls io_uring through its run(): this Netty's rings cannot be read ({})", UNAVAILABLE.toString());
-            return null;
+        Throwable failure = UNAVAILABLE;
+        if (failure == null) {
+            try {
+                Object ring = RING_BUFFER.invokeExact((Object) handler);
+                return new RingPeek(COMPLETION_QUEUE.invokeExact(ring), SUBMISSION_QUEUE.invokeExact(ring));
+            } catch (Throwable e) {
+                failure = e;
+            }
         }
-        try {
-            Object ring = RING_BUFFER.invokeExact((Object) handler);
-            return new RingPeek(COMPLETION_QUEUE.invokeExact(ring), SUBMISSION_QUEUE.invokeExact(ring));
-        } catch (Throwable e) {
-            log.warn("the idle spin polls io_uring through its run(): its rings cannot be read ({})", e.toString());
-            return null;
+        if (WARNED.compareAndSet(false, true)) {
+            log.warn("the idle spin polls io_uring through its run(): this Netty's rings cannot be read ({})", failure.toString());
         }
+        return null;
     }
 
     /** True when the loop's {@code run} would handle a completion or enter the kernel. */
