@@ -36,8 +36,6 @@ import org.slf4j.LoggerFactory;
  */
 final class LoopIoHandler implements IoHandler {
     private static final Logger log = LoggerFactory.getLogger(LoopIoHandler.class);
-    /** How many polls share one reading of the clock: a look at io_uring's rings takes nanoseconds. */
-    private static final int POLLS_PER_CLOCK = 8;
 
     private final IoHandler io;
     /** {@code runtime.idleSpin}: how long the loop polls before it blocks; 0 blocks at once. */
@@ -106,15 +104,12 @@ final class LoopIoHandler implements IoHandler {
     /**
      * Polls without blocking until something is handled, a task is queued (the loop can no longer
      * block) or {@link #spinNanos} have passed; 0 when nothing came. On io_uring the inner handler
-     * runs only when {@link RingPeek} sees something for it; elsewhere each poll is its run. The
-     * spin's own clock is read every {@link #POLLS_PER_CLOCK} polls (Netty's {@code canBlock()}
-     * reads it too, on each, while a timer is scheduled).
+     * runs only when {@link RingPeek} sees something for it; elsewhere each poll is its run.
      */
     private int spin(IoHandlerContext context) {
         nonBlocking.outer = context;
         RingPeek ring = this.ring;
         long end = System.nanoTime() + spinNanos;
-        int polls = 0;
         do {
             if (ring == null || ring.pending()) {
                 int n = io.run(nonBlocking);
@@ -123,7 +118,7 @@ final class LoopIoHandler implements IoHandler {
                 }
             }
             Thread.onSpinWait();
-        } while (context.canBlock() && (++polls % POLLS_PER_CLOCK != 0 || System.nanoTime() - end < 0));
+        } while (context.canBlock() && System.nanoTime() - end < 0);
         return 0;
     }
 
