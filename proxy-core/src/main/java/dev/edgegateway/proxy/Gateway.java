@@ -103,7 +103,7 @@ public final class Gateway implements AutoCloseable {
         log.info("transport: {} with {} event loop(s), idle spin {}{}", transport.name(), threads, Durations.format(spin),
                 reasons.isEmpty() ? "" : " (" + reasons + ")");
         acceptor = transport.newGroup(1, "edge-accept");
-        workers = transport.newGroup(threads, "edge-worker", spin.toNanos());
+        workers = transport.newTrafficGroup(threads, "edge-worker", spin.toNanos());
         adminLoop = transport.newGroup(1, "edge-admin");
         resolver = new DnsAddressResolverGroup(new DnsNameResolverBuilder().datagramChannelType(transport.datagramChannelClass()));
         GatewayMetrics metrics = new GatewayMetrics();

@@ -19,9 +19,11 @@ import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.channel.uring.IoUring;
 import io.netty.channel.uring.IoUringDatagramChannel;
 import io.netty.channel.uring.IoUringIoHandler;
+import io.netty.channel.uring.IoUringIoHandlerConfig;
 import io.netty.channel.uring.IoUringServerSocketChannel;
 import io.netty.channel.uring.IoUringSocketChannel;
-import java.util.function.Supplier;
+import io.netty.util.internal.SystemPropertyUtil;
+import java.util.function.IntFunction;
 
 /**
  * The I/O transport, chosen once at start: io_uring where the kernel allows it, else epoll, else
@@ -51,16 +53,29 @@ import java.util.function.Supplier;
  */
 public record Transport(
         String name,
-        Supplier<IoHandlerFactory> ioHandlerFactory,
+        IntFunction<IoHandlerFactory> ioHandlerFactory,
         Class<? extends ServerChannel> serverChannelClass,
         Class<? extends SocketChannel> socketChannelClass,
         Class<? extends DatagramChannel> datagramChannelClass) {
 
-    private static final Transport IO_URING = new Transport("io_uring", IoUringIoHandler::newFactory,
+    /**
+     * The submission queue's entries on a traffic loop's io_uring (Netty's default, 128, elsewhere;
+     * {@code -Dio.netty.iouring.ringSize} overrides both). What a loop queues in one turn (a send
+     * and a receive per connection it served) is submitted in one {@code io_uring_enter} at the
+     * turn's end; a queue that fills sooner is submitted there and then, in the middle of the turn.
+     * With 128 entries at 256 connections that was 12% of the gateway's CPU samples (submissions
+     * from a full queue under {@code flush}), and 4096 entries cost 2.85 us/request less, paired
+     * over four rounds, with a higher rate in each (benchmarks/README.md, issue 24's twentieth step).
+     * The rings are 256 KiB of submission entries per traffic loop, allocated once at start.
+     */
+    static final int TRAFFIC_RING_ENTRIES = SystemPropertyUtil.getInt("io.netty.iouring.ringSize", 4096);
+
+    private static final Transport IO_URING = new Transport("io_uring",
+            ring -> ring == 0 ? IoUringIoHandler.newFactory() : IoUringIoHandler.newFactory(new IoUringIoHandlerConfig().setRingSize(ring)),
             IoUringServerSocketChannel.class, IoUringSocketChannel.class, IoUringDatagramChannel.class);
-    private static final Transport EPOLL = new Transport("epoll", EpollIoHandler::newFactory,
+    private static final Transport EPOLL = new Transport("epoll", ring -> EpollIoHandler.newFactory(),
             EpollServerSocketChannel.class, EpollSocketChannel.class, EpollDatagramChannel.class);
-    private static final Transport NIO = new Transport("nio", NioIoHandler::newFactory,
+    private static final Transport NIO = new Transport("nio", ring -> NioIoHandler.newFactory(),
             NioServerSocketChannel.class, NioSocketChannel.class, NioDatagramChannel.class);
 
     /**
@@ -97,13 +112,19 @@ public record Transport(
         return RuntimeConfig.Transport.valueOf(name.toUpperCase(java.util.Locale.ROOT));
     }
 
+    /** Event loops for a few sockets (the acceptor, the admin server, tests): the transport's defaults, no spin. */
     public EventLoopGroup newGroup(int threads, String threadPrefix) {
-        return newGroup(threads, threadPrefix, 0);
+        return new MultiThreadIoEventLoopGroup(threads, LoopClock.threads(threadPrefix),
+                LoopIoHandler.wrap(ioHandlerFactory.apply(0), 0));
     }
 
-    /** Event loops whose I/O handlers poll for up to {@code idleSpinNanos} before they block ({@link LoopIoHandler}). */
-    public EventLoopGroup newGroup(int threads, String threadPrefix, long idleSpinNanos) {
+    /**
+     * The event loops that carry traffic: on io_uring with a submission queue of
+     * {@link #TRAFFIC_RING_ENTRIES}, and polling for up to {@code idleSpinNanos} before they block
+     * ({@link LoopIoHandler}).
+     */
+    public EventLoopGroup newTrafficGroup(int threads, String threadPrefix, long idleSpinNanos) {
         return new MultiThreadIoEventLoopGroup(threads, LoopClock.threads(threadPrefix),
-                LoopIoHandler.wrap(ioHandlerFactory.get(), idleSpinNanos));
+                LoopIoHandler.wrap(ioHandlerFactory.apply(TRAFFIC_RING_ENTRIES), idleSpinNanos));
     }
 }
