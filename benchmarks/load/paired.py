@@ -14,7 +14,7 @@ import statistics
 import sys
 
 ROUND = re.compile(r"c=(\d+) round (\d+) (\S+)\s+(\d+) req/s\s+p50\s+[\d.]+ ms\s+p99\s+([\d.]+) ms"
-                   r"(?:\s+([\d.]+) us/req \(sys ([\d.]+)\))?")
+                   r"(?:\s+([\d.]+) us/req \(sys\s+([\d.]+)\))?")
 
 
 def main(log, a, b):
