@@ -3,7 +3,6 @@ package dev.edgegateway.proxy.http1;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
-import io.netty.channel.CombinedChannelDuplexHandler;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpRequestEncoder;
@@ -17,10 +16,13 @@ import java.util.List;
  * out: the gateway sends neither. After a {@code 101} the decoder passes the origin's bytes on as
  * they are, and the gateway writes the tunnel's bytes from this handler's context, past the encoder.
  */
-public final class ClientCodec extends CombinedChannelDuplexHandler<ResponseDecoder, ClientCodec.RequestEncoder> {
+public final class ClientCodec extends DuplexCodec<ClientCodec.RequestEncoder> {
     public ClientCodec(int maxInitialLineBytes, int maxHeaderBytes, int maxChunkBytes) {
-        ResponseDecoder decoder = new ResponseDecoder(maxInitialLineBytes, maxHeaderBytes, maxChunkBytes);
-        init(decoder, new RequestEncoder(decoder));
+        this(new ResponseDecoder(maxInitialLineBytes, maxHeaderBytes, maxChunkBytes));
+    }
+
+    private ClientCodec(ResponseDecoder decoder) {
+        super(decoder, new RequestEncoder(decoder));
     }
 
     static final class RequestEncoder extends HttpRequestEncoder {

@@ -1,5 +1,6 @@
 package dev.edgegateway.proxy.server;
 
+import dev.edgegateway.proxy.http1.DuplexCodec;
 import dev.edgegateway.proxy.http1.EncoderOutput;
 import dev.edgegateway.proxy.http1.FlatHeaders;
 import dev.edgegateway.proxy.http1.RequestDecoder;
@@ -7,7 +8,6 @@ import dev.edgegateway.proxy.http1.UnchunkedWrites;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
-import io.netty.channel.CombinedChannelDuplexHandler;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponse;
@@ -24,16 +24,23 @@ import java.util.ArrayDeque;
  * headers say. A final response framed by length goes out through {@link UnchunkedWrites}, past
  * Netty's encoder.
  */
-public final class ServerCodec extends CombinedChannelDuplexHandler<RequestDecoder, ServerCodec.MethodAwareResponseEncoder> {
-    private final ArrayDeque<HttpMethod> methods = new ArrayDeque<>();
-
+public final class ServerCodec extends DuplexCodec<ServerCodec.MethodAwareResponseEncoder> {
     public ServerCodec(int maxRequestLineBytes, int maxHeaderBytes, int maxChunkBytes) {
-        init(new RequestDecoder(maxRequestLineBytes, maxHeaderBytes, maxChunkBytes, methods::add), new MethodAwareResponseEncoder());
+        this(new ArrayDeque<>(), maxRequestLineBytes, maxHeaderBytes, maxChunkBytes);
     }
 
-    final class MethodAwareResponseEncoder extends HttpResponseEncoder {
+    private ServerCodec(ArrayDeque<HttpMethod> methods, int maxRequestLineBytes, int maxHeaderBytes, int maxChunkBytes) {
+        super(new RequestDecoder(maxRequestLineBytes, maxHeaderBytes, maxChunkBytes, methods::add), new MethodAwareResponseEncoder(methods));
+    }
+
+    static final class MethodAwareResponseEncoder extends HttpResponseEncoder {
+        private final ArrayDeque<HttpMethod> methods;
         private final EncoderOutput output = new EncoderOutput(this::encode, super::write);
         private final UnchunkedWrites direct = new UnchunkedWrites();
+
+        MethodAwareResponseEncoder(ArrayDeque<HttpMethod> methods) {
+            this.methods = methods;
+        }
 
         @Override
         public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) throws Exception {
