@@ -27,6 +27,14 @@ public final class Endpoint {
     private final HostPort address;
     private final String id;
     private final ClusterHealth clusterHealth;
+    /**
+     * Fixed at construction, so a map keyed by endpoint (an event loop's pool of origin
+     * connections, looked up twice per request) never asks for the identity hash: the monitor that
+     * outcomes take displaces the object header the identity hash lives in, and the JVM then
+     * computes it in its slow path ({@code JVM_IHashCode} and its callers, 0.8% of the gateway's
+     * CPU samples at 64 connections). Equality stays identity.
+     */
+    private final int hash;
     private final AtomicInteger inFlight = new AtomicInteger();
 
     private volatile Health health = Health.UNKNOWN;
@@ -53,6 +61,12 @@ public final class Endpoint {
         this.address = address;
         this.id = cluster + "/" + address;
         this.clusterHealth = clusterHealth;
+        this.hash = id.hashCode();
+    }
+
+    @Override
+    public int hashCode() {
+        return hash;
     }
 
     public String cluster() {

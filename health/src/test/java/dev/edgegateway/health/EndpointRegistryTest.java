@@ -3,6 +3,8 @@ package dev.edgegateway.health;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.edgegateway.config.HostPort;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
@@ -24,6 +26,24 @@ class EndpointRegistryTest {
         EndpointRegistry registry = new EndpointRegistry();
         HostPort address = new HostPort("127.0.0.1", 9001);
         assertThat(registry.endpoint("api", address)).isNotSameAs(registry.endpoint("web", address));
+    }
+
+    @Test
+    void endpointsAreKeysByInstanceWithAHashTheirMonitorDoesNotMove() {
+        // Two registries hand out two endpoints with one identity: a pool keyed by endpoint keeps them apart.
+        HostPort address = new HostPort("127.0.0.1", 9001);
+        Endpoint a = new EndpointRegistry().endpoint("api", address);
+        Endpoint b = new EndpointRegistry().endpoint("api", address);
+        int hash = a.hashCode();
+        synchronized (a) {
+            assertThat(a.hashCode()).isEqualTo(hash);
+        }
+        a.record(TryOutcome.SUCCESS, 1_000_000, System.nanoTime()); // takes the monitor, as every outcome does
+        assertThat(a.hashCode()).isEqualTo(hash).isEqualTo(b.hashCode());
+        assertThat(a).isNotEqualTo(b);
+        Map<Endpoint, String> pool = new HashMap<>(Map.of(a, "a", b, "b"));
+        assertThat(pool.get(a)).isEqualTo("a");
+        assertThat(pool.get(b)).isEqualTo("b");
     }
 
     @Test

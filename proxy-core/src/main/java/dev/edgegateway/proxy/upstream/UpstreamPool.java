@@ -28,7 +28,7 @@ import java.net.SocketAddress;
 import java.net.UnknownHostException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.IdentityHashMap;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -57,8 +57,9 @@ public final class UpstreamPool {
     private final EventLoop loop;
     private final GatewayMetrics metrics;
     /** HTTP/2 endpoints: one connection each (per loop), many streams. */
-    private final Map<Endpoint, H2OriginConnection> h2Connections = new IdentityHashMap<>();
-    private final Map<Endpoint, Idle> idle = new IdentityHashMap<>();
+    private final Map<Endpoint, H2OriginConnection> h2Connections = new HashMap<>();
+    /** Keyed by endpoint instance (its equality is identity; its hash is fixed, see {@link Endpoint#hashCode}). */
+    private final Map<Endpoint, Idle> idle = new HashMap<>();
     private long upstreamIdleNanos;
     private int maxResponseHeaderBytes = 65536;
 
@@ -235,7 +236,6 @@ public final class UpstreamPool {
         while (it.hasNext()) {
             var e = it.next();
             if (!live.contains(e.getKey())) {
-                // Read the entry before removing it: an IdentityHashMap entry is dead after remove().
                 List<UpstreamConnection> doomed = new ArrayList<>(e.getValue().connections);
                 it.remove();
                 metrics.upstreamIdle(-doomed.size());
