@@ -25,7 +25,7 @@ import io.netty.handler.codec.ByteToMessageDecoder;
  */
 public abstract class DuplexCodec<E extends ChannelOutboundHandler> extends ChannelDuplexHandler {
     private final ByteToMessageDecoder decoder;
-    protected final E encoder;
+    private final E encoder;
 
     protected DuplexCodec(ByteToMessageDecoder decoder, E encoder) {
         this.decoder = decoder;

@@ -70,6 +70,7 @@ public record Transport(
      */
     static final int TRAFFIC_RING_ENTRIES = SystemPropertyUtil.getInt("io.netty.iouring.ringSize", 4096);
 
+    // Each transport's handler factory takes a submission queue's entries (0: Netty's default); only io_uring has one.
     private static final Transport IO_URING = new Transport("io_uring",
             ring -> ring == 0 ? IoUringIoHandler.newFactory() : IoUringIoHandler.newFactory(new IoUringIoHandlerConfig().setRingSize(ring)),
             IoUringServerSocketChannel.class, IoUringSocketChannel.class, IoUringDatagramChannel.class);
