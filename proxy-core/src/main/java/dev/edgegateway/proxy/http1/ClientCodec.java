@@ -16,7 +16,7 @@ import java.util.List;
  * out: the gateway sends neither. After a {@code 101} the decoder passes the origin's bytes on as
  * they are, and the gateway writes the tunnel's bytes from this handler's context, past the encoder.
  */
-public final class ClientCodec extends DuplexCodec<ClientCodec.RequestEncoder> {
+public final class ClientCodec extends DuplexCodec {
     public ClientCodec(int maxInitialLineBytes, int maxHeaderBytes, int maxChunkBytes) {
         this(new ResponseDecoder(maxInitialLineBytes, maxHeaderBytes, maxChunkBytes));
     }

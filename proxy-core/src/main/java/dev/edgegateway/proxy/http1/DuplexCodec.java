@@ -23,11 +23,11 @@ import io.netty.handler.codec.ByteToMessageDecoder;
  * inbound handler, and the encoder's writes to the previous outbound one, as before. Confined to
  * the channel's event loop.
  */
-public abstract class DuplexCodec<E extends ChannelOutboundHandler> extends ChannelDuplexHandler {
+public abstract class DuplexCodec extends ChannelDuplexHandler {
     private final ByteToMessageDecoder decoder;
-    private final E encoder;
+    private final ChannelOutboundHandler encoder;
 
-    protected DuplexCodec(ByteToMessageDecoder decoder, E encoder) {
+    protected DuplexCodec(ByteToMessageDecoder decoder, ChannelOutboundHandler encoder) {
         this.decoder = decoder;
         this.encoder = encoder;
     }

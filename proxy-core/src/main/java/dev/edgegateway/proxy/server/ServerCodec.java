@@ -24,7 +24,7 @@ import java.util.ArrayDeque;
  * headers say. A final response framed by length goes out through {@link UnchunkedWrites}, past
  * Netty's encoder.
  */
-public final class ServerCodec extends DuplexCodec<ServerCodec.MethodAwareResponseEncoder> {
+public final class ServerCodec extends DuplexCodec {
     public ServerCodec(int maxRequestLineBytes, int maxHeaderBytes, int maxChunkBytes) {
         this(new ArrayDeque<>(), maxRequestLineBytes, maxHeaderBytes, maxChunkBytes);
     }
