@@ -143,4 +143,36 @@ class GuardTest {
     void garbageIs400() throws Exception {
         assertThat(send("HELLO\r\n\r\n").status()).isEqualTo(400);
     }
+
+    /**
+     * Clients that reset their connection at once (nothing sent, half a head, part of the HTTP/2
+     * preface) are closed without a word: before, each could put a warning with a stack trace in
+     * the log (the reset reaching the end of the still undecided pipeline, or the peer's address,
+     * unreadable on io_uring once the peer is gone, failing the HTTP/1 set-up), a log any client
+     * could fill at will.
+     */
+    @Test
+    void clientsThatResetAtOnceLeaveNoWarningInTheLog() throws Exception {
+        ch.qos.logback.classic.Logger root = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> seen = new ch.qos.logback.core.read.ListAppender<>();
+        seen.start();
+        root.addAppender(seen);
+        try {
+            String[] sends = {"", "GET /x HTTP/1.1\r\nHo", "PRI * HTTP/2.0\r\n"};
+            for (int i = 0; i < 300; i++) {
+                try (java.net.Socket s = new java.net.Socket("127.0.0.1", gw.port())) {
+                    s.getOutputStream().write(sends[i % sends.length].getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+                    s.setSoLinger(true, 0); // the close is a reset
+                }
+            }
+            assertThat(send("GET / HTTP/1.1\r\nHost: nowhere.test\r\n\r\n").status()).as("the gateway still answers").isEqualTo(404);
+            Await.until(() -> gw.metricOrMissing("edge_downstream_connections_accepted_total") >= 301
+                    && gw.metricOrMissing("edge_downstream_connections_open") == 0, 20_000,
+                    () -> "every reset connection accepted and closed: accepted " + gw.metricOrMissing("edge_downstream_connections_accepted_total")
+                            + ", open " + gw.metricOrMissing("edge_downstream_connections_open"));
+        } finally {
+            root.detachAppender(seen);
+        }
+        assertThat(seen.list).as("warnings logged for the resets").extracting(e -> e.getLevel() + " " + e.getLoggerName() + ": " + e.getFormattedMessage()).isEmpty();
+    }
 }

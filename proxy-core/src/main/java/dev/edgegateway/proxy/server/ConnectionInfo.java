@@ -39,9 +39,14 @@ public final class ConnectionInfo {
         this.scheme = tls ? HTTPS : HTTP;
     }
 
-    /** A clear-text connection. */
+    /**
+     * A clear-text connection; null when its peer's address can no longer be read: the peer has
+     * already reset it (io_uring's multishot accept leaves the address to a later
+     * {@code getpeername}, which fails on such a socket). The caller closes it: nobody is there to answer.
+     */
     static ConnectionInfo cleartext(Channel ch, boolean http2) {
-        return cleartext((InetSocketAddress) ch.remoteAddress(), http2);
+        InetSocketAddress remote = (InetSocketAddress) ch.remoteAddress();
+        return remote == null ? null : cleartext(remote, http2);
     }
 
     /** A clear-text connection from {@code remote}. */
@@ -49,9 +54,16 @@ public final class ConnectionInfo {
         return new ConnectionInfo(remote, false, null, null, null, http2);
     }
 
-    /** A TLS connection after its handshake; {@code sni} is the name the client asked for, or null. */
+    /**
+     * A TLS connection after its handshake; {@code sni} is the name the client asked for, or null.
+     * Null, as {@link #cleartext(Channel, boolean)}, when the peer is already gone.
+     */
     static ConnectionInfo tls(Channel ch, SslHandler ssl, String sni, boolean http2) {
+        InetSocketAddress remote = (InetSocketAddress) ch.remoteAddress();
+        if (remote == null) {
+            return null;
+        }
         SSLSession s = ssl.engine().getSession();
-        return new ConnectionInfo((InetSocketAddress) ch.remoteAddress(), true, s.getProtocol(), s.getCipherSuite(), sni == null ? null : sni.toLowerCase(Locale.ROOT), http2);
+        return new ConnectionInfo(remote, true, s.getProtocol(), s.getCipherSuite(), sni == null ? null : sni.toLowerCase(Locale.ROOT), http2);
     }
 }

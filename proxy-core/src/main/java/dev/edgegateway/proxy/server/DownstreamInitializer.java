@@ -48,8 +48,11 @@ public final class DownstreamInitializer extends ChannelInitializer<Channel> {
     @Override
     protected void initChannel(Channel ch) {
         GatewayConfig c = server.state().config();
-        // Tracked from accept, before its protocol is known: drain waits for it like any other.
+        // Tracked and counted from accept, before its protocol is known: drain waits for it like any
+        // other, and a connection that never sends a byte or resets before deciding is an open one.
         server.channels().add(ch);
+        server.metrics().downstreamOpened();
+        ch.closeFuture().addListener(f -> server.metrics().downstreamClosed());
         ch.pipeline().addLast(new IdleTimer(c.timeouts().idle().toNanos()));
         if (tls != null) {
             ch.pipeline().addLast(tls.newSniHandler(HANDSHAKE_TIMEOUT_MILLIS), new TlsNegotiator());
@@ -60,7 +63,20 @@ public final class DownstreamInitializer extends ChannelInitializer<Channel> {
         }
     }
 
+    /** Whether {@code info} is there; if not (the peer reset the connection before it was set up), closes it quietly. */
+    private static boolean present(Channel ch, ConnectionInfo info) {
+        if (info == null) {
+            log.debug("client connection {} reset before it was set up", ch);
+            ch.close();
+            return false;
+        }
+        return true;
+    }
+
     private void http1(Channel ch, ConnectionInfo info) {
+        if (!present(ch, info)) {
+            return;
+        }
         GatewayConfig c = server.state().config();
         RequestHeaderTimer headerTimer = new RequestHeaderTimer(c.timeouts().requestHeader().toNanos());
         HeadBuffers.install(ch);
@@ -107,10 +123,20 @@ public final class DownstreamInitializer extends ChannelInitializer<Channel> {
                 }
             }
             if (n == preface.length) {
-                H2Connection.configure(ctx.channel(), server, listener.http2(), ConnectionInfo.cleartext(ctx.channel(), true));
+                ConnectionInfo info = ConnectionInfo.cleartext(ctx.channel(), true);
+                if (present(ctx.channel(), info)) {
+                    H2Connection.configure(ctx.channel(), server, listener.http2(), info);
+                }
                 ctx.pipeline().remove(this);
             }
             // else: a prefix of the preface so far; the decoder reads on
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            // A reset before the first bytes were read, or while they were a prefix of the preface: routine at the edge.
+            log.debug("client connection {} failed before its protocol was known: {}", ctx.channel(), cause.toString());
+            ctx.close();
         }
     }
 
@@ -144,6 +170,9 @@ public final class DownstreamInitializer extends ChannelInitializer<Channel> {
         protected void configurePipeline(ChannelHandlerContext ctx, String protocol) {
             boolean h2 = ApplicationProtocolNames.HTTP_2.equals(protocol) && listener.http2().enabled();
             ConnectionInfo info = ConnectionInfo.tls(ctx.channel(), ctx.pipeline().get(SslHandler.class), sni, h2);
+            if (!present(ctx.channel(), info)) {
+                return;
+            }
             server.metrics().tls().handshake(listener.name(), info.tlsVersion, h2 ? "h2" : "http/1.1");
             if (h2) {
                 H2Connection.configure(ctx.channel(), server, listener.http2(), info);

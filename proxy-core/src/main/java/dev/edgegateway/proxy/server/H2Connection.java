@@ -74,7 +74,6 @@ final class H2Connection extends ChannelInboundHandlerAdapter {
     private final List<H2Stream> starting = new ArrayList<>(4);
     ChannelHandlerContext ctx;
     UpstreamPool pool;
-    private boolean counted;
     private boolean calmDown;
     private int resets;
     private long resetWindowStart;
@@ -118,23 +117,8 @@ final class H2Connection extends ChannelInboundHandlerAdapter {
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
         this.pool = server.pool(ctx.channel().eventLoop());
-        if (ctx.channel().isActive()) {
-            count();
-        }
     }
 
-    @Override
-    public void channelActive(ChannelHandlerContext ctx) {
-        count();
-        ctx.fireChannelActive();
-    }
-
-    private void count() {
-        if (!counted) {
-            counted = true;
-            server.metrics().downstreamOpened(); // (tracked for drain since accept: DownstreamInitializer)
-        }
-    }
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
@@ -273,9 +257,6 @@ final class H2Connection extends ChannelInboundHandlerAdapter {
         }
         streams.clear();
         starting.clear();
-        if (counted) {
-            server.metrics().downstreamClosed();
-        }
         ctx.fireChannelInactive();
     }
 

@@ -92,7 +92,6 @@ final class ProxyHandler extends ChannelDuplexHandler implements Downstream {
             return;
         }
         activated = true;
-        metrics.downstreamOpened(); // (tracked for drain since accept: DownstreamInitializer)
         view = new RoutingView(connection);
         recorder = new ExchangeRecorder(server, connection);
         upstream = new UpstreamAttempt(this, server, recorder, view, server.pool(ctx.channel().eventLoop()), ctx.executor(), true);
@@ -336,7 +335,6 @@ final class ProxyHandler extends ChannelDuplexHandler implements Downstream {
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         if (activated) {
-            metrics.downstreamClosed();
             upstream.close();
         }
         closing = true;

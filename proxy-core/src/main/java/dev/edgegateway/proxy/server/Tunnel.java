@@ -156,7 +156,6 @@ final class Tunnel extends ChannelDuplexHandler implements UpstreamListener {
                 busy.requestFinished();
                 busy = null;
             }
-            server.metrics().downstreamClosed();
             recorder.tunnelClosed(upgrade);
         }
         ctx.fireChannelInactive();
