@@ -2,6 +2,11 @@ package dev.edgegateway.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -153,15 +158,15 @@ class GuardTest {
      */
     @Test
     void clientsThatResetAtOnceLeaveNoWarningInTheLog() throws Exception {
-        ch.qos.logback.classic.Logger root = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
-        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> seen = new ch.qos.logback.core.read.ListAppender<>();
+        Logger root = (Logger) org.slf4j.LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+        ListAppender<ILoggingEvent> seen = new ListAppender<>();
         seen.start();
         root.addAppender(seen);
         try {
             String[] sends = {"", "GET /x HTTP/1.1\r\nHo", "PRI * HTTP/2.0\r\n"};
             for (int i = 0; i < 300; i++) {
-                try (java.net.Socket s = new java.net.Socket("127.0.0.1", gw.port())) {
-                    s.getOutputStream().write(sends[i % sends.length].getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+                try (Socket s = new Socket("127.0.0.1", gw.port())) {
+                    s.getOutputStream().write(sends[i % sends.length].getBytes(StandardCharsets.ISO_8859_1));
                     s.setSoLinger(true, 0); // the close is a reset
                 }
             }

@@ -119,7 +119,6 @@ final class H2Connection extends ChannelInboundHandlerAdapter {
         this.pool = server.pool(ctx.channel().eventLoop());
     }
 
-
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         if (msg instanceof Http2HeadersFrame h) {

@@ -137,8 +137,8 @@ public record Transport(
 
     /**
      * The event loops that carry traffic: on io_uring with a submission queue of
-     * {@link #TRAFFIC_RING_ENTRIES} and {@link #COMPLETIONS_PER_SUBMISSION} times as many completion entries, and polling for up to {@code idleSpinNanos} before they block
-     * ({@link LoopIoHandler}).
+     * {@link #TRAFFIC_RING_ENTRIES} and {@link #COMPLETIONS_PER_SUBMISSION} times as many completion
+     * entries, and polling for up to {@code idleSpinNanos} before they block ({@link LoopIoHandler}).
      */
     public EventLoopGroup newTrafficGroup(int threads, String threadPrefix, long idleSpinNanos) {
         return new MultiThreadIoEventLoopGroup(threads, LoopClock.threads(threadPrefix),
