@@ -30,8 +30,9 @@ import org.junit.jupiter.api.io.TempDir;
  * that pipeline and then cut a body short (half of them with a reset), uploads that ask for
  * {@code 100-continue}, connections that reset at once or after half a head; meanwhile an origin
  * is killed and the config is replaced twice through the admin API, and the gateway is closed
- * with all of it in flight. Each cycle the gateway still answers, its event loops stop, and
- * nothing is logged as a warning; the suite's leak detector fails the test on a buffer not
+ * as soon as its clients stop (its origin connections and the connections it is closing still
+ * on their way). Each reload applies, each cycle's event loops stop, requests are
+ * answered, and nothing is logged as a warning; the suite's leak detector fails the test on a buffer not
  * released. This churn found what the tests of one case at a time had not: a warning with a stack
  * trace per reset connection. It also overflowed io_uring's completion queue when that had 4096
  * entries ({@code Transport.COMPLETIONS_PER_SUBMISSION}); Netty's warning about that is the one
@@ -79,22 +80,26 @@ class ChurnTest {
                                 }
                             }
                         }, "churn-client-" + kind);
+                        t.setDaemon(true);
                         t.start();
                         clients.add(t);
                     }
-                    Thread.sleep(150);
-                    a.close();
-                    Thread.sleep(150);
-                    for (int r = 0; r < 2; r++) {
-                        HttpResponse<String> put = admin.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gw.adminAddress().getPort() + "/config"))
-                                .PUT(HttpRequest.BodyPublishers.ofString(ConsoleTest.config(tokenFile, a, b, 80 - r, 20 + r)))
-                                .header("authorization", "Bearer " + ConsoleTest.TOKEN).build(), HttpResponse.BodyHandlers.ofString());
-                        assertThat(put.statusCode()).as("reload %d of cycle %d: %s", r, cycle, put.body()).isEqualTo(200);
-                    }
-                    Thread.sleep(100);
-                    stop.set(true); // the gateway closes with whatever the clients still have in flight
-                    for (Thread t : clients) {
-                        t.join();
+                    try {
+                        Thread.sleep(150);
+                        a.close();
+                        Thread.sleep(150);
+                        for (int r = 0; r < 2; r++) {
+                            HttpResponse<String> put = admin.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gw.adminAddress().getPort() + "/config"))
+                                    .PUT(HttpRequest.BodyPublishers.ofString(ConsoleTest.config(tokenFile, a, b, 80 - r, 20 + r)))
+                                    .header("authorization", "Bearer " + ConsoleTest.TOKEN).build(), HttpResponse.BodyHandlers.ofString());
+                            assertThat(put.statusCode()).as("reload %d of cycle %d: %s", r, cycle, put.body()).isEqualTo(200);
+                        }
+                        Thread.sleep(100);
+                    } finally {
+                        stop.set(true); // and the gateway closes as soon as the clients are done
+                        for (Thread t : clients) {
+                            t.join();
+                        }
                     }
                 } finally {
                     a.close();
