@@ -6,6 +6,7 @@ import io.netty.channel.IoHandler;
 import io.netty.channel.IoHandlerContext;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.IoRegistration;
+import io.netty.channel.uring.IoUringIoHandler;
 import io.netty.util.concurrent.ThreadAwareExecutor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -74,6 +75,7 @@ final class LoopIoHandler implements IoHandler {
                 return poll(context); // not a gateway loop's thread: flushes are immediate there
             }
             f = flushes = t.flushes;
+            f.sendsQueued = io instanceof IoUringIoHandler;
         }
         f.inIo = true;
         LoopClock.enter(); // the turn's reads share one reading of the clock, taken when first asked for

@@ -14,14 +14,19 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.uring.IoUring;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** Flushes asked for during a read go out once the loop's I/O is done; elsewhere at once. Over real sockets. */
+/**
+ * Flushes asked for during a read go out once the loop's I/O is done; elsewhere at once; on
+ * io_uring, whose flushes only queue sends for the turn's submission, at once. Over real sockets.
+ */
 class LoopFlushesTest {
     /**
      * epoll (NIO without it), where a flush writes at once, so the outbound buffer shows whether it has
@@ -29,6 +34,7 @@ class LoopFlushesTest {
      */
     private static final Transport TRANSPORT = Transport.select(
             io.netty.channel.epoll.Epoll.isAvailable() ? RuntimeConfig.Transport.EPOLL : RuntimeConfig.Transport.NIO);
+    private Transport transport = TRANSPORT;
     private EventLoopGroup group;
     private Channel server;
     private final CompletableFuture<Channel> accepted = new CompletableFuture<>();
@@ -37,8 +43,13 @@ class LoopFlushesTest {
 
     @BeforeEach
     void echoServer() throws Exception {
-        group = TRANSPORT.newGroup(1, "flush-test");
-        server = new ServerBootstrap().group(group).channel(TRANSPORT.serverChannelClass())
+        start(TRANSPORT);
+    }
+
+    private void start(Transport t) throws Exception {
+        transport = t;
+        group = t.newGroup(1, "flush-test");
+        server = new ServerBootstrap().group(group).channel(t.serverChannelClass())
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
@@ -67,7 +78,7 @@ class LoopFlushesTest {
     /** A client that collects what it reads until it has {@code n} bytes. */
     private Channel client(int n, CompletableFuture<String> got) throws Exception {
         StringBuilder text = new StringBuilder();
-        return new Bootstrap().group(group).channel(TRANSPORT.socketChannelClass())
+        return new Bootstrap().group(group).channel(transport.socketChannelClass())
                 .handler(new ChannelInboundHandlerAdapter() {
                     @Override
                     public void channelRead(ChannelHandlerContext ctx, Object msg) {
@@ -119,6 +130,25 @@ class LoopFlushesTest {
         ch.write(Unpooled.copiedBuffer("abc", StandardCharsets.US_ASCII), ch.voidPromise());
         LoopFlushes.later(ch); // the test's thread: no turn of a loop to wait for
         assertThat(got.get(30, TimeUnit.SECONDS)).isEqualTo("abc");
+        client.close().sync();
+    }
+
+    /**
+     * On io_uring the flush asked for inside the read is done there: the write is already marked
+     * flushed (its send queued in the ring, to complete after the turn's submission), where the
+     * batch would still hold it unflushed.
+     */
+    @Test
+    void onIoUringAFlushAskedForInAReadIsDoneThere() throws Exception {
+        Assumptions.assumeTrue(IoUring.isAvailable(), "io_uring is not available here");
+        stop();
+        start(Transport.select(RuntimeConfig.Transport.IO_URING));
+        CompletableFuture<String> echo = new CompletableFuture<>();
+        Channel client = client(5, echo);
+        client.writeAndFlush(Unpooled.copiedBuffer("hello", StandardCharsets.US_ASCII)).sync();
+        assertThat(echo.get(30, TimeUnit.SECONDS)).isEqualTo("hello");
+        long[] s = seen.get(30, TimeUnit.SECONDS);
+        assertThat(s[0]).as("flushed entries inside the read").isEqualTo(1);
         client.close().sync();
     }
 }
