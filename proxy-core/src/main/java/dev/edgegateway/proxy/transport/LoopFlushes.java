@@ -19,8 +19,9 @@ import java.util.Arrays;
  * The burst is the ring's there, so a flush is done at once ({@link #sendsQueued}): the send is
  * queued while the exchange's channel, buffers and outbound queue are still in the cache, not
  * after the rest of the turn has gone through it (at 256 connections a turn is 256 requests).
- * Measured on issue 24's host (benchmarks/README.md, twenty-second step): at 64 connections
- * 1.053x the rate (higher in 6 of 6 paired rounds), -0.85 us/req; at 256 level.
+ * Measured on issue 24's host (benchmarks/README.md, twenty-second step), paired against deferred
+ * flushes: at 64 connections -0.85 and -0.80 us/req in two A/Bs (lower in 5 of 6 and 5 of 8 rounds),
+ * the rate 1.053x and 1.046x; at 256 +1.00, -0.05 and -1.70 us/req in three, so level or better.
  *
  * <p>Only where the channel belongs to the calling {@link LoopThread}; anything else is flushed
  * at once. A channel named twice in a turn is flushed twice, the second time with nothing to do.
