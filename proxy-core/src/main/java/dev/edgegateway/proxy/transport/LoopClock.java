@@ -22,7 +22,11 @@ import io.netty.util.concurrent.FastThreadLocalThread;
  * Anywhere else (the turn's batched flushes, timers, tasks, other threads) a reading is the
  * clock's, so nothing sees a time older than the turn it runs in: at most that turn's
  * processing late, which is also how long the turn's first request had waited in it. Durations
- * that begin and end in one turn (an answer from the gateway itself) read as zero.
+ * that begin and end in one turn (an answer from the gateway itself) read as zero. An answer from
+ * elsewhere can come in the same turn on io_uring: a flush there is done in the turn
+ * ({@link LoopFlushes}), and the loop submits it and goes on to process the completions that
+ * follow, the origin's response among them. So such a flush ends the hold ({@link #sent}): what
+ * comes back is timed from a new reading, and an origin's latency never reads as zero.
  */
 public final class LoopClock {
     private LoopClock() {}
@@ -61,6 +65,11 @@ public final class LoopClock {
         if (Thread.currentThread() instanceof LoopThread t && t.depth > 0) {
             t.depth--;
         }
+    }
+
+    /** A send left in the turn on {@code t} (an io_uring flush): the next reading takes the clock again. */
+    static void sent(LoopThread t) {
+        t.held = false;
     }
 
     /** {@link System#nanoTime()}, held for the turn being processed. */

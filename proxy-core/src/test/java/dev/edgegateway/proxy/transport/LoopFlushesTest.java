@@ -57,12 +57,15 @@ class LoopFlushesTest {
                         ch.pipeline().addLast(new ChannelInboundHandlerAdapter() {
                             @Override
                             public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                                long before = LoopClock.nanoTime(); // the turn's reading, held
                                 ctx.write(msg, ctx.voidPromise());
                                 LoopFlushes.later(ctx.channel());
                                 LoopFlushes.later(ctx.channel()); // twice in a turn: the second finds nothing to do
+                                long after = LoopClock.nanoTime();
                                 ChannelOutboundBuffer out = ctx.channel().unsafe().outboundBuffer();
                                 long[] inRead = {out.size(), out.totalPendingWriteBytes()};
-                                ctx.executor().execute(() -> seen.complete(new long[] {inRead[0], inRead[1], out.size(), out.totalPendingWriteBytes()}));
+                                ctx.executor().execute(() -> seen.complete(
+                                        new long[] {inRead[0], inRead[1], out.size(), out.totalPendingWriteBytes(), after - before}));
                             }
                         });
                     }
@@ -102,6 +105,7 @@ class LoopFlushesTest {
         assertThat(s[0]).as("flushed entries inside the read").isZero();
         assertThat(s[1]).as("bytes written (and the entry's overhead), waiting for the flush").isGreaterThanOrEqualTo(5);
         assertThat(s[3]).as("bytes waiting when a task queued after the read runs").isZero();
+        assertThat(s[4]).as("the clock's reading in the read, after asking for the flush, against before").isZero();
         client.close().sync();
     }
 
@@ -136,7 +140,8 @@ class LoopFlushesTest {
     /**
      * On io_uring the flush asked for inside the read is done there: the write is already marked
      * flushed (its send queued in the ring, to complete after the turn's submission), where the
-     * batch would still hold it unflushed.
+     * batch would still hold it unflushed. The answer to that send may come in this turn, so the
+     * clock's next reading is a new one, not the turn's.
      */
     @Test
     void onIoUringAFlushAskedForInAReadIsDoneThere() throws Exception {
@@ -149,6 +154,7 @@ class LoopFlushesTest {
         assertThat(echo.get(30, TimeUnit.SECONDS)).isEqualTo("hello");
         long[] s = seen.get(30, TimeUnit.SECONDS);
         assertThat(s[0]).as("flushed entries inside the read").isEqualTo(1);
+        assertThat(s[4]).as("the clock's reading in the read, after the flush, against before").isPositive();
         client.close().sync();
     }
 }
