@@ -42,7 +42,7 @@ public final class LoopFlushes implements Runnable {
 
     LoopFlushes() {}
 
-    /** Flushes {@code ch} once this turn of its event loop has processed its ready sockets. */
+    /** Flushes {@code ch} once this turn of its event loop has processed its ready sockets; on io_uring, and off the channel's loop, at once. */
     public static void later(Channel ch) {
         if (!(Thread.currentThread() instanceof LoopThread t) || !ch.eventLoop().inEventLoop()) {
             ch.flush();

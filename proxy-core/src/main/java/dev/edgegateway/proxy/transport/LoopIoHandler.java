@@ -17,7 +17,8 @@ import org.slf4j.LoggerFactory;
  * loop's task queue (an MPSC offer and a task per turn: {@code SingleThreadEventExecutor.execute}
  * was 0.75% of the event loop's samples, benchmarks/README.md) but are done right there,
  * still before the loop's tasks and its next wait. A flush asked for anywhere else on the loop
- * (a task, a timer) is queued as a task, as before. The wrapper is only the loop's: a channel's
+ * (a task, a timer) is queued as a task, as before. On io_uring a flush is done at once and the batch
+ * stays empty ({@link LoopFlushes}: the ring batches the sends). The wrapper is only the loop's: a channel's
  * registration is the inner handler's (io_uring's channels take their handler from it).
  *
  * <p>Before a traffic loop blocks, it polls without blocking for up to {@code runtime.idleSpin}
