@@ -258,9 +258,15 @@ def thread_ticks(pids):
 
 
 COLD_SCRIPT = None
+# --tail: a wrk script that prints more of the latency distribution when the run is done, and what the
+# last run printed (percentile -> ms).
+TAIL_SCRIPT = None
+TAIL_PERCENTILES = (90, 95, 99, 99.5, 99.9)
+LAST_TAIL = {}
 
 
 def wrk(port, conns, seconds, host=None, scheme="http", path="/1k.bin", headers=(), script=None):
+    script = script or TAIL_SCRIPT
     extra = (["-H", f"Host: {host}"] if host else []) + [x for h in headers for x in ("-H", h)] + (["-s", script] if script else [])
     out = subprocess.run(["taskset", "-c", "0", "wrk", "-t1", f"-c{conns}", f"-d{seconds}s", "--latency"] + extra
                          + [f"{scheme}://127.0.0.1:{port}{path}"], capture_output=True, text=True, check=True).stdout
@@ -268,6 +274,8 @@ def wrk(port, conns, seconds, host=None, scheme="http", path="/1k.bin", headers=
     total = int(re.search(r"(\d+) requests in", out).group(1))
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     sock = re.search(r"Socket errors: (.*)", out)
+    LAST_TAIL.clear()
+    LAST_TAIL.update((float(p), int(us) / 1000) for p, us in re.findall(r"tail ([\d.]+) (\d+)", out))
     return rps, latency(out, "99%"), total, (int(errors.group(1)) if errors else 0), (sock.group(1) if sock else ""), latency(out, "50%")
 
 
@@ -362,6 +370,9 @@ def main():
                          "from a request's first byte read to its response written, and from the request written to the "
                          "origin to its response's head) over 5, 10 and 25 ms, beside wrk's p99: how much of the client's "
                          "tail the gateway's exchange holds, and how much lies outside it (socket queues, wrk's own CPU)")
+    ap.add_argument("--tail", action="store_true",
+                    help="also print each target's latency at the 90th, 95th, 99th, 99.5th and 99.9th percentiles and its "
+                         "maximum (medians over the rounds; wrk's own histogram, through a script's done())")
     ap.add_argument("--targets", default="",
                     help="measure only these targets (comma-separated names from the table; 'direct' is always kept)")
     args = ap.parse_args()
@@ -439,6 +450,12 @@ clusters: [{{name: origin, endpoints: [127.0.0.1:{ORIGIN}]}}]
           '  wrk.headers["x-key"] = "k" .. math.random(100000)\n  return wrk.format()\nend\n')
     global COLD_SCRIPT
     COLD_SCRIPT = f"{work}/cold-keys.lua"
+    if args.tail:
+        global TAIL_SCRIPT
+        write(f"{work}/tail.lua", "done = function(summary, latency, requests)\n"
+              + "".join(f'  io.write(string.format("tail {p} %d\\n", latency:percentile({p})))\n' for p in TAIL_PERCENTILES)
+              + '  io.write(string.format("tail 100 %d\\n", latency.max))\nend\n')
+        TAIL_SCRIPT = f"{work}/tail.lua"
     def small_gateway(name, port, admin, runtime="", extra="", routes=""):
         write(f"{work}/{name}.yaml", f"""
 listeners: [{{name: public, address: 127.0.0.1:{port}}}]
@@ -579,6 +596,7 @@ clusters: [{{name: origin, endpoints: [127.0.0.1:{ORIGIN}]}}]
         by_segments = {}
         by_cpu0 = {}
         by_exchange = {}
+        by_tail = {}
         admins = {"gateway": GATEWAY_ADMIN, "gw-base": GW_BASE_ADMIN}
         for conns in counts:
             for r in range(args.rounds):
@@ -601,6 +619,8 @@ clusters: [{{name: origin, endpoints: [127.0.0.1:{ORIGIN}]}}]
                                        syscall_counts(origin_pids)[2], ipis(), cpu_idle_ticks(1))
                     rps, p99, total, non2xx, sockerr, p50 = measure(port, conns, args.duration, host)
                     after = cpu_ticks(pids)
+                    if LAST_TAIL:
+                        by_tail.setdefault((name, conns), []).append(dict(LAST_TAIL))
                     if exchange_before:
                         exchange_after = exchange_buckets(admins[proc])
                         shares = []
@@ -683,6 +703,10 @@ clusters: [{{name: origin, endpoints: [127.0.0.1:{ORIGIN}]}}]
                 return ", ".join(f"{statistics.median(r[i][j] for r in rows):.2%} over {b * 1000:g} ms" for j, b in enumerate(EXCHANGE_BOUNDS))
             print(f"{name:8s} {conns:5d} wrk's p99 {statistics.median(r[0] for r in rows):.2f} ms; the gateway's exchanges: "
                   f"{over(1)}; its origin's answers: {over(2)}")
+        for (name, conns), rows in by_tail.items():
+            print(f"{name:8s} {conns:5d} latency ms: " + ", ".join(
+                f"{'max' if p == 100 else f'p{p:g}'} {statistics.median(r[p] for r in rows if p in r):.2f}"
+                for p in TAIL_PERCENTILES + (100,)))
         for (name, conns, thread), rows in sorted(by_thread.items()):
             if statistics.median(rows) >= 0.05:
                 print(f"{name:8s} {conns:5d} thread {thread:24s} {statistics.median(rows):5.2f} us/req")
