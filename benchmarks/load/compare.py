@@ -301,6 +301,7 @@ def h2load(port, conns, seconds):
 def measure(port, conns, seconds, mode):
     """mode: None (HTTP/1.1), a Host header (a route), 'https' (wrk over TLS), 'h2' (h2load over TLS),
     '16k' (a 16 KiB HTML page as it is) or 'gzip16k' (the same, asked for with Accept-Encoding: gzip)."""
+    LAST_TAIL.clear()  # only a wrk run without a script of its own fills it again
     if mode == "h2":
         return h2load(port, conns, seconds)
     if mode in ("16k", "gzip16k"):
