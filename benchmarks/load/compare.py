@@ -114,8 +114,19 @@ def os_name():
     return "unknown OS"
 
 
+def runtime_options():
+    """The JVM options the gateway's image carries in its runtime (ImageBuilder.RUNTIME_OPTIONS): the harness
+    runs the gateway as the image does, not as a bare `java -jar`."""
+    src = open(os.path.join(ROOT, "image/src/main/java/dev/edgegateway/image/ImageBuilder.java")).read()
+    m = re.search(r'RUNTIME_OPTIONS = "([^"]*)"', src)
+    if not m:
+        sys.exit("image/.../ImageBuilder.java: no RUNTIME_OPTIONS constant to run the gateway with")
+    return m.group(1).split()
+
+
 def gateway_cmd(jar, config, extra=(), java="java"):
-    return [java, "-Xms512m", "-Xmx512m", "-XX:+AlwaysPreTouch"] + JAVA_OPTS + list(extra) + ["-jar", jar, "run", "--config", config]
+    return ([java, "-Xms512m", "-Xmx512m", "-XX:+AlwaysPreTouch"] + runtime_options() + JAVA_OPTS + list(extra)
+            + ["-jar", jar, "run", "--config", config])
 
 
 def wait_http(port, path="/", timeout=60):

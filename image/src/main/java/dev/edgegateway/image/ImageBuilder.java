@@ -53,6 +53,16 @@ public final class ImageBuilder {
     static final String MODULES = "java.base,java.desktop,java.naming,java.net.http,java.sql,jdk.jfr,jdk.management,"
             + "jdk.unsupported,jdk.crypto.ec,jdk.naming.dns,jdk.zipfs";
     static final int USER = 10001;
+    /**
+     * JVM options the runtime carries for every program started from it (jlink's {@code --add-options}):
+     * the JIT compiler's threads at nice 10, below an event loop's 0. On a core the loop keeps busy, a
+     * compilation at equal weight took half the core for its length and doubled the latency of every
+     * request in flight meanwhile; at nice 10 it gets about a tenth, so warming up still progresses
+     * under full load. Options baked into the runtime, unlike the same on the command line, do not
+     * make the JVM warn a non-root user that raising a priority needs privilege (only this lowering
+     * is used then). docs/architecture.md, "JIT compiler priority".
+     */
+    static final String RUNTIME_OPTIONS = "-XX:ThreadPriorityPolicy=1 -XX:CompilerThreadPriority=10";
     static final List<String> ENTRYPOINT = List.of("/opt/java/bin/java", "-XX:MaxRAMPercentage=70", "-XX:+ExitOnOutOfMemoryError",
             "-jar", "/opt/edge/edge-gateway.jar");
     static final List<String> CMD = List.of("run", "--config", "/etc/edge/gateway.yaml");
@@ -140,7 +150,7 @@ public final class ImageBuilder {
                 .orElseThrow(() -> new IllegalStateException("no jlink: the build must run on a JDK (with its jmods), not a JRE"));
         StringWriter said = new StringWriter();
         int rc = jlink.run(new PrintWriter(said), new PrintWriter(said), "--add-modules", MODULES, "--strip-debug", "--no-man-pages",
-                "--no-header-files", "--output", output.toString());
+                "--no-header-files", "--add-options=" + RUNTIME_OPTIONS, "--output", output.toString());
         if (rc != 0) {
             throw new IllegalStateException("jlink failed (" + rc + "): " + said
                     + (said.toString().contains("java.base") ? " (on Debian, the jmods are in the openjdk-17-jmods package)" : ""));

@@ -28,6 +28,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.jar.JarFile;
+import java.util.stream.Stream;
 import java.util.zip.GZIPInputStream;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
@@ -171,7 +172,9 @@ class ImageTest {
             }
             assertThat(status).as("/ready from the image's gateway:\n" + Files.readString(root.resolve("gateway.log"))).isEqualTo(200);
             String log = Files.readString(root.resolve("gateway.log"));
-            assertThat(log).as("the image's own runtime").doesNotContain("Error:");
+            assertThat(log).as("the image's own runtime").doesNotContain("Error:").doesNotContain("VM warning");
+            assertThat(compilerThreadNices(gw.pid())).as("the JIT compiler threads' nice values (the runtime's options)")
+                    .isNotEmpty().containsOnly(10);
             // A request through it: no origin on port 9, so the gateway answers 502 itself.
             int proxied = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + traffic + "/x")).build(),
                     HttpResponse.BodyHandlers.discarding()).statusCode();
@@ -202,6 +205,27 @@ class ImageTest {
      * dynamic loader and C libraries (not the machine's): the loader runs the program with the
      * image's library directory as its only search path.
      */
+    /** The nice value of each of the process's JIT compiler threads ("C1 CompilerThre", "C2 CompilerThre": comm is cut at 15). */
+    static List<Integer> compilerThreadNices(long pid) throws IOException {
+        List<Integer> nices = new ArrayList<>();
+        try (Stream<Path> tasks = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
+            for (Path task : tasks.toList()) {
+                String stat;
+                try {
+                    stat = Files.readString(task.resolve("stat"));
+                } catch (IOException exited) {
+                    continue;
+                }
+                String comm = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+                if (comm.matches("C[12] CompilerThre.*")) {
+                    // After "(comm) ": state is field 3 of stat(5), nice field 19.
+                    nices.add(Integer.parseInt(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[16]));
+                }
+            }
+        }
+        return nices;
+    }
+
     static List<String> inImage(List<String> command) {
         Path r = rootfs();
         List<String> out = new ArrayList<>(List.of(r.resolve("lib64/ld-linux-x86-64.so.2").toString(), "--inhibit-cache", "--library-path",
