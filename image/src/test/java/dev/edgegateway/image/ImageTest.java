@@ -200,11 +200,6 @@ class ImageTest {
         assertThat(root.resolve("out/kubernetes/eu-west-1/03-deployment.yaml")).exists();
     }
 
-    /**
-     * A command of the image run on this machine from the unpacked layers, with the image's own
-     * dynamic loader and C libraries (not the machine's): the loader runs the program with the
-     * image's library directory as its only search path.
-     */
     /** The nice value of each of the process's JIT compiler threads ("C1 CompilerThre", "C2 CompilerThre": comm is cut at 15). */
     static List<Integer> compilerThreadNices(long pid) throws IOException {
         List<Integer> nices = new ArrayList<>();
@@ -226,6 +221,11 @@ class ImageTest {
         return nices;
     }
 
+    /**
+     * A command of the image run on this machine from the unpacked layers, with the image's own
+     * dynamic loader and C libraries (not the machine's): the loader runs the program with the
+     * image's library directory as its only search path.
+     */
     static List<String> inImage(List<String> command) {
         Path r = rootfs();
         List<String> out = new ArrayList<>(List.of(r.resolve("lib64/ld-linux-x86-64.so.2").toString(), "--inhibit-cache", "--library-path",
