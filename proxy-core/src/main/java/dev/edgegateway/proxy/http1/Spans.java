@@ -1,6 +1,9 @@
 package dev.edgegateway.proxy.http1;
 
 import io.netty.util.AsciiString;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 
 /**
  * Where a decoded header field lies in its head's bytes, packed in a {@code long} for
@@ -10,6 +13,8 @@ import io.netty.util.AsciiString;
  */
 final class Spans {
     private Spans() {}
+
+    private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
     /** The shift of a span's name half and of its value half. */
     static final int NAME = 32;
@@ -35,7 +40,12 @@ final class Spans {
         return (int) (span >>> half) & (1 << LENGTH_BITS) - 1;
     }
 
-    /** Whether {@code b[from..from+length)}, read as Latin-1, is {@code name} but for ASCII case. */
+    /**
+     * Whether {@code b[from..from+length)}, read as Latin-1, is {@code name} but for ASCII case. An
+     * {@code AsciiString} (the lookups' constant names) is compared eight bytes a step: a lookup whose
+     * key filter matched is nearly always the name, so the compare runs to its end, and byte by byte it
+     * was the largest frame of the gateway's own in the profile at 64 connections.
+     */
     static boolean equalsIgnoreCase(byte[] b, int from, int length, CharSequence name) {
         if (length != name.length()) {
             return false;
@@ -43,7 +53,15 @@ final class Spans {
         if (name instanceof AsciiString a) {
             byte[] other = a.array();
             int off = a.arrayOffset();
-            for (int k = 0; k < length; k++) {
+            int k = 0;
+            for (; k <= length - Long.BYTES; k += Long.BYTES) {
+                long x = (long) LONGS.get(b, from + k);
+                long y = (long) LONGS.get(other, off + k);
+                if (x != y && lower(x) != lower(y)) {
+                    return false;
+                }
+            }
+            for (; k < length; k++) {
                 byte x = b[from + k];
                 byte y = other[off + k];
                 if (x != y && lower(x) != lower(y)) {
@@ -63,6 +81,17 @@ final class Spans {
             }
         }
         return true;
+    }
+
+    /**
+     * The eight bytes of {@code w} with each ASCII capital made small (0x20 added), others as they
+     * are: the capitals found without a branch per byte (the bit 0x80 set in a byte of 'A' to 'Z',
+     * by two additions that cannot carry into the next byte, and cleared for a byte of 0x80 or more).
+     */
+    static long lower(long w) {
+        long r = (w & 0x7F7F7F7F7F7F7F7FL) + 0x2525252525252525L; // 0x80 or more: past 'Z'
+        r = (r & 0x7F7F7F7F7F7F7F7FL) + 0x1A1A1A1A1A1A1A1AL; // 0x80 or more: 'A' to 'Z'
+        return w | (r & ~w & 0x8080808080808080L) >>> 2;
     }
 
     private static int lower(byte b) {
