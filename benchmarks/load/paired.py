@@ -34,9 +34,7 @@ def interval(values):
             break
         tail += p
         k += 1
-    if k == 0:
-        return None
-    v = sorted(values)
+    v = sorted(values)  # k >= 1: from six values on, P(Binom(n, 1/2) = 0) is under 5%
     return v[k - 1], v[n - k]
 
 
