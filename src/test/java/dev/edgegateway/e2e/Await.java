@@ -5,10 +5,10 @@ import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
 /** Polls a condition until it holds, or fails the test after a deadline. */
-final class Await {
+public final class Await {
     private Await() {}
 
-    static void until(BooleanSupplier condition, long millis, String what) throws InterruptedException {
+    public static void until(BooleanSupplier condition, long millis, String what) throws InterruptedException {
         until(condition, millis, () -> what);
     }
 

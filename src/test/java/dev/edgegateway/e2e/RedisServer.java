@@ -14,13 +14,13 @@ import java.util.concurrent.TimeUnit;
  * installs it; there is no Docker engine here for Testcontainers). Data lives in a temporary
  * directory and nothing is persisted. Can be stopped and started again on the same port.
  */
-final class RedisServer implements AutoCloseable {
-    final int port;
+public final class RedisServer implements AutoCloseable {
+    public final int port;
     private final Path dir;
     private final boolean cluster;
     private Process process;
 
-    RedisServer(boolean cluster) throws Exception {
+    public RedisServer(boolean cluster) throws Exception {
         this(GatewayProcess.freePort(), cluster);
     }
 

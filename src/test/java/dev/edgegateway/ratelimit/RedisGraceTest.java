@@ -1,0 +1,105 @@
+package dev.edgegateway.ratelimit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.edgegateway.config.HostPort;
+import dev.edgegateway.config.RedisConfig;
+import dev.edgegateway.e2e.Await;
+import dev.edgegateway.e2e.RedisServer;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The second budget a decision gets while Redis is connected and its breaker closed (the lateness
+ * may be this machine's): a late answer, timed on the client's own thread, does not take it away,
+ * since a starved machine delays that thread too (FleetLimitTest's fail-closed refusal on busy
+ * cores came from one); the breaker, opened by {@code breakerFailures} late answers in a row, does.
+ * Against a real redis-server; an answer is made late by {@code CLIENT PAUSE} on another connection
+ * (300 ms against a 25 ms budget), so it is late on any machine. In the e2e module for its Redis
+ * server; in this package for the limiter's own view of its health.
+ */
+class RedisGraceTest {
+    private static final Duration BUDGET = Duration.ofMillis(25);
+
+    @Test
+    void aLateAnswerKeepsTheGraceAndTheBreakerEndsIt() throws Exception {
+        try (RedisServer server = new RedisServer(false);
+             Socket pauser = new Socket("127.0.0.1", server.port)) {
+            RedisConfig config = new RedisConfig(List.of(new HostPort("127.0.0.1", server.port)), false, BUDGET, 3,
+                    Duration.ofMinutes(5), null, Duration.ofMillis(100));
+            AtomicInteger late = new AtomicInteger();
+            AtomicInteger failed = new AtomicInteger();
+            try (RedisLimiter redis = new RedisLimiter(config, (nanos, ok) -> {
+                if (!ok) {
+                    failed.incrementAndGet();
+                } else if (nanos > BUDGET.toNanos()) {
+                    late.incrementAndGet();
+                }
+            })) {
+                Await.until(redis::connected, 20_000, "connected to Redis");
+                // A call of no decisions runs the script and is answered; until one is in time (a cold client's first may not be).
+                Await.until(() -> call(redis) && late.get() == 0 && failed.get() == 0 || reset(late, failed), 20_000, "an answer in time");
+                assertThat(redis.healthy()).isTrue();
+
+                int before = late.get();
+                Await.until(() -> lateCall(redis, pauser) && late.get() > before, 20_000, "an answer after the pause");
+                assertThat(failed.get()).as("no call failed").isZero();
+                assertThat(redis.healthy()).as("one late answer: connected, the breaker closed, the grace kept").isTrue();
+                assertThat(redis.unavailable()).isFalse();
+
+                // Late answers in a row (nothing else calls the script here) open the breaker at the third.
+                Await.until(() -> lateCall(redis, pauser) && redis.unavailable(), 20_000, "the breaker open");
+                assertThat(redis.healthy()).as("the breaker open: no grace").isFalse();
+            }
+        }
+    }
+
+    private static boolean reset(AtomicInteger late, AtomicInteger failed) {
+        late.set(0);
+        failed.set(0);
+        return false;
+    }
+
+    /** One call of no decisions, waited for; true when it completed (in time or late). */
+    private static boolean call(RedisLimiter redis) {
+        try {
+            redis.eval(new String[0], new String[] {redis.refusalChannel(), "0"}).get(10, TimeUnit.SECONDS);
+            return true;
+        } catch (Exception e) {
+            return false;
+        }
+    }
+
+    /** Pauses every client of the server for 300 ms, then calls once: the answer waits out the pause. */
+    private static boolean lateCall(RedisLimiter redis, Socket pauser) {
+        try {
+            pauser.getOutputStream().write("*3\r\n$6\r\nCLIENT\r\n$5\r\nPAUSE\r\n$3\r\n300\r\n".getBytes(StandardCharsets.US_ASCII));
+            pauser.getOutputStream().flush();
+            String reply = readLine(pauser.getInputStream());
+            assertThat(reply).isEqualTo("+OK");
+        } catch (IOException e) {
+            throw new AssertionError(e);
+        }
+        return call(redis);
+    }
+
+    private static String readLine(InputStream in) throws IOException {
+        StringBuilder b = new StringBuilder();
+        for (int c; (c = in.read()) != '\n'; ) {
+            if (c < 0) {
+                throw new IOException("Redis closed the connection after " + b);
+            }
+            if (c != '\r') {
+                b.append((char) c);
+            }
+        }
+        return b.toString();
+    }
+}
