@@ -298,8 +298,9 @@ final class DistributedPolicy extends Policy {
          * busy (a stalled CPU, a long task), the answer is used: late is not failed. Otherwise the
          * policy's fail-open/closed choice answers now, unless Redis is connected and its breaker
          * closed ({@link RedisLimiter#healthy}): then the lateness may be this machine's (a starved
-         * CPU, a cold start), and the request waits one more budget before the choice answers. Either way this is not counted against Redis: its
-         * breaker counts errors and the latency measured on the client's own thread.
+         * CPU, a cold start), and the request waits one more budget before the choice answers.
+         * Either way this is not counted against Redis: its breaker counts errors and the latency
+         * measured on the client's own thread.
          */
         @Override
         public void run() {
