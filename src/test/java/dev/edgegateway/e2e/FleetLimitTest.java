@@ -7,13 +7,11 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
@@ -123,10 +121,7 @@ class FleetLimitTest {
     static long scriptCalls(List<RedisServer> servers) throws Exception {
         long calls = 0;
         for (RedisServer redis : servers) {
-            Process p = new ProcessBuilder(RedisServer.binary("redis-cli"), "-p", Integer.toString(redis.port), "info", "commandstats").start();
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            p.waitFor(10, TimeUnit.SECONDS);
-            Matcher m = Pattern.compile("cmdstat_(evalsha|eval):calls=(\\d+)").matcher(out);
+            Matcher m = Pattern.compile("cmdstat_(evalsha|eval):calls=(\\d+)").matcher(redis.cli("info", "commandstats"));
             while (m.find()) {
                 calls += Long.parseLong(m.group(2));
             }

@@ -3,6 +3,7 @@ package dev.edgegateway.e2e;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -86,6 +87,19 @@ public final class RedisServer implements AutoCloseable {
 
     String address() {
         return "127.0.0.1:" + port;
+    }
+
+    /** What {@code redis-cli} prints for {@code args} against this server, trimmed (a command's answer). */
+    public String cli(String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(binary("redis-cli"), "-p", Integer.toString(port)));
+        cmd.addAll(List.of(args));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+        if (!p.waitFor(10, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new AssertionError("redis-cli " + String.join(" ", args) + " did not end: " + out);
+        }
+        return out;
     }
 
     @Override

@@ -4,13 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.InetSocketAddress;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.cert.X509Certificate;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
@@ -130,10 +128,7 @@ class TwoPhaseReloadTest {
     }
 
     static long dbsize(RedisServer r) throws Exception {
-        Process p = new ProcessBuilder(RedisServer.binary("redis-cli"), "-p", Integer.toString(r.port), "DBSIZE").redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-        assertThat(p.waitFor(10, TimeUnit.SECONDS)).isTrue();
-        return Long.parseLong(out);
+        return Long.parseLong(r.cli("DBSIZE"));
     }
 
     /** The O= of the certificate the secure listener serves for edge.test (trusting anything: only which one is asked). */

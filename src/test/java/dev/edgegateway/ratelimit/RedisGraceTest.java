@@ -6,10 +6,6 @@ import dev.edgegateway.config.HostPort;
 import dev.edgegateway.config.RedisConfig;
 import dev.edgegateway.e2e.Await;
 import dev.edgegateway.e2e.RedisServer;
-import java.io.IOException;
-import java.io.InputStream;
-import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -21,7 +17,7 @@ import org.junit.jupiter.api.Test;
  * may be this machine's): a late answer, timed on the client's own thread, does not take it away,
  * since a starved machine delays that thread too (FleetLimitTest's fail-closed refusal on busy
  * cores came from one); the breaker, opened by {@code breakerFailures} late answers in a row, does.
- * Against a real redis-server; an answer is made late by {@code CLIENT PAUSE} on another connection
+ * Against a real redis-server; an answer is made late by {@code CLIENT PAUSE} from {@code redis-cli}
  * (300 ms against a 25 ms budget), so it is late on any machine. In the e2e module for its Redis
  * server; in this package for the limiter's own view of its health.
  */
@@ -30,8 +26,7 @@ class RedisGraceTest {
 
     @Test
     void aLateAnswerKeepsTheGraceAndTheBreakerEndsIt() throws Exception {
-        try (RedisServer server = new RedisServer(false);
-             Socket pauser = new Socket("127.0.0.1", server.port)) {
+        try (RedisServer server = new RedisServer(false)) {
             RedisConfig config = new RedisConfig(List.of(new HostPort("127.0.0.1", server.port)), false, BUDGET, 3,
                     Duration.ofMinutes(5), null, Duration.ofMillis(100));
             AtomicInteger late = new AtomicInteger();
@@ -52,14 +47,13 @@ class RedisGraceTest {
                 }, 20_000, "an answer in time");
                 assertThat(redis.healthy()).isTrue();
 
-                int before = late.get();
-                Await.until(() -> lateCall(redis, pauser) && late.get() > before, 20_000, "an answer after the pause");
+                Await.until(() -> lateCall(redis, server) && late.get() > 0, 20_000, "an answer after the pause");
                 assertThat(failed.get()).as("no call failed").isZero();
                 assertThat(redis.healthy()).as("one late answer: connected, the breaker closed, the grace kept").isTrue();
                 assertThat(redis.unavailable()).isFalse();
 
                 // Late answers in a row (nothing else calls the script here) open the breaker at the third.
-                Await.until(() -> lateCall(redis, pauser) && redis.unavailable(), 20_000, "the breaker open");
+                Await.until(() -> lateCall(redis, server) && redis.unavailable(), 20_000, "the breaker open");
                 assertThat(redis.healthy()).as("the breaker open: no grace").isFalse();
             }
         }
@@ -75,29 +69,13 @@ class RedisGraceTest {
         }
     }
 
-    /** Pauses every client of the server for 300 ms, then calls once: the answer waits out the pause. */
-    private static boolean lateCall(RedisLimiter redis, Socket pauser) {
+    /** Pauses every client of the server for 300 ms ({@code redis-cli} returns once it holds), then calls once behind it. */
+    private static boolean lateCall(RedisLimiter redis, RedisServer server) {
         try {
-            pauser.getOutputStream().write("*3\r\n$6\r\nCLIENT\r\n$5\r\nPAUSE\r\n$3\r\n300\r\n".getBytes(StandardCharsets.US_ASCII));
-            pauser.getOutputStream().flush();
-            String reply = readLine(pauser.getInputStream());
-            assertThat(reply).isEqualTo("+OK");
-        } catch (IOException e) {
+            assertThat(server.cli("client", "pause", "300")).isEqualTo("OK");
+        } catch (Exception e) {
             throw new AssertionError(e);
         }
         return call(redis);
-    }
-
-    private static String readLine(InputStream in) throws IOException {
-        StringBuilder b = new StringBuilder();
-        for (int c; (c = in.read()) != '\n'; ) {
-            if (c < 0) {
-                throw new IOException("Redis closed the connection after " + b);
-            }
-            if (c != '\r') {
-                b.append((char) c);
-            }
-        }
-        return b.toString();
     }
 }
