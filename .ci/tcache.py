@@ -4,11 +4,13 @@
 # - aborted from malloc ("malloc(): unaligned tcache chunk detected"): the thread's own tcache, whose
 #   bin head is then the bad link itself, left by the malloc before that took the corrupt chunk.
 # Links are safe-linked: stored = next ^ (address of the link >> 12). A link that does not reveal an
-# aligned address is printed as stored, and XORed with the tcache's own page (>> 12): chunks and the
+# aligned address is printed as revealed (the pointer the bin would follow), and XORed with the
+# tcache's own page (>> 12), which undoes the reveal where the chunk's page is near it: chunks and the
 # tcache share an arena, so for a small value written over a link (a counter, a length) that XOR is
-# small too. A counter, an address or HTTP bytes name the writer. On the thread-exit path the chunk
-# itself is found too (the head of its arena's fastbin, where it has just been freed), and with its
-# address the exact word written over the link and the words after it.
+# small too, but not for a chunk that another arena made (stop 50's: 0xfd925). A counter, an address
+# or HTTP bytes name the writer. So on the thread-exit path the chunk itself is found too (the head
+# of its arena's fastbin, where it has just been freed), and with its address the exact word written
+# over the link and the words after it.
 import gdb
 
 
