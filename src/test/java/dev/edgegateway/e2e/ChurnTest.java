@@ -37,8 +37,8 @@ import org.junit.jupiter.api.io.TempDir;
  * trace per reset connection. It also overflowed io_uring's completion queue when that had 4096
  * entries ({@code Transport.COMPLETIONS_PER_SUBMISSION}); Netty's warning about that is the one
  * let through here: the kernel holds the completions until the next turn, nothing is lost, and a
- * machine whose cores are busy with other work can still see one now and then. Run on io_uring
- * and again on epoll ({@code request-path-on-epoll}).
+ * machine whose cores are busy with other work can still see one now and then. Runs on
+ * {@code auto} (epoll), or on the transport {@code -Dedge.test.transport} names.
  */
 class ChurnTest {
     static final int CYCLES = 8;

@@ -19,8 +19,9 @@ final class GatewayFixture implements AutoCloseable {
     private final HttpClient admin = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     /**
-     * The transport {@code -Dedge.test.transport} names, or "": the {@code request-path-on-epoll}
-     * execution (src/test/pom.xml) runs the request-path tests again with it in place of {@code auto}.
+     * The transport {@code -Dedge.test.transport} names, or "": put in place of {@code auto} (epoll),
+     * so that {@code ./mvnw -B verify -pl src/test -Dedge.test.transport=io_uring} runs the suite's
+     * gateways on io_uring, which serves only where named (docs/architecture.md, "Transport").
      */
     static final String TEST_TRANSPORT = System.getProperty("edge.test.transport", "");
 

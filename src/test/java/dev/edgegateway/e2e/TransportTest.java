@@ -21,21 +21,19 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * Every transport {@code runtime.transport} can name carries the whole request path: keep-alive
  * to the client and the origin, a streamed request body, a large streamed response and a
- * WebSocket tunnel. The other suites run on {@code auto} (io_uring where the kernel allows it), and
- * their request-path tests again on epoll; this one names each of io_uring, epoll and NIO (a
- * transport the kernel cannot run here is skipped, with the reason).
+ * WebSocket tunnel. The other suites run on {@code auto} (epoll); this one names each of io_uring,
+ * epoll and NIO (a transport the kernel cannot run here is skipped, with the reason).
  */
 @Timeout(60)
 class TransportTest {
 
     @Test
-    void autoIsIoUringWhereTheKernelAllowsItElseEpollElseNio() {
-        String expected = IoUring.isAvailable() ? "io_uring" : Epoll.isAvailable() ? "epoll" : "nio";
-        assertThat(Transport.select(RuntimeConfig.Transport.AUTO).name()).isEqualTo(expected);
-        if (IoUring.isAvailable()) {
+    void autoIsEpollElseNioAndNeverIoUring() {
+        assertThat(Transport.select(RuntimeConfig.Transport.AUTO).name()).isEqualTo(Epoll.isAvailable() ? "epoll" : "nio");
+        if (Epoll.isAvailable()) {
             assertThat(Transport.unavailableReasons()).isEmpty();
         } else {
-            assertThat(Transport.unavailableReasons()).startsWith("io_uring unavailable: ").contains(String.valueOf(IoUring.unavailabilityCause()));
+            assertThat(Transport.unavailableReasons()).startsWith("epoll unavailable: ").contains(String.valueOf(Epoll.unavailabilityCause()));
         }
     }
 

@@ -5,7 +5,7 @@ import java.time.Duration;
 /**
  * Process-level settings, read at start only.
  *
- * @param transport which I/O transport to use; {@code auto} is io_uring where the kernel allows it, else epoll, else NIO
+ * @param transport which I/O transport to use; {@code auto} is epoll, else NIO (io_uring only when named)
  * @param workerThreads event loops serving traffic; 0 means one per available core
  * @param idleSpin how long a traffic event loop with nothing to do keeps polling for work, without
  *     blocking, before it waits in the kernel; 0 waits at once; unset (null), the transport's

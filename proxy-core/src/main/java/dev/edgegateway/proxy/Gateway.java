@@ -107,9 +107,9 @@ public final class Gateway implements AutoCloseable {
         adminLoop = transport.newGroup(1, "edge-admin");
         resolver = new DnsAddressResolverGroup(new DnsNameResolverBuilder().datagramChannelType(transport.datagramChannelClass()));
         GatewayMetrics metrics = new GatewayMetrics();
-        // Which transport serves (auto: io_uring, else epoll where seccomp refuses io_uring, else NIO): 1, labelled.
+        // Which transport serves (auto: epoll, else NIO; io_uring only when named): 1, labelled.
         Gauge.builder("edge.transport.info", () -> 1).tag("transport", transport.name())
-                .description("The I/O transport the event loops run on (runtime.transport; auto: io_uring, else epoll, else NIO)")
+                .description("The I/O transport the event loops run on (runtime.transport; auto: epoll, else NIO)")
                 .register(metrics.registry());
         endpoints = new EndpointRegistry(metrics, LoopClock::nanoTime);
         Map<EventExecutor, UpstreamPool> pools = new HashMap<>();
