@@ -348,7 +348,7 @@ def main():
     ap.add_argument("--transports", action="store_true",
                     help="also measure the gateway with each native transport named (gw-uring on io_uring, gw-epoll "
                          "on epoll, both with the local limiter: compare with gw+local, which runs on the default, "
-                         "auto: io_uring where the kernel allows it, else epoll)")
+                         "auto: epoll, else NIO)")
     ap.add_argument("--baseline-jar", default="",
                     help="also run this jar (an earlier build) with the gateway's config, as base (HTTP/1.1), "
                          "base+local (with --limiters) and base-h2 (with --tls): before and after in the same run")
