@@ -89,17 +89,28 @@ public final class RedisServer implements AutoCloseable {
         return "127.0.0.1:" + port;
     }
 
-    /** What {@code redis-cli} prints for {@code args} against this server, trimmed (a command's answer). */
+    /**
+     * What {@code redis-cli} prints for {@code args} against this server, trimmed (a command's answer).
+     * Its output goes to a file, read once it has ended, so a redis-cli that hangs fails in 10 s.
+     */
     public String cli(String... args) throws Exception {
         List<String> cmd = new ArrayList<>(List.of(binary("redis-cli"), "-p", Integer.toString(port)));
         cmd.addAll(List.of(args));
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-        if (!p.waitFor(10, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            throw new AssertionError("redis-cli " + String.join(" ", args) + " did not end: " + out);
+        Path out = Files.createTempFile(dir, "cli", ".out");
+        try {
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile()).start();
+            boolean ended = p.waitFor(10, TimeUnit.SECONDS);
+            if (!ended) {
+                p.destroyForcibly();
+            }
+            String printed = Files.readString(out, StandardCharsets.UTF_8).trim();
+            if (!ended) {
+                throw new AssertionError("redis-cli " + String.join(" ", args) + " did not end in 10 s: " + printed);
+            }
+            return printed;
+        } finally {
+            Files.deleteIfExists(out);
         }
-        return out;
     }
 
     @Override
