@@ -24,6 +24,8 @@ import io.netty.channel.uring.IoUringServerSocketChannel;
 import io.netty.channel.uring.IoUringSocketChannel;
 import io.netty.util.internal.SystemPropertyUtil;
 import java.util.function.IntFunction;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The I/O transport, chosen once at start: epoll, else NIO ({@code auto}); or the one
@@ -50,7 +52,8 @@ import java.util.function.IntFunction;
  * <p>Named, io_uring is refused where the kernel or a seccomp profile forbids it: the default
  * profiles of Docker 25+ and containerd 2.0+ ({@code RuntimeDefault}, which the generated EKS
  * manifests set) refuse its system calls. The start-up line and {@code edge_transport_info} say
- * which transport serves.
+ * which transport serves. Named, it is also logged as a warning at start ({@link #CAUTION}): an
+ * operator who turns it on learns what it was seen to do, from the log rather than from a crash.
  */
 public record Transport(
         String name,
@@ -103,11 +106,22 @@ public record Transport(
     public static Transport select(RuntimeConfig.Transport wanted) {
         return switch (wanted) {
             case AUTO -> Epoll.isAvailable() ? EPOLL : NIO;
-            case IO_URING -> require(IO_URING, IoUring.isAvailable(), IoUring.unavailabilityCause());
+            case IO_URING -> {
+                Transport t = require(IO_URING, IoUring.isAvailable(), IoUring.unavailabilityCause());
+                log.warn(CAUTION);
+                yield t;
+            }
             case EPOLL -> require(EPOLL, Epoll.isAvailable(), Epoll.unavailabilityCause());
             case NIO -> NIO;
         };
     }
+
+    /** Logged when io_uring is named: what it was seen to do, and where the rest is written down. */
+    public static final String CAUTION = "runtime.transport is io_uring, which is not the default: while it was, glibc's heap checks"
+            + " aborted the test suite's JVM four times in CI (memory written after it was freed; the cause was not found)."
+            + " Prefer auto (epoll) unless you have measured the gain on your hosts; docs/architecture.md, \"Transport\", says what was checked";
+
+    private static final Logger log = LoggerFactory.getLogger(Transport.class);
 
     /** Why {@code auto} passed over epoll, for the start-up log line ("" if it did not). */
     public static String unavailableReasons() {
