@@ -118,7 +118,7 @@ public record Transport(
 
     /** Logged when io_uring is named: what it was seen to do, and where the rest is written down. */
     public static final String CAUTION = "runtime.transport is io_uring, which is not the default: while it was, glibc's heap checks"
-            + " aborted the test suite's JVM four times in CI (memory written after it was freed; the cause was not found)."
+            + " aborted this project's test suite JVM four times in CI (memory written after it was freed; the cause was not found)."
             + " Prefer auto (epoll) unless you have measured the gain on your hosts; docs/architecture.md, \"Transport\", says what was checked";
 
     private static final Logger log = LoggerFactory.getLogger(Transport.class);
