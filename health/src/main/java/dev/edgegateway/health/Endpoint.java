@@ -139,8 +139,13 @@ public final class Endpoint {
      * has its estimate forgotten and is probed like a newcomer.
      */
     public double cost(long now) {
-        double ewma = ewmaLatencyNanos;
+        // Requests in flight first: a try's outcome is recorded before it stops counting, so a
+        // count read after its decrement comes with the estimate it fed. Read the other way round
+        // (as before), a balancer on another loop could take the estimate from before a failed
+        // connect and the count from after it, a zero cost, and send a second request to an
+        // endpoint that never completes a connect (RequestPathTest saw a third probe of its black hole once, in a full run of the suite).
         int pending = inFlight.get();
+        double ewma = ewmaLatencyNanos;
         long ejectedUntil = ejectedUntilNanos;
         if (ejectedUntil != 0 && ewmaStampNanos - ejectedUntil < 0 && now - ejectedUntil >= 0) {
             ewma = 0; // back from an ejection: what was measured before it is stale, probe afresh

@@ -221,4 +221,46 @@ class HealthPolicyTest {
         assertThat(e.health()).isEqualTo(Endpoint.Health.HEALTHY);
         assertThat(e.cost(now.get())).isZero();
     }
+
+    /**
+     * A balancer on another event loop asks for the cost while a failed try is being recorded:
+     * from the moment the try is counted in flight, it must never read zero (the idle newcomer's
+     * cost), or a second request goes to an endpoint that never completes a connect. The failure
+     * is recorded before the try stops counting; the cost must read them in the other order.
+     */
+    @Test
+    void aFailedTryNeverReadsAsAnIdleNewcomerWhileItIsRecorded() throws Exception {
+        List<Endpoint> endpoints = cluster(20_000, outlier(0, 0, 50), null, null);
+        java.util.concurrent.atomic.AtomicInteger turn = new java.util.concurrent.atomic.AtomicInteger(-1);
+        java.util.concurrent.atomic.AtomicInteger done = new java.util.concurrent.atomic.AtomicInteger(-1);
+        java.util.concurrent.atomic.AtomicInteger zeros = new java.util.concurrent.atomic.AtomicInteger();
+        long t = now.get();
+        Thread reader = new Thread(() -> {
+            for (int i = 0; i < endpoints.size(); i++) {
+                while (turn.get() < i) {
+                    Thread.onSpinWait();
+                }
+                Endpoint e = endpoints.get(i);
+                do {
+                    if (e.cost(t) < 1) {
+                        zeros.incrementAndGet();
+                    }
+                } while (done.get() < i);
+            }
+        });
+        reader.start();
+        for (int i = 0; i < endpoints.size(); i++) {
+            Endpoint e = endpoints.get(i);
+            e.requestStarted(); // its connect is pending: from here on it is never an idle newcomer
+            turn.set(i);
+            for (int spin = 0; spin < 50; spin++) {
+                Thread.onSpinWait();
+            }
+            e.record(TryOutcome.GATEWAY_FAILURE, SECOND / 2, t); // as ExchangeRecorder.tryFailed, then
+            e.requestFinished(); // UpstreamAttempt.endTry
+            done.set(i);
+        }
+        reader.join();
+        assertThat(zeros.get()).as("costs read as zero while a failure was recorded").isZero();
+    }
 }
