@@ -143,7 +143,8 @@ public final class Endpoint {
         // count read after its decrement comes with the estimate it fed. Read the other way round
         // (as before), a balancer on another loop could take the estimate from before a failed
         // connect and the count from after it, a zero cost, and send a second request to an
-        // endpoint that never completes a connect (RequestPathTest saw a third probe of its black hole once, in a full run of the suite).
+        // endpoint that never completes a connect (RequestPathTest saw a third probe of its black
+        // hole once, in a full run of the suite).
         int pending = inFlight.get();
         double ewma = ewmaLatencyNanos;
         long ejectedUntil = ejectedUntilNanos;

@@ -10,6 +10,7 @@ import dev.edgegateway.config.RetryConfig;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
@@ -234,9 +235,9 @@ class HealthPolicyTest {
     @Test
     void aFailedTryNeverReadsAsAnIdleNewcomerWhileItIsRecorded() throws Exception {
         List<Endpoint> endpoints = cluster(20_000, outlier(0, 0, 50), null, null);
-        java.util.concurrent.atomic.AtomicInteger turn = new java.util.concurrent.atomic.AtomicInteger(-1);
-        java.util.concurrent.atomic.AtomicInteger done = new java.util.concurrent.atomic.AtomicInteger(-1);
-        java.util.concurrent.atomic.AtomicInteger zeros = new java.util.concurrent.atomic.AtomicInteger();
+        AtomicInteger turn = new AtomicInteger(-1);
+        AtomicInteger done = new AtomicInteger(-1);
+        AtomicInteger zeros = new AtomicInteger();
         long t = now.get();
         Thread reader = new Thread(() -> {
             for (int i = 0; i < endpoints.size(); i++) {
