@@ -45,7 +45,7 @@ final class GatewayFixture implements AutoCloseable {
             return s;
         }
         RuntimeConfig runtime = new RuntimeConfig(RuntimeConfig.Transport.valueOf(TEST_TRANSPORT.toUpperCase(java.util.Locale.ROOT)),
-                c.runtime().workerThreads(), c.runtime().idleSpin());
+                c.runtime().workerThreads(), c.runtime().idleSpin(), c.runtime().idleNap());
         RecordComponent[] parts = GatewayConfig.class.getRecordComponents();
         Class<?>[] types = new Class<?>[parts.length];
         Object[] values = new Object[parts.length];

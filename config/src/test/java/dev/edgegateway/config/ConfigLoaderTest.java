@@ -106,6 +106,24 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void idleNapIsBoundedAndLocatedAndOffOnIoUringByDefault() throws ConfigException {
+        RuntimeConfig unset = ConfigLoader.parse(VALID, "gw.yaml", 1).config().runtime();
+        assertThat(unset.idleNap()).isNull();
+        assertThat(unset.idleNapOn(RuntimeConfig.Transport.EPOLL)).isEqualTo(Duration.ofNanos(20_000));
+        assertThat(unset.idleNapOn(RuntimeConfig.Transport.NIO)).isEqualTo(Duration.ofNanos(20_000));
+        assertThat(unset.idleNapOn(RuntimeConfig.Transport.IO_URING)).isZero();
+        String nap = VALID + "runtime:\n  idleNap: %s\n";
+        assertThat(ConfigLoader.parse(nap.formatted("100us"), "gw.yaml", 1).config().runtime().idleNapOn(RuntimeConfig.Transport.IO_URING))
+                .isEqualTo(Duration.ofNanos(100_000));
+        assertThat(ConfigLoader.parse(nap.formatted("0"), "gw.yaml", 1).config().runtime().idleNapOn(RuntimeConfig.Transport.EPOLL)).isZero();
+        assertThat(errorsOf(nap.formatted("5ms"))).singleElement().satisfies(e -> {
+            assertThat(e.path()).isEqualTo("runtime.idleNap");
+            assertThat(e.line()).isGreaterThan(1);
+            assertThat(e.message()).isEqualTo("must be 0 (wait at once) to 1ms, found 5ms");
+        });
+    }
+
+    @Test
     void missingRequiredFieldIsLocatedAtItsRecord() {
         List<ConfigError> errors = errorsOf(VALID.replace("    cluster: api\n", "\n"));
         assertThat(errors).singleElement().satisfies(e -> {

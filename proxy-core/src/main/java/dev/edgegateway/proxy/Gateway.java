@@ -99,11 +99,11 @@ public final class Gateway implements AutoCloseable {
         transport = Transport.select(config.runtime().transport());
         int threads = config.runtime().workerThreads() > 0 ? config.runtime().workerThreads() : Runtime.getRuntime().availableProcessors();
         String reasons = config.runtime().transport() == RuntimeConfig.Transport.AUTO ? Transport.unavailableReasons() : "";
-        Duration spin = config.runtime().idleSpinOn(transport.kind());
-        log.info("transport: {} with {} event loop(s), idle spin {}{}", transport.name(), threads, Durations.format(spin),
-                reasons.isEmpty() ? "" : " (" + reasons + ")");
+        Duration spin = config.runtime().idleSpinOn(transport.kind()), nap = config.runtime().idleNapOn(transport.kind());
+        log.info("transport: {} with {} event loop(s), idle spin {}, idle nap {}{}", transport.name(), threads, Durations.format(spin),
+                Durations.format(nap), reasons.isEmpty() ? "" : " (" + reasons + ")");
         acceptor = transport.newGroup(1, "edge-accept");
-        workers = transport.newTrafficGroup(threads, "edge-worker", spin.toNanos());
+        workers = transport.newTrafficGroup(threads, "edge-worker", spin.toNanos(), nap.toNanos());
         adminLoop = transport.newGroup(1, "edge-admin");
         resolver = new DnsAddressResolverGroup(new DnsNameResolverBuilder().datagramChannelType(transport.datagramChannelClass()));
         GatewayMetrics metrics = new GatewayMetrics();

@@ -143,16 +143,17 @@ public record Transport(
     /** Event loops for a few sockets (the acceptor, the admin server, tests): the transport's defaults, no spin. */
     public EventLoopGroup newGroup(int threads, String threadPrefix) {
         return new MultiThreadIoEventLoopGroup(threads, LoopClock.threads(threadPrefix),
-                LoopIoHandler.wrap(ioHandlerFactory.apply(0), 0));
+                LoopIoHandler.wrap(ioHandlerFactory.apply(0), 0, 0));
     }
 
     /**
      * The event loops that carry traffic: on io_uring with a submission queue of
      * {@link #TRAFFIC_RING_ENTRIES} and {@link #COMPLETIONS_PER_SUBMISSION} times as many completion
-     * entries, and polling for up to {@code idleSpinNanos} before they block ({@link LoopIoHandler}).
+     * entries, and polling for up to {@code idleSpinNanos}, then napping {@code idleNapNanos} at a
+     * time while recently busy, before they block ({@link LoopIoHandler}).
      */
-    public EventLoopGroup newTrafficGroup(int threads, String threadPrefix, long idleSpinNanos) {
+    public EventLoopGroup newTrafficGroup(int threads, String threadPrefix, long idleSpinNanos, long idleNapNanos) {
         return new MultiThreadIoEventLoopGroup(threads, LoopClock.threads(threadPrefix),
-                LoopIoHandler.wrap(ioHandlerFactory.apply(TRAFFIC_RING_ENTRIES), idleSpinNanos));
+                LoopIoHandler.wrap(ioHandlerFactory.apply(TRAFFIC_RING_ENTRIES), idleSpinNanos, idleNapNanos));
     }
 }

@@ -8,6 +8,7 @@ import io.netty.channel.IoHandlerContext;
 import io.netty.channel.IoRegistration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.function.IntSupplier;
@@ -15,9 +16,11 @@ import org.junit.jupiter.api.Test;
 
 /**
  * {@code runtime.idleSpin}: before the loop blocks, its I/O handler polls without blocking, and
- * stops as soon as something is handled, a task is queued, or the spin's time is up. Against an
- * inner handler that records each call; the end-to-end side (a gateway with the spin serves on
- * each transport) is TransportTest's.
+ * stops as soon as something is handled, a task is queued, or the spin's time is up.
+ * {@code runtime.idleNap}: a loop that has just handled I/O and finds nothing sleeps on a timer
+ * instead of blocking, until quiet for the nap window or woken by a task. Against an inner handler
+ * that records each call; the end-to-end side (a gateway serves on each transport, napping on epoll
+ * and NIO by default) is TransportTest's and the rest of the suite's.
  */
 class LoopIoHandlerTest {
     /** Long enough that only what the test arranges can end a spin, on however busy a machine. */
@@ -63,8 +66,68 @@ class LoopIoHandlerTest {
         assertThat(busy.calls).containsExactly(false);
     }
 
+    @Test
+    void aLoopThatHasJustHandledIoNapsWhenItFindsNothingAndBlocksOnceQuietForTheWindow() throws Exception {
+        Recorder inner = new Recorder(answers(3, 0, 0, 0, 2, 0));
+        // Two naps make the window: the third poll in a row that finds nothing blocks.
+        IoHandler loop = handler(inner, 0, LoopIoHandler.NAP_WINDOW_NANOS / 2);
+        Context context = new Context(() -> true);
+
+        assertThat(loop.run(context)).isEqualTo(3);
+        assertThat(loop.run(context)).isZero(); // nothing: a nap, no wait in the kernel
+        assertThat(loop.run(context)).isZero(); // again
+        assertThat(inner.calls).containsExactly(false, false, false);
+        assertThat(loop.run(context)).isZero(); // quiet for the window: the inner handler may block, at once
+        assertThat(inner.calls).containsExactly(false, false, false, true);
+        assertThat(loop.run(context)).isEqualTo(2); // woken by I/O, still from the blocking wait
+        assertThat(loop.run(context)).isZero(); // just busy again: naps again
+        assertThat(inner.calls).containsExactly(false, false, false, true, true, false);
+    }
+
+    @Test
+    void aTaskQueuedFromAnotherThreadEndsANap() throws Exception {
+        Recorder inner = new Recorder(answers(1, 0));
+        // A nap far longer than the wait below: only the wake-up can end it in time.
+        IoHandler loop = handler(inner, 0, TimeUnit.MINUTES.toNanos(10));
+        Context context = new Context(() -> true);
+        assertThat(loop.run(context)).isEqualTo(1);
+        CompletableFuture<Thread> napper = new CompletableFuture<>();
+        CompletableFuture<Integer> napped = CompletableFuture.supplyAsync(() -> {
+            napper.complete(Thread.currentThread());
+            return loop.run(context);
+        });
+        Thread t = napper.get(30, TimeUnit.SECONDS);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (t.getState() != Thread.State.TIMED_WAITING && System.nanoTime() - deadline < 0) {
+            Thread.onSpinWait(); // until it is asleep in its nap
+        }
+        assertThat(t.getState()).isEqualTo(Thread.State.TIMED_WAITING);
+
+        loop.wakeup();
+
+        assertThat(napped.get(30, TimeUnit.SECONDS)).isZero();
+        assertThat(inner.calls).containsExactly(false, false);
+        assertThat(inner.wakeups).isEqualTo(1); // the inner handler's own wake-up too, as before
+    }
+
+    @Test
+    void withASpinAndANapTheSpinComesFirst() throws Exception {
+        Recorder inner = new Recorder(answers(1, 0));
+        IoHandler loop = handler(inner, 1, LoopIoHandler.NAP_WINDOW_NANOS);
+        Context context = new Context(() -> true);
+        assertThat(loop.run(context)).isEqualTo(1);
+        assertThat(loop.run(context)).isZero(); // spun (at least one poll), then napped: one nap is the window
+        assertThat(inner.calls).doesNotContain(true);
+        assertThat(loop.run(context)).isZero();
+        assertThat(inner.calls).last().isEqualTo(true);
+    }
+
     private static IoHandler handler(IoHandler inner, long spinNanos) {
-        return LoopIoHandler.wrap(executor -> inner, spinNanos).newHandler(null);
+        return handler(inner, spinNanos, 0);
+    }
+
+    private static IoHandler handler(IoHandler inner, long spinNanos, long napNanos) {
+        return LoopIoHandler.wrap(executor -> inner, spinNanos, napNanos).newHandler(null);
     }
 
     private static IntSupplier answers(int... values) {
@@ -75,6 +138,7 @@ class LoopIoHandlerTest {
     /** An inner handler: what each run returns, and whether the context it was given could block. */
     private static final class Recorder implements IoHandler {
         final List<Boolean> calls = new ArrayList<>();
+        volatile int wakeups;
         private final IntSupplier handled;
 
         Recorder(IntSupplier handled) {
@@ -88,7 +152,9 @@ class LoopIoHandlerTest {
         }
 
         @Override
-        public void wakeup() {}
+        public void wakeup() {
+            wakeups++;
+        }
 
         @Override
         public IoRegistration register(IoHandle handle) {

@@ -24,7 +24,7 @@ class TrafficRingTest {
     void trafficLoopsQueue4096EntriesWith16384CompletionsTheOthersNettysDefault() throws Exception {
         assumeTrue(IoUring.isAvailable(), () -> "io_uring unavailable: " + IoUring.unavailabilityCause());
         Transport uring = Transport.select(RuntimeConfig.Transport.IO_URING);
-        EventLoopGroup traffic = uring.newTrafficGroup(1, "ring-traffic", 0);
+        EventLoopGroup traffic = uring.newTrafficGroup(1, "ring-traffic", 0, 0);
         EventLoopGroup other = uring.newGroup(1, "ring-other");
         try {
             assertThat(Transport.TRAFFIC_RING_ENTRIES).isEqualTo(4096);
