@@ -148,10 +148,11 @@ final class LoopIoHandler implements IoHandler {
     }
 
     /**
-     * Sleeps {@link #napNanos} (plus the kernel's timer slack, 50 us by default for a thread: a
-     * timer-ended sleep, which lowering the slack to 1 us only made more frequent, and dearer;
-     * benchmarks/README.md, twenty-ninth step), unless a task is queued first. Published before the last look at
-     * the task queue, so that a task queued after that look finds the loop's thread to unpark.
+     * Sleeps {@link #napNanos} plus the kernel's timer slack (50 us by default for a thread; with it
+     * lowered to 1 us the naps were shorter and more of them, and cost 2 us/request more CPU:
+     * benchmarks/README.md, twenty-ninth step), unless a task is queued first. The thread is
+     * published before the last look at the task queue, so that a task queued after that look
+     * finds it to unpark.
      */
     private void nap(IoHandlerContext context) {
         napping = Thread.currentThread();
