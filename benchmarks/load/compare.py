@@ -22,6 +22,8 @@ import tempfile
 import time
 import urllib.request
 
+import stalls
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 ORIGIN, NGINX, HAPROXY, GATEWAY, GATEWAY_ADMIN, REDIS = 18080, 18081, 18082, 18083, 18093, 18094
 GW_OFF, GW_OFF_ADMIN, GW_ON, GW_ON_ADMIN, OTLP_SINK = 18085, 18095, 18086, 18096, 18097
@@ -78,13 +80,14 @@ if any("=" not in kv for kv in _BASE_ENV_ENTRIES):
 BASE_ENV = dict(kv.split("=", 1) for kv in _BASE_ENV_ENTRIES)
 
 
-def need_tools(tls):
-    tools = ("wrk", "nginx", "haproxy", "taskset", "redis-server") + (("h2load", "openssl") if tls else ())
+def need_tools(tls, capture=False):
+    tools = (("wrk", "nginx", "haproxy", "taskset", "redis-server") + (("h2load", "openssl") if tls else ())
+             + (("tcpdump", "perf") if capture else ()))
     missing = [t for t in tools if shutil.which(t) is None]
     if not missing:
         return
     pkgs = {"wrk": "wrk", "nginx": "nginx-light", "haproxy": "haproxy", "taskset": "util-linux", "redis-server": "redis-server",
-            "h2load": "nghttp2-client", "openssl": "openssl"}
+            "h2load": "nghttp2-client", "openssl": "openssl", "tcpdump": "tcpdump", "perf": "linux-perf"}
     names = " ".join(pkgs[m] for m in missing)
     if os.geteuid() == 0 and shutil.which("apt-get"):
         print(f"installing {names} ...", flush=True)
@@ -385,10 +388,16 @@ def main():
     ap.add_argument("--tail", action="store_true",
                     help="also print each target's latency at the 90th, 95th, 99th, 99.5th and 99.9th percentiles and its "
                          "maximum (medians over the rounds; wrk's own histogram, through a script's done())")
+    ap.add_argument("--stalls", action="store_true",
+                    help="also capture 2 s of each proxy's round from the wire (tcpdump on loopback, perf sched on the "
+                         "proxy's CPU; both on CPU 0, as root) and print where a request waits (the proxy's hold of it and of "
+                         "its response, the origin, the client's cycle: percentiles) and the proxy's stalls (a packet in, "
+                         "nothing out for over 0.8 ms) with what ran on its CPU meanwhile: benchmarks/load/stalls.py. "
+                         "Each request then carries an x-id header (a wrk script)")
     ap.add_argument("--targets", default="",
                     help="measure only these targets (comma-separated names from the table; 'direct' is always kept)")
     args = ap.parse_args()
-    need_tools(args.tls)
+    need_tools(args.tls, args.stalls)
     jar = os.path.join(ROOT, "proxy-core", "target", "edge-gateway.jar")
     if not os.path.exists(jar):
         subprocess.run([os.path.join(ROOT, "mvnw"), "-B", "-q", "-DskipTests", "package"], cwd=ROOT, check=True)
@@ -462,12 +471,15 @@ clusters: [{{name: origin, endpoints: [127.0.0.1:{ORIGIN}]}}]
           '  wrk.headers["x-key"] = "k" .. math.random(100000)\n  return wrk.format()\nend\n')
     global COLD_SCRIPT
     COLD_SCRIPT = f"{work}/cold-keys.lua"
+    global TAIL_SCRIPT
     if args.tail:
-        global TAIL_SCRIPT
         write(f"{work}/tail.lua", "done = function(summary, latency, requests)\n"
               + "".join(f'  io.write(string.format("tail {p} %d\\n", latency:percentile({p})))\n' for p in TAIL_PERCENTILES)
               + '  io.write(string.format("tail 100 %d\\n", latency.max))\nend\n')
         TAIL_SCRIPT = f"{work}/tail.lua"
+    if args.stalls:
+        write(f"{work}/ids.lua", stalls.ID_SCRIPT + (open(TAIL_SCRIPT).read() if args.tail else ""))
+        TAIL_SCRIPT = f"{work}/ids.lua"
     def small_gateway(name, port, admin, runtime="", extra="", routes=""):
         write(f"{work}/{name}.yaml", f"""
 listeners: [{{name: public, address: 127.0.0.1:{port}}}]
@@ -609,6 +621,7 @@ clusters: [{{name: origin, endpoints: [127.0.0.1:{ORIGIN}]}}]
         by_cpu0 = {}
         by_exchange = {}
         by_tail = {}
+        by_stalls = {}
         admins = {"gateway": GATEWAY_ADMIN, "gw-base": GW_BASE_ADMIN}
         for conns in counts:
             for r in range(args.rounds):
@@ -629,8 +642,12 @@ clusters: [{{name: origin, endpoints: [127.0.0.1:{ORIGIN}]}}]
                         origin_pids = family(procs["origin"].pid)
                         cpu0_before = (cpu_ticks(origin_pids), resource.getrusage(resource.RUSAGE_CHILDREN), cpu_idle_ticks(0),
                                        syscall_counts(origin_pids)[2], ipis(), cpu_idle_ticks(1))
+                    capture = (stalls.Capture(work, f"{name}-{conns}-{r}", port, ORIGIN, 1, 1.5, min(2, max(1, args.duration - 2)))
+                               if args.stalls and proc else None)
                     rps, p99, total, non2xx, sockerr, p50 = measure(port, conns, args.duration, host)
                     after = cpu_ticks(pids)
+                    if capture:
+                        by_stalls.setdefault((name, conns), []).append(capture.analyse(pids))
                     if LAST_TAIL:
                         by_tail.setdefault((name, conns), []).append(dict(LAST_TAIL))
                     if exchange_before:
@@ -719,6 +736,7 @@ clusters: [{{name: origin, endpoints: [127.0.0.1:{ORIGIN}]}}]
             print(f"{name:8s} {conns:5d} latency ms: " + ", ".join(
                 f"{'max' if p == 100 else f'p{p:g}'} {statistics.median(r[p] for r in rows if p in r):.2f}"
                 for p in TAIL_PERCENTILES + (100,)))
+        stalls.report(by_stalls)
         for (name, conns, thread), rows in sorted(by_thread.items()):
             if statistics.median(rows) >= 0.05:
                 print(f"{name:8s} {conns:5d} thread {thread:24s} {statistics.median(rows):5.2f} us/req")
