@@ -29,7 +29,10 @@ class Capture:
 
     def __init__(self, work, name, front, origin, proxy_cpu, delay, seconds):
         self.front, self.origin = front, origin
-        self.pcap, self.sched = f"{work}/{name}.pcap", f"{work}/{name}.sched"
+        # Not in the work directory itself: the gateway watches its config's directory, and each
+        # file written there would wake its watch thread on the proxy's CPU.
+        os.makedirs(f"{work}/capture", exist_ok=True)
+        self.pcap, self.sched = f"{work}/capture/{name}.pcap", f"{work}/capture/{name}.sched"
         self.offset = time.clock_gettime(time.CLOCK_REALTIME) - time.clock_gettime(time.CLOCK_MONOTONIC)
         quiet = dict(stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         self.procs = [
