@@ -13,6 +13,7 @@ origin to proxy, proxy to client. From them:
 """
 import collections
 import os
+import statistics
 import re
 import struct
 import subprocess
@@ -87,16 +88,11 @@ def runs_on_cpu(sched):
     out = subprocess.run(["perf", "sched", "timehist", "-i", sched], capture_output=True, text=True).stdout
     runs = []
     for line in out.splitlines()[3:]:
-        p = line.split()
-        m = re.match(r"(.*)\[(\d+)(?:/(\d+))?\]$", p[2]) if len(p) >= 6 else None
-        try:
-            end, ran = float(p[0]), float(p[-1]) / 1e3
-        except (ValueError, IndexError):
-            continue
+        # "  time [cpu]  comm[tid/pid]  wait  delay  run"; a thread's name may hold spaces ("VM Thread")
+        m = re.match(r"\s*([\d.]+)\s+\[\d+\]\s+(.*?)(?:\[(\d+)(?:/(\d+))?\])?\s+[\d.]+\s+[\d.]+\s+([\d.]+)\s*$", line)
         if m:
-            runs.append((end - ran, end, re.sub(r"-\d+$", "", m.group(1)), int(m.group(3) or m.group(2))))
-        elif "<idle>" in line:
-            runs.append((end - ran, end, "<idle>", 0))
+            end, ran = float(m.group(1)), float(m.group(5)) / 1e3
+            runs.append((end - ran, end, re.sub(r"-\d+$", "", m.group(2)), int(m.group(4) or m.group(3) or 0)))
     return runs
 
 
@@ -157,7 +153,6 @@ def analyse(pcap, sched, front, origin, offset, proxy_pids):
 
 def report(rows_by_target):
     """Medians over the rounds, one block per (target, connections)."""
-    import statistics
     for (name, conns), rows in rows_by_target.items():
         rows = [r for r in rows if r["requests"]]
         if not rows:
