@@ -13,8 +13,8 @@ origin to proxy, proxy to client. From them:
 """
 import collections
 import os
-import statistics
 import re
+import statistics
 import struct
 import subprocess
 import time
