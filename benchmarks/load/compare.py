@@ -397,6 +397,8 @@ def main():
     ap.add_argument("--targets", default="",
                     help="measure only these targets (comma-separated names from the table; 'direct' is always kept)")
     args = ap.parse_args()
+    if args.stalls and os.geteuid() != 0:
+        sys.exit("--stalls needs root: tcpdump captures loopback and perf sched records the proxy's CPU")
     need_tools(args.tls, args.stalls)
     jar = os.path.join(ROOT, "proxy-core", "target", "edge-gateway.jar")
     if not os.path.exists(jar):
