@@ -2,15 +2,24 @@ package dev.edgegateway.proxy.metrics;
 
 import com.sun.management.OperatingSystemMXBean;
 import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.FunctionTimer;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.config.MeterFilter;
 import io.micrometer.core.instrument.config.MeterFilterReply;
+import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryPoolMXBean;
+import java.lang.management.MemoryType;
+import java.lang.management.MemoryUsage;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import java.util.function.ToDoubleFunction;
 
 /**
  * The JVM's and the process's meters (Micrometer's binders) under names {@code promtool check
@@ -18,6 +27,13 @@ import java.lang.management.ManagementFactory;
  * ({@code process_cpu_time_ns_total}: an abbreviated unit), so it is replaced by the usual
  * {@code process_cpu_seconds_total}; {@code system.cpu.count} would end in {@code _count} without
  * being a histogram, so it is {@code system_cpus}.
+ *
+ * <p>The collector's meters are read from its MXBeans when scraped, not from Micrometer's
+ * {@code JvmGcMetrics}: that binder listens for the JVM's GC notifications, and a listener makes
+ * the JVM build one (and run the listener, in the interpreter, since it runs every few seconds) on
+ * its notification thread after every collection. On the event loop's CPU that was 0.6-0.9 ms
+ * after each young collection, the compilers' work on its code following it, every request in
+ * flight waiting meanwhile (benchmarks/README.md, issue 24, thirty-first step).
  */
 final class JvmMeters {
     private JvmMeters() {}
@@ -40,12 +56,55 @@ final class JvmMeters {
 
     static void bindTo(MeterRegistry registry) {
         new JvmMemoryMetrics().bindTo(registry);
-        new JvmGcMetrics().bindTo(registry);
+        bindGc(registry);
         new JvmThreadMetrics().bindTo(registry);
         new ProcessorMetrics().bindTo(registry);
         if (ManagementFactory.getOperatingSystemMXBean() instanceof OperatingSystemMXBean os) {
             FunctionCounter.builder("process.cpu", os, o -> o.getProcessCpuTime() / 1e9).baseUnit("seconds")
                     .description("CPU time the gateway process has used").register(registry);
         }
+    }
+
+    /**
+     * {@code jvm_gc_pause_seconds} (count and sum) per collector, as the MXBean counts them (for a
+     * concurrent collector its time includes concurrent work), and the long-lived pools' use after
+     * the last collection and their maximum ({@code jvm_gc_live_data_size_bytes},
+     * {@code jvm_gc_max_data_size_bytes}): the names JvmGcMetrics gave them.
+     */
+    private static void bindGc(MeterRegistry registry) {
+        for (GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
+            FunctionTimer.builder("jvm.gc.pause", gc, GarbageCollectorMXBean::getCollectionCount,
+                            b -> Math.max(0, b.getCollectionTime()), TimeUnit.MILLISECONDS)
+                    .tag("gc", gc.getName()).description("Collections and the time they took, per collector")
+                    .register(registry);
+        }
+        List<MemoryPoolMXBean> longLived = ManagementFactory.getMemoryPoolMXBeans().stream()
+                .filter(p -> p.getType() == MemoryType.HEAP && isLongLived(p.getName())).toList();
+        if (longLived.isEmpty()) {
+            return;
+        }
+        Gauge.builder("jvm.gc.live.data.size", longLived, pools -> sum(pools, MemoryPoolMXBean::getCollectionUsage, MemoryUsage::getUsed))
+                .baseUnit("bytes").description("The long-lived heap pools' use after the last collection").register(registry);
+        Gauge.builder("jvm.gc.max.data.size", longLived, pools -> sum(pools, MemoryPoolMXBean::getUsage, MemoryUsage::getMax))
+                .baseUnit("bytes").description("The long-lived heap pools' maximum size").register(registry);
+    }
+
+    /** Old, tenured, or a single-generation collector's one pool (ZGC, Shenandoah). */
+    static boolean isLongLived(String pool) {
+        return pool.contains("Old Gen") || pool.contains("Tenured Gen") || pool.equals("ZHeap") || pool.equals("Shenandoah")
+                || pool.equals("ZGC Old Generation");
+    }
+
+    private static double sum(List<MemoryPoolMXBean> pools, Function<MemoryPoolMXBean, MemoryUsage> usage,
+            ToDoubleFunction<MemoryUsage> figure) {
+        double total = 0;
+        for (MemoryPoolMXBean p : pools) {
+            MemoryUsage u = usage.apply(p);
+            double v = u == null ? -1 : figure.applyAsDouble(u);
+            if (v >= 0) {
+                total += v; // -1: undefined (no maximum, or no collection yet)
+            }
+        }
+        return total;
     }
 }
