@@ -1,0 +1,62 @@
+package dev.edgegateway.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.security.MessageDigest;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class FileWatcherTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void handsOnEachNewContentOnceAndASaveOfTheSameContentAgain() throws Exception {
+        Path file = dir.resolve("edge.yaml");
+        Files.writeString(file, "a: 1\n");
+        List<String> seen = new CopyOnWriteArrayList<>();
+        try (FileWatcher w = new FileWatcher(file, "test-watch", b -> seen.add(new String(b, StandardCharsets.UTF_8)), e -> {})) {
+            assertThat(w.lastSha256()).isEqualTo(sha256("a: 1\n"));
+
+            Files.writeString(file, "a: 2\n");
+            until(() -> seen.size() == 1, "the change handed on");
+            assertThat(seen).containsExactly("a: 2\n");
+            assertThat(w.lastSha256()).isEqualTo(sha256("a: 2\n"));
+
+            // The same bytes saved again: a new modification time and a watch event, so handed on again.
+            Files.writeString(file, "a: 2\n");
+            Files.setLastModifiedTime(file, FileTime.fromMillis(Files.getLastModifiedTime(file).toMillis() + 5_000));
+            until(() -> seen.size() == 2, "the re-save handed on");
+            assertThat(seen).containsExactly("a: 2\n", "a: 2\n");
+
+            // A third change after the re-save: only it, once, whatever polls come between.
+            Files.writeString(file, "a: 3\n");
+            until(() -> seen.size() == 3, "the third content handed on");
+            Thread.sleep(FileWatcher.POLL_MILLIS + FileWatcher.DEBOUNCE_MILLIS); // a poll at least, which must not repeat it
+            assertThat(seen).containsExactly("a: 2\n", "a: 2\n", "a: 3\n");
+            assertThat(w.lastSha256()).isEqualTo(sha256("a: 3\n"));
+        }
+    }
+
+    private static String sha256(String s) throws Exception {
+        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    private static void until(BooleanSupplier condition, String what) throws InterruptedException {
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("not within 30 s: " + what);
+            }
+            Thread.sleep(20);
+        }
+    }
+}
