@@ -24,10 +24,10 @@ import java.util.function.Consumer;
  * backs the watch up (some filesystems deliver no events). The gateway's config reload and the
  * sidecar's regeneration both use it.
  *
- * <p>The poll runs every two seconds on the gateway's CPU, so it costs one read and a compare with
- * the content last read: no digest (SHA-256 run that seldom stays in the interpreter, 0.3-0.5 ms of
- * the event loop's CPU each time) and no modification time unless the content changed or an event
- * came.
+ * <p>The poll runs every two seconds on the event loop's CPU, so it costs one read and a compare
+ * with the content last read: no digest, no real path and no modification time unless the content
+ * changed or an event came. Its turns there averaged 0.25 ms with them, 0.16 ms without the digest
+ * (benchmarks/README.md, issue 24, thirty-first step).
  */
 public final class FileWatcher implements AutoCloseable {
     static final long DEBOUNCE_MILLIS = 200;
@@ -145,7 +145,7 @@ public final class FileWatcher implements AutoCloseable {
 
     private byte[] read() {
         try {
-            return Files.readAllBytes(file.toRealPath());
+            return Files.readAllBytes(file); // open follows the symlinks itself
         } catch (IOException e) {
             return null;
         }
