@@ -10,6 +10,9 @@ origin to proxy, proxy to client. From them:
 - stalls: a packet into the proxy that waited over STALL_SECONDS with nothing at all coming out of
   it (every proxy here forwards continuously under load, so such a gap is its CPU not running it);
 - for each stall, what ran on the proxy's CPU meanwhile (perf sched's per-task run times).
+- the proxy's event loop (its busiest thread) runnable but not running for over WAIT_SECONDS, and
+  who held the CPU meanwhile (perf sched's scheduling delay): its own JVM's threads, another
+  process's, the kernel's. Only the waits CPU 1's events show (see loop_waits).
 """
 import collections
 import os
@@ -20,6 +23,8 @@ import subprocess
 import time
 
 STALL_SECONDS = 0.0008
+# The event loop runnable this long without the CPU (perf sched's delay) counts as a wait.
+WAIT_SECONDS = 0.0003
 # wrk's per-request hook: the id as a header; a `done` can be appended (compare.py's tail script).
 ID_SCRIPT = ("counter = 0\nrequest = function()\n  counter = counter + 1\n"
              "  wrk.headers[\"x-id\"] = tostring(counter)\n  return wrk.format()\nend\n")
@@ -49,7 +54,7 @@ class Capture:
             return analyse(self.pcap, self.sched, self.front, self.origin, self.offset, set(proxy_pids))
         finally:
             for f in (self.pcap, self.sched):
-                if os.path.exists(f):
+                if os.path.exists(f) and not os.environ.get("EDGE_BENCH_KEEP_CAPTURE"):
                     os.remove(f)
 
 
@@ -84,16 +89,42 @@ def pct(xs, p):
 
 
 def runs_on_cpu(sched):
-    """(start, end, comm, pid) of each stretch a task ran, from perf sched timehist (monotonic seconds)."""
+    """(start, end, comm, pid, delay, tid) of each stretch a task ran, from perf sched timehist
+    (monotonic seconds; delay: how long it had been runnable before it ran, as CPU 1's events show it)."""
     out = subprocess.run(["perf", "sched", "timehist", "-i", sched], capture_output=True, text=True).stdout
     runs = []
     for line in out.splitlines()[3:]:
         # "  time [cpu]  comm[tid/pid]  wait  delay  run"; a thread's name may hold spaces ("VM Thread")
-        m = re.match(r"\s*([\d.]+)\s+\[\d+\]\s+(.*?)(?:\[(\d+)(?:/(\d+))?\])?\s+[\d.]+\s+[\d.]+\s+([\d.]+)\s*$", line)
+        m = re.match(r"\s*([\d.]+)\s+\[\d+\]\s+(.*?)(?:\[(\d+)(?:/(\d+))?\])?\s+[\d.]+\s+([\d.]+)\s+([\d.]+)\s*$", line)
         if m:
-            end, ran = float(m.group(1)), float(m.group(5)) / 1e3
-            runs.append((end - ran, end, re.sub(r"-\d+$", "", m.group(2)), int(m.group(4) or m.group(3) or 0)))
+            end, ran = float(m.group(1)), float(m.group(6)) / 1e3
+            runs.append((end - ran, end, re.sub(r"-\d+$", "", m.group(2)), int(m.group(4) or m.group(3) or 0),
+                         float(m.group(5)) / 1e3, int(m.group(3) or 0)))
     return runs
+
+
+def loop_waits(runs, proxy_pids):
+    """The proxy's busiest thread (its event loop): how often it waited runnable over WAIT_SECONDS,
+    and who held the CPU meanwhile (seconds, by name). Only the waits CPU 1's own events show: a
+    preemption, or a wake-up done on CPU 1 (the gateway's nap timer). A wake-up that another CPU
+    did onto a busy CPU 1 is recorded on that CPU, so HAProxy's waits are undercounted."""
+    busy = collections.Counter()
+    for a, b, comm, pid, delay, tid in runs:
+        if pid in proxy_pids:
+            busy[tid] += b - a
+    if not busy:
+        return 0, collections.Counter()
+    loop = busy.most_common(1)[0][0]
+    waits, held = 0, collections.Counter()
+    for i, (a, b, comm, pid, delay, tid) in enumerate(runs):
+        if tid != loop or delay <= WAIT_SECONDS:
+            continue
+        waits += 1
+        for a2, b2, comm2, pid2, _, _ in runs[max(0, i - 100):i]:
+            overlap = min(b2, a) - max(a2, a - delay)
+            if overlap > 0:
+                held[("the proxy: " if pid2 in proxy_pids else "") + comm2] += overlap
+    return waits, held
 
 
 def analyse(pcap, sched, front, origin, offset, proxy_pids):
@@ -140,15 +171,18 @@ def analyse(pcap, sched, front, origin, offset, proxy_pids):
     runs = runs_on_cpu(sched)
     for s, e in stalls:
         took = collections.Counter()
-        for a, b, comm, pid in runs:
+        for a, b, comm, pid, _, _ in runs:
             overlap = min(b, e) - max(a, s)
             if overlap > 0:
                 took[("the proxy: " if pid in proxy_pids else "") + comm] += overlap
         if took:
             who[took.most_common(1)[0][0]] += 1
+    waits, held = loop_waits(runs, proxy_pids)
+    sched_span = max(1e-9, max((r[1] for r in runs), default=0) - min((r[0] for r in runs), default=0))
     return {"requests": len(ids), "parts": {k: {p: pct(v, p) * 1e3 for p in (50, 90, 99)} for k, v in parts.items()},
             "stalls/s": len(stalls) / span, "stall ms/s": sum(e - s for s, e in stalls) * 1e3 / span,
-            "stalls by who ran most": {k: v / span for k, v in who.items()}}
+            "stalls by who ran most": {k: v / span for k, v in who.items()},
+            "loop waits/s": waits / sched_span, "loop held by": {k: v * 1e3 / sched_span for k, v in held.items()}}
 
 
 def report(rows_by_target):
@@ -167,3 +201,9 @@ def report(rows_by_target):
         print(f"{name:8s} {conns:5d} stalls over {STALL_SECONDS * 1e3:g} ms: {statistics.median(r['stalls/s'] for r in rows):.1f}/s, "
               f"{statistics.median(r['stall ms/s'] for r in rows):.1f} ms/s; who ran most of each on the proxy's CPU, per s: "
               + (", ".join(f"{k} {v / len(rows):.1f}" for k, v in names.most_common(8)) or "-"))
+        held = collections.Counter()
+        for r in rows:
+            held.update(r["loop held by"])
+        print(f"{name:8s} {conns:5d} its loop runnable and waiting over {WAIT_SECONDS * 1e3:g} ms: "
+              f"{statistics.median(r['loop waits/s'] for r in rows):.1f}/s; who held its CPU meanwhile, ms/s: "
+              + (", ".join(f"{k} {v / len(rows):.2f}" for k, v in held.most_common(8)) or "-"))
