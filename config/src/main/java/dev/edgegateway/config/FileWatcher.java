@@ -24,10 +24,10 @@ import java.util.function.Consumer;
  * backs the watch up (some filesystems deliver no events). The gateway's config reload and the
  * sidecar's regeneration both use it.
  *
- * <p>The poll runs every two seconds on the event loop's CPU, so it costs one read and a compare
- * with the content last read: no digest, no real path and no modification time unless the content
- * changed or an event came. Its turns there averaged 0.25 ms with them, 0.16 ms without the digest
- * (benchmarks/README.md, issue 24, thirty-first step).
+ * <p>The poll runs every two seconds, on a CPU an event loop may need, so it costs one read and a
+ * compare with the content last read: no digest, and no real path or modification time unless the
+ * content changed or an event came. With one CPU for the whole gateway, its turns averaged 0.25 ms
+ * with the digest and 0.16 ms without (benchmarks/README.md, issue 24, thirty-first step).
  */
 public final class FileWatcher implements AutoCloseable {
     static final long DEBOUNCE_MILLIS = 200;

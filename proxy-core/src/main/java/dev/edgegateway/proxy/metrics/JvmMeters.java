@@ -30,10 +30,10 @@ import java.util.function.ToDoubleFunction;
  *
  * <p>The collector's meters are read from its MXBeans when scraped, not from Micrometer's
  * {@code JvmGcMetrics}: that binder listens for the JVM's GC notifications, and a listener makes
- * the JVM build one (and run the listener, in the interpreter, since it runs every few seconds) on
- * its notification thread after every collection. On the event loop's CPU that was 0.6-0.9 ms
- * after each young collection, the compilers' work on its code following it, every request in
- * flight waiting meanwhile (benchmarks/README.md, issue 24, thirty-first step).
+ * the JVM build a notification and run the listener on its notification thread after every
+ * collection, in code that runs too seldom to be compiled early. With one CPU for the whole
+ * gateway that was 0.6-0.9 ms after each young collection, then the compilers' work, while the
+ * event loop and every request in flight waited (benchmarks/README.md, issue 24, thirty-first step).
  */
 final class JvmMeters {
     private JvmMeters() {}
