@@ -392,7 +392,8 @@ def main():
                     help="also capture 2 s of each proxy's round from the wire (tcpdump on loopback, perf sched on the "
                          "proxy's CPU; both on CPU 0, as root) and print where a request waits (the proxy's hold of it and of "
                          "its response, the origin, the client's cycle: percentiles) and the proxy's stalls (a packet in, "
-                         "nothing out for over 0.8 ms) with what ran on its CPU meanwhile: benchmarks/load/stalls.py. "
+                         "nothing out for over 0.8 ms) with what ran on its CPU meanwhile, and its event loop's waits for that CPU "
+                         "with who held it: benchmarks/load/stalls.py. "
                          "Each request then carries an x-id header (a wrk script)")
     ap.add_argument("--targets", default="",
                     help="measure only these targets (comma-separated names from the table; 'direct' is always kept)")
