@@ -234,6 +234,19 @@ def exchange_buckets(admin):
 EXCHANGE_BOUNDS = (0.005, 0.01, 0.025)
 
 
+def heap_counters(admin):
+    """The gateway's heap allocated so far (jvm_gc_memory_allocated_bytes_total, all threads) and its collections
+    (jvm_gc_pause_seconds_count over its collectors), for --alloc."""
+    allocated = collections = 0.0
+    with urllib.request.urlopen(f"http://127.0.0.1:{admin}/metrics", timeout=5) as r:
+        for line in r.read().decode().splitlines():
+            if line.startswith("jvm_gc_memory_allocated_bytes_total"):
+                allocated += float(line.split()[-1])
+            elif line.startswith("jvm_gc_pause_seconds_count"):
+                collections += float(line.split()[-1])
+    return allocated, collections
+
+
 SEGMENT_COUNTERS = ("Tcp.OutSegs", "TcpExt.DelayedACKs", "TcpExt.TCPPureAcks", "TcpExt.TCPHPAcks")
 
 
@@ -380,6 +393,9 @@ def main():
                          "wrk and the origin waited on the proxy; the origin's and wrk's context switches per request; CPU 1's "
                          "idle share; and the rescheduling (RES) and function-call (CAL) interrupts each CPU received per request "
                          "(/proc/interrupts): a wake-up of a task on a halted or busy CPU")
+    ap.add_argument("--alloc", action="store_true",
+                    help="also print, for the gateway's rows, the heap its process allocated per request and its "
+                         "collections per round (its /metrics read before and after each round)")
     ap.add_argument("--exchange", action="store_true",
                     help="also print, for the gateway's rows, the share of its own exchanges (its duration histograms, "
                          "from a request's first byte read to its response written, and from the request written to the "
@@ -623,6 +639,7 @@ clusters: [{{name: origin, endpoints: [127.0.0.1:{ORIGIN}]}}]
         by_segments = {}
         by_cpu0 = {}
         by_exchange = {}
+        by_alloc = {}
         by_tail = {}
         by_stalls = {}
         admins = {"gateway": GATEWAY_ADMIN, "gw-base": GW_BASE_ADMIN}
@@ -636,6 +653,7 @@ clusters: [{{name: origin, endpoints: [127.0.0.1:{ORIGIN}]}}]
                     pids = family(procs[proc].pid) if proc else []
                     # Read before the CPU counters (and after, below), so the scrapes are not in the round's CPU.
                     exchange_before = exchange_buckets(admins[proc]) if args.exchange and proc in admins else None
+                    heap_before = heap_counters(admins[proc]) if args.alloc and proc in admins else None
                     calls_before = redis_calls() if host in ("redis", "redis-cold") else 0
                     before = cpu_ticks(pids)
                     threads_before = thread_ticks(pids) if args.threads else {}
@@ -653,6 +671,10 @@ clusters: [{{name: origin, endpoints: [127.0.0.1:{ORIGIN}]}}]
                         by_stalls.setdefault((name, conns), []).append(capture.analyse(pids))
                     if LAST_TAIL:
                         by_tail.setdefault((name, conns), []).append(dict(LAST_TAIL))
+                    if heap_before:
+                        heap_after = heap_counters(admins[proc])
+                        by_alloc.setdefault((name, conns), []).append(
+                            ((heap_after[0] - heap_before[0]) / max(1, total), heap_after[1] - heap_before[1]))
                     if exchange_before:
                         exchange_after = exchange_buckets(admins[proc])
                         shares = []
@@ -730,6 +752,9 @@ clusters: [{{name: origin, endpoints: [127.0.0.1:{ORIGIN}]}}]
                   f"CPU 1 idle {statistics.median(r[6] for r in rows):.1%}; IPIs per request: " + ", ".join(
                       f"{kind} into CPU {cpu} {statistics.median(r[5][2 * k + cpu] for r in rows):.3f}"
                       for k, kind in enumerate(IPI_KINDS) for cpu in (0, 1)))
+        for (name, conns), rows in by_alloc.items():
+            print(f"{name:8s} {conns:5d} heap allocated {statistics.median(r[0] for r in rows):.0f} bytes/req, "
+                  f"collections per round {statistics.median(r[1] for r in rows):g} (min-max {min(r[1] for r in rows):g}-{max(r[1] for r in rows):g})")
         for (name, conns), rows in by_exchange.items():
             def over(i):
                 return ", ".join(f"{statistics.median(r[i][j] for r in rows):.2%} over {b * 1000:g} ms" for j, b in enumerate(EXCHANGE_BOUNDS))

@@ -1,6 +1,7 @@
 package dev.edgegateway.proxy.metrics;
 
 import com.sun.management.OperatingSystemMXBean;
+import com.sun.management.ThreadMXBean;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.FunctionTimer;
 import io.micrometer.core.instrument.Gauge;
@@ -34,6 +35,8 @@ import java.util.function.ToDoubleFunction;
  * collection, in code that runs too seldom to be compiled early. With one CPU for the whole
  * gateway that was 0.6-0.9 ms after each young collection, then the compilers' work, while the
  * event loop and every request in flight waited (benchmarks/README.md, issue 24, thirty-first step).
+ * What the heap took, {@code jvm_gc_memory_allocated_bytes_total}, comes from the threads' bean
+ * (each thread's own count, those of ended threads kept), not from the collections.
  */
 final class JvmMeters {
     private JvmMeters() {}
@@ -62,6 +65,12 @@ final class JvmMeters {
         if (ManagementFactory.getOperatingSystemMXBean() instanceof OperatingSystemMXBean os) {
             FunctionCounter.builder("process.cpu", os, o -> o.getProcessCpuTime() / 1e9).baseUnit("seconds")
                     .description("CPU time the gateway process has used").register(registry);
+        }
+        if (ManagementFactory.getThreadMXBean() instanceof ThreadMXBean threads
+                && threads.isThreadAllocatedMemorySupported() && threads.isThreadAllocatedMemoryEnabled()) {
+            FunctionCounter.builder("jvm.gc.memory.allocated", threads, t -> Math.max(0, t.getTotalThreadAllocatedBytes()))
+                    .baseUnit("bytes").description("Heap allocated by all threads, ended ones included: per request, the young "
+                            + "collections' pace").register(registry);
         }
     }
 

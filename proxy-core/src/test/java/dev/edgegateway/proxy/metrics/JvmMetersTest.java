@@ -21,8 +21,28 @@ class JvmMetersTest {
         assertThat(total(registry)).isGreaterThan(before);
         assertThat(registry.get("jvm.gc.live.data.size").gauge().value()).isPositive();
         assertThat(registry.get("jvm.gc.max.data.size").gauge().value()).isPositive();
-        assertThat(registry.find("jvm.gc.memory.allocated").meter()).as("no meter that needs the GC's notifications").isNull();
+        assertThat(registry.find("jvm.gc.memory.promoted").meter()).as("no meter that needs the GC's notifications").isNull();
     }
+
+    @Test
+    void allocatedBytesAreReadFromTheThreadsBeanAndCountEndedThreads() throws Exception {
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        JvmMeters.bindTo(registry);
+        double before = registry.get("jvm.gc.memory.allocated").functionCounter().count();
+        Thread t = new Thread(() -> {
+            byte[][] keep = new byte[64][];
+            for (int i = 0; i < keep.length; i++) {
+                keep[i] = new byte[64 * 1024];
+            }
+            sink = keep;
+        });
+        t.start();
+        t.join();
+        assertThat(registry.get("jvm.gc.memory.allocated").functionCounter().count() - before)
+                .as("a thread's 4 MiB, counted after it ended").isGreaterThanOrEqualTo(64 * 64 * 1024);
+    }
+
+    static volatile Object sink;
 
     @Test
     void longLivedPoolsOfEachCollectorAreKnown() {
