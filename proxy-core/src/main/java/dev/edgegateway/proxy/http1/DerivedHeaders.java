@@ -2,18 +2,70 @@ package dev.edgegateway.proxy.http1;
 
 import io.netty.handler.codec.DateFormatter;
 import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.util.AsciiString;
 import java.util.ArrayList;
 import java.util.Date;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map.Entry;
+import java.util.Set;
 
 /**
  * The part of Netty's {@link HttpHeaders} that follows from the rest: the {@code String}
- * overloads, the typed getters and setters, the lists of values, the iterator. {@link FlatHeaders}
- * implements the rest, as Netty's own headers classes do behind their common base.
+ * overloads, the typed getters and setters, the lookups and the collection views made from
+ * {@link #indexOf}, {@link #nameAt} and {@link #valueAt}. {@link FlatHeaders} implements the rest,
+ * as Netty's own headers classes do behind their common base.
  */
 abstract class DerivedHeaders extends HttpHeaders {
+    /** The index of the first field named {@code name} (case-insensitive) at or after {@code from}, or -1. */
+    public abstract int indexOf(CharSequence name, int from);
+
+    /** The name of the {@code i}th field in wire order, as given (its case kept). */
+    public abstract CharSequence nameAt(int i);
+
+    /** The value of the {@code i}th field in wire order, as given. */
+    public abstract CharSequence valueAt(int i);
+
+    @Override
+    public boolean contains(CharSequence name) {
+        return indexOf(name, 0) >= 0;
+    }
+
+    @Override
+    public boolean contains(CharSequence name, CharSequence value, boolean ignoreCase) {
+        for (int i = indexOf(name, 0); i >= 0; i = indexOf(name, i + 1)) {
+            if (ignoreCase ? AsciiString.contentEqualsIgnoreCase(valueAt(i), value) : AsciiString.contentEquals(valueAt(i), value)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    @Override
+    public boolean isEmpty() {
+        return size() == 0;
+    }
+
+    @Override
+    public List<String> getAll(CharSequence name) {
+        return FlatViews.values(this, name);
+    }
+
+    @Override
+    public Set<String> names() {
+        return FlatViews.names(this);
+    }
+
+    @Override
+    public List<Entry<String, String>> entries() {
+        return FlatViews.entries(this);
+    }
+
+    @Override
+    public Iterator<Entry<CharSequence, CharSequence>> iteratorCharSequence() {
+        return FlatViews.iterator(this);
+    }
+
     @Override
     public String get(String name) {
         return get((CharSequence) name);

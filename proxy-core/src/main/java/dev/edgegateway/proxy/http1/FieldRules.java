@@ -14,32 +14,48 @@ import java.util.Date;
 final class FieldRules {
     private FieldRules() {}
 
-    /** Whether a comma-separated list holds {@code expected} as one of its (trimmed) elements. */
-    static boolean hasElement(CharSequence list, CharSequence expected, boolean ignoreCase) {
-        int n = list.length();
+    /**
+     * Whether the {@code i}th field of {@code h}, a comma-separated list, holds {@code expected} as
+     * one of its (trimmed) elements; ASCII case folded when {@code ignoreCase} (the lists' elements
+     * are tokens). Read from the head's bytes while the value is a slice: no object made.
+     */
+    static boolean hasElement(FlatHeaders h, int i, CharSequence expected, boolean ignoreCase) {
+        int n = h.valueLength(i);
         int start = 0;
         while (start <= n) {
             if (start == n && start > 0) {
                 return false; // "a," has no empty last element
             }
             int end = start;
-            while (end < n && list.charAt(end) != ',') {
+            while (end < n && h.valueCharAt(i, end) != ',') {
                 end++;
             }
             int s = start;
             int e = end;
-            while (s < e && list.charAt(s) <= ' ') {
+            while (s < e && h.valueCharAt(i, s) <= ' ') {
                 s++;
             }
-            while (e > s && list.charAt(e - 1) <= ' ') {
+            while (e > s && h.valueCharAt(i, e - 1) <= ' ') {
                 e--;
             }
-            if (e - s == expected.length() && AsciiString.regionMatches(list, ignoreCase, s, expected, 0, e - s)) {
+            if (e - s == expected.length() && regionIs(h, i, s, expected, ignoreCase)) {
                 return true;
             }
             start = end + 1;
         }
         return false;
+    }
+
+    /** Whether the {@code i}th value of {@code h} holds {@code expected} at {@code from} (ASCII case folded when {@code ignoreCase}). */
+    static boolean regionIs(FlatHeaders h, int i, int from, CharSequence expected, boolean ignoreCase) {
+        for (int k = 0; k < expected.length(); k++) {
+            char x = h.valueCharAt(i, from + k);
+            char y = expected.charAt(k);
+            if (x != y && (!ignoreCase || lower(x) != lower(y))) {
+                return false;
+            }
+        }
+        return true;
     }
 
     static CharSequence checkName(CharSequence name) {
@@ -105,6 +121,10 @@ final class FieldRules {
     /** {@link #key(CharSequence)} of the name {@code b[from..from+n)}, read as Latin-1 (as an {@code AsciiString} of it reads). */
     static int key(byte[] b, int from, int n) {
         return n == 0 ? 0 : n << 16 | fold((char) (b[from] & 0xff)) << 8 | fold((char) (b[from + n - 1] & 0xff));
+    }
+
+    private static char lower(char c) {
+        return c >= 'A' && c <= 'Z' ? (char) (c + 32) : c;
     }
 
     private static int fold(char c) {

@@ -5,15 +5,11 @@ import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpHeadersFactory;
 import io.netty.util.AsciiString;
 import java.util.Arrays;
-import java.util.Iterator;
-import java.util.List;
-import java.util.Map.Entry;
 import java.util.Objects;
-import java.util.Set;
 
 /**
- * The header block of an HTTP/1 message as parallel arrays in wire order (names, values, the
- * names' case-insensitive keys, and for a decoded head where each field lies in its bytes):
+ * The header block of an HTTP/1 message as arrays in wire order (names and values, the names'
+ * case-insensitive keys, and for a decoded head where each field lies in its bytes):
  * what a proxy does with a head, a dozen lookups and a few changes between decoding and encoding
  * it, is a scan of a few cache lines here rather than
  * {@link io.netty.handler.codec.http.DefaultHttpHeaders}' hash buckets, with an entry object per
@@ -47,10 +43,14 @@ public final class FlatHeaders extends DerivedHeaders {
 
     private static final int INITIAL = 12;
 
-    /** A name or value null here is a slice of {@link #wire} that no caller has asked for yet: see {@link #spans}. */
-    private CharSequence[] names;
-    private CharSequence[] values;
-    /** Per field, {@link FieldRules#key} of its name: a filter in front of the case-insensitive comparison. */
+    /**
+     * Per field {@code i}, its name at {@code 2i} and its value at {@code 2i + 1} as objects; null
+     * where one is a slice of {@link #wire} that no caller has asked for yet (see {@link #spans}).
+     * For a decoder's head the array is made when a first field needs an object: most of an
+     * origin's responses never do (their framing fields are read from the bytes).
+     */
+    private CharSequence[] text;
+    /** Per field, {@link FieldRules#key} of its name: a filter in front of the case-insensitive comparison. Its length is the capacity. */
     private int[] keys;
     private int size;
     /** The head's bytes a decoder's fields are slices of; null for headers a caller made. */
@@ -59,29 +59,27 @@ public final class FlatHeaders extends DerivedHeaders {
     private long[] spans;
 
     public FlatHeaders() {
-        names = new CharSequence[INITIAL];
-        values = new CharSequence[INITIAL];
+        text = new CharSequence[2 * INITIAL];
         keys = new int[INITIAL];
         wire = null;
     }
 
     /**
      * For a decoder: the fields of a head of {@code lines} lines (its first line and the blank one
-     * included) to come as slices of {@code wire}, with room for four more (what the gateway adds
-     * to a request: {@code X-Forwarded-For}, {@code -Proto}, {@code -Host}, {@code X-Request-Id}).
+     * included) to come as slices of {@code wire}, with room for {@code room} more: four for a
+     * request (what the gateway adds to it: {@code X-Forwarded-For}, {@code -Proto}, {@code -Host},
+     * {@code X-Request-Id}), one for a response (a re-framed body's {@code Transfer-Encoding}, a
+     * {@code Connection: close}); past that the arrays grow.
      */
-    FlatHeaders(byte[] wire, int lines) {
-        int n = lines + 2;
-        names = new CharSequence[n];
-        values = new CharSequence[n];
+    FlatHeaders(byte[] wire, int lines, int room) {
+        int n = Math.max(1, lines - 2) + room;
         keys = new int[n];
         spans = new long[n];
         this.wire = wire;
     }
 
     private FlatHeaders(FlatHeaders from) {
-        names = from.names.clone();
-        values = from.values.clone();
+        text = from.text == null ? null : from.text.clone();
         keys = from.keys.clone();
         spans = from.spans == null ? null : from.spans.clone();
         wire = from.wire;
@@ -94,71 +92,107 @@ public final class FlatHeaders extends DerivedHeaders {
     }
 
     /** The name of the {@code i}th field in wire order, as given (its case kept). */
+    @Override
     public CharSequence nameAt(int i) {
-        CharSequence n = names[i];
-        return n != null ? n : (names[i] = slice(i, Spans.NAME));
+        CharSequence n = name(i);
+        return n != null ? n : (text()[2 * i] = slice(i, Spans.NAME));
     }
 
     /** The value of the {@code i}th field in wire order, as given. */
+    @Override
     public CharSequence valueAt(int i) {
-        CharSequence v = values[i];
-        return v != null ? v : (values[i] = slice(i, Spans.VALUE));
+        CharSequence v = value(i);
+        return v != null ? v : (text()[2 * i + 1] = slice(i, Spans.VALUE));
+    }
+
+    /** The length of the {@code i}th field's value, without making an object of it. */
+    int valueLength(int i) {
+        CharSequence v = value(i);
+        return v != null ? v.length() : Spans.length(spans[i], Spans.VALUE);
+    }
+
+    /** The {@code k}th character of the {@code i}th field's value, read from the head's bytes while it is a slice. */
+    char valueCharAt(int i, int k) {
+        CharSequence v = value(i);
+        return v != null ? v.charAt(k) : (char) (wire[Spans.start(spans[i], Spans.VALUE) + k] & 0xff);
+    }
+
+    /** Whether the {@code i}th field's whole value is {@code expected}, ASCII case folded: read from the head's bytes while it is a slice. */
+    public boolean valueIs(int i, CharSequence expected) {
+        return valueLength(i) == expected.length() && FieldRules.regionIs(this, i, 0, expected, true);
+    }
+
+    /**
+     * The {@code i}th value as a {@code String} kept as its object: {@code known} when the value
+     * is those very characters (a connection's Host, request after request), else made from the
+     * head's bytes.
+     */
+    String valueAsString(int i, String known) {
+        CharSequence v = value(i);
+        if (v != null) {
+            return v.toString();
+        }
+        long s = spans[i];
+        String str = known != null && Spans.sameAs(wire, Spans.start(s, Spans.VALUE), Spans.length(s, Spans.VALUE), known) ? known
+                : Spans.string(wire, s, Spans.VALUE);
+        text()[2 * i + 1] = str;
+        return str;
+    }
+
+    private CharSequence name(int i) {
+        return text == null ? null : text[2 * i];
+    }
+
+    private CharSequence value(int i) {
+        return text == null ? null : text[2 * i + 1];
+    }
+
+    /** {@link #text}, made on first need. */
+    private CharSequence[] text() {
+        CharSequence[] t = text;
+        return t != null ? t : (text = new CharSequence[2 * keys.length]);
     }
 
     /** The {@code i}th field's name ({@link Spans#NAME}) or value ({@link Spans#VALUE}) as an object sharing the head's bytes. */
     private AsciiString slice(int i, int half) {
         Objects.checkIndex(i, size);
-        long s = spans[i];
-        return new AsciiString(wire, Spans.start(s, half), Spans.length(s, half), false);
+        return Spans.slice(wire, spans[i], half);
     }
 
     /** The value of the {@code i}th field as a {@code String}, made from the head's bytes if it is still a slice. */
     private String valueString(int i) {
-        CharSequence v = values[i];
+        CharSequence v = value(i);
         if (v != null) {
             return v.toString();
         }
-        long s = spans[i];
-        @SuppressWarnings("deprecation") // Latin-1 bytes to chars, as AsciiString.toString makes them
-        String str = new String(wire, 0, Spans.start(s, Spans.VALUE), Spans.length(s, Spans.VALUE));
-        return str;
+        return Spans.string(wire, spans[i], Spans.VALUE);
     }
 
     /** The bytes the {@code i}th field takes as a field line: name, colon, space, value, CRLF. */
     int lineLength(int i) {
-        CharSequence n = names[i];
-        CharSequence v = values[i];
+        CharSequence n = name(i);
+        CharSequence v = value(i);
         long s = n == null || v == null ? spans[i] : 0;
         return (n == null ? Spans.length(s, Spans.NAME) : n.length()) + (v == null ? Spans.length(s, Spans.VALUE) : v.length()) + 4;
     }
 
     /** Writes the {@code i}th field as a field line into {@code out} at {@code p}; returns where it ends. */
     int putLine(int i, byte[] out, int p) {
-        CharSequence n = names[i];
-        CharSequence v = values[i];
+        CharSequence n = name(i);
+        CharSequence v = value(i);
         long s = n == null || v == null ? spans[i] : 0;
-        p = put(n, s, Spans.NAME, out, p);
+        p = n != null ? HeadWriter.put(n, out, p) : Spans.copy(wire, s, Spans.NAME, out, p);
         out[p++] = ':';
         out[p++] = ' ';
-        p = put(v, s, Spans.VALUE, out, p);
+        p = v != null ? HeadWriter.put(v, out, p) : Spans.copy(wire, s, Spans.VALUE, out, p);
         out[p++] = '\r';
         out[p++] = '\n';
         return p;
     }
 
-    /** Writes {@code cs}, or where it is null the slice {@code half} of the span {@code s}; returns where it ends. */
-    private int put(CharSequence cs, long s, int half, byte[] out, int p) {
-        if (cs != null) {
-            return HeadWriter.put(cs, out, p);
-        }
-        int len = Spans.length(s, half);
-        System.arraycopy(wire, Spans.start(s, half), out, p, len);
-        return p + len;
-    }
-
     /** Whether the {@code i}th field's name is {@code name}, case-insensitively, read from the head's bytes while it is a slice. */
     boolean nameIs(int i, CharSequence name) {
-        CharSequence n = names[i];
+        CharSequence n = name(i);
         if (n != null) {
             return AsciiString.contentEqualsIgnoreCase(n, name);
         }
@@ -173,14 +207,15 @@ public final class FlatHeaders extends DerivedHeaders {
     public void removeAt(int i) {
         Objects.checkIndex(i, size);
         int after = --size - i;
-        System.arraycopy(names, i + 1, names, i, after);
-        System.arraycopy(values, i + 1, values, i, after);
         System.arraycopy(keys, i + 1, keys, i, after);
         if (spans != null) {
             System.arraycopy(spans, i + 1, spans, i, after);
         }
-        names[size] = null;
-        values[size] = null;
+        if (text != null) {
+            System.arraycopy(text, 2 * i + 2, text, 2 * i, 2 * after);
+            text[2 * size] = null;
+            text[2 * size + 1] = null;
+        }
     }
 
     /** Removes the fields named {@code name} whose whole value is {@code value} (case-insensitive). */
@@ -191,10 +226,11 @@ public final class FlatHeaders extends DerivedHeaders {
     /** obs-fold: the last field's value continues, joined with one space (RFC 9112 5.2). */
     void foldIntoLast(CharSequence more) {
         int i = size - 1;
-        values[i] = valueAt(i).toString() + ' ' + more;
+        String folded = valueAt(i).toString() + ' ' + more;
+        text[2 * i + 1] = folded;
     }
 
-    /** The index of the first field named {@code name} at or after {@code from}, or -1. */
+    @Override
     public int indexOf(CharSequence name, int from) {
         int k = FieldRules.key(name);
         for (int i = from; i < size; i++) {
@@ -211,59 +247,20 @@ public final class FlatHeaders extends DerivedHeaders {
         return i < 0 ? null : valueString(i);
     }
 
-    @Override
-    public List<String> getAll(CharSequence name) {
-        return FlatViews.values(this, name);
-    }
-
-    @Override
-    public boolean contains(CharSequence name) {
-        return indexOf(name, 0) >= 0;
-    }
-
-    @Override
-    public boolean contains(CharSequence name, CharSequence value, boolean ignoreCase) {
-        for (int i = indexOf(name, 0); i >= 0; i = indexOf(name, i + 1)) {
-            if (ignoreCase ? AsciiString.contentEqualsIgnoreCase(valueAt(i), value) : AsciiString.contentEquals(valueAt(i), value)) {
-                return true;
-            }
-        }
-        return false;
-    }
-
+    /** Whether a field {@code name} lists {@code value} as an element, read from the head's bytes while it is a slice. */
     @Override
     public boolean containsValue(CharSequence name, CharSequence value, boolean ignoreCase) {
         for (int i = indexOf(name, 0); i >= 0; i = indexOf(name, i + 1)) {
-            if (FieldRules.hasElement(valueAt(i), value, ignoreCase)) {
+            if (FieldRules.hasElement(this, i, value, ignoreCase)) {
                 return true;
             }
         }
         return false;
-    }
-
-    @Override
-    public boolean isEmpty() {
-        return size == 0;
     }
 
     @Override
     public int size() {
         return size;
-    }
-
-    @Override
-    public Set<String> names() {
-        return FlatViews.names(this);
-    }
-
-    @Override
-    public List<Entry<String, String>> entries() {
-        return FlatViews.entries(this);
-    }
-
-    @Override
-    public Iterator<Entry<CharSequence, CharSequence>> iteratorCharSequence() {
-        return FlatViews.iterator(this);
     }
 
     /**
@@ -298,7 +295,7 @@ public final class FlatHeaders extends DerivedHeaders {
         if (i < 0) {
             append(name, v);
         } else {
-            values[i] = v;
+            text()[2 * i + 1] = v;
             removeFrom(name, i + 1, null);
         }
     }
@@ -316,8 +313,9 @@ public final class FlatHeaders extends DerivedHeaders {
 
     @Override
     public HttpHeaders clear() {
-        Arrays.fill(names, 0, size, null);
-        Arrays.fill(values, 0, size, null);
+        if (text != null) {
+            Arrays.fill(text, 0, 2 * size, null);
+        }
         size = 0;
         return this;
     }
@@ -329,19 +327,21 @@ public final class FlatHeaders extends DerivedHeaders {
 
     /** Appends a field; unchecked, for the decoder that validated it as it scanned. */
     void append(CharSequence name, CharSequence value) {
-        if (size == names.length) {
+        if (size == keys.length) {
             grow();
         }
-        names[size] = name;
-        values[size] = value;
+        CharSequence[] t = text();
+        t[2 * size] = name;
+        t[2 * size + 1] = value;
         keys[size] = FieldRules.key(name);
         size++;
     }
 
     private void grow() {
-        int n = size * 2;
-        names = Arrays.copyOf(names, n);
-        values = Arrays.copyOf(values, n);
+        int n = Math.max(4, size * 2);
+        if (text != null) {
+            text = Arrays.copyOf(text, 2 * n);
+        }
         keys = Arrays.copyOf(keys, n);
         if (spans != null) {
             spans = Arrays.copyOf(spans, n);
@@ -353,12 +353,10 @@ public final class FlatHeaders extends DerivedHeaders {
      * {@code nameLength} bytes at {@code nameStart}, its value likewise; each must {@link Spans#fits}.
      */
     void appendSlice(int nameStart, int nameLength, int valueStart, int valueLength) {
-        if (size == names.length) {
+        if (size == keys.length) {
             grow();
         }
-        names[size] = null;
-        values[size] = null;
-        keys[size] = FieldRules.key(wire, nameStart, nameLength);
+        keys[size] = FieldRules.key(wire, nameStart, nameLength); // its text slots are null: none set, or nulled by a removal
         spans[size] = Spans.of(nameStart, nameLength, valueStart, valueLength);
         size++;
     }
@@ -379,8 +377,10 @@ public final class FlatHeaders extends DerivedHeaders {
         int kept = j;
         for (j++; j < size; j++) {
             if (!matches(j, k, name, value)) {
-                names[kept] = names[j];
-                values[kept] = values[j];
+                if (text != null) {
+                    text[2 * kept] = text[2 * j];
+                    text[2 * kept + 1] = text[2 * j + 1];
+                }
                 keys[kept] = keys[j];
                 if (spans != null) {
                     spans[kept] = spans[j];
@@ -388,8 +388,9 @@ public final class FlatHeaders extends DerivedHeaders {
                 kept++;
             }
         }
-        Arrays.fill(names, kept, size, null);
-        Arrays.fill(values, kept, size, null);
+        if (text != null) {
+            Arrays.fill(text, 2 * kept, 2 * size, null);
+        }
         size = kept;
     }
 

@@ -10,12 +10,12 @@ import java.util.NoSuchElementException;
 import java.util.Set;
 import java.util.TreeSet;
 
-/** The collection views {@link FlatHeaders} owes {@code HttpHeaders} callers: made on demand, off the hot path. */
+/** The collection views {@link DerivedHeaders} owes {@code HttpHeaders} callers: made on demand, off the hot path. */
 final class FlatViews {
     private FlatViews() {}
 
     /** The values of the fields named {@code name}, in wire order, as {@code String}s. */
-    static List<String> values(FlatHeaders h, CharSequence name) {
+    static List<String> values(DerivedHeaders h, CharSequence name) {
         int i = h.indexOf(name, 0);
         if (i < 0) {
             return Collections.emptyList();
@@ -33,7 +33,7 @@ final class FlatViews {
     }
 
     /** The names, case-insensitively distinct. */
-    static Set<String> names(FlatHeaders h) {
+    static Set<String> names(DerivedHeaders h) {
         Set<String> out = new TreeSet<>(String.CASE_INSENSITIVE_ORDER);
         for (int i = 0; i < h.size(); i++) {
             out.add(h.nameAt(i).toString());
@@ -41,7 +41,7 @@ final class FlatViews {
         return out;
     }
 
-    static List<Entry<String, String>> entries(FlatHeaders h) {
+    static List<Entry<String, String>> entries(DerivedHeaders h) {
         List<Entry<String, String>> out = new ArrayList<>(h.size());
         for (int i = 0; i < h.size(); i++) {
             out.add(new SimpleImmutableEntry<>(h.nameAt(i).toString(), h.valueAt(i).toString()));
@@ -50,7 +50,7 @@ final class FlatViews {
     }
 
     /** The fields in wire order, as they are (no copy of the names or values). */
-    static Iterator<Entry<CharSequence, CharSequence>> iterator(FlatHeaders h) {
+    static Iterator<Entry<CharSequence, CharSequence>> iterator(DerivedHeaders h) {
         return new Iterator<>() {
             private int next;
 

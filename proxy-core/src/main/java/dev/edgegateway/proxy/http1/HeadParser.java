@@ -75,7 +75,7 @@ final class HeadParser {
             }
         }
         HttpResponseStatus status = status(code, b, p, reasonEnd);
-        FlatHeaders h = new FlatHeaders(b, lines);
+        FlatHeaders h = new FlatHeaders(b, lines, 1);
         fields(b, ends, 1, lines, h, RESPONSE); // (their size was checked as the head was found)
         return new DefaultHttpResponse(version, status, h);
     }
@@ -88,9 +88,10 @@ final class HeadParser {
      * (RFC 9112 3), one space apart. The method is a token (a constant for the registered ones), the
      * target at least one byte and no whitespace or control character (bytes from 0x80 are kept, as
      * Netty's decoder keeps them), the version {@code HTTP/} and two digits: anything else is an
-     * {@link IllegalArgumentException} (400). The message's fields are {@code h}.
+     * {@link IllegalArgumentException} (400). The message's fields are {@code h}. The target is
+     * {@code previous} (the connection's last, or null) when it has the same bytes: no new string.
      */
-    static DefaultHttpRequest requestLine(byte[] b, int eol, FlatHeaders h) {
+    static DefaultHttpRequest requestLine(byte[] b, int eol, FlatHeaders h, String previous) {
         int p = 0;
         while (p < eol && TOKEN[b[p] & 0xff]) {
             p++;
@@ -107,7 +108,7 @@ final class HeadParser {
             throw new IllegalArgumentException("the request target is not one word followed by a space");
         }
         @SuppressWarnings("deprecation") // Latin-1 bytes to chars, as Netty's decoder makes them
-        String uri = new String(b, 0, t, p - t);
+        String uri = previous != null && Spans.sameAs(b, t, p - t, previous) ? previous : new String(b, 0, t, p - t);
         p++;
         if (eol - p != 8 || b[p] != 'H' || b[p + 1] != 'T' || b[p + 2] != 'T' || b[p + 3] != 'P' || b[p + 4] != '/'
                 || !digit(b[p + 5]) || b[p + 6] != '.' || !digit(b[p + 7])) {
@@ -269,13 +270,13 @@ final class HeadParser {
         if (h.indexOf(HttpHeaderNames.CONTENT_LENGTH, i + 1) >= 0) {
             throw new IllegalArgumentException("more than one Content-Length");
         }
-        CharSequence v = h.valueAt(i);
-        if (v.length() == 0 || v.length() > 18) {
+        int length = h.valueLength(i); // read from the head's bytes: no object made of the value
+        if (length == 0 || length > 18) {
             throw new IllegalArgumentException("an invalid Content-Length");
         }
         long n = 0;
-        for (int k = 0; k < v.length(); k++) {
-            char c = v.charAt(k);
+        for (int k = 0; k < length; k++) {
+            char c = h.valueCharAt(i, k);
             if (c < '0' || c > '9') {
                 throw new IllegalArgumentException("an invalid Content-Length");
             }
@@ -289,23 +290,23 @@ final class HeadParser {
         boolean seen = false;
         boolean last = false;
         for (int i = h.indexOf(HttpHeaderNames.TRANSFER_ENCODING, 0); i >= 0; i = h.indexOf(HttpHeaderNames.TRANSFER_ENCODING, i + 1)) {
-            CharSequence v = h.valueAt(i);
+            int n = h.valueLength(i);
             int start = 0;
-            while (start <= v.length()) {
+            while (start <= n) {
                 int comma = start;
-                while (comma < v.length() && v.charAt(comma) != ',') {
+                while (comma < n && h.valueCharAt(i, comma) != ',') {
                     comma++;
                 }
                 int s = start;
                 int e = comma;
-                while (s < e && (v.charAt(s) == ' ' || v.charAt(s) == '\t')) {
+                while (s < e && (h.valueCharAt(i, s) == ' ' || h.valueCharAt(i, s) == '\t')) {
                     s++;
                 }
-                while (e > s && (v.charAt(e - 1) == ' ' || v.charAt(e - 1) == '\t')) {
+                while (e > s && (h.valueCharAt(i, e - 1) == ' ' || h.valueCharAt(i, e - 1) == '\t')) {
                     e--;
                 }
                 if (s < e) {
-                    last = e - s == 7 && AsciiString.regionMatches(v, true, s, "chunked", 0, 7);
+                    last = e - s == 7 && FieldRules.regionIs(h, i, s, "chunked", true);
                     if (last) {
                         if (seen) {
                             throw new IllegalArgumentException("chunked applied more than once");

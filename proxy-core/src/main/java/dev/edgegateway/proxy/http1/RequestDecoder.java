@@ -40,6 +40,13 @@ import java.util.function.Consumer;
  */
 public final class RequestDecoder extends MessageDecoder {
     private final Consumer<HttpMethod> decoded;
+    /**
+     * The last request's target and Host as strings: the next request's are these same objects
+     * when their bytes match (a client asks one site, often the same path, on a connection), so a
+     * repeated request makes no string of either. One of each per connection, within the limits.
+     */
+    private String lastTarget;
+    private String lastHost;
 
     /** {@code decoded} is told each request's method as its head is decoded (a failed one's too). */
     public RequestDecoder(int maxLineBytes, int maxHeaderBytes, int maxChunkBytes, Consumer<HttpMethod> decoded) {
@@ -49,9 +56,14 @@ public final class RequestDecoder extends MessageDecoder {
 
     @Override
     void head(byte[] b, int[] ends, int lines, List<Object> out) {
-        FlatHeaders h = new FlatHeaders(b, lines);
-        DefaultHttpRequest r = HeadParser.requestLine(b, ends[0], h);
+        FlatHeaders h = new FlatHeaders(b, lines, 4);
+        DefaultHttpRequest r = HeadParser.requestLine(b, ends[0], h, lastTarget);
         HeadParser.fields(b, ends, 1, lines, h, HeadParser.REQUEST); // (their size was checked as the head was found)
+        lastTarget = r.uri();
+        int host = h.indexOf(HttpHeaderNames.HOST, 0);
+        if (host >= 0) {
+            lastHost = h.valueAsString(host, lastHost);
+        }
         long length = HeadParser.contentLength(h);
         if (h.indexOf(HttpHeaderNames.TRANSFER_ENCODING, 0) >= 0) {
             if (length >= 0) {
@@ -79,9 +91,9 @@ public final class RequestDecoder extends MessageDecoder {
     HttpMessage invalid(Exception cause, byte[] b, int[] ends, int lines) {
         HttpRequest r = null;
         if (b != null && lines > 0 && !(cause instanceof TooLongHttpLineException)) {
-            FlatHeaders h = new FlatHeaders(b, lines);
+            FlatHeaders h = new FlatHeaders(b, lines, 4);
             try {
-                r = HeadParser.requestLine(b, ends[0], h);
+                r = HeadParser.requestLine(b, ends[0], h, null);
                 HeadParser.fields(b, ends, 1, lines, h, HeadParser.REQUEST);
             } catch (IllegalArgumentException e) {
                 // the fields before the bad one are kept

@@ -32,6 +32,37 @@ final class Spans {
         return ((long) nameStart << LENGTH_BITS | nameLength) << NAME | (long) valueStart << LENGTH_BITS | valueLength;
     }
 
+    /** The half {@code half} of {@code span} as an object sharing {@code wire}'s bytes. */
+    static AsciiString slice(byte[] wire, long span, int half) {
+        return new AsciiString(wire, start(span, half), length(span, half), false);
+    }
+
+    /** The half {@code half} of {@code span} as a {@code String}, its bytes read as Latin-1 (as {@code AsciiString.toString} reads them). */
+    @SuppressWarnings("deprecation")
+    static String string(byte[] wire, long span, int half) {
+        return new String(wire, 0, start(span, half), length(span, half));
+    }
+
+    /** Copies the half {@code half} of {@code span} from {@code wire} into {@code out} at {@code p}; returns where it ends. */
+    static int copy(byte[] wire, long span, int half, byte[] out, int p) {
+        int len = length(span, half);
+        System.arraycopy(wire, start(span, half), out, p, len);
+        return p + len;
+    }
+
+    /** Whether {@code b[from..from+length)}, read as Latin-1, is {@code s} exactly. */
+    static boolean sameAs(byte[] b, int from, int length, String s) {
+        if (length != s.length()) {
+            return false;
+        }
+        for (int k = 0; k < length; k++) {
+            if ((b[from + k] & 0xff) != s.charAt(k)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     static int start(long span, int half) {
         return (int) (span >>> half + LENGTH_BITS) & (1 << START_BITS) - 1;
     }

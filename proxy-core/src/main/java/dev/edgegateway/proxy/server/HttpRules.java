@@ -46,7 +46,9 @@ final class HttpRules {
         int c = f.indexOf(HttpHeaderNames.CONNECTION, 0);
         if (c >= 0) {
             if (f.indexOf(HttpHeaderNames.CONNECTION, c + 1) < 0) {
-                removeListed(f, f.valueAt(c));
+                if (!f.valueIs(c, HttpHeaderValues.KEEP_ALIVE) && !f.valueIs(c, HttpHeaderValues.CLOSE)) {
+                    removeListed(f, f.valueAt(c)); // names a field: an object of the value (the usual two need none)
+                }
             } else {
                 for (String line : f.getAll(HttpHeaderNames.CONNECTION)) {
                     removeListed(f, line); // every Connection line's options, not the first line's only

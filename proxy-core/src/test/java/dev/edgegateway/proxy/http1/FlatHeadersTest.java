@@ -153,6 +153,17 @@ class FlatHeadersTest {
             assertThat(original.get(name)).as("get %s", name).isEqualTo(oracle.get(name));
             assertThat(original.contains(name)).isEqualTo(oracle.contains(name));
         }
+        FlatHeaders fresh = (FlatHeaders) original.copy(); // its values as the original's: a decoded head's still slices
+        for (CharSequence name : NAMES) {
+            for (String v : VALUES) {
+                for (boolean ignoreCase : new boolean[] {true, false}) {
+                    if (!v.isEmpty()) { // read from the head's bytes where the value is still a slice
+                        assertThat(fresh.containsValue(name, v, ignoreCase)).as("containsValue %s '%s' %s, from the bytes", name, v, ignoreCase)
+                                .isEqualTo(oracle.containsValue(name, v, ignoreCase));
+                    }
+                }
+            }
+        }
         FlatHeaders flat = (FlatHeaders) original.copy();
         assertThat(flat.names()).containsExactlyInAnyOrderElementsOf(new java.util.TreeSet<>(oracle.names()).stream()
                 .collect(() -> new java.util.TreeSet<>(String.CASE_INSENSITIVE_ORDER), java.util.TreeSet::add, java.util.TreeSet::addAll));

@@ -2,6 +2,7 @@ package dev.edgegateway.proxy.http1;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.http.HttpDecoderConfig;
@@ -86,6 +87,31 @@ class RequestDecoderTest {
         assertThat(r.decoderResult().isFailure()).isTrue();
         assertThat(r.uri()).isEqualTo("/bad-request");
         assertThat(told).containsExactly(HttpMethod.POST, HttpMethod.GET, HttpMethod.GET, HttpMethod.GET);
+    }
+
+    @Test
+    void aRepeatedTargetAndHostAreTheConnectionsLastStrings() {
+        EmbeddedChannel ch = new EmbeddedChannel(new RequestDecoder(MAX_LINE, MAX_HEADER, 64, m -> { }));
+        ch.writeInbound(Unpooled.copiedBuffer("GET /a HTTP/1.1\r\nHost: shop.test\r\n\r\nGET /a HTTP/1.1\r\nHost: shop.test\r\n\r\n"
+                + "GET /ab HTTP/1.1\r\nHost: Shop.test\r\n\r\nGET /ab HTTP/1.1\r\nX-A: 1\r\nHost: Shop.test\r\n\r\n"
+                + "GET /a HTTP/1.1\r\nHost: shop.tesT\r\n\r\n", StandardCharsets.US_ASCII));
+        List<HttpRequest> read = new ArrayList<>();
+        for (Object o; (o = ch.readInbound()) != null; ) {
+            if (o instanceof HttpRequest r) {
+                read.add(r);
+            }
+            ReferenceCountUtil.release(o);
+        }
+        assertThat(read).extracting(HttpRequest::uri).containsExactly("/a", "/a", "/ab", "/ab", "/a");
+        assertThat(read).extracting(r -> r.headers().get("host")).containsExactly("shop.test", "shop.test", "Shop.test", "Shop.test", "shop.tesT");
+        assertThat(read.get(1).uri()).isSameAs(read.get(0).uri());
+        assertThat(read.get(1).headers().get("host")).isSameAs(read.get(0).headers().get("host"));
+        assertThat(read.get(3).uri()).isSameAs(read.get(2).uri());
+        assertThat(read.get(3).headers().get("host")).isSameAs(read.get(2).headers().get("host"));
+        ByteBuf head = Unpooled.buffer();
+        ((FlatHeaders) read.get(3).headers()).encode(head); // a kept string is written as the bytes were
+        assertThat(head.toString(StandardCharsets.US_ASCII)).isEqualTo("X-A: 1\r\nHost: Shop.test\r\n");
+        head.release();
     }
 
     @Test
