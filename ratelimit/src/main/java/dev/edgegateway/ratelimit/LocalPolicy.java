@@ -58,6 +58,11 @@ final class LocalPolicy extends Policy {
     }
 
     @Override
+    public boolean answersAtOnce() {
+        return true;
+    }
+
+    @Override
     public boolean check(String key, Verdict verdict, ScheduledExecutorService loop, Runnable done) {
         String k = stored(key);
         Front f = k == key ? front() : null; // a digest is made per request anyway: those go to the cache

@@ -59,6 +59,14 @@ public abstract class Policy {
     }
 
     /**
+     * Whether {@link #check} always writes its verdict before it returns (never later): the
+     * caller may then hand it a verdict it reuses from one request to the next.
+     */
+    public boolean answersAtOnce() {
+        return false;
+    }
+
+    /**
      * Decides for one request. Returns true if the verdict was written now; false if the answer
      * will come later, when {@code done} runs on {@code loop} (the connection's event loop), with
      * the verdict written, within the Redis timeout budget.

@@ -84,7 +84,7 @@ final class Exchange {
 
     // Rate limits.
     int nextPolicy;
-    /** Made by the limit stage, only for routes with policies. */
+    /** Made by the limit stage for a policy that may answer later (Redis); one that answers at once writes the connection's. */
     Verdict verdict;
     String rateLimitOutcome;
     String rateLimitPolicy;

@@ -17,7 +17,9 @@ import java.util.concurrent.ScheduledExecutorService;
  * {@code resume} callback the connection handler passes (one per connection, so waiting
  * allocates nothing). Counts every verdict and records on the exchange the admitted response's
  * {@code RateLimit} headers, or the policy that refused and when to retry (the caller answers
- * 429). Stateless: the exchange holds which policy is next.
+ * 429). Stateless: the exchange holds which policy is next. A policy that answers at once writes
+ * into the connection's {@code scratch} verdict, read back before the call returns; one that may
+ * answer later into a verdict of the exchange's own, made then.
  */
 final class LimitStage {
     /** How a run of the policies ended. */
@@ -32,18 +34,16 @@ final class LimitStage {
      * Runs the route's policies from the exchange's next one on. On {@code PENDING} the exchange
      * waits for {@code resume}, then the caller calls {@link #resume}.
      */
-    static Result run(Exchange x, RequestView view, ScheduledExecutorService loop, Runnable resume) {
+    static Result run(Exchange x, RequestView view, ScheduledExecutorService loop, Runnable resume, Verdict scratch) {
         CompiledConfig.RoutePolicies rp = x.state.rateLimits(x.route);
-        if (x.verdict == null) {
-            x.verdict = new Verdict();
-        }
         while (x.nextPolicy < rp.policies().length) {
             Policy p = rp.policies()[x.nextPolicy];
-            if (!p.check(key(p, view), x.verdict, loop, resume)) {
+            Verdict v = p.answersAtOnce() ? scratch : x.verdict != null ? x.verdict : (x.verdict = new Verdict());
+            if (!p.check(key(p, view), v, loop, resume)) {
                 x.phase = Exchange.Phase.LIMITING;
                 return Result.PENDING;
             }
-            if (!count(x, rp, p)) {
+            if (!count(x, rp, p, v)) {
                 return Result.REFUSED;
             }
             x.nextPolicy++;
@@ -80,19 +80,18 @@ final class LimitStage {
     }
 
     /** The policy the exchange waited for has decided: counts it, then runs the rest. */
-    static Result resume(Exchange x, RequestView view, ScheduledExecutorService loop, Runnable resume) {
+    static Result resume(Exchange x, RequestView view, ScheduledExecutorService loop, Runnable resume, Verdict scratch) {
         CompiledConfig.RoutePolicies rp = x.state.rateLimits(x.route);
         x.phase = Exchange.Phase.HEAD;
-        if (!count(x, rp, rp.policies()[x.nextPolicy])) {
+        if (!count(x, rp, rp.policies()[x.nextPolicy], x.verdict)) {
             return Result.REFUSED;
         }
         x.nextPolicy++;
-        return run(x, view, loop, resume);
+        return run(x, view, loop, resume, scratch);
     }
 
     /** Counts the verdict; false (the refusing policy recorded on the exchange) if it refuses. */
-    private static boolean count(Exchange x, CompiledConfig.RoutePolicies rp, Policy p) {
-        Verdict v = x.verdict;
+    private static boolean count(Exchange x, CompiledConfig.RoutePolicies rp, Policy p, Verdict v) {
         rp.decisions()[x.nextPolicy][v.outcome().ordinal()].increment();
         x.rateLimitOutcome = OUTCOMES[v.outcome().ordinal()];
         if (v.admitted()) {

@@ -2,6 +2,7 @@ package dev.edgegateway.proxy.server;
 
 import dev.edgegateway.proxy.metrics.GatewayMetrics;
 import dev.edgegateway.proxy.metrics.GatewayMetrics.Rejection;
+import dev.edgegateway.ratelimit.Verdict;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpRequest;
@@ -26,6 +27,8 @@ final class RequestStages {
     private final ScheduledExecutorService loop;
     private final ByteBufAllocator alloc;
     private final Runnable onLimitDecided = this::limitDecided;
+    /** What a policy that answers at once writes, read back within the limit stage's call (LimitStage). */
+    private final Verdict verdict = new Verdict();
     /** The exchange waiting for a rate-limit decision, or null. */
     private Exchange limiting;
 
@@ -65,7 +68,7 @@ final class RequestStages {
             return;
         }
         if (x.state.rateLimits(x.route).policies().length > 0) {
-            limited(x, LimitStage.run(x, view, loop, onLimitDecided));
+            limited(x, LimitStage.run(x, view, loop, onLimitDecided, verdict));
         } else {
             proceed(x);
         }
@@ -114,7 +117,7 @@ final class RequestStages {
         Exchange x = limiting;
         limiting = null;
         if (x != null && x.phase == Exchange.Phase.LIMITING) {
-            limited(x, LimitStage.resume(x, view, loop, onLimitDecided));
+            limited(x, LimitStage.resume(x, view, loop, onLimitDecided, verdict));
         }
     }
 

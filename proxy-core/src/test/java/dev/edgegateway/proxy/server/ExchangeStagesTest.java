@@ -8,6 +8,7 @@ import dev.edgegateway.health.EndpointRegistry;
 import dev.edgegateway.health.RetryPolicy.Failure;
 import dev.edgegateway.proxy.metrics.GatewayMetrics;
 import dev.edgegateway.ratelimit.RateLimiters;
+import dev.edgegateway.ratelimit.Verdict;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultHttpRequest;
@@ -123,9 +124,11 @@ class ExchangeStagesTest {
     void theLimitStageRefusesAKeyPastItsRateAndNamesThePolicy() {
         RoutingView view = from("203.0.113.7");
         LimitStage.Result last = null;
+        Verdict scratch = new Verdict(); // the connection's, written and read again by each exchange
         for (int i = 0; i < 3; i++) {
             Exchange x = routed(view, request(HttpMethod.GET, "/limited", "x-key", "k1"));
-            last = LimitStage.run(x, view, loop, () -> { });
+            last = LimitStage.run(x, view, loop, () -> { }, scratch);
+            assertThat(x.verdict).as("a local policy's answer needs no verdict of the exchange's own").isNull();
             if (i < 2) {
                 assertThat(last).isEqualTo(LimitStage.Result.ADMITTED);
                 assertThat(x.rateLimitOutcome).isEqualTo("allowed");
@@ -136,7 +139,8 @@ class ExchangeStagesTest {
         }
         assertThat(last).isEqualTo(LimitStage.Result.REFUSED);
         Exchange other = routed(view, request(HttpMethod.GET, "/limited", "x-key", "k2"));
-        assertThat(LimitStage.run(other, view, loop, () -> { })).as("another key").isEqualTo(LimitStage.Result.ADMITTED);
+        assertThat(LimitStage.run(other, view, loop, () -> { }, scratch)).as("another key").isEqualTo(LimitStage.Result.ADMITTED);
+        assertThat(other.rateLimitOutcome).isEqualTo("allowed");
     }
 
     @Test
