@@ -237,11 +237,11 @@ EXCHANGE_BOUNDS = (0.005, 0.01, 0.025)
 def heap_counters(admin):
     """The gateway's heap allocated so far (jvm_gc_memory_allocated_bytes_total, all threads) and its collections
     (jvm_gc_pause_seconds_count over its collectors), for --alloc."""
-    allocated = collections = 0.0
+    allocated, collections = None, 0.0  # no allocated counter: a build from before it (a --baseline-jar)
     with urllib.request.urlopen(f"http://127.0.0.1:{admin}/metrics", timeout=5) as r:
         for line in r.read().decode().splitlines():
             if line.startswith("jvm_gc_memory_allocated_bytes_total"):
-                allocated += float(line.split()[-1])
+                allocated = (allocated or 0.0) + float(line.split()[-1])
             elif line.startswith("jvm_gc_pause_seconds_count"):
                 collections += float(line.split()[-1])
     return allocated, collections
@@ -674,7 +674,8 @@ clusters: [{{name: origin, endpoints: [127.0.0.1:{ORIGIN}]}}]
                     if heap_before:
                         heap_after = heap_counters(admins[proc])
                         by_alloc.setdefault((name, conns), []).append(
-                            ((heap_after[0] - heap_before[0]) / max(1, total), heap_after[1] - heap_before[1]))
+                            (None if heap_before[0] is None else (heap_after[0] - heap_before[0]) / max(1, total),
+                             heap_after[1] - heap_before[1]))
                     if exchange_before:
                         exchange_after = exchange_buckets(admins[proc])
                         shares = []
@@ -753,7 +754,9 @@ clusters: [{{name: origin, endpoints: [127.0.0.1:{ORIGIN}]}}]
                       f"{kind} into CPU {cpu} {statistics.median(r[5][2 * k + cpu] for r in rows):.3f}"
                       for k, kind in enumerate(IPI_KINDS) for cpu in (0, 1)))
         for (name, conns), rows in by_alloc.items():
-            print(f"{name:8s} {conns:5d} heap allocated {statistics.median(r[0] for r in rows):.0f} bytes/req, "
+            per_request = [r[0] for r in rows if r[0] is not None]
+            print(f"{name:8s} {conns:5d} heap allocated "
+                  f"{f'{statistics.median(per_request):.0f} bytes/req' if per_request else 'not counted by this build'}, "
                   f"collections per round {statistics.median(r[1] for r in rows):g} (min-max {min(r[1] for r in rows):g}-{max(r[1] for r in rows):g})")
         for (name, conns), rows in by_exchange.items():
             def over(i):
