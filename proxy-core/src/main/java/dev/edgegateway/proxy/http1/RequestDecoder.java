@@ -43,10 +43,12 @@ public final class RequestDecoder extends MessageDecoder {
     /**
      * The last request's target and Host as strings: the next request's are these same objects
      * when their bytes match (a client asks one site, often the same path, on a connection), so a
-     * repeated request makes no string of either. One of each per connection, within the limits.
+     * repeated request makes no string of either. One of each per connection, and only up to
+     * {@link #KEEP_MAX} characters: an idle connection holds no more whatever its client sent.
      */
     private String lastTarget;
     private String lastHost;
+    static final int KEEP_MAX = 256;
 
     /** {@code decoded} is told each request's method as its head is decoded (a failed one's too). */
     public RequestDecoder(int maxLineBytes, int maxHeaderBytes, int maxChunkBytes, Consumer<HttpMethod> decoded) {
@@ -59,10 +61,10 @@ public final class RequestDecoder extends MessageDecoder {
         FlatHeaders h = new FlatHeaders(b, lines, 4);
         DefaultHttpRequest r = HeadParser.requestLine(b, ends[0], h, lastTarget);
         HeadParser.fields(b, ends, 1, lines, h, HeadParser.REQUEST); // (their size was checked as the head was found)
-        lastTarget = r.uri();
+        lastTarget = kept(r.uri());
         int host = h.indexOf(HttpHeaderNames.HOST, 0);
         if (host >= 0) {
-            lastHost = h.valueAsString(host, lastHost);
+            lastHost = kept(h.valueAsString(host, lastHost));
         }
         long length = HeadParser.contentLength(h);
         if (h.indexOf(HttpHeaderNames.TRANSFER_ENCODING, 0) >= 0) {
@@ -81,6 +83,10 @@ public final class RequestDecoder extends MessageDecoder {
         }
         decoded.accept(r.method());
         out.add(r);
+    }
+
+    private static String kept(String s) {
+        return s.length() <= KEEP_MAX ? s : null;
     }
 
     /**

@@ -91,7 +91,7 @@ class RequestDecoderTest {
 
     @Test
     void aRepeatedTargetAndHostAreTheConnectionsLastStrings() {
-        EmbeddedChannel ch = new EmbeddedChannel(new RequestDecoder(MAX_LINE, MAX_HEADER, 64, m -> { }));
+        EmbeddedChannel ch = new EmbeddedChannel(new RequestDecoder(4096, MAX_HEADER, 64, m -> { })); // room for a long target
         ch.writeInbound(Unpooled.copiedBuffer("GET /a HTTP/1.1\r\nHost: shop.test\r\n\r\nGET /a HTTP/1.1\r\nHost: shop.test\r\n\r\n"
                 + "GET /ab HTTP/1.1\r\nHost: Shop.test\r\n\r\nGET /ab HTTP/1.1\r\nX-A: 1\r\nHost: Shop.test\r\n\r\n"
                 + "GET /a HTTP/1.1\r\nHost: shop.tesT\r\n\r\n", StandardCharsets.US_ASCII));
@@ -112,6 +112,19 @@ class RequestDecoderTest {
         ((FlatHeaders) read.get(3).headers()).encode(head); // a kept string is written as the bytes were
         assertThat(head.toString(StandardCharsets.US_ASCII)).isEqualTo("X-A: 1\r\nHost: Shop.test\r\n");
         head.release();
+
+        String longTarget = "/" + "t".repeat(RequestDecoder.KEEP_MAX); // past what a connection keeps between requests
+        ch.writeInbound(Unpooled.copiedBuffer(("GET " + longTarget + " HTTP/1.1\r\nHost: a\r\n\r\n").repeat(2), StandardCharsets.US_ASCII));
+        List<HttpRequest> longOnes = new ArrayList<>();
+        for (Object o; (o = ch.readInbound()) != null; ) {
+            if (o instanceof HttpRequest r) {
+                longOnes.add(r);
+            }
+            ReferenceCountUtil.release(o);
+        }
+        assertThat(longOnes).extracting(HttpRequest::uri).containsExactly(longTarget, longTarget);
+        assertThat(longOnes.get(1).uri()).isNotSameAs(longOnes.get(0).uri());
+        ch.finishAndReleaseAll();
     }
 
     @Test
