@@ -25,6 +25,11 @@ import java.util.Arrays;
  * flushes: at 64 connections -0.85 and -0.80 us/req in two A/Bs (lower in 5 of 6 and 5 of 8 rounds),
  * the rate 1.053x and 1.046x; at 256 +1.00, -0.05 and -1.70 us/req in three, so level or better.
  *
+ * <p>A turn holds at most {@link #BATCH} flushes: the batch goes out mid-turn when it is full.
+ * Measured on issue 24's host (benchmarks/README.md, thirty-third step), paired against no cap: at
+ * 256 connections the p99 0.98 ms lower (resolved), the CPU level; at 64 the stalls of 0.8 ms and
+ * more 5.6 a second against 7.2 ({@code --stalls}).
+ *
  * <p>Only where the channel belongs to the calling {@link LoopThread}; anything else is flushed
  * at once. A channel named twice in a turn is flushed twice, the second time with nothing to do.
  * A close drops what was written and not flushed: a client connection is flushed before it is
@@ -32,6 +37,13 @@ import java.util.Arrays;
  * exchange abandons it.
  */
 public final class LoopFlushes implements Runnable {
+    /**
+     * The most flushes a turn holds: the batch goes out mid-turn once this many are waiting. A turn
+     * after a stall of the loop's CPU holds every connection's input (at 64 connections about 64
+     * reads, over a millisecond of work), and a batch held to its end kept the whole pipeline idle
+     * meanwhile; 16 keeps most turns whole (they are shorter) and restarts the peers early after one.
+     */
+    static final int BATCH = 16;
     private Channel[] channels = new Channel[64];
     private Channel[] spare = new Channel[64];
     private int count;
@@ -39,6 +51,7 @@ public final class LoopFlushes implements Runnable {
     boolean inIo;
     /** Set by {@link LoopIoHandler} on an io_uring loop, whose flushes only queue sends for the turn's submission: flushed at once. */
     boolean sendsQueued;
+    private boolean running;
 
     LoopFlushes() {}
 
@@ -49,19 +62,24 @@ public final class LoopFlushes implements Runnable {
         } else if (t.flushes.sendsQueued) {
             ch.flush();
             LoopClock.sent(t); // its answer may come in this turn: timed from a new reading
-        } else {
-            t.flushes.add(ch);
+        } else if (t.flushes.add(ch)) {
+            LoopClock.sent(t); // the batch went out mid-turn: as above
         }
     }
 
-    private void add(Channel ch) {
+    /** True when this add ran the batch (it was full, mid-turn; not from within a batch's own flushes). */
+    private boolean add(Channel ch) {
         if (count == channels.length) {
             channels = Arrays.copyOf(channels, count * 2);
         }
         channels[count++] = ch;
         if (count == 1 && !inIo) {
             ch.eventLoop().execute(this);
+        } else if (count >= BATCH && inIo && !running) {
+            run();
+            return true;
         }
+        return false;
     }
 
     @Override
@@ -72,10 +90,15 @@ public final class LoopFlushes implements Runnable {
         channels = spare;
         spare = batch;
         count = 0;
-        for (int i = 0; i < n; i++) {
-            Channel ch = batch[i];
-            batch[i] = null;
-            ch.flush();
+        running = true;
+        try {
+            for (int i = 0; i < n; i++) {
+                Channel ch = batch[i];
+                batch[i] = null;
+                ch.flush();
+            }
+        } finally {
+            running = false;
         }
     }
 }

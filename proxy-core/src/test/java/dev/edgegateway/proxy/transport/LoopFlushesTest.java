@@ -40,6 +40,8 @@ class LoopFlushesTest {
     private final CompletableFuture<Channel> accepted = new CompletableFuture<>();
     /** Inside the server's read, right after asking: {flushed entries, bytes waiting}; then the same in a task queued behind. */
     private final CompletableFuture<long[]> seen = new CompletableFuture<>();
+    /** How many times the server's read asks for the flush. */
+    private volatile int asks = 2;
 
     @BeforeEach
     void echoServer() throws Exception {
@@ -59,8 +61,9 @@ class LoopFlushesTest {
                             public void channelRead(ChannelHandlerContext ctx, Object msg) {
                                 long before = LoopClock.nanoTime(); // the turn's reading, held
                                 ctx.write(msg, ctx.voidPromise());
-                                LoopFlushes.later(ctx.channel());
-                                LoopFlushes.later(ctx.channel()); // twice in a turn: the second finds nothing to do
+                                for (int i = 0; i < asks; i++) {
+                                    LoopFlushes.later(ctx.channel()); // twice in a turn: the second finds nothing to do
+                                }
                                 long after = LoopClock.nanoTime();
                                 ChannelOutboundBuffer out = ctx.channel().unsafe().outboundBuffer();
                                 long[] inRead = {out.size(), out.totalPendingWriteBytes()};
@@ -106,6 +109,36 @@ class LoopFlushesTest {
         assertThat(s[1]).as("bytes written (and the entry's overhead), waiting for the flush").isGreaterThanOrEqualTo(5);
         assertThat(s[3]).as("bytes waiting when a task queued after the read runs").isZero();
         assertThat(s[4]).as("the clock's reading in the read, after asking for the flush, against before").isZero();
+        client.close().sync();
+    }
+
+    /**
+     * A turn holds at most {@link LoopFlushes#BATCH} flushes: the one that fills the batch sends it
+     * there, in the read, and the clock's next reading is a new one (an answer may come in the turn).
+     */
+    @Test
+    void aFullBatchGoesOutInTheRead() throws Exception {
+        asks = LoopFlushes.BATCH;
+        CompletableFuture<String> echo = new CompletableFuture<>();
+        Channel client = client(5, echo);
+        client.writeAndFlush(Unpooled.copiedBuffer("hello", StandardCharsets.US_ASCII)).sync();
+        assertThat(echo.get(30, TimeUnit.SECONDS)).isEqualTo("hello");
+        long[] s = seen.get(30, TimeUnit.SECONDS);
+        assertThat(s[1]).as("bytes waiting inside the read, once the batch was full").isZero();
+        assertThat(s[4]).as("the clock's reading in the read, after the batch went out, against before").isPositive();
+        client.close().sync();
+    }
+
+    @Test
+    void aBatchOneShortOfFullWaitsForTheEndOfTheLoopsIo() throws Exception {
+        asks = LoopFlushes.BATCH - 1;
+        CompletableFuture<String> echo = new CompletableFuture<>();
+        Channel client = client(5, echo);
+        client.writeAndFlush(Unpooled.copiedBuffer("hello", StandardCharsets.US_ASCII)).sync();
+        assertThat(echo.get(30, TimeUnit.SECONDS)).isEqualTo("hello");
+        long[] s = seen.get(30, TimeUnit.SECONDS);
+        assertThat(s[1]).as("bytes waiting inside the read, the batch one short").isGreaterThanOrEqualTo(5);
+        assertThat(s[3]).as("bytes waiting when a task queued after the read runs").isZero();
         client.close().sync();
     }
 
