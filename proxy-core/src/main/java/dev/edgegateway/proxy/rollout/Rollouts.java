@@ -17,12 +17,14 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
  * The gateway's rollouts, one per route with a {@code rollout} block, driven by one thread of
- * their own (never an event loop): each ticks twice a second. A rollout is identified by its route,
+ * their own (never an event loop): each ticks twice a second, and with none the thread sleeps
+ * (no tick wakes it, so a gateway without rollouts spends nothing on them). A rollout is identified by its route,
  * its block and its split's clusters: a reload that leaves those alone keeps it running (it is
  * re-bound to the new route's weights before the new config serves), one that changes them begins
  * it again, explicitly, at its first step. Rollouts that coordinate through Redis share one
@@ -42,10 +44,11 @@ public final class Rollouts implements AutoCloseable {
     private volatile Map<String, Rollout> byRoute = Map.of();
     /** Confined to {@link #thread}. */
     private RedisRolloutStore redis;
+    /** The rollouts' tick, scheduled while there is one; confined to {@link #thread}. */
+    private ScheduledFuture<?> ticks;
 
     public Rollouts(MeterRegistry registry) {
         this.meters = new RolloutMeters(registry);
-        thread.scheduleWithFixedDelay(() -> byRoute.values().forEach(Rollout::tick), TICK_MILLIS, TICK_MILLIS, TimeUnit.MILLISECONDS);
     }
 
     /**
@@ -82,11 +85,25 @@ public final class Rollouts implements AutoCloseable {
             }
             byRoute.keySet().stream().filter(name -> !next.containsKey(name)).forEach(meters::remove);
             byRoute = Map.copyOf(next);
+            if (next.isEmpty() != (ticks == null)) {
+                ticks = next.isEmpty() ? cancel(ticks) : thread.scheduleWithFixedDelay(
+                        () -> byRoute.values().forEach(Rollout::tick), TICK_MILLIS, TICK_MILLIS, TimeUnit.MILLISECONDS);
+            }
             if (oldRedis != null && oldRedis != redis) {
                 oldRedis.close();
             }
             return windows;
         });
+    }
+
+    private static ScheduledFuture<?> cancel(ScheduledFuture<?> f) {
+        f.cancel(false);
+        return null;
+    }
+
+    /** Whether the rollouts' tick is scheduled (there is a rollout to drive). */
+    boolean ticking() {
+        return onThread(() -> ticks != null);
     }
 
     private Rollout start(RouteConfig rc, Route route, String id, RolloutStore store) {
