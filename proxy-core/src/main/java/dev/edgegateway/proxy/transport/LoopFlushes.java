@@ -28,7 +28,8 @@ import java.util.Arrays;
  * <p>A turn holds at most {@link #BATCH} flushes: the batch goes out mid-turn when it is full.
  * Measured on issue 24's host (benchmarks/README.md, thirty-third step), paired against no cap: at
  * 256 connections the p99 0.98 ms lower (resolved), the CPU level; at 64 the stalls of 0.8 ms and
- * more 5.6 a second against 7.2 ({@code --stalls}).
+ * more 5.6 a second against 7.2 ({@code --stalls}), the p99 0.23 ms lower against the build before
+ * in one A/B and 0.28 higher in another (neither resolved); a cap of 8 was no better than 16.
  *
  * <p>Only where the channel belongs to the calling {@link LoopThread}; anything else is flushed
  * at once. A channel named twice in a turn is flushed twice, the second time with nothing to do.
