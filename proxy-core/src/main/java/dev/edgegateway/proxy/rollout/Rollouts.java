@@ -85,7 +85,7 @@ public final class Rollouts implements AutoCloseable {
             }
             byRoute.keySet().stream().filter(name -> !next.containsKey(name)).forEach(meters::remove);
             byRoute = Map.copyOf(next);
-            if (next.isEmpty() != (ticks == null)) {
+            if (next.isEmpty() != (ticks == null)) { // the first rollout starts the tick, the last one gone stops it
                 ticks = next.isEmpty() ? cancel(ticks) : thread.scheduleWithFixedDelay(
                         () -> byRoute.values().forEach(Rollout::tick), TICK_MILLIS, TICK_MILLIS, TimeUnit.MILLISECONDS);
             }

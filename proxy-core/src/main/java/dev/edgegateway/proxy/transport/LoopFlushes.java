@@ -12,7 +12,8 @@ import java.util.Arrays;
  * flushed there and then, each send woke a peer that had gone back to sleep since the last one
  * (the loopback's wake-up of the reader showed as the largest kernel difference from HAProxy,
  * whose sends go out after its poller's events have been processed, as these now do). Sent in a
- * burst, one wake-up serves many. A send waits at most for the rest of the ready sockets' reads.
+ * burst, one wake-up serves many. A send waits at most for the rest of the ready sockets' reads, and
+ * behind at most {@link #BATCH} - 1 other flushes.
  *
  * <p>On io_uring a flush sends nothing itself: it queues a send in the submission ring, and the
  * loop submits the turn's queue in one {@code io_uring_enter} once it has processed what was ready.
