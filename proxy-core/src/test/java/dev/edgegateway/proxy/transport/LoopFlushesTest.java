@@ -62,7 +62,7 @@ class LoopFlushesTest {
                                 long before = LoopClock.nanoTime(); // the turn's reading, held
                                 ctx.write(msg, ctx.voidPromise());
                                 for (int i = 0; i < asks; i++) {
-                                    LoopFlushes.later(ctx.channel()); // twice in a turn: the second finds nothing to do
+                                    LoopFlushes.later(ctx.channel()); // more than once in a turn: the later ones find nothing to do
                                 }
                                 long after = LoopClock.nanoTime();
                                 ChannelOutboundBuffer out = ctx.channel().unsafe().outboundBuffer();
@@ -98,18 +98,24 @@ class LoopFlushesTest {
                 }).connect(server.localAddress()).sync().channel();
     }
 
-    @Test
-    void aFlushAskedForInAReadWaitsForTheEndOfTheLoopsIo_thenGoesBeforeItsTasks() throws Exception {
+    /** "hello" from a new client through the echo server: what the server's read saw, once the echo is back. */
+    private long[] echoHello() throws Exception {
         CompletableFuture<String> echo = new CompletableFuture<>();
         Channel client = client(5, echo);
         client.writeAndFlush(Unpooled.copiedBuffer("hello", StandardCharsets.US_ASCII)).sync();
         assertThat(echo.get(30, TimeUnit.SECONDS)).isEqualTo("hello");
         long[] s = seen.get(30, TimeUnit.SECONDS);
+        client.close().sync();
+        return s;
+    }
+
+    @Test
+    void aFlushAskedForInAReadWaitsForTheEndOfTheLoopsIo_thenGoesBeforeItsTasks() throws Exception {
+        long[] s = echoHello();
         assertThat(s[0]).as("flushed entries inside the read").isZero();
         assertThat(s[1]).as("bytes written (and the entry's overhead), waiting for the flush").isGreaterThanOrEqualTo(5);
         assertThat(s[3]).as("bytes waiting when a task queued after the read runs").isZero();
         assertThat(s[4]).as("the clock's reading in the read, after asking for the flush, against before").isZero();
-        client.close().sync();
     }
 
     /**
@@ -119,27 +125,17 @@ class LoopFlushesTest {
     @Test
     void aFullBatchGoesOutInTheRead() throws Exception {
         asks = LoopFlushes.BATCH;
-        CompletableFuture<String> echo = new CompletableFuture<>();
-        Channel client = client(5, echo);
-        client.writeAndFlush(Unpooled.copiedBuffer("hello", StandardCharsets.US_ASCII)).sync();
-        assertThat(echo.get(30, TimeUnit.SECONDS)).isEqualTo("hello");
-        long[] s = seen.get(30, TimeUnit.SECONDS);
+        long[] s = echoHello();
         assertThat(s[1]).as("bytes waiting inside the read, once the batch was full").isZero();
         assertThat(s[4]).as("the clock's reading in the read, after the batch went out, against before").isPositive();
-        client.close().sync();
     }
 
     @Test
     void aBatchOneShortOfFullWaitsForTheEndOfTheLoopsIo() throws Exception {
         asks = LoopFlushes.BATCH - 1;
-        CompletableFuture<String> echo = new CompletableFuture<>();
-        Channel client = client(5, echo);
-        client.writeAndFlush(Unpooled.copiedBuffer("hello", StandardCharsets.US_ASCII)).sync();
-        assertThat(echo.get(30, TimeUnit.SECONDS)).isEqualTo("hello");
-        long[] s = seen.get(30, TimeUnit.SECONDS);
+        long[] s = echoHello();
         assertThat(s[1]).as("bytes waiting inside the read, the batch one short").isGreaterThanOrEqualTo(5);
         assertThat(s[3]).as("bytes waiting when a task queued after the read runs").isZero();
-        client.close().sync();
     }
 
     @Test
@@ -181,13 +177,8 @@ class LoopFlushesTest {
         Assumptions.assumeTrue(IoUring.isAvailable(), "io_uring is not available here");
         stop();
         start(Transport.select(RuntimeConfig.Transport.IO_URING));
-        CompletableFuture<String> echo = new CompletableFuture<>();
-        Channel client = client(5, echo);
-        client.writeAndFlush(Unpooled.copiedBuffer("hello", StandardCharsets.US_ASCII)).sync();
-        assertThat(echo.get(30, TimeUnit.SECONDS)).isEqualTo("hello");
-        long[] s = seen.get(30, TimeUnit.SECONDS);
+        long[] s = echoHello();
         assertThat(s[0]).as("flushed entries inside the read").isEqualTo(1);
         assertThat(s[4]).as("the clock's reading in the read, after the flush, against before").isPositive();
-        client.close().sync();
     }
 }
