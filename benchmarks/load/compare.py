@@ -78,6 +78,9 @@ _BASE_ENV_ENTRIES = os.environ.get("EDGE_BENCH_BASE_ENV", "").split()
 if any("=" not in kv for kv in _BASE_ENV_ENTRIES):
     sys.exit(f"EDGE_BENCH_BASE_ENV: each entry is NAME=VALUE, space-separated; got {' '.join(_BASE_ENV_ENTRIES)!r}")
 BASE_ENV = dict(kv.split("=", 1) for kv in _BASE_ENV_ENTRIES)
+# Extra runtime settings for the --baseline-jar gateway's config only, to compare a setting on one jar,
+# e.g. EDGE_BENCH_BASE_RUNTIME="idleNap: 60us" (joined into its `runtime: {workerThreads: 1, ...}`).
+BASE_RUNTIME = os.environ.get("EDGE_BENCH_BASE_RUNTIME", "").strip()
 
 
 def need_tools(tls, capture=False):
@@ -546,6 +549,8 @@ clusters: [{{name: origin, endpoints: [127.0.0.1:{ORIGIN}]}}]
                 base = (f.read().replace(f"127.0.0.1:{GATEWAY_TLS}", f"127.0.0.1:{GW_BASE_TLS}")
                         .replace(f"127.0.0.1:{GATEWAY_ADMIN}", f"127.0.0.1:{GW_BASE_ADMIN}")
                         .replace(f"127.0.0.1:{GATEWAY}", f"127.0.0.1:{GW_BASE}"))
+            if BASE_RUNTIME:
+                base = base.replace("runtime: {workerThreads: 1}", f"runtime: {{workerThreads: 1, {BASE_RUNTIME}}}")
             write(f"{work}/gw-base.yaml", base)
             procs["gw-base"] = start(gateway_cmd(os.path.abspath(args.baseline_jar), f"{work}/gw-base.yaml", BASE_JAVA_OPTS, BASE_JAVA), 1, log, BASE_ENV)
             ports.append(GW_BASE)
@@ -770,7 +775,8 @@ clusters: [{{name: origin, endpoints: [127.0.0.1:{ORIGIN}]}}]
         stalls.report(by_stalls)
         for (name, conns, thread), rows in sorted(by_thread.items()):
             if statistics.median(rows) >= 0.05:
-                print(f"{name:8s} {conns:5d} thread {thread:24s} {statistics.median(rows):5.2f} us/req")
+                print(f"{name:8s} {conns:5d} thread {thread:24s} {statistics.median(rows):5.2f} us/req"
+                      f"  (rounds: {' '.join(f'{v:.2f}' for v in rows)})")
     finally:
         for p in procs.values():
             try:
