@@ -550,6 +550,8 @@ clusters: [{{name: origin, endpoints: [127.0.0.1:{ORIGIN}]}}]
                         .replace(f"127.0.0.1:{GATEWAY_ADMIN}", f"127.0.0.1:{GW_BASE_ADMIN}")
                         .replace(f"127.0.0.1:{GATEWAY}", f"127.0.0.1:{GW_BASE}"))
             if BASE_RUNTIME:
+                if "runtime: {workerThreads: 1}" not in base:
+                    sys.exit("EDGE_BENCH_BASE_RUNTIME: the gateway's config has no `runtime: {workerThreads: 1}` to add to")
                 base = base.replace("runtime: {workerThreads: 1}", f"runtime: {{workerThreads: 1, {BASE_RUNTIME}}}")
             write(f"{work}/gw-base.yaml", base)
             procs["gw-base"] = start(gateway_cmd(os.path.abspath(args.baseline_jar), f"{work}/gw-base.yaml", BASE_JAVA_OPTS, BASE_JAVA), 1, log, BASE_ENV)
