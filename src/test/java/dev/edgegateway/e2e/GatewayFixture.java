@@ -101,7 +101,11 @@ final class GatewayFixture implements AutoCloseable {
     }
 
     int port() {
-        return gateway.listenerAddress("public").getPort();
+        return port("public");
+    }
+
+    int port(String listener) {
+        return gateway.listenerAddress(listener).getPort();
     }
 
     String adminGet(String path) throws IOException, InterruptedException {

@@ -113,6 +113,11 @@ final class TestOrigin implements AutoCloseable {
         return ((InetSocketAddress) server.localAddress()).getPort();
     }
 
+    /** Connections to this origin open now. */
+    int openConnections() {
+        return children.size();
+    }
+
     String address() {
         return "127.0.0.1:" + port();
     }

@@ -18,11 +18,22 @@ import java.util.List;
  */
 public final class ClientCodec extends DuplexCodec {
     public ClientCodec(int maxInitialLineBytes, int maxHeaderBytes, int maxChunkBytes) {
-        this(new ResponseDecoder(maxInitialLineBytes, maxHeaderBytes, maxChunkBytes));
+        this(maxInitialLineBytes, maxHeaderBytes, maxChunkBytes, 0);
     }
 
-    private ClientCodec(ResponseDecoder decoder) {
-        super(decoder, new RequestEncoder(decoder));
+    /** With the connection's idle timer ({@code idleNanos} 0: none). */
+    public ClientCodec(int maxInitialLineBytes, int maxHeaderBytes, int maxChunkBytes, long idleNanos) {
+        this(new ResponseDecoder(maxInitialLineBytes, maxHeaderBytes, maxChunkBytes), idleNanos);
+    }
+
+    private ClientCodec(ResponseDecoder decoder, long idleNanos) {
+        super(decoder, new RequestEncoder(decoder), idleNanos);
+    }
+
+    /** Writes a tunnel's bytes past the encoder from this handler's context {@code ctx}, and flushes: a write, for the idle timer. */
+    public void writeRaw(ChannelHandlerContext ctx, ByteBuf buf) {
+        touch();
+        ctx.writeAndFlush(buf, ctx.voidPromise());
     }
 
     static final class RequestEncoder extends HttpRequestEncoder {

@@ -1,6 +1,6 @@
 package dev.edgegateway.proxy.http1;
 
-import io.netty.channel.ChannelDuplexHandler;
+import dev.edgegateway.proxy.transport.IdleTracking;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOutboundHandler;
 import io.netty.channel.ChannelPromise;
@@ -22,18 +22,25 @@ import io.netty.handler.codec.ByteToMessageDecoder;
  * <p>The two share the context, so the decoder's bytes handed on at removal go to the next
  * inbound handler, and the encoder's writes to the previous outbound one, as before. Confined to
  * the channel's event loop.
+ *
+ * <p>Given an idle time, it is the connection's idle timer as well ({@link IdleTracking}): where it
+ * sees every byte read and every write of the connection, the pipeline has no separate timer for
+ * each event to pass.
  */
-public abstract class DuplexCodec extends ChannelDuplexHandler {
+public abstract class DuplexCodec extends IdleTracking {
     private final ByteToMessageDecoder decoder;
     private final ChannelOutboundHandler encoder;
 
-    protected DuplexCodec(ByteToMessageDecoder decoder, ChannelOutboundHandler encoder) {
+    /** {@code idleNanos} 0: no idle timer here. */
+    protected DuplexCodec(ByteToMessageDecoder decoder, ChannelOutboundHandler encoder, long idleNanos) {
+        super(idleNanos);
         this.decoder = decoder;
         this.encoder = encoder;
     }
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
+        touch();
         decoder.channelRead(ctx, msg);
     }
 
@@ -44,6 +51,7 @@ public abstract class DuplexCodec extends ChannelDuplexHandler {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        stopIdle();
         decoder.channelInactive(ctx); // decodes what is left (a body read until close) and fires on
     }
 
@@ -54,6 +62,7 @@ public abstract class DuplexCodec extends ChannelDuplexHandler {
 
     @Override
     public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) throws Exception {
+        touch();
         encoder.write(ctx, msg, promise);
     }
 
@@ -64,6 +73,7 @@ public abstract class DuplexCodec extends ChannelDuplexHandler {
 
     @Override
     public void handlerRemoved(ChannelHandlerContext ctx) throws Exception {
+        stopIdle();
         try {
             decoder.handlerRemoved(ctx); // hands on the bytes it holds
         } finally {

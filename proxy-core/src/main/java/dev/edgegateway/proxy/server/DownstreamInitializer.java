@@ -27,7 +27,8 @@ import org.slf4j.LoggerFactory;
  * The pipeline of a client connection on one listener. Clear text: the first bytes say whether
  * it is HTTP/2 with prior knowledge (the connection preface) or HTTP/1.x. TLS: the ClientHello's
  * SNI name picks the certificate, and ALPN picks HTTP/2 or HTTP/1.1. Either way the connection
- * ends up with the HTTP/1.x pipeline (idle timer, header timer, codec, proxy) or the HTTP/2 one ({@link H2Connection}).
+ * ends up with the HTTP/1.x pipeline (on TLS the idle timer and TLS, then the codec, which times the headers and on clear
+ * text idleness as well, and the proxy) or the HTTP/2 one ({@link H2Connection}).
  */
 public final class DownstreamInitializer extends ChannelInitializer<Channel> {
     private static final Logger log = LoggerFactory.getLogger(DownstreamInitializer.class);
@@ -53,10 +54,11 @@ public final class DownstreamInitializer extends ChannelInitializer<Channel> {
         server.channels().add(ch);
         server.metrics().downstreamOpened();
         ch.closeFuture().addListener(f -> server.metrics().downstreamClosed());
-        ch.pipeline().addLast(new IdleTimer(c.timeouts().idle().toNanos()));
         if (tls != null) {
+            ch.pipeline().addLast(new IdleTimer(c.timeouts().idle().toNanos()));
             ch.pipeline().addLast(tls.newSniHandler(HANDSHAKE_TIMEOUT_MILLIS), new TlsNegotiator());
         } else if (listener.http2().enabled() && listener.http2().cleartext()) {
+            ch.pipeline().addLast(new IdleTimer(c.timeouts().idle().toNanos()));
             ch.pipeline().addLast(new PrefaceDetector());
         } else {
             http1(ch, ConnectionInfo.cleartext(ch, false));
@@ -78,15 +80,25 @@ public final class DownstreamInitializer extends ChannelInitializer<Channel> {
             return;
         }
         GatewayConfig c = server.state().config();
-        RequestHeaderTimer headerTimer = new RequestHeaderTimer(c.timeouts().requestHeader().toNanos());
         HeadBuffers.install(ch);
-        ch.pipeline().addLast(headerTimer, new ServerCodec(c.limits().maxRequestLineBytes(), c.limits().maxHeaderBytes(), MAX_CHUNK_BYTES));
+        // On clear text the codec sees every byte and write first: it is the idle timer too, one
+        // handler fewer for each event to pass (the preface check's timer steps aside for it).
+        long codecIdle = 0;
+        if (tls == null) {
+            codecIdle = c.timeouts().idle().toNanos();
+            if (ch.pipeline().get(IdleTimer.class) != null) {
+                ch.pipeline().remove(IdleTimer.class);
+            }
+        }
+        ServerCodec codec = new ServerCodec(c.limits().maxRequestLineBytes(), c.limits().maxHeaderBytes(), MAX_CHUNK_BYTES,
+                c.timeouts().requestHeader().toNanos(), codecIdle);
+        ch.pipeline().addLast(codec);
         if (c.routes().stream().anyMatch(r -> r.compression() != null)) {
             // Only where a route compresses: the encoder looks at every request and response it passes.
             // A connection opened before a reload turned compression on keeps its pipeline.
             ch.pipeline().addLast(new ResponseCompressor());
         }
-        ch.pipeline().addLast(new ProxyHandler(server, headerTimer, info));
+        ch.pipeline().addLast(new ProxyHandler(server, codec, info));
     }
 
     /**

@@ -46,7 +46,7 @@ final class ProxyHandler extends ChannelDuplexHandler implements Downstream {
 
     private final ServerContext server;
     private final GatewayMetrics metrics;
-    private final RequestHeaderTimer headerTimer;
+    private final ServerCodec codec;
     private final ConnectionInfo connection;
 
     private ChannelHandlerContext ctx;
@@ -65,10 +65,10 @@ final class ProxyHandler extends ChannelDuplexHandler implements Downstream {
     private boolean readPending;
     private long lastActivityNanos;
 
-    ProxyHandler(ServerContext server, RequestHeaderTimer headerTimer, ConnectionInfo connection) {
+    ProxyHandler(ServerContext server, ServerCodec codec, ConnectionInfo connection) {
         this.server = server;
         this.metrics = server.metrics();
-        this.headerTimer = headerTimer;
+        this.codec = codec;
         this.connection = connection;
     }
 
@@ -130,7 +130,7 @@ final class ProxyHandler extends ChannelDuplexHandler implements Downstream {
             closeNow();
             return;
         }
-        current = new Exchange(server.state(), headerTimer.requestReceived(), server.draining());
+        current = new Exchange(server.state(), codec.requestReceived(), server.draining());
         stages.begin(current, req);
     }
 
@@ -281,7 +281,7 @@ final class ProxyHandler extends ChannelDuplexHandler implements Downstream {
     private void awaitNextRequest() {
         current = null;
         lastActivityNanos = LoopClock.nanoTime();
-        headerTimer.awaitRequest();
+        codec.awaitRequest();
         readRequest();
         if (server.draining()) {
             // Draining began after this response's head went out without "Connection: close": the
@@ -312,9 +312,9 @@ final class ProxyHandler extends ChannelDuplexHandler implements Downstream {
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-        if (evt == RequestHeaderTimer.EXPIRED) {
+        if (evt == ServerCodec.HEADER_TIMEOUT) {
             if (current == null && !closing) {
-                Exchange x = current = new Exchange(server.state(), headerTimer.requestReceived(), true);
+                Exchange x = current = new Exchange(server.state(), codec.requestReceived(), true);
                 metrics.rejected(Rejection.HEADER_TIMEOUT);
                 answer(x, Refusal.of(408, Rejection.HEADER_TIMEOUT, "request headers not received in time", true));
             }

@@ -44,7 +44,7 @@ final class Tunnel extends ChannelDuplexHandler implements UpstreamListener {
 
     /**
      * Replaces {@code http} (the HTTP handler of the client connection) with a tunnel to
-     * {@code origin}: the codec and the keep-alive timers come out; the codec passes on any bytes
+     * {@code origin}: the codec (with the header timer, and on clear text the keep-alive timer) comes out; the codec passes on any bytes
      * it had buffered, which go to the origin.
      */
     static void install(ChannelHandlerContext http, ServerContext server, ExchangeRecorder recorder, Exchange upgrade,
@@ -52,9 +52,11 @@ final class Tunnel extends ChannelDuplexHandler implements UpstreamListener {
         Tunnel t = new Tunnel(server, recorder, upgrade, origin);
         server.metrics().tunnelOpened();
         ChannelPipeline p = http.pipeline();
-        p.replace(IdleTimer.class, "tunnel-idle", new IdleTimer(upgrade.state.tunnelIdleNanos));
-        if (p.get(RequestHeaderTimer.class) != null) {
-            p.remove(RequestHeaderTimer.class);
+        IdleTimer idle = new IdleTimer(upgrade.state.tunnelIdleNanos);
+        if (p.get(IdleTimer.class) != null) {
+            p.replace(IdleTimer.class, "tunnel-idle", idle); // before TLS
+        } else {
+            p.addFirst("tunnel-idle", idle); // clear text: the codec was the idle timer
         }
         p.replace(http.handler(), "tunnel", t);
         origin.bind(t);

@@ -17,8 +17,8 @@ import io.netty.util.concurrent.FastThreadLocalThread;
  * <p>The hold is exact in scope: {@link LoopIoHandler} {@linkplain #enter() enters} a turn's I/O
  * on a {@link LoopThread} and {@linkplain #exit() leaves} it when the ready sockets have been
  * processed; the first reading inside takes the clock (after the wait, so the wait is never
- * counted), the rest return the same value. {@link IdleTimer}, the first handler of every
- * connection's pipeline, enters each read as well, for a loop whose handler is not wrapped.
+ * counted), the rest return the same value. {@link IdleTimer}, first in a pipeline that has one,
+ * enters each read as well, for a loop whose handler is not wrapped (the gateway wraps all of its own).
  * Anywhere else (the turn's batched flushes, timers, tasks, other threads) a reading is the
  * clock's, so nothing sees a time older than the turn it runs in: at most that turn's
  * processing late, which is also how long the turn's first request had waited in it. Durations

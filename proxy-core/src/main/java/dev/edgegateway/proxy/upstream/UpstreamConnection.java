@@ -80,7 +80,7 @@ public final class UpstreamConnection extends ChannelInboundHandlerAdapter {
             buf.release();
             return;
         }
-        codec.writeAndFlush(buf, channel.voidPromise());
+        ((ClientCodec) codec.handler()).writeRaw(codec, buf);
     }
 
     /** Closes the connection (its state is unknown or it is not reusable). */

@@ -6,7 +6,6 @@ import dev.edgegateway.proxy.http1.ClientCodec;
 import dev.edgegateway.proxy.metrics.GatewayMetrics;
 import dev.edgegateway.proxy.tls.UpstreamTls;
 import dev.edgegateway.proxy.transport.HeadBuffers;
-import dev.edgegateway.proxy.transport.IdleTimer;
 import dev.edgegateway.proxy.transport.Transport;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.ChannelFuture;
@@ -87,10 +86,8 @@ public final class UpstreamPool {
                             return;
                         }
                         HeadBuffers.install(ch);
-                        ch.pipeline().addLast(
-                                new IdleTimer(upstreamIdleNanos),
-                                new ClientCodec(8192, maxResponseHeaderBytes, 65536),
-                                conn);
+                        // The codec, after TLS if any, sees every byte and write: it is the idle timer too.
+                        ch.pipeline().addLast(new ClientCodec(8192, maxResponseHeaderBytes, 65536, upstreamIdleNanos), conn);
                     }
                 });
     }
