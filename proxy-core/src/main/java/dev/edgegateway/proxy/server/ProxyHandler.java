@@ -251,7 +251,7 @@ final class ProxyHandler extends ChannelDuplexHandler implements Downstream {
             ctx.writeAndFlush(last).addListener(ChannelFutureListener.CLOSE);
         } else {
             ctx.write(last, ctx.voidPromise()); // no promise to allocate per response
-            LoopFlushes.later(ctx.channel()); // sent with the rest of this turn's sends
+            LoopFlushes.later(ctx); // sent with the rest of this turn's sends, from here rather than the pipeline's tail
             awaitNextRequest();
         }
     }

@@ -1,6 +1,6 @@
 package dev.edgegateway.proxy.server;
 
-import io.netty.channel.Channel;
+import io.netty.channel.ChannelOutboundInvoker;
 import io.netty.handler.codec.http.HttpContent;
 import java.util.ArrayList;
 import java.util.List;
@@ -42,7 +42,7 @@ final class RequestBodyBuffer {
     }
 
     /** Writes (without flushing) a copy of each part kept so far to {@code origin}; each write owns its copy. */
-    void replayTo(Channel origin) {
+    void replayTo(ChannelOutboundInvoker origin) {
         for (HttpContent p : parts) {
             origin.write(p.retainedDuplicate(), origin.voidPromise());
         }

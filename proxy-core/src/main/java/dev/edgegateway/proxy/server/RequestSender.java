@@ -6,7 +6,7 @@ import dev.edgegateway.proxy.transport.LoopClock;
 import dev.edgegateway.proxy.transport.LoopFlushes;
 import dev.edgegateway.proxy.upstream.UpstreamConnection;
 import dev.edgegateway.proxy.upstream.UpstreamPool;
-import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.concurrent.EventExecutor;
@@ -40,29 +40,30 @@ final class RequestSender {
     }
 
     /** The try's connection is ready: the request as far as it was read goes out on it. */
-    void head(Exchange x, Channel ch) {
+    void head(Exchange x, UpstreamConnection u) {
+        ChannelHandlerContext out = u.context();
         if (!x.hasBody && perConnection && x.cluster.config().protocol() != ClusterConfig.Protocol.H2) {
             // An HTTP/1 request with no body: head and end in one write, one pass through the origin
             // connection's pipeline, not two. On a first try the decoder's empty end follows the
             // head (body() drops it); reading it keeps the client's read interest.
             boolean first = !x.complete;
-            ch.write(Parts.whole(x.request), ch.voidPromise());
-            sent(x, ch, x.tryStartNanos);
+            out.write(Parts.whole(x.request), out.voidPromise());
+            sent(x, out, x.tryStartNanos);
             if (first) {
                 down.readRequest();
             }
             return;
         }
-        ch.write(x.request, ch.voidPromise());
+        out.write(x.request, out.voidPromise());
         if (x.body != null) {
-            x.body.replayTo(ch); // a retry: what was read of the body so far goes again
+            x.body.replayTo(out); // a retry: what was read of the body so far goes again
         }
         if (x.complete) {
             // A retry of a request read whole: it is all written.
             if (!x.hasBody) {
-                ch.write(LastHttpContent.EMPTY_LAST_CONTENT, ch.voidPromise());
+                out.write(LastHttpContent.EMPTY_LAST_CONTENT, out.voidPromise());
             }
-            sent(x, ch, x.tryStartNanos);
+            sent(x, out, x.tryStartNanos);
         } else {
             if (x.expectContinue) {
                 down.sendContinue();
@@ -102,13 +103,13 @@ final class RequestSender {
         if (x.body != null) {
             x.body.add(part);
         }
-        Channel ch = u.channel();
-        ch.write(part, ch.voidPromise());
+        ChannelHandlerContext out = u.context();
+        out.write(part, out.voidPromise());
         if (last) {
-            sent(x, ch, LoopClock.nanoTime());
+            sent(x, out, LoopClock.nanoTime());
         } else {
-            ch.flush(); // a body streams: the next part is read once this one is taken
-            if (ch.isWritable()) {
+            out.flush(); // a body streams: the next part is read once this one is taken
+            if (out.channel().isWritable()) {
                 down.readRequest();
             } else {
                 waitingUpstreamWritable = true;
@@ -128,8 +129,8 @@ final class RequestSender {
      * The request is whole on its way to the origin: out with this turn's other sends, mirrored,
      * and its response timed from {@code now} (unless the response began already).
      */
-    private void sent(Exchange x, Channel ch, long now) {
-        LoopFlushes.later(ch);
+    private void sent(Exchange x, ChannelHandlerContext out, long now) {
+        LoopFlushes.later(out);
         x.complete = true;
         mirrorOnce(x);
         if (!x.responseStarted) {

@@ -12,7 +12,6 @@ import dev.edgegateway.proxy.upstream.UpstreamConnection;
 import dev.edgegateway.proxy.upstream.UpstreamListener;
 import dev.edgegateway.proxy.upstream.UpstreamPool;
 import io.netty.buffer.ByteBuf;
-import io.netty.channel.Channel;
 import io.netty.channel.ConnectTimeoutException;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpObject;
@@ -132,13 +131,12 @@ final class UpstreamAttempt implements UpstreamListener {
         x.phase = Exchange.Phase.STREAMING;
         x.upstreamReusable = true;
         x.tryStartNanos = LoopClock.nanoTime();
-        Channel ch = conn.channel();
         // Watch for the response, or an early close, before the head goes: sending it may carry on
         // with the body and end the exchange there (a broken chunk) and close the connection, and
         // a read asked for after that would, on io_uring, leave a poll the close never cancels,
         // holding the socket open (no FIN to the origin) and the loop's shutdown waiting on it.
-        ch.read();
-        sender.head(x, ch);
+        conn.context().read();
+        sender.head(x, conn);
     }
 
     /** A part of the request body (ownership passes): on its way to the origin ({@link RequestSender#body}). */
@@ -173,7 +171,7 @@ final class UpstreamAttempt implements UpstreamListener {
         }
         down.flush();
         if (down.writable()) {
-            upstream.channel().read();
+            upstream.context().read();
         } else {
             waitingDownstreamWritable = true;
         }
@@ -183,7 +181,7 @@ final class UpstreamAttempt implements UpstreamListener {
     void downstreamWritable() {
         if (waitingDownstreamWritable && upstream != null) {
             waitingDownstreamWritable = false;
-            upstream.channel().read();
+            upstream.context().read();
         }
     }
 

@@ -2,6 +2,9 @@ package dev.edgegateway.proxy.transport;
 
 import dev.edgegateway.proxy.transport.LoopClock.LoopThread;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelOutboundInvoker;
+import io.netty.util.concurrent.EventExecutor;
 import java.util.Arrays;
 
 /**
@@ -47,8 +50,9 @@ public final class LoopFlushes implements Runnable {
      * restarts the peers early after a stall. How many turns hold more was not counted.
      */
     static final int BATCH = 16;
-    private Channel[] channels = new Channel[64];
-    private Channel[] spare = new Channel[64];
+    /** Channels, or handlers' contexts (a flush from the handler's place in its pipeline). */
+    private ChannelOutboundInvoker[] channels = new ChannelOutboundInvoker[64];
+    private ChannelOutboundInvoker[] spare = new ChannelOutboundInvoker[64];
     private int count;
     /** Set by {@link LoopIoHandler} while its loop processes ready sockets: it runs the batch when they are done. */
     boolean inIo;
@@ -60,24 +64,36 @@ public final class LoopFlushes implements Runnable {
 
     /** Flushes {@code ch} once this turn of its event loop has processed its ready sockets; on io_uring, and off the channel's loop, at once. */
     public static void later(Channel ch) {
-        if (!(Thread.currentThread() instanceof LoopThread t) || !ch.eventLoop().inEventLoop()) {
-            ch.flush();
+        later(ch, ch.eventLoop());
+    }
+
+    /**
+     * As {@link #later(Channel)}, the flush issued from {@code ctx}: it passes the handlers before
+     * that one, not the whole pipeline from its tail (the last handler's context: the same handlers).
+     */
+    public static void later(ChannelHandlerContext ctx) {
+        later(ctx, ctx.executor());
+    }
+
+    private static void later(ChannelOutboundInvoker target, EventExecutor loop) {
+        if (!(Thread.currentThread() instanceof LoopThread t) || !loop.inEventLoop()) {
+            target.flush();
         } else if (t.flushes.sendsQueued) {
-            ch.flush();
+            target.flush();
             LoopClock.sent(t); // its answer may come in this turn: timed from a new reading
-        } else if (t.flushes.add(ch)) {
+        } else if (t.flushes.add(target, loop)) {
             LoopClock.sent(t); // the batch went out mid-turn: as above
         }
     }
 
     /** True when this add ran the batch (it was full, mid-turn; not from within a batch's own flushes). */
-    private boolean add(Channel ch) {
+    private boolean add(ChannelOutboundInvoker target, EventExecutor loop) {
         if (count == channels.length) {
             channels = Arrays.copyOf(channels, count * 2);
         }
-        channels[count++] = ch;
+        channels[count++] = target;
         if (count == 1 && !inIo) {
-            ch.eventLoop().execute(this);
+            loop.execute(this);
         } else if (count >= BATCH && inIo && !running) {
             run();
             return true;
@@ -89,16 +105,16 @@ public final class LoopFlushes implements Runnable {
     public void run() {
         // A flush can lead to more (a write's listener): those join a new batch, behind this one.
         int n = count;
-        Channel[] batch = channels;
+        ChannelOutboundInvoker[] batch = channels;
         channels = spare;
         spare = batch;
         count = 0;
         running = true;
         try {
             for (int i = 0; i < n; i++) {
-                Channel ch = batch[i];
+                ChannelOutboundInvoker target = batch[i];
                 batch[i] = null;
-                ch.flush();
+                target.flush();
             }
         } finally {
             running = false;

@@ -30,6 +30,7 @@ public final class UpstreamConnection extends ChannelInboundHandlerAdapter {
     /** An HTTP/2 stream rather than a connection: never pooled, closed when its exchange ends. */
     final boolean stream;
     private Channel channel;
+    private ChannelHandlerContext ctx;
     private UpstreamListener listener;
     private int uses;
     private boolean counted;
@@ -47,6 +48,17 @@ public final class UpstreamConnection extends ChannelInboundHandlerAdapter {
 
     public Channel channel() {
         return channel;
+    }
+
+    /**
+     * This handler's context, the pipeline's last: an exchange's reads, writes and flushes start
+     * here rather than at the pipeline's tail. The same handlers see them (this one is inbound
+     * only), with one context fewer to pass and the pipeline's own object not touched: at 256
+     * connections an exchange's first touch of its origin connection's pipeline is a cache miss
+     * (benchmarks/README.md, issue 24's thirty-fifth step).
+     */
+    public ChannelHandlerContext context() {
+        return ctx;
     }
 
     public Endpoint endpoint() {
@@ -92,6 +104,7 @@ public final class UpstreamConnection extends ChannelInboundHandlerAdapter {
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         channel = ctx.channel();
+        this.ctx = ctx;
     }
 
     @Override

@@ -210,7 +210,7 @@ public final class UpstreamPool {
         i.connections.addLast(c);
         metrics.upstreamIdle(1);
         // A pending read lets the pool see the origin close the connection (EOF) while idle.
-        c.channel().read();
+        c.context().read();
     }
 
     void onClosed(UpstreamConnection c) {
