@@ -27,8 +27,9 @@ import org.slf4j.LoggerFactory;
  * The pipeline of a client connection on one listener. Clear text: the first bytes say whether
  * it is HTTP/2 with prior knowledge (the connection preface) or HTTP/1.x. TLS: the ClientHello's
  * SNI name picks the certificate, and ALPN picks HTTP/2 or HTTP/1.1. Either way the connection
- * ends up with the HTTP/1.x pipeline (on TLS the idle timer and TLS, then the codec, which times the headers and on clear
- * text idleness as well, and the proxy) or the HTTP/2 one ({@link H2Connection}).
+ * ends up with the HTTP/1.x pipeline (on TLS the idle timer and TLS first; then the codec, which
+ * times a request's headers and on clear text the connection's idleness too, and the proxy) or the
+ * HTTP/2 one ({@link H2Connection}).
  */
 public final class DownstreamInitializer extends ChannelInitializer<Channel> {
     private static final Logger log = LoggerFactory.getLogger(DownstreamInitializer.class);

@@ -44,8 +44,9 @@ final class Tunnel extends ChannelDuplexHandler implements UpstreamListener {
 
     /**
      * Replaces {@code http} (the HTTP handler of the client connection) with a tunnel to
-     * {@code origin}: the codec (with the header timer, and on clear text the keep-alive timer) comes out; the codec passes on any bytes
-     * it had buffered, which go to the origin.
+     * {@code origin}: the codec comes out (with the header timer, and on clear text the keep-alive
+     * timer: the tunnel gets one of its own, first), and passes on any bytes it had buffered,
+     * which go to the origin.
      */
     static void install(ChannelHandlerContext http, ServerContext server, ExchangeRecorder recorder, Exchange upgrade,
                         UpstreamConnection origin) {
