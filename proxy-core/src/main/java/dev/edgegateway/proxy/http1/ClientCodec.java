@@ -30,10 +30,10 @@ public final class ClientCodec extends DuplexCodec {
         super(decoder, new RequestEncoder(decoder), idleNanos);
     }
 
-    /** Writes a tunnel's bytes past the encoder from this handler's context {@code ctx}, and flushes: a write, for the idle timer. */
-    public void writeRaw(ChannelHandlerContext ctx, ByteBuf buf) {
+    /** Writes a tunnel's bytes past the encoder, from this handler's context, and flushes: a write, for the idle timer. */
+    public void writeRaw(ByteBuf buf) {
         touch();
-        ctx.writeAndFlush(buf, ctx.voidPromise());
+        context().writeAndFlush(buf, context().voidPromise());
     }
 
     static final class RequestEncoder extends HttpRequestEncoder {

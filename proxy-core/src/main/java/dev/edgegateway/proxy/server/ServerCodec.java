@@ -45,7 +45,6 @@ public final class ServerCodec extends DuplexCodec {
 
     private final long headerTimeoutNanos;
     private final Runnable headerCheck = this::checkHeaders;
-    private ChannelHandlerContext ctx;
     private boolean awaitingRequest = true;
     /** When the current request's headers must be in; 0 while no request is being read. */
     private long deadline;
@@ -71,12 +70,6 @@ public final class ServerCodec extends DuplexCodec {
         super(new RequestDecoder(maxRequestLineBytes, maxHeaderBytes, maxChunkBytes, methods::add), new MethodAwareResponseEncoder(methods),
                 idleNanos);
         this.headerTimeoutNanos = headerTimeoutNanos;
-    }
-
-    @Override
-    public void handlerAdded(ChannelHandlerContext ctx) throws Exception {
-        this.ctx = ctx;
-        super.handlerAdded(ctx);
     }
 
     @Override
@@ -108,6 +101,7 @@ public final class ServerCodec extends DuplexCodec {
     }
 
     private void checkHeaders() {
+        ChannelHandlerContext ctx = context();
         headerTimer = null;
         if (deadline == 0 || !ctx.channel().isActive()) {
             return;

@@ -43,6 +43,11 @@ public abstract class IdleTracking extends ChannelDuplexHandler implements Runna
         this.stepNanos = Math.max(1, idleNanos / 4);
     }
 
+    /** This handler's context, once added. */
+    protected final ChannelHandlerContext context() {
+        return idleCtx;
+    }
+
     /** A read or a write of the connection. */
     protected final void touch() {
         active = true;

@@ -87,12 +87,12 @@ public final class UpstreamConnection extends ChannelInboundHandlerAdapter {
      * afterwards: the exchange {@link #discard discards} the connection when the tunnel ends.
      */
     public void writeRaw(ByteBuf buf) {
-        ChannelHandlerContext codec = channel.pipeline().context(ClientCodec.class);
+        ClientCodec codec = channel.pipeline().get(ClientCodec.class);
         if (codec == null) {
             buf.release();
             return;
         }
-        ((ClientCodec) codec.handler()).writeRaw(codec, buf);
+        codec.writeRaw(buf);
     }
 
     /** Closes the connection (its state is unknown or it is not reusable). */
