@@ -31,7 +31,7 @@ import java.util.concurrent.TimeUnit;
 public abstract class IdleTracking extends ChannelDuplexHandler implements Runnable {
     private final long idleNanos;
     private final long stepNanos;
-    private ChannelHandlerContext idleCtx;
+    private ChannelHandlerContext ctx;
     /** No activity since then (a look that saw activity, or the start); the quiet period began no later. */
     private long quietSince;
     private boolean active;
@@ -45,7 +45,7 @@ public abstract class IdleTracking extends ChannelDuplexHandler implements Runna
 
     /** This handler's context, once added. */
     protected final ChannelHandlerContext context() {
-        return idleCtx;
+        return ctx;
     }
 
     /** A read or a write of the connection. */
@@ -55,7 +55,7 @@ public abstract class IdleTracking extends ChannelDuplexHandler implements Runna
 
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) throws Exception {
-        this.idleCtx = ctx;
+        this.ctx = ctx;
         if (ctx.channel().isActive()) {
             startIdle();
         }
@@ -70,30 +70,30 @@ public abstract class IdleTracking extends ChannelDuplexHandler implements Runna
     private void startIdle() {
         if (timer == null && idleNanos > 0) {
             quietSince = System.nanoTime();
-            timer = idleCtx.executor().schedule(this, stepNanos, TimeUnit.NANOSECONDS);
+            timer = ctx.executor().schedule(this, stepNanos, TimeUnit.NANOSECONDS);
         }
     }
 
     /** The timer's look. */
     @Override
     public final void run() {
-        if (timer == null || !idleCtx.channel().isOpen()) {
+        if (timer == null || !ctx.channel().isOpen()) {
             return;
         }
         long now = System.nanoTime();
         if (active) {
             active = false;
             quietSince = now;
-        } else if (idleCtx.channel().config().getAllocator() instanceof HeadBuffers kept) {
+        } else if (ctx.channel().config().getAllocator() instanceof HeadBuffers kept) {
             kept.trim(); // quiet since the last look: no head buffer held for it
         }
         long quiet = now - quietSince;
         if (quiet >= idleNanos) {
             quietSince = now; // the next event, if still quiet, one idle time later
-            timer = idleCtx.executor().schedule(this, stepNanos, TimeUnit.NANOSECONDS);
-            idleCtx.fireUserEventTriggered(IdleStateEvent.ALL_IDLE_STATE_EVENT);
+            timer = ctx.executor().schedule(this, stepNanos, TimeUnit.NANOSECONDS);
+            ctx.fireUserEventTriggered(IdleStateEvent.ALL_IDLE_STATE_EVENT);
         } else {
-            timer = idleCtx.executor().schedule(this, Math.min(stepNanos, idleNanos - quiet), TimeUnit.NANOSECONDS);
+            timer = ctx.executor().schedule(this, Math.min(stepNanos, idleNanos - quiet), TimeUnit.NANOSECONDS);
         }
     }
 
