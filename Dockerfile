@@ -21,6 +21,7 @@ EXPOSE 8080 9901
 # The JIT compiler's threads at nice 10, below the event loops (ImageBuilder.RUNTIME_OPTIONS, which the
 # daemonless image bakes into its jlink runtime). From the command line, as here, the JVM prints one
 # "VM warning" at start for a non-root user: raising a priority would need privilege. Only lowering
-# is used, and that applies.
-ENTRYPOINT ["java", "-XX:MaxRAMPercentage=70", "-XX:+ExitOnOutOfMemoryError", "-XX:ThreadPriorityPolicy=1", "-XX:CompilerThreadPriority=10", "-jar", "/opt/edge/edge-gateway.jar"]
+# is used, and that applies. The parallel collector, as the daemonless image's runtime has it
+# (docs/architecture.md, "The parallel collector").
+ENTRYPOINT ["java", "-XX:MaxRAMPercentage=70", "-XX:+ExitOnOutOfMemoryError", "-XX:+UseParallelGC", "-XX:ThreadPriorityPolicy=1", "-XX:CompilerThreadPriority=10", "-jar", "/opt/edge/edge-gateway.jar"]
 CMD ["run", "--config", "/etc/edge/gateway.yaml"]

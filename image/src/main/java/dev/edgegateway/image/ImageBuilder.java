@@ -61,8 +61,13 @@ public final class ImageBuilder {
      * under full load. Options baked into the runtime, unlike the same on the command line, do not
      * make the JVM warn a non-root user that raising a priority needs privilege (only this lowering
      * is used then). docs/architecture.md, "JIT compiler priority".
+     *
+     * <p>And the parallel collector, whatever the CPU count: the JVM's own choice is the serial
+     * collector on one CPU, whose breadth-first copying scatters a connection's long-lived objects
+     * among every other connection's, and G1 on more, whose write barriers cost a request more. The
+     * parallel collector copies depth first. docs/architecture.md, "The parallel collector".
      */
-    static final String RUNTIME_OPTIONS = "-XX:ThreadPriorityPolicy=1 -XX:CompilerThreadPriority=10";
+    static final String RUNTIME_OPTIONS = "-XX:+UseParallelGC -XX:ThreadPriorityPolicy=1 -XX:CompilerThreadPriority=10";
     static final List<String> ENTRYPOINT = List.of("/opt/java/bin/java", "-XX:MaxRAMPercentage=70", "-XX:+ExitOnOutOfMemoryError",
             "-jar", "/opt/edge/edge-gateway.jar");
     static final List<String> CMD = List.of("run", "--config", "/etc/edge/gateway.yaml");

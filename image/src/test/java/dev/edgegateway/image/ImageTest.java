@@ -175,6 +175,10 @@ class ImageTest {
             assertThat(log).as("the image's own runtime").doesNotContain("Error:").doesNotContain("VM warning");
             assertThat(compilerThreadNices(gw.pid())).as("the JIT compiler threads' nice values (the runtime's options)")
                     .isNotEmpty().containsOnly(10);
+            String metrics = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + admin + "/metrics")).build(),
+                    HttpResponse.BodyHandlers.ofString()).body();
+            assertThat(metrics).as("the collector the runtime's options choose, on any CPU count")
+                    .containsPattern("jvm_gc_pause_seconds_count\\{[^}]*gc=\"PS Scavenge\"").doesNotContain("gc=\"Copy\"").doesNotContain("G1 Young");
             // A request through it: no origin on port 9, so the gateway answers 502 itself.
             int proxied = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + traffic + "/x")).build(),
                     HttpResponse.BodyHandlers.discarding()).statusCode();
