@@ -115,10 +115,15 @@ def read(path):
     return [(obj, names.get(cls, "?")) for obj, cls in instances], references
 
 
+def is_socket_channel(name):
+    """A connection's channel (a client's or an origin's), not a listener's."""
+    return name.endswith("SocketChannel") and "Server" not in name
+
+
 def main():
     objects, references = read(sys.argv[1])
     counts = collections.Counter(name for _, name in objects)
-    channels = sum(n for name, n in counts.items() if name.endswith("SocketChannel") and "Server" not in name)
+    channels = sum(n for name, n in counts.items() if is_socket_channel(name))
     chosen = {name for name, n in counts.items()
               if (name.startswith("io.netty.channel") or name.startswith("dev.edgegateway"))
               and channels / 2 <= n <= 2 * channels}
@@ -137,7 +142,7 @@ def main():
     kind = dict(picked)
     counted, lines, pages = [], [], []
     for obj, name in objects:
-        if not (name.endswith("SocketChannel") and "Server" not in name):
+        if not is_socket_channel(name):
             continue
         seen, frontier = {obj}, [obj]
         for _ in range(3):
