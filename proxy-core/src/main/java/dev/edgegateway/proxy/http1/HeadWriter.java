@@ -72,9 +72,9 @@ final class HeadWriter {
     /**
      * The scratch array's first {@code n} bytes and a blank line, in a buffer of at least 256 bytes
      * and a power of two: heads of a connection differ by a few bytes (an origin connection carries
-     * several routes' requests), and a buffer asked for at each head's exact size would not be the
-     * one {@link dev.edgegateway.proxy.transport.HeadBuffers} keeps whenever the next head is a byte
-     * longer ({@code HeadBuffers.trim} was 0.7% of the event loop's samples for that churn).
+     * several routes' requests), and a buffer asked for at each head's exact size would not fit the
+     * one its loop keeps ({@link dev.edgegateway.proxy.transport.HeadBuffers}) whenever the next head
+     * is a byte longer, and would be replaced (that churn was 0.7% of the event loop's samples).
      */
     private static ByteBuf copy(ByteBufAllocator alloc, int n) {
         byte[] out = SCRATCH.get();

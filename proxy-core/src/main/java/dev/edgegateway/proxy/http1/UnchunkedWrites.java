@@ -27,7 +27,7 @@ import io.netty.handler.codec.http.HttpResponse;
  * goes first ({@link #discard}). One per encoder; confined to the channel's event loop.
  */
 public final class UnchunkedWrites {
-    /** Head and body up to this many bytes leave in one buffer: what {@code HeadBuffers} keeps for the next head. */
+    /** Head and body up to this many bytes leave in one buffer: the largest head buffer a loop keeps ({@code HeadBuffers}). */
     static final int MERGED_BYTES = 4096;
 
     /** A message this writer began is not yet at its end: what comes next is its body. */

@@ -18,8 +18,7 @@ import java.util.concurrent.TimeUnit;
  * <p>A read or a write only sets a flag (no clock reading: a request passes here five or six
  * times). One timer per connection looks every quarter of the idle time: activity since its last
  * look moves the start of the quiet period to that look, which is no earlier than the activity
- * itself. So the event never comes early, and at most a quarter of the idle time late. A look
- * that finds the connection quiet since the last one trims its kept head buffer ({@link HeadBuffers}).
+ * itself. So the event never comes early, and at most a quarter of the idle time late.
  *
  * <p>{@link IdleTimer} is this alone. An HTTP/1 codec that sees every byte and every write of its
  * connection (first in a clear-text pipeline, or after TLS on an origin connection) is this as
@@ -84,8 +83,6 @@ public abstract class IdleTracking extends ChannelDuplexHandler implements Runna
         if (active) {
             active = false;
             quietSince = now;
-        } else if (ctx.channel().config().getAllocator() instanceof HeadBuffers kept) {
-            kept.trim(); // quiet since the last look: no head buffer held for it
         }
         long quiet = now - quietSince;
         if (quiet >= idleNanos) {

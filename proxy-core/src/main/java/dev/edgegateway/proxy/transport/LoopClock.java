@@ -31,15 +31,25 @@ import io.netty.util.concurrent.FastThreadLocalThread;
 public final class LoopClock {
     private LoopClock() {}
 
-    /** An event loop's thread, holding the time of the turn it is processing and its {@link LoopFlushes}. */
+    /** An event loop's thread, holding the time of the turn it is processing, its {@link LoopFlushes} and its {@link LoopBuffers}. */
     public static final class LoopThread extends FastThreadLocalThread {
         private int depth;
         private boolean held;
         private long nanos;
         final LoopFlushes flushes = new LoopFlushes();
+        final LoopBuffers buffers = new LoopBuffers();
 
         LoopThread(ThreadGroup group, Runnable task, String name) {
             super(group, task, name);
+        }
+
+        @Override
+        public void run() {
+            try {
+                super.run();
+            } finally {
+                buffers.release();
+            }
         }
     }
 
