@@ -19,8 +19,8 @@ import io.netty.buffer.ByteBufAllocator;
  * read buffer is free again as soon as the decoder has copied the head out (a body on its way
  * holds it until written), a head buffer once the turn's flush has sent it, so the ring's buffers
  * are the ones the loop touched last. Measured against a connection's own buffers, paired over
- * eight rounds: 1.05 us less CPU a request at 256 connections (8 of 8 rounds lower), 0.50 at 64
- * (benchmarks/README.md, issue 24's thirty-ninth step). It also
+ * eight rounds: 1.05 us less CPU a request at 256 connections (8 of 8 rounds lower), 0.50 at 64,
+ * not resolved there (benchmarks/README.md, issue 24's thirty-ninth step). It also
  * bounds what the buffers hold: {@link #SLOTS} of each kind per loop (heads at most
  * {@link HeadBuffers#MAX_KEPT} bytes, reads {@link HeadBuffers#MAX_KEPT_READ}), whatever the
  * number of connections, where a connection's kept buffers made it two per busy connection.
@@ -71,17 +71,17 @@ final class LoopBuffers {
                     }
                     capacity = b.capacity();
                     if (refs == 1 && capacity >= initialCapacity && capacity <= max) {
-                        next = i + 1;
+                        next = (i + 1) & (SLOTS - 1);
                         return b.clear().retain();
                     }
                     if (refs == 1) {
                         b.release(); // too small for this ask, or grown past the bound while held
-                    }
+                    } // (0: a holder released the ring's share too; it is dropped, not released again)
                 }
                 // A new one at least as large as the one it replaces, so the slots settle at the sizes asked.
                 ByteBuf f = fresh(alloc, Math.max(initialCapacity, capacity <= max ? capacity : 0));
                 slots[i] = f.retain();
-                next = i + 1;
+                next = (i + 1) & (SLOTS - 1);
                 return f;
             }
             return fresh(alloc, initialCapacity);

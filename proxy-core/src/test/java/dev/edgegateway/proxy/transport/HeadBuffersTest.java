@@ -20,6 +20,13 @@ class HeadBuffersTest {
     // Unpooled: a pooled allocator recycles buffer objects, and identity is what is checked here.
     private static final UnpooledByteBufAllocator ALLOC = new UnpooledByteBufAllocator(true);
 
+    /** Takes {@code takes} buffers and gives each back at once: the ring moves on that many slots. */
+    private static void goOn(LoopBuffers.Ring ring, int takes, int capacity) {
+        for (int i = 0; i < takes; i++) {
+            ring.take(ALLOC, capacity).release();
+        }
+    }
+
     @Test
     void aBufferComesBackOnceNothingHoldsIt_afterTheRingHasGoneRound() {
         LoopBuffers.Ring ring = new LoopBuffers.Ring(HeadBuffers.MAX_KEPT, false);
@@ -79,9 +86,7 @@ class HeadBuffersTest {
         assertThat(larger.capacity()).isGreaterThanOrEqualTo(1024);
         larger.writeBytes(new byte[HeadBuffers.MAX_KEPT + 1]); // grown past the bound while written
         larger.release();
-        for (int i = 1; i < LoopBuffers.SLOTS; i++) {
-            ring.take(ALLOC, 256).release();
-        }
+        goOn(ring, LoopBuffers.SLOTS - 1, 256);
         ByteBuf after = ring.take(ALLOC, 256); // slot 0: the grown one is not handed out again
         assertThat(after).isNotSameAs(larger);
         assertThat(larger.refCnt()).isZero();
@@ -101,16 +106,12 @@ class HeadBuffersTest {
         read.writeBytes(new byte[1500]);
         ByteBuf body = read.readRetainedSlice(1000); // a body on its way to the other side
         read.release(); // the decoder is done with the read
-        for (int i = 1; i < LoopBuffers.SLOTS; i++) {
-            ring.take(ALLOC, 2048).release();
-        }
+        goOn(ring, LoopBuffers.SLOTS - 1, 2048);
         ByteBuf next = ring.take(ALLOC, 2048);
         assertThat(next).isNotSameAs(read); // the body still holds it
         next.release();
         body.release(); // written
-        for (int i = 2; i < LoopBuffers.SLOTS; i++) {
-            ring.take(ALLOC, 2048).release();
-        }
+        goOn(ring, LoopBuffers.SLOTS - 2, 2048);
         assertThat(ring.take(ALLOC, 2048)).isSameAs(read).satisfies(ByteBuf::release);
         ring.release();
         assertThat(read.refCnt()).isZero();
