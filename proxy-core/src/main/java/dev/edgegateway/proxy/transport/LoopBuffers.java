@@ -13,7 +13,7 @@ import io.netty.buffer.ByteBufAllocator;
  *
  * <p>Why a loop's and not a connection's: a buffer a connection kept for its next request has
  * gone cold by then when many connections take turns (at 256 connections on issue 24's host, each
- * of 512 client and origin connections comes back about every 9 ms, all the others' objects and
+ * of 512 client and origin connections comes back every 7-8 ms, all the others' objects and
  * buffers touched in between), so the kernel's copy into a read buffer and the encoder's into a
  * head buffer each begin with cache misses. A loop's ring is reused every {@link #SLOTS} takes: a
  * read buffer is free again as soon as the decoder has copied the head out (a body on its way
