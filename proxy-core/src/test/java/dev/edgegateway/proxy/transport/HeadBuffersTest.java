@@ -127,16 +127,20 @@ class HeadBuffersTest {
         offLoop.release();
 
         CompletableFuture<ByteBuf[]> taken = new CompletableFuture<>();
+        int[] refsOnLoop = new int[2];
         Thread loop = LoopClock.threads("head-buffers-test").newThread(() -> {
             ByteBuf head = ch.alloc().buffer(256);
             ByteBuf read = ch.alloc().directBuffer(2048);
+            refsOnLoop[0] = head.refCnt();
+            refsOnLoop[1] = read.refCnt();
             taken.complete(new ByteBuf[] {head, read});
         });
         loop.start();
         ByteBuf[] bufs = taken.get(30, TimeUnit.SECONDS);
         loop.join(TimeUnit.SECONDS.toMillis(30));
         assertThat(loop.isAlive()).isFalse();
-        // Kept while the thread lived (the ring's reference and the taker's); its end gave the ring's back.
+        assertThat(refsOnLoop).containsExactly(2, 2); // kept while the thread lived: the ring's reference and the taker's
+        // The thread's end gave the ring's back.
         assertThat(bufs[0].refCnt()).isEqualTo(1);
         assertThat(bufs[1].refCnt()).isEqualTo(1);
         assertThat(bufs[1].isDirect()).isTrue();
