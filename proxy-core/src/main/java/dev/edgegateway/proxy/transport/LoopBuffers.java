@@ -15,7 +15,8 @@ import io.netty.buffer.ByteBufAllocator;
  * gone cold by then when many connections take turns (at 256 connections on issue 24's host, each
  * of 512 client and origin connections comes back every 7-8 ms, all the others' objects and
  * buffers touched in between), so the kernel's copy into a read buffer and the encoder's into a
- * head buffer each begin with cache misses. A loop's ring is reused every {@link #SLOTS} takes: a
+ * head buffer would each begin with cache misses (inferred: that host has no counters to show
+ * them; the figure below is the evidence). A loop's ring is reused every {@link #SLOTS} takes: a
  * read buffer is free again as soon as the decoder has copied the head out (a body on its way
  * holds it until written), a head buffer once the turn's flush has sent it, so the ring's buffers
  * are the ones the loop touched last. Measured against a connection's own buffers, paired over
