@@ -63,6 +63,15 @@ def drain(c):
 while True:
     c, _ = s.accept(); threading.Thread(target=drain, args=(c,), daemon=True).start()
 """
+# --forwarded: the request headers the gateway adds (ForwardingHeaders), added by the peers too.
+NGINX_FORWARDED = (" proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for; proxy_set_header X-Forwarded-Proto $scheme;"
+                   " proxy_set_header X-Forwarded-Host $host; proxy_set_header X-Request-ID $request_id;")
+HAPROXY_FORWARDED = """  option forwardfor
+  http-request set-header X-Forwarded-Proto http
+  http-request set-header X-Forwarded-Host %[req.hdr(host)]
+  unique-id-format %[uuid()]
+  unique-id-header X-Request-ID
+"""
 TICKS = os.sysconf("SC_CLK_TCK")
 # Extra JVM options for every gateway process, e.g. EDGE_BENCH_JAVA_OPTS="-XX:+UseParallelGC".
 JAVA_OPTS = os.environ.get("EDGE_BENCH_JAVA_OPTS", "").split()
@@ -414,6 +423,11 @@ def main():
                          "nothing out for over 0.8 ms) with what ran on its CPU meanwhile, and its event loop's waits for that CPU "
                          "with who held it: benchmarks/load/stalls.py. "
                          "Each request then carries an x-id header (a wrk script)")
+    ap.add_argument("--forwarded", action="store_true",
+                    help="have nginx and HAProxy add to each request what the gateway adds: X-Forwarded-For, "
+                         "X-Forwarded-Proto, X-Forwarded-Host and an X-Request-ID (a UUID), so that the origin parses "
+                         "the same request from every proxy (four more headers, about 130 bytes, which widen the "
+                         "latency's tail at 64 connections: benchmarks/README.md, forty-first step)")
     ap.add_argument("--targets", default="",
                     help="measure only these targets (comma-separated names from the table; 'direct' is always kept)")
     args = ap.parse_args()
@@ -450,7 +464,7 @@ http {{ access_log off; keepalive_requests 1000000;
   gzip on; gzip_comp_level 6; gzip_min_length 1024; gzip_types text/plain text/html;
   upstream origin {{ server 127.0.0.1:{ORIGIN}; keepalive 64; }}
   server {{ listen 127.0.0.1:{NGINX} backlog=4096;
-    location / {{ proxy_pass http://origin; proxy_http_version 1.1; proxy_set_header Connection ""; }} }}
+    location / {{ proxy_pass http://origin; proxy_http_version 1.1; proxy_set_header Connection "";{NGINX_FORWARDED if args.forwarded else ""} }} }}
   {tls_server} }}""")
     write(f"{work}/haproxy.cfg", f"""
 global
@@ -464,7 +478,7 @@ defaults
   http-reuse always
 frontend fe
   bind 127.0.0.1:{HAPROXY}
-  default_backend be
+{HAPROXY_FORWARDED if args.forwarded else ""}  default_backend be
 backend be
   server o1 127.0.0.1:{ORIGIN}
 """)
