@@ -425,7 +425,7 @@ def main():
                          "Each request then carries an x-id header (a wrk script)")
     ap.add_argument("--forwarded", action="store_true",
                     help="have nginx and HAProxy add to each request what the gateway adds: X-Forwarded-For, "
-                         "X-Forwarded-Proto, X-Forwarded-Host and an X-Request-ID (a UUID), so that the origin parses "
+                         "X-Forwarded-Proto, X-Forwarded-Host and an X-Request-ID (a random id), so that the origin parses "
                          "the same request from every proxy (four more headers, about 130 bytes, which widen the "
                          "latency's tail at 64 connections: benchmarks/README.md, forty-first step)")
     ap.add_argument("--targets", default="",
