@@ -11,6 +11,7 @@ Each burst's sockets bind a different 127.0.0.x, so the closed connections' TIME
 usage: benchmarks/load/newconns.py PORT [--bursts 40] [--connections 64] [--host local] [--path /1k.bin]
 """
 import argparse
+import os
 import select
 import socket
 import statistics
@@ -36,11 +37,14 @@ def burst(port, n, request, source):
                 raise SystemExit(f"port {port}: no answer for 10 s ({len(done)} of {n} in)")
             for fd, ev in events:
                 s = socks[fd]
+                if ev & select.EPOLLERR and fd not in done:
+                    err = s.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+                    raise SystemExit(f"port {port}: a connection failed: {os.strerror(err) if err else 'reset'}")
                 if fd not in sent and ev & select.EPOLLOUT:
                     s.send(request)
                     sent[fd] = time.perf_counter()
                     ep.modify(fd, select.EPOLLIN)
-                elif ev & (select.EPOLLIN | select.EPOLLHUP | select.EPOLLERR):
+                elif ev & (select.EPOLLIN | select.EPOLLHUP):
                     data = s.recv(65536)
                     got[fd] += data
                     head, sep, body = got[fd].partition(b"\r\n\r\n")
