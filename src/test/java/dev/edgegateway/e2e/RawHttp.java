@@ -56,6 +56,11 @@ final class RawHttp implements AutoCloseable {
         out.flush();
     }
 
+    /** The client's side of the connection: its port on 127.0.0.1. */
+    int localPort() {
+        return socket.getLocalPort();
+    }
+
     OutputStream output() {
         return out;
     }

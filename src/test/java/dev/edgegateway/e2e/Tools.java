@@ -21,18 +21,26 @@ final class Tools {
 
     /** Whether openssl can be run; under CI its absence fails the test. */
     static boolean openssl() {
-        boolean ok;
+        return present(runs("openssl", "version"), "openssl", "openssl");
+    }
+
+    /** Whether iproute2's ss can be run; under CI its absence fails the test. */
+    static boolean ss() {
+        return present(runs("ss", "-V"), "ss", "iproute2");
+    }
+
+    /** Whether {@code command} runs and exits 0. */
+    private static boolean runs(String... command) {
         try {
-            Process p = new ProcessBuilder("openssl", "version").redirectErrorStream(true).start();
+            Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
             p.getInputStream().readAllBytes();
-            ok = p.waitFor() == 0;
+            return p.waitFor() == 0;
         } catch (IOException e) {
-            ok = false;
+            return false;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            ok = false;
+            return false;
         }
-        return present(ok, "openssl", "openssl");
     }
 
     static boolean present(boolean available, String what, String debianPackage) {

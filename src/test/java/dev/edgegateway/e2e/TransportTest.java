@@ -162,4 +162,67 @@ class TransportTest {
             }
         }
     }
+
+    /**
+     * A new connection's first request is acknowledged by the gateway's answer, not by a bare ACK
+     * before it (quick ACKs off on the listener: {@code ListenerSockets}), on each transport that
+     * can have it. Read from the kernel's count of the segments the gateway's side of a connection
+     * has sent ({@code ss -ti}, {@code segs_out}): the answer alone is 1, with a bare ACK before it 2.
+     * The ACK waits for the answer up to the 40 ms delayed-ACK timer, which a busy machine may miss
+     * for a connection, so up to ten are tried; with quick ACKs on, each counts 2 (the kernel acks
+     * the request as it arrives).
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"epoll", "io_uring"})
+    void aNewConnectionsFirstRequestIsAcknowledgedByItsAnswer(String transport) throws Exception {
+        assumeTrue(!transport.equals("epoll") || Epoll.isAvailable(), () -> "epoll unavailable: " + Epoll.unavailabilityCause());
+        assumeTrue(!transport.equals("io_uring") || IoUring.isAvailable(), () -> "io_uring unavailable: " + IoUring.unavailabilityCause());
+        assumeTrue(Tools.ss(), "ss (iproute2) is not installed");
+        try (TestOrigin origin = new TestOrigin("o");
+             GatewayFixture gw = new GatewayFixture(GatewayFixture.config("""
+                     runtime: {transport: %s, workerThreads: 1}
+                     routes: [{name: web, cluster: web}]
+                     clusters: [{name: web, endpoints: [%s]}]
+                     """.formatted(transport, origin.address())))) {
+            java.util.List<Integer> sent = new java.util.ArrayList<>();
+            for (int i = 0; i < 10 && !sent.contains(1); i++) {
+                try (RawHttp http = new RawHttp(gw.port())) {
+                    http.send("GET /first HTTP/1.1\r\nHost: t\r\n\r\n");
+                    assertThat(http.read().text()).isEqualTo("origin o /first");
+                    sent.add(segmentsSent(gw.port(), http.localPort()));
+                }
+            }
+            assertThat(sent).as("segments the gateway's side of each new connection sent, its answer included").contains(1);
+        }
+    }
+
+    /** {@code segs_out} of the established connection from local port {@code port} to the client's {@code peerPort}, by ss. */
+    private static int segmentsSent(int port, int peerPort) throws Exception {
+        Process p = new ProcessBuilder("ss", "-tinH", "state", "established", "( sport = :" + port + " and dport = :" + peerPort + " )")
+                .redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(p.waitFor()).as(out).isZero();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\bsegs_out:(\\d+)").matcher(out);
+        assertThat(m.find()).as("segs_out in: " + out).isTrue();
+        return Integer.parseInt(m.group(1));
+    }
+
+    /**
+     * TCP_NODELAY is each transport's default on a connection's socket, which is why the gateway's
+     * listeners do not set it again (a system call per accepted connection): a Netty whose default
+     * changed fails here rather than leave responses waiting on Nagle's algorithm.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"epoll", "io_uring", "nio"})
+    void connectionsHaveNoDelayByDefault(String transport) throws Exception {
+        assumeTrue(!transport.equals("epoll") || Epoll.isAvailable(), () -> "epoll unavailable: " + Epoll.unavailabilityCause());
+        assumeTrue(!transport.equals("io_uring") || IoUring.isAvailable(), () -> "io_uring unavailable: " + IoUring.unavailabilityCause());
+        io.netty.channel.Channel ch = Transport.select(RuntimeConfig.Transport.valueOf(transport.toUpperCase(java.util.Locale.ROOT)))
+                .socketChannelClass().getConstructor().newInstance();
+        try {
+            assertThat(ch.config().getOption(io.netty.channel.ChannelOption.TCP_NODELAY)).isTrue();
+        } finally {
+            ch.unsafe().closeForcibly();
+        }
+    }
 }

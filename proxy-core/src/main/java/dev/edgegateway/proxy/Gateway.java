@@ -22,6 +22,7 @@ import dev.edgegateway.proxy.server.CompiledConfig;
 import dev.edgegateway.proxy.server.ServerContext;
 import dev.edgegateway.proxy.tls.ListenerCertificates;
 import dev.edgegateway.proxy.tls.ServerTls;
+import dev.edgegateway.proxy.transport.ListenerSockets;
 import dev.edgegateway.proxy.transport.LoopClock;
 import dev.edgegateway.proxy.transport.Transport;
 import dev.edgegateway.proxy.upstream.UpstreamPool;
@@ -265,12 +266,12 @@ public final class Gateway implements AutoCloseable {
                 .channel(transport.serverChannelClass())
                 .option(ChannelOption.SO_BACKLOG, 4096)
                 .option(ChannelOption.SO_REUSEADDR, true)
-                .childOption(ChannelOption.TCP_NODELAY, true)
-                .childOption(ChannelOption.AUTO_READ, false);
+                .childOption(ChannelOption.AUTO_READ, false); // TCP_NODELAY: each transport's default (TransportTest)
         for (ListenerConfig l : config.listeners()) {
             ServerTls tls = listenerTls.get(l.name());
             Channel ch = b.clone().childHandler(new DownstreamInitializer(server, l, tls)).bind(socketAddress(l.address())).sync().channel();
             listeners.put(l.name(), ch);
+            ListenerSockets.delayFirstAcks(ch);
             log.info("listener {} on {} ({}{})", l.name(), ch.localAddress(), tls == null ? "http" : "https, " + tls.providerName(),
                     !l.http2().enabled() ? "; HTTP/1.x only" : tls != null ? "; h2 and http/1.1 by ALPN" : l.http2().cleartext() ? "; h2c by prior knowledge" : "");
         }
