@@ -208,21 +208,36 @@ class TransportTest {
     }
 
     /**
-     * TCP_NODELAY is each transport's default on a connection's socket, which is why the gateway's
+     * TCP_NODELAY is each transport's default on an accepted connection, which is why the gateway's
      * listeners do not set it again (a system call per accepted connection): a Netty whose default
-     * changed fails here rather than leave responses waiting on Nagle's algorithm.
+     * changed fails here rather than leave responses waiting on Nagle's algorithm. Accepted as
+     * {@code Gateway.bind} accepts them, with no child option but {@code AUTO_READ}.
      */
     @ParameterizedTest
     @ValueSource(strings = {"epoll", "io_uring", "nio"})
-    void connectionsHaveNoDelayByDefault(String transport) throws Exception {
+    void acceptedConnectionsHaveNoDelayByDefault(String transport) throws Exception {
         assumeTrue(!transport.equals("epoll") || Epoll.isAvailable(), () -> "epoll unavailable: " + Epoll.unavailabilityCause());
         assumeTrue(!transport.equals("io_uring") || IoUring.isAvailable(), () -> "io_uring unavailable: " + IoUring.unavailabilityCause());
-        io.netty.channel.Channel ch = Transport.select(RuntimeConfig.Transport.valueOf(transport.toUpperCase(java.util.Locale.ROOT)))
-                .socketChannelClass().getConstructor().newInstance();
+        Transport t = Transport.select(RuntimeConfig.Transport.valueOf(transport.toUpperCase(java.util.Locale.ROOT)));
+        io.netty.channel.EventLoopGroup group = t.newGroup(1, "nodelay-test");
         try {
-            assertThat(ch.config().getOption(io.netty.channel.ChannelOption.TCP_NODELAY)).isTrue();
+            java.util.concurrent.CompletableFuture<Object> noDelay = new java.util.concurrent.CompletableFuture<>();
+            io.netty.channel.Channel listener = new io.netty.bootstrap.ServerBootstrap().group(group).channel(t.serverChannelClass())
+                    .childOption(io.netty.channel.ChannelOption.AUTO_READ, false)
+                    .childHandler(new io.netty.channel.ChannelInitializer<io.netty.channel.Channel>() {
+                        @Override
+                        protected void initChannel(io.netty.channel.Channel ch) {
+                            noDelay.complete(ch.config().getOption(io.netty.channel.ChannelOption.TCP_NODELAY));
+                        }
+                    })
+                    .bind(InetAddress.getLoopbackAddress(), 0).sync().channel();
+            try (Socket client = new Socket(InetAddress.getLoopbackAddress(), ((java.net.InetSocketAddress) listener.localAddress()).getPort())) {
+                assertThat(noDelay.get(30, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo(true);
+            } finally {
+                listener.close().sync();
+            }
         } finally {
-            ch.unsafe().closeForcibly();
+            group.shutdownGracefully(0, 5, java.util.concurrent.TimeUnit.SECONDS).sync();
         }
     }
 }
