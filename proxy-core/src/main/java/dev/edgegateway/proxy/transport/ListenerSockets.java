@@ -23,9 +23,10 @@ import org.slf4j.LoggerFactory;
  * <p>It must be set after {@code listen()}, which resets the socket's ACK state, so it is set here
  * once the listener is bound, not as a channel option. Netty keeps the setter package-private on
  * epoll's and io_uring's sockets, so it is looked up reflectively, once per socket class (the Netty
- * jars are on the class path, whose packages are open); NIO has none. A listener it cannot be set on
- * serves as before, and that is logged; {@code TransportTest} fails on a Netty where it cannot
- * be set on epoll or io_uring, so an upgrade cannot lose it unnoticed.
+ * jars are on the class path, whose packages are open); NIO has none, and its listeners are left as
+ * they are. An epoll or io_uring listener it cannot be set on serves as before, and that is logged;
+ * {@code TransportTest} fails on a Netty where it cannot be set on epoll or io_uring, so an upgrade
+ * cannot lose it unnoticed.
  */
 public final class ListenerSockets {
     private static final Logger log = LoggerFactory.getLogger(ListenerSockets.class);
@@ -46,11 +47,11 @@ public final class ListenerSockets {
 
     /**
      * Turns quick ACKs off on a bound listener, so its connections' first requests are acknowledged
-     * by their answers; false (logged) where the transport has no such setter.
+     * by their answers; logs where an epoll or io_uring socket has no such setter.
      */
-    public static boolean delayFirstAcks(Channel listener) {
+    public static void delayFirstAcks(Channel listener) {
         if (!(listener instanceof UnixChannel u)) {
-            return false; // NIO: no TCP_QUICKACK through Netty
+            return; // NIO: no TCP_QUICKACK through Netty
         }
         Object socket = u.fd();
         MethodHandle set = SET_QUICK_ACK.get(socket.getClass());
@@ -58,13 +59,12 @@ public final class ListenerSockets {
         if (set != null) {
             try {
                 set.invoke(socket, false);
-                return true;
+                return;
             } catch (Throwable e) {
                 failure = e;
             }
         }
         log.warn("listener {}: could not turn quick ACKs off ({}); its connections' first requests get a bare ACK each",
                 listener.localAddress(), failure != null ? failure.toString() : "no setter on " + socket.getClass().getName());
-        return false;
     }
 }
