@@ -5,14 +5,24 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.edgegateway.config.RuntimeConfig;
 import dev.edgegateway.proxy.transport.Transport;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.uring.IoUring;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.http.HttpClient;
 import java.util.HashMap;
+import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -59,8 +69,8 @@ class TransportTest {
                         clusters: [{name: web, endpoints: ['127.0.0.1:%d']}]
                         """.formatted(transport, origin.getLocalPort())))) {
             assertThat(gw.gateway.transportName()).isEqualTo(transport);
-            java.util.concurrent.atomic.AtomicInteger accepted = new java.util.concurrent.atomic.AtomicInteger();
-            java.util.concurrent.atomic.AtomicInteger closed = new java.util.concurrent.atomic.AtomicInteger();
+            AtomicInteger accepted = new AtomicInteger();
+            AtomicInteger closed = new AtomicInteger();
             Thread acceptor = new Thread(() -> {
                 try {
                     while (true) {
@@ -218,26 +228,26 @@ class TransportTest {
     void acceptedConnectionsHaveNoDelayByDefault(String transport) throws Exception {
         assumeTrue(!transport.equals("epoll") || Epoll.isAvailable(), () -> "epoll unavailable: " + Epoll.unavailabilityCause());
         assumeTrue(!transport.equals("io_uring") || IoUring.isAvailable(), () -> "io_uring unavailable: " + IoUring.unavailabilityCause());
-        Transport t = Transport.select(RuntimeConfig.Transport.valueOf(transport.toUpperCase(java.util.Locale.ROOT)));
-        io.netty.channel.EventLoopGroup group = t.newGroup(1, "nodelay-test");
+        Transport t = Transport.select(RuntimeConfig.Transport.valueOf(transport.toUpperCase(Locale.ROOT)));
+        EventLoopGroup group = t.newGroup(1, "nodelay-test");
         try {
-            java.util.concurrent.CompletableFuture<Object> noDelay = new java.util.concurrent.CompletableFuture<>();
-            io.netty.channel.Channel listener = new io.netty.bootstrap.ServerBootstrap().group(group).channel(t.serverChannelClass())
-                    .childOption(io.netty.channel.ChannelOption.AUTO_READ, false)
-                    .childHandler(new io.netty.channel.ChannelInitializer<io.netty.channel.Channel>() {
+            CompletableFuture<Object> noDelay = new CompletableFuture<>();
+            Channel listener = new ServerBootstrap().group(group).channel(t.serverChannelClass())
+                    .childOption(ChannelOption.AUTO_READ, false)
+                    .childHandler(new ChannelInitializer<Channel>() {
                         @Override
-                        protected void initChannel(io.netty.channel.Channel ch) {
-                            noDelay.complete(ch.config().getOption(io.netty.channel.ChannelOption.TCP_NODELAY));
+                        protected void initChannel(Channel ch) {
+                            noDelay.complete(ch.config().getOption(ChannelOption.TCP_NODELAY));
                         }
                     })
                     .bind(InetAddress.getLoopbackAddress(), 0).sync().channel();
-            try (Socket client = new Socket(InetAddress.getLoopbackAddress(), ((java.net.InetSocketAddress) listener.localAddress()).getPort())) {
-                assertThat(noDelay.get(30, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo(true);
+            try (Socket client = new Socket(InetAddress.getLoopbackAddress(), ((InetSocketAddress) listener.localAddress()).getPort())) {
+                assertThat(noDelay.get(30, TimeUnit.SECONDS)).isEqualTo(true);
             } finally {
                 listener.close().sync();
             }
         } finally {
-            group.shutdownGracefully(0, 5, java.util.concurrent.TimeUnit.SECONDS).sync();
+            group.shutdownGracefully(0, 5, TimeUnit.SECONDS).sync();
         }
     }
 }
