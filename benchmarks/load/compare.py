@@ -15,6 +15,7 @@ import re
 import resource
 import shutil
 import signal
+import socket
 import statistics
 import subprocess
 import sys
@@ -142,6 +143,35 @@ def runtime_options():
 def gateway_cmd(jar, config, extra=(), java="java"):
     return ([java, "-Xms512m", "-Xmx512m", "-XX:+AlwaysPreTouch"] + runtime_options() + JAVA_OPTS + list(extra)
             + ["-jar", jar, "run", "--config", config])
+
+
+# Every port the harness may listen on. A process left on one of them from an earlier run or by hand
+# would take part of the load unseen: HAProxy and nginx listen with SO_REUSEPORT, so a second one on
+# the port starts without an error and the kernel splits the connections between the two.
+HARNESS_PORTS = sorted({v for k, v in globals().items() if k.isupper() and isinstance(v, int) and 18000 <= v < 19000})
+
+
+def ports_in_use(ports):
+    """The ports some socket already listens on. The probe asks for no SO_REUSEPORT, so a listener that
+    set it still conflicts; SO_REUSEADDR lets it past the connections a run before left in TIME_WAIT."""
+    taken = []
+    for port in ports:
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                taken.append(port)
+    return taken
+
+
+def check_ports_free(ports):
+    taken = ports_in_use(ports)
+    if taken:
+        held = subprocess.run(["ss", "-ltnpH"] + [a for p in taken for a in ("sport", "=", f":{p}", "or")][:-1],
+                              capture_output=True, text=True).stdout.strip()
+        sys.exit(f"ports the harness listens on are in use: {', '.join(map(str, taken))}; stop what holds them first"
+                 + (f":\n{held}" if held else ""))
 
 
 def wait_http(port, path="/", timeout=60):
@@ -438,6 +468,7 @@ def main():
     if not os.path.exists(jar):
         subprocess.run([os.path.join(ROOT, "mvnw"), "-B", "-q", "-DskipTests", "package"], cwd=ROOT, check=True)
 
+    check_ports_free(HARNESS_PORTS)
     work = tempfile.mkdtemp(prefix="edge-bench-")
     os.chmod(work, 0o755)  # nginx workers run as an unprivileged user
     os.makedirs(f"{work}/www")
