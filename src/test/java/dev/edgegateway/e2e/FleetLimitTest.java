@@ -117,16 +117,6 @@ class FleetLimitTest {
         }
     }
 
-    /** The value of one sample in a Prometheus text page. */
-    static double sample(String page, String series) {
-        for (String line : page.split("\n")) {
-            if (line.startsWith(series + " ")) {
-                return Double.parseDouble(line.substring(series.length() + 1).trim());
-            }
-        }
-        throw new AssertionError("no series " + series + " in\n" + page);
-    }
-
     /** Lua script calls run so far on these servers (INFO commandstats). */
     static long scriptCalls(List<RedisServer> servers) throws Exception {
         long calls = 0;
@@ -234,10 +224,10 @@ class FleetLimitTest {
             long refused = 0;
             for (int[] p : ports) {
                 String m = metrics(p[1]);
-                long closed = (long) sample(m, "edge_ratelimit_decisions_total{outcome=\"failed_closed\",policy=\"closed\",route=\"guarded\"}");
-                long missed = (long) (sample(m, "edge_ratelimit_redis_seconds_count{result=\"ok\"}")
-                        - sample(m, "edge_ratelimit_redis_seconds_bucket{result=\"ok\",le=\"0.025\"}")
-                        + sample(m, "edge_ratelimit_redis_seconds_count{result=\"error\"}"));
+                long closed = (long) GatewayFixture.sample(m, "edge_ratelimit_decisions_total{outcome=\"failed_closed\",policy=\"closed\",route=\"guarded\"}");
+                long missed = (long) (GatewayFixture.sample(m, "edge_ratelimit_redis_seconds_count{result=\"ok\"}")
+                        - GatewayFixture.sample(m, "edge_ratelimit_redis_seconds_bucket{result=\"ok\",le=\"0.025\"}")
+                        + GatewayFixture.sample(m, "edge_ratelimit_redis_seconds_count{result=\"error\"}"));
                 if (closed > 0) {
                     assertThat(missed).as(() -> closed + " fail-closed refusals with every Redis answer in its 25 ms budget\n" + logs())
                             .isPositive();

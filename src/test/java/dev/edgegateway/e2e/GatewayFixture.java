@@ -126,7 +126,12 @@ final class GatewayFixture implements AutoCloseable {
 
     /** The value of one Prometheus sample, e.g. {@code edge_upstream_connections_opened_total}. */
     double metric(String series) throws IOException, InterruptedException {
-        for (String line : adminGet("/metrics").split("\n")) {
+        return sample(adminGet("/metrics"), series);
+    }
+
+    /** The value of one sample in a Prometheus text page. */
+    static double sample(String page, String series) {
+        for (String line : page.split("\n")) {
             if (line.startsWith(series + " ")) {
                 return Double.parseDouble(line.substring(series.length() + 1).trim());
             }
