@@ -17,6 +17,7 @@ import re
 import statistics
 import subprocess
 import tempfile
+import time
 
 DONE = """done = function(summary, latency, requests)
   io.write(string.format("TAIL %d %.0f %.0f\\n", summary.requests, latency:percentile(50), latency:percentile(99)))
@@ -68,9 +69,9 @@ def main():
                 wrk = subprocess.Popen(["taskset", "-c", "0", "wrk", "-t1", f"-c{args.connections}", f"-d{args.seconds}s",
                                         "-s", f.name, "-H", f"Host: {args.host}", f"http://127.0.0.1:{port}/1k.bin"],
                                        stdout=subprocess.PIPE, text=True)
-                subprocess.run(["sleep", "0.3"])
+                time.sleep(0.3)
                 before = {"origin": [snapshot(w) for w in workers], "wrk": [snapshot(wrk.pid)], "proxy": [snapshot(pid)]}
-                subprocess.run(["sleep", str(args.seconds - 0.6)])
+                time.sleep(args.seconds - 0.6)
                 after = {"origin": [snapshot(w) for w in workers], "wrk": [snapshot(wrk.pid)], "proxy": [snapshot(pid)]}
                 out = wrk.communicate()[0]
                 m = re.search(r"TAIL (\d+) (\d+) (\d+)", out)
