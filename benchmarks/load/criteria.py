@@ -41,8 +41,12 @@ def judge(table, conns):
     ]
 
 
+CRITERIA = ("CPU us/req", "req/s", "p99 ms")
+
+
 def main(paths):
-    streak = best = 0
+    streak = best = six = 0
+    each = {}
     for path in paths:
         table = medians(path)
         met, parts = 0, []
@@ -50,15 +54,18 @@ def main(paths):
             checks = judge(table, conns)
             if checks is None:
                 sys.exit(f"{path}: no nginx, haproxy and gw+local rows at {conns} connections")
-            for label, shown, ours, theirs, ok in checks:
+            for name, (label, shown, ours, theirs, ok) in zip(CRITERIA, checks):
                 met += ok
+                each[(conns, name)] = each.get((conns, name), 0) + ok
                 parts.append(f"{conns}: {label} {shown.format(ours)} / {shown.format(theirs)} {'met' if ok else 'MISSED'}")
         print(f"{path}: {met} of 6")
         for p in parts:
             print(f"  {p}")
+        six += met == 6
         streak = streak + 1 if met == 6 else 0
         best = max(best, streak)
-    print(f"longest run of six of six in a row: {best}")
+    print("met in: " + ", ".join(f"{conns}: {name} {n}" for (conns, name), n in each.items()) + f" (of {len(paths)} runs)")
+    print(f"all six in {six} of {len(paths)} runs; longest run of six of six in a row: {best}")
 
 
 if __name__ == "__main__":
