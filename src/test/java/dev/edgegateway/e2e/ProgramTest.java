@@ -243,6 +243,54 @@ class ProgramTest {
         }
     }
 
+    /**
+     * config/examples/maintenance-and-headers.yaml does what its comment says, with the demo
+     * origins a reader starts beside it (moved to free ports): a maintenance page no origin sees,
+     * header rules both ways, and a large text answer compressed.
+     */
+    @Test
+    void theMaintenanceExampleDoesWhatItsCommentSays() throws Exception {
+        int port = GatewayProcess.freePort();
+        int admin = GatewayProcess.freePort();
+        int web = GatewayProcess.freePort();
+        int next = GatewayProcess.freePort();
+        Path cfg = dir.resolve("maintenance-and-headers.yaml");
+        Files.writeString(cfg, Files.readString(GatewayProcess.HOME.resolve("config/examples/maintenance-and-headers.yaml"))
+                .replace("127.0.0.1:8080", "127.0.0.1:" + port).replace("127.0.0.1:9901", "127.0.0.1:" + admin)
+                .replace("127.0.0.1:9001", "127.0.0.1:" + web).replace("127.0.0.1:9002", "127.0.0.1:" + next));
+        try (GatewayProcess origins = GatewayProcess.start("-Xmx128m", "demo-origins", Integer.toString(web), Integer.toString(next));
+             GatewayProcess gw = GatewayProcess.start("", "run", "--config", cfg.toString())) {
+            gw.awaitReady(admin, Duration.ofSeconds(30));
+            Await.until(() -> {
+                try {
+                    return RawHttp.exchange(port, "GET / HTTP/1.1\r\nHost: x\r\n\r\n").status() == 200;
+                } catch (java.io.IOException e) {
+                    return false;
+                }
+            }, 30_000, "the demo origins answering through the gateway");
+
+            RawHttp.Response page = RawHttp.exchange(port, "GET /checkout/ HTTP/1.1\r\nHost: x\r\n\r\n");
+            assertThat(page.status()).isEqualTo(503);
+            assertThat(page.header("retry-after")).isEqualTo("1800");
+            assertThat(page.text()).contains("Checkout is down for maintenance").doesNotContain("hello from");
+
+            RawHttp.Response answer = RawHttp.exchange(port, "GET / HTTP/1.1\r\nHost: x\r\nX-Debug: 1\r\n\r\n");
+            assertThat(answer.header("x-origin")).isNull();
+            assertThat(answer.header("x-served-by")).isEqualTo("web");
+            assertThat(answer.header("strict-transport-security")).startsWith("max-age=");
+            assertThat(answer.text()).startsWith("hello from origin-" + web)
+                    .contains("x-edge-route: web\n", "x-client-region: eu-west\n", "x-client: 127.0.0.1\n")
+                    .doesNotContain("x-debug");
+
+            RawHttp.Response big = RawHttp.exchange(port, "GET /big HTTP/1.1\r\nHost: x\r\nAccept-Encoding: gzip\r\n\r\n");
+            assertThat(big.header("content-encoding")).isEqualTo("gzip");
+            try (var in = new java.util.zip.GZIPInputStream(new java.io.ByteArrayInputStream(big.body()))) {
+                assertThat(in.readAllBytes().length).isGreaterThanOrEqualTo(32 * 1024);
+            }
+            assertThat(big.body().length).isLessThan(4096);
+        }
+    }
+
     @Test
     void validateReportsTheLineAndFieldOfATypo() throws Exception {
         Path cfg = dir.resolve("typo.yaml");

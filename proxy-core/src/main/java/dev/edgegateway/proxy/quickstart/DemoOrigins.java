@@ -27,14 +27,20 @@ import io.netty.util.concurrent.DefaultThreadFactory;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 
 /**
  * Small HTTP origins for trying the gateway: each answers every request with its own name, the
- * request line and the forwarding headers the gateway added, so a person can see which origin
- * answered and what it was told. Not for production traffic.
+ * request line and the request's headers as they arrived (framing aside), so a person can see
+ * which origin answered and what the gateway told it (forwarding headers, header rules).
+ * {@code /big} pads the answer to {@value #BIG_BYTES} bytes of text, enough for a route's
+ * compression to act on. Not for production traffic.
  */
 public final class DemoOrigins implements AutoCloseable {
+    /** The size of the text {@code /big} answers with. */
+    static final int BIG_BYTES = 32 * 1024;
+
     private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("demo-origin", true), NioIoHandler.newFactory());
     private final List<Channel> channels = new ArrayList<>();
 
@@ -101,13 +107,21 @@ public final class DemoOrigins implements AutoCloseable {
             StringBuilder sb = new StringBuilder()
                     .append("hello from ").append(name).append('\n')
                     .append(req.method()).append(' ').append(req.uri()).append('\n');
-            for (String h : new String[] {"host", "x-forwarded-for", "x-forwarded-proto", "x-forwarded-host", "x-request-id"}) {
-                String v = req.headers().get(h);
-                if (v != null) {
-                    sb.append(h).append(": ").append(v).append('\n');
+            for (var h : req.headers()) {
+                String header = h.getKey().toLowerCase(Locale.ROOT);
+                // Framing aside: the aggregator rewrites it (a content-length: 0 the gateway never
+                // sent), and the body's size is the next line.
+                if (!header.equals("content-length") && !header.equals("transfer-encoding")) {
+                    sb.append(header).append(": ").append(h.getValue()).append('\n');
                 }
             }
             sb.append("body bytes: ").append(req.content().readableBytes()).append('\n');
+            String path = req.uri().split("\\?", 2)[0];
+            if (path.equals("/big")) {
+                for (int line = 0; sb.length() < BIG_BYTES; line++) {
+                    sb.append("line ").append(line).append(" of a large text answer, for compression to act on\n");
+                }
+            }
             ByteBuf body = ByteBufUtil.writeUtf8(ctx.alloc(), sb);
             FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK, body);
             r.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8").set("x-origin", name);
