@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.SortedMap;
@@ -16,8 +17,10 @@ import java.util.stream.Stream;
  * Writes generated files into an output directory: each changed file is written to a temporary
  * file beside it and renamed over the old one (a reader sees the old file or the new, never half
  * of one); unchanged files are not touched; files this generator wrote before and no longer
- * produces (a region removed) are deleted. Only paths under the generator's own directories are
- * ever deleted.
+ * produces (a region removed) are deleted, and with them the directories that held only those
+ * (a removed region's folder does not linger, empty, for {@code kubectl apply -R} or a GitOps tool
+ * to trip on). Only paths under the generator's own directories are ever deleted, and never those
+ * roots themselves.
  */
 final class Output {
     static final List<String> OWNED = List.of("kubernetes", "monitoring", "accelerator");
@@ -64,7 +67,28 @@ final class Output {
                     deleted.add(rel);
                 }
             }
+            if (!deleted.isEmpty()) {
+                removeEmptyDirectories(root);
+            }
         }
         return new Result(written, deleted, unchanged);
+    }
+
+    /** Deletes the empty directories below {@code root}, deepest first (a parent emptied by its child too). */
+    private static void removeEmptyDirectories(Path root) throws IOException {
+        List<Path> dirs;
+        try (Stream<Path> s = Files.walk(root)) {
+            dirs = s.filter(Files::isDirectory).filter(d -> !d.equals(root))
+                    .sorted(Comparator.comparingInt(Path::getNameCount).reversed()).toList();
+        }
+        for (Path d : dirs) {
+            boolean empty;
+            try (Stream<Path> s = Files.list(d)) {
+                empty = s.findAny().isEmpty();
+            }
+            if (empty) {
+                Files.delete(d);
+            }
+        }
     }
 }
