@@ -3,8 +3,10 @@ package dev.edgegateway.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -314,5 +316,59 @@ class ProgramTest {
             assertThat(p.process.exitValue()).isZero();
             assertThat(p.output()).contains("ok: " + cfg);
         }
+    }
+
+    /**
+     * {@code bin/edge} builds the gateway when its sources are newer than the jar, and then not again:
+     * run from a copy of the layout with a stand-in {@code mvnw} that only records its arguments, so
+     * the script's own decision is what is tested (the real build is what {@code verify} runs).
+     */
+    @Test
+    void binEdgeBuildsWhenTheGatewaysSourcesChangeAndOnlyOnce() throws Exception {
+        Path home = dir.resolve("home");
+        Files.createDirectories(home.resolve("bin"));
+        Files.copy(GatewayProcess.HOME.resolve("bin/edge"), home.resolve("bin/edge"));
+        Path target = Files.createDirectories(home.resolve("proxy-core/target"));
+        Path jar = target.resolve("edge-gateway.jar");
+        Files.copy(GatewayProcess.HOME.resolve("proxy-core/target/edge-gateway.jar"), jar);
+        Files.createSymbolicLink(target.resolve("lib"), GatewayProcess.HOME.resolve("proxy-core/target/lib"));
+        Path calls = home.resolve("mvnw-calls");
+        Files.writeString(home.resolve("mvnw"), "#!/bin/sh\necho \"$@\" >> '" + calls + "'\n");
+        home.resolve("mvnw").toFile().setExecutable(true);
+        Path sidecarSource = Files.createDirectories(home.resolve("deploy/src/main/java")).resolve("Sidecar.java");
+        Path gatewaySource = Files.createDirectories(home.resolve("config/src/main/java")).resolve("Config.java");
+        Files.writeString(sidecarSource, "class Sidecar {}");
+        Files.writeString(gatewaySource, "class Config {}");
+        FileTime t = FileTime.fromMillis(System.currentTimeMillis() - 60_000);
+        Files.setLastModifiedTime(gatewaySource, t);
+        Files.setLastModifiedTime(jar, FileTime.fromMillis(t.toMillis() + 10_000));
+        Files.setLastModifiedTime(sidecarSource, FileTime.fromMillis(t.toMillis() + 20_000));
+        Path cfg = GatewayProcess.HOME.resolve("config/examples/basic.yaml");
+
+        // The sidecar's sources are not the gateway's: no build.
+        assertThat(runEdge(home, "validate", "--config", cfg.toString())).contains("ok: ").doesNotContain("building");
+        assertThat(calls).doesNotExist();
+
+        // One of the gateway's own modules changed: one build, of the gateway's modules only.
+        Files.setLastModifiedTime(gatewaySource, FileTime.fromMillis(t.toMillis() + 30_000));
+        assertThat(runEdge(home, "validate", "--config", cfg.toString())).contains("edge: building the gateway").contains("ok: ");
+        assertThat(Files.readAllLines(calls)).containsExactly("-B -q -DskipTests -pl proxy-core -am package");
+
+        // Maven may leave the jar untouched (only lib/ changed): the next run must not build again.
+        assertThat(runEdge(home, "validate", "--config", cfg.toString())).contains("ok: ").doesNotContain("building");
+        assertThat(Files.readAllLines(calls)).hasSize(1);
+    }
+
+    private static String runEdge(Path home, String... args) throws Exception {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(home.resolve("bin/edge").toString());
+        cmd.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+        pb.environment().remove("EDGE_NO_BUILD");
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).as(out).isZero();
+        return out;
     }
 }
