@@ -319,49 +319,62 @@ class ProgramTest {
     }
 
     /**
-     * {@code bin/edge} builds the gateway when its sources are newer than the jar, and then not again:
-     * run from a copy of the layout with a stand-in {@code mvnw} that only records its arguments, so
-     * the script's own decision is what is tested (the real build is what {@code verify} runs).
+     * {@code bin/edge} and {@code bin/edge-sidecar} build when their sources are newer than their jar,
+     * and then not again: each run from a copy of the layout with a stand-in {@code mvnw} that only
+     * records its arguments, so the script's own decision is what is tested (the real build is what
+     * {@code verify} runs).
      */
     @Test
-    void binEdgeBuildsWhenTheGatewaysSourcesChangeAndOnlyOnce() throws Exception {
-        Path home = dir.resolve("home");
+    void theScriptsBuildWhenTheirOwnSourcesChangeAndOnlyOnce() throws Exception {
+        Path cfg = GatewayProcess.HOME.resolve("config/examples/basic.yaml");
+        assertBuildsOnce("bin/edge", "proxy-core/target/edge-gateway.jar", "deploy", "edge: building the gateway",
+                "-B -q -DskipTests -pl proxy-core -am package", "ok: ", "validate", "--config", cfg.toString());
+        Path regions = GatewayProcess.HOME.resolve("deploy/examples/three-regions.yaml");
+        assertBuildsOnce("bin/edge-sidecar", "deploy/target/edge-sidecar.jar", "proxy-core", "edge-sidecar: building",
+                "-B -q -DskipTests -pl deploy -am package", " written, 0 deleted, ", "generate", "--config", regions.toString(),
+                "--out", dir.resolve("out").toString());
+    }
+
+    /**
+     * A layout with {@code script}'s jar between an edit in {@code otherModule} (not one it is built
+     * from: no build) and one in {@code config/} (both are built from it: one build, then no more).
+     */
+    private void assertBuildsOnce(String script, String jarPath, String otherModule, String building, String mvnwArgs,
+            String ok, String... args) throws Exception {
+        Path home = Files.createTempDirectory(dir, "home");
         Files.createDirectories(home.resolve("bin"));
-        Files.copy(GatewayProcess.HOME.resolve("bin/edge"), home.resolve("bin/edge"));
-        Path target = Files.createDirectories(home.resolve("proxy-core/target"));
-        Path jar = target.resolve("edge-gateway.jar");
-        Files.copy(GatewayProcess.HOME.resolve("proxy-core/target/edge-gateway.jar"), jar);
-        Files.createSymbolicLink(target.resolve("lib"), GatewayProcess.HOME.resolve("proxy-core/target/lib"));
+        Files.copy(GatewayProcess.HOME.resolve(script), home.resolve(script));
+        Path jar = home.resolve(jarPath);
+        Files.createDirectories(jar.getParent());
+        Files.copy(GatewayProcess.HOME.resolve(jarPath), jar);
+        Files.createSymbolicLink(jar.resolveSibling("lib"), GatewayProcess.HOME.resolve(jarPath).resolveSibling("lib"));
         Path calls = home.resolve("mvnw-calls");
         Files.writeString(home.resolve("mvnw"), "#!/bin/sh\necho \"$@\" >> '" + calls + "'\n");
-        home.resolve("mvnw").toFile().setExecutable(true);
-        Path sidecarSource = Files.createDirectories(home.resolve("deploy/src/main/java")).resolve("Sidecar.java");
-        Path gatewaySource = Files.createDirectories(home.resolve("config/src/main/java")).resolve("Config.java");
-        Files.writeString(sidecarSource, "class Sidecar {}");
-        Files.writeString(gatewaySource, "class Config {}");
-        FileTime t = FileTime.fromMillis(System.currentTimeMillis() - 60_000);
-        Files.setLastModifiedTime(gatewaySource, t);
-        Files.setLastModifiedTime(jar, FileTime.fromMillis(t.toMillis() + 10_000));
-        Files.setLastModifiedTime(sidecarSource, FileTime.fromMillis(t.toMillis() + 20_000));
-        Path cfg = GatewayProcess.HOME.resolve("config/examples/basic.yaml");
+        assertThat(home.resolve("mvnw").toFile().setExecutable(true)).isTrue();
+        Path otherSource = Files.createDirectories(home.resolve(otherModule + "/src/main/java")).resolve("Other.java");
+        Path ownSource = Files.createDirectories(home.resolve("config/src/main/java")).resolve("Config.java");
+        Files.writeString(otherSource, "class Other {}");
+        Files.writeString(ownSource, "class Config {}");
+        long t = System.currentTimeMillis() - 60_000;
+        Files.setLastModifiedTime(ownSource, FileTime.fromMillis(t));
+        Files.setLastModifiedTime(jar, FileTime.fromMillis(t + 10_000));
+        Files.setLastModifiedTime(otherSource, FileTime.fromMillis(t + 20_000));
 
-        // The sidecar's sources are not the gateway's: no build.
-        assertThat(runEdge(home, "validate", "--config", cfg.toString())).contains("ok: ").doesNotContain("building");
+        assertThat(run(home, script, args)).contains(ok).doesNotContain(building);
         assertThat(calls).doesNotExist();
 
-        // One of the gateway's own modules changed: one build, of the gateway's modules only.
-        Files.setLastModifiedTime(gatewaySource, FileTime.fromMillis(t.toMillis() + 30_000));
-        assertThat(runEdge(home, "validate", "--config", cfg.toString())).contains("edge: building the gateway").contains("ok: ");
-        assertThat(Files.readAllLines(calls)).containsExactly("-B -q -DskipTests -pl proxy-core -am package");
+        Files.setLastModifiedTime(ownSource, FileTime.fromMillis(t + 30_000));
+        assertThat(run(home, script, args)).contains(building).contains(ok);
+        assertThat(Files.readAllLines(calls)).containsExactly(mvnwArgs);
 
         // Maven may leave the jar untouched (only lib/ changed): the next run must not build again.
-        assertThat(runEdge(home, "validate", "--config", cfg.toString())).contains("ok: ").doesNotContain("building");
+        assertThat(run(home, script, args)).contains(ok).doesNotContain(building);
         assertThat(Files.readAllLines(calls)).hasSize(1);
     }
 
-    private static String runEdge(Path home, String... args) throws Exception {
+    private static String run(Path home, String script, String... args) throws Exception {
         List<String> cmd = new ArrayList<>();
-        cmd.add(home.resolve("bin/edge").toString());
+        cmd.add(home.resolve(script).toString());
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
         pb.environment().remove("EDGE_NO_BUILD");
