@@ -3,6 +3,8 @@ package dev.edgegateway.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -290,6 +292,33 @@ class ProgramTest {
                 assertThat(in.readAllBytes().length).isGreaterThanOrEqualTo(32 * 1024);
             }
             assertThat(big.body().length).isLessThan(4096);
+        }
+    }
+
+    /**
+     * A port another process holds: the program says which socket of its config, the address and
+     * what to do, in one line, and exits 1 (not a stack trace, and not a process left running).
+     */
+    @Test
+    void aPortInUseIsNamedWithItsListenerAndTheProgramExits() throws Exception {
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            int held = taken.getLocalPort();
+            Path listenerHeld = config(held, GatewayProcess.freePort(), "127.0.0.1:9", "");
+            assertExitsWith(1, "edge: listener public: cannot listen on 127.0.0.1:" + held + ": Address already in use; "
+                    + "another process listens there (ss -ltnp 'sport = :" + held + "' names it)", "run", "--config", listenerHeld.toString());
+            Path adminHeld = config(GatewayProcess.freePort(), held, "127.0.0.1:9", "");
+            assertExitsWith(1, "edge: admin: cannot listen on 127.0.0.1:" + held + ": Address already in use", "run", "--config", adminHeld.toString());
+            assertExitsWith(1, "edge: demo origin-" + held + ": cannot listen on 127.0.0.1:" + held + ": Address already in use",
+                    "demo-origins", Integer.toString(held));
+        }
+        assertExitsWith(2, "edge demo-origins: '90o1' is not a port (1 to 65535)", "demo-origins", "90o1");
+    }
+
+    private static void assertExitsWith(int code, String line, String... args) throws Exception {
+        try (GatewayProcess p = GatewayProcess.start("", args)) {
+            assertThat(p.process.waitFor(60, TimeUnit.SECONDS)).as("exited").isTrue();
+            assertThat(p.process.exitValue()).as(p.output()).isEqualTo(code);
+            assertThat(p.output()).contains(line).doesNotContain("Exception").doesNotContain("\tat ");
         }
     }
 

@@ -22,6 +22,7 @@ import dev.edgegateway.proxy.server.CompiledConfig;
 import dev.edgegateway.proxy.server.ServerContext;
 import dev.edgegateway.proxy.tls.ListenerCertificates;
 import dev.edgegateway.proxy.tls.ServerTls;
+import dev.edgegateway.proxy.transport.BindFailure;
 import dev.edgegateway.proxy.transport.ListenerSockets;
 import dev.edgegateway.proxy.transport.LoopClock;
 import dev.edgegateway.proxy.transport.Transport;
@@ -269,7 +270,7 @@ public final class Gateway implements AutoCloseable {
                 .childOption(ChannelOption.AUTO_READ, false); // TCP_NODELAY: each transport's default (TransportTest)
         for (ListenerConfig l : config.listeners()) {
             ServerTls tls = listenerTls.get(l.name());
-            Channel ch = b.clone().childHandler(new DownstreamInitializer(server, l, tls)).bind(socketAddress(l.address())).sync().channel();
+            Channel ch = BindFailure.bind(b.clone().childHandler(new DownstreamInitializer(server, l, tls)), socketAddress(l.address()), "listener " + l.name());
             listeners.put(l.name(), ch);
             ListenerSockets.delayFirstAcks(ch);
             log.info("listener {} on {} ({}{})", l.name(), ch.localAddress(), tls == null ? "http" : "https, " + tls.providerName(),

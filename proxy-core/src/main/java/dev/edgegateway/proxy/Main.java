@@ -4,6 +4,7 @@ import dev.edgegateway.config.ConfigException;
 import dev.edgegateway.config.ConfigLoader;
 import dev.edgegateway.config.ConfigSnapshot;
 import dev.edgegateway.proxy.quickstart.DemoOrigins;
+import dev.edgegateway.proxy.transport.BindFailure;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
@@ -64,6 +65,15 @@ public final class Main {
     }
 
     static int run(String[] args, PrintStream out, PrintStream err) throws Exception {
+        try {
+            return command(args, out, err);
+        } catch (BindFailure e) {
+            err.println("edge: " + e.getMessage());
+            return 1;
+        }
+    }
+
+    private static int command(String[] args, PrintStream out, PrintStream err) throws Exception {
         if (args.length == 0) {
             err.print(USAGE);
             return 2;
@@ -108,7 +118,13 @@ public final class Main {
                 }
                 ConfigSnapshot snapshot = ConfigLoader.parse(yaml, "<quickstart>", 1);
                 DemoOrigins origins = DemoOrigins.start(List.of(9001, 9002, 9003));
-                Gateway gateway = Gateway.start(snapshot, null, Main::settleHeap);
+                Gateway gateway;
+                try {
+                    gateway = Gateway.start(snapshot, null, Main::settleHeap);
+                } catch (RuntimeException e) {
+                    origins.close();
+                    throw e;
+                }
                 out.println("""
 
                         edge gateway quickstart
@@ -125,7 +141,12 @@ public final class Main {
             case "demo-origins" -> {
                 List<Integer> ports = new ArrayList<>();
                 for (int i = 1; i < args.length; i++) {
-                    ports.add(Integer.parseInt(args[i]));
+                    int port = args[i].matches("[0-9]{1,5}") ? Integer.parseInt(args[i]) : 0;
+                    if (port < 1 || port > 65535) {
+                        err.print("edge demo-origins: '" + args[i] + "' is not a port (1 to 65535)\n" + USAGE);
+                        return 2;
+                    }
+                    ports.add(port);
                 }
                 if (ports.isEmpty()) {
                     ports = List.of(9001, 9002, 9003, 9004, 9005, 9006);

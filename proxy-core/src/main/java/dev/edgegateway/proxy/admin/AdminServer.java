@@ -7,6 +7,7 @@ import dev.edgegateway.config.ConfigSnapshot;
 import dev.edgegateway.proxy.reload.ConfigReloader;
 import dev.edgegateway.proxy.rollout.Rollouts;
 import dev.edgegateway.proxy.server.ServerContext;
+import dev.edgegateway.proxy.transport.BindFailure;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
@@ -71,7 +72,7 @@ public final class AdminServer {
                                 new Handler(server, ready, reloader, reloads, token, redisUp, fileStatus, rollouts));
                     }
                 });
-        return new AdminServer(b.bind(address).sync().channel());
+        return new AdminServer(BindFailure.bind(b, address, "admin"));
     }
 
     public InetSocketAddress address() {

@@ -1,5 +1,6 @@
 package dev.edgegateway.proxy.quickstart;
 
+import dev.edgegateway.proxy.transport.BindFailure;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
@@ -60,7 +61,7 @@ public final class DemoOrigins implements AutoCloseable {
 
     private Channel bind(int port) throws InterruptedException {
         String name = "origin-" + port;
-        return new ServerBootstrap()
+        ServerBootstrap b = new ServerBootstrap()
                 .group(group)
                 .channel(NioServerSocketChannel.class)
                 .childHandler(new ChannelInitializer<Channel>() {
@@ -71,8 +72,8 @@ public final class DemoOrigins implements AutoCloseable {
                                 new WebSocketServerProtocolHandler("/ws"), new WebSocketEcho(name),
                                 new Echo(name));
                     }
-                })
-                .bind(new InetSocketAddress("127.0.0.1", port)).sync().channel();
+                });
+        return BindFailure.bind(b, new InetSocketAddress("127.0.0.1", port), "demo " + name);
     }
 
     @Override
