@@ -10,6 +10,8 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.error.Mark;
@@ -24,6 +26,8 @@ import org.yaml.snakeyaml.nodes.Node;
 public final class ConfigLoader {
     /** Documents larger than this are refused before parsing. */
     public static final int MAX_DOCUMENT_BYTES = 4 << 20;
+    /** An IPv6 address in brackets, with its port if it has one, not after a quote. */
+    private static final Pattern UNQUOTED_V6 = Pattern.compile("(?<![\"'])(\\[[0-9A-Fa-f.]*:[0-9A-Fa-f.:]*\\](?::[0-9]+)?)");
 
     private ConfigLoader() {}
 
@@ -42,6 +46,20 @@ public final class ConfigLoader {
         return parse(text, file.toString(), generation);
     }
 
+    /**
+     * An IPv6 address written {@code [::1]:9001} without quotes opens a YAML flow sequence, and the
+     * parser's own words ("expected the node content, but found ':'") do not say so: when the broken
+     * line holds one, the error shows it quoted.
+     */
+    private static String bracketHint(String text, int line) {
+        String[] lines = text.split("\n", line + 2);
+        if (line >= lines.length) {
+            return "";
+        }
+        Matcher m = UNQUOTED_V6.matcher(lines[line]);
+        return m.find() ? "; an IPv6 address in brackets needs quotes in YAML: \"" + m.group(1) + "\"" : "";
+    }
+
     public static ConfigSnapshot parse(String text, String source, long generation) throws ConfigException {
         LoaderOptions options = new LoaderOptions();
         options.setAllowDuplicateKeys(false);
@@ -55,7 +73,7 @@ public final class ConfigLoader {
             Mark m = e.getProblemMark() != null ? e.getProblemMark() : e.getContextMark();
             String problem = e.getProblem() != null ? e.getProblem() : e.getMessage();
             throw new ConfigException(List.of(new ConfigError(source, m == null ? 0 : m.getLine() + 1, m == null ? 0 : m.getColumn() + 1,
-                    "", "not valid YAML: " + problem.trim())));
+                    "", "not valid YAML: " + problem.trim() + (m == null ? "" : bracketHint(text, m.getLine())))));
         } catch (YAMLException e) {
             throw new ConfigException(List.of(new ConfigError(source, 0, 0, "", "not valid YAML: " + e.getMessage())));
         }

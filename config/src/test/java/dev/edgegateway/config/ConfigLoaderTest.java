@@ -151,6 +151,23 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void anUnquotedIpv6AddressIsShownQuoted() {
+        // In brackets and unquoted it is a YAML flow sequence: the parser's error alone does not say so.
+        assertThat(errorsOf(VALID.replace("endpoints: [127.0.0.1:9001, \"[::1]:9002\"]", "endpoints: [127.0.0.1:9001, [::1]:9002]")))
+                .singleElement().satisfies(e -> {
+                    assertThat(e.message()).startsWith("not valid YAML").endsWith("an IPv6 address in brackets needs quotes in YAML: \"[::1]:9002\"");
+                    assertThat(e.line()).isEqualTo(21);
+                });
+        // Without brackets the binder's error says both what is missing and how to write it.
+        assertThat(errorsOf(VALID.replace("\"[::1]:9002\"", "\"::1:9002\"")))
+                .singleElement().satisfies(e -> assertThat(e.message())
+                        .isEqualTo("an IPv6 address needs brackets, and quotes in YAML, e.g. \"[::1]:9002\"; found '::1:9002'"));
+        // A broken line with no such address gets no such hint.
+        assertThat(errorsOf("listeners:\n  - name: [oops\n")).singleElement()
+                .satisfies(e -> assertThat(e.message()).doesNotContain("IPv6"));
+    }
+
+    @Test
     void wrongShapesAreExplained() {
         assertThat(errorsOf(VALID.replace("limits:\n  maxHeaderBytes: 32KiB", "limits: 5")))
                 .singleElement().satisfies(e -> assertThat(e.message()).startsWith("expected a mapping of maxRequestLineBytes"));
