@@ -182,14 +182,26 @@ public final class ConfigReloader {
                 out.add("cluster " + b.name() + " settings changed");
             }
         });
-        if (!before.listeners().equals(after.listeners()) || !before.admin().equals(after.admin()) || !before.runtime().equals(after.runtime())) {
-            out.add("listeners/admin/runtime changed: these take effect on restart");
+        // Sections by name: those read once at start, then those a reload applies. A section missing
+        // here would make a real change read "no effective change".
+        List<String> atStart = changed(before, after, Map.of("listeners", GatewayConfig::listeners, "admin", GatewayConfig::admin,
+                "runtime", GatewayConfig::runtime, "tracing", GatewayConfig::tracing, "accessLog", GatewayConfig::accessLog));
+        if (!atStart.isEmpty()) {
+            out.add(String.join(", ", atStart) + " changed: " + (atStart.size() == 1 ? "this takes" : "these take") + " effect on restart");
         }
-        if (!before.timeouts().equals(after.timeouts()) || !before.limits().equals(after.limits())
-                || !before.forwarding().equals(after.forwarding()) || !before.geo().equals(after.geo()) || !before.redis().equals(after.redis())) {
-            out.add("timeouts/limits/forwarding/geo/redis changed");
+        List<String> live = changed(before, after, Map.of("timeouts", GatewayConfig::timeouts, "limits", GatewayConfig::limits,
+                "forwarding", GatewayConfig::forwarding, "drain", GatewayConfig::drain, "geo", GatewayConfig::geo,
+                "redis", GatewayConfig::redis, "metrics", GatewayConfig::metrics));
+        if (!live.isEmpty()) {
+            out.add(String.join(", ", live) + " changed");
         }
         return out.isEmpty() ? "no effective change" : String.join("; ", out);
+    }
+
+    /** The names of {@code sections} whose value differs, in name order. */
+    private static List<String> changed(GatewayConfig before, GatewayConfig after, Map<String, Function<GatewayConfig, Object>> sections) {
+        return sections.entrySet().stream().filter(e -> !Objects.equals(e.getValue().apply(before), e.getValue().apply(after)))
+                .map(Map.Entry::getKey).sorted().toList();
     }
 
     private static ClusterConfig withoutEndpoints(ClusterConfig c) {
