@@ -296,6 +296,37 @@ class ProgramTest {
     }
 
     /**
+     * SIGHUP, which operators send to reload (nginx, HAProxy, {@code systemctl reload}), applies the
+     * file at once and the gateway keeps serving; the JVM's own default for it was to exit on the spot,
+     * with no drain. The file is not touched, so only the signal can cause the reload seen here.
+     */
+    @Test
+    void sighupAppliesTheFileAndTheGatewayKeepsServing() throws Exception {
+        try (TestOrigin origin = new TestOrigin("hup")) {
+            int port = GatewayProcess.freePort();
+            int admin = GatewayProcess.freePort();
+            Path cfg = config(port, admin, origin.address(), "");
+            try (GatewayProcess gw = GatewayProcess.start("", "run", "--config", cfg.toString())) {
+                gw.awaitReady(admin, Duration.ofSeconds(30));
+                Process hup = new ProcessBuilder("kill", "-HUP", Long.toString(gw.process.pid())).start();
+                assertThat(hup.waitFor(30, TimeUnit.SECONDS)).isTrue();
+                assertThat(hup.exitValue()).isZero();
+                Await.until(() -> {
+                    try {
+                        return gw.output().contains("config from file is the one served (generation 1): nothing to apply");
+                    } catch (java.io.IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                }, 30_000, "the reload SIGHUP asked for");
+                assertThat(gw.process.isAlive()).isTrue();
+                assertThat(gw.output()).contains("SIGHUP received: applying " + cfg);
+                assertThat(RawHttp.exchange(port, "GET / HTTP/1.1\r\nHost: x\r\n\r\n").status()).isEqualTo(200);
+                assertThat(gw.terminate(Duration.ofSeconds(30))).isZero();
+            }
+        }
+    }
+
+    /**
      * A port another process holds: the program says which socket of its config, the address and
      * what to do, in one line, and exits 1 (not a stack trace, and not a process left running).
      */

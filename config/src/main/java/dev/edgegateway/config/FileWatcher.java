@@ -91,7 +91,7 @@ public final class FileWatcher implements AutoCloseable {
      * the file is how an operator says "serve this", e.g. to revert a change made through the
      * admin API. The poll alone never re-applies unchanged content.
      */
-    private void check(boolean event) {
+    private synchronized void check(boolean event) {
         byte[] text = read();
         if (text == null) {
             return; // mid-swap or deleted: keep what we have, look again later
@@ -106,6 +106,21 @@ public final class FileWatcher implements AutoCloseable {
         if (same && !resaved) {
             return;
         }
+        last = new Seen(text);
+        onChange.accept(text);
+    }
+
+    /**
+     * Reads the file and hands it on now, changed or not: an operator's explicit "apply the file"
+     * (the gateway's SIGHUP), on the caller's thread, serialised with the watch's own checks.
+     */
+    public synchronized void readNow() {
+        byte[] text = read();
+        if (text == null) {
+            onError.accept(new IllegalStateException("cannot read " + file));
+            return;
+        }
+        lastStamp = stamp();
         last = new Seen(text);
         onChange.accept(text);
     }

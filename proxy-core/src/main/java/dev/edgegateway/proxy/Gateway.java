@@ -204,19 +204,10 @@ public final class Gateway implements AutoCloseable {
         }
     }
 
-    /**
-     * The watched file as {@code GET /config} reports it: its path, and whether its content is
-     * what is served (after a {@code PUT /config} it is not: saving the file again serves it).
-     * Null when no file is watched.
-     */
+    /** The watched file as {@code GET /config} reports it ({@link ConfigWatcher#status}); null when no file is watched. */
     private String fileStatus() {
         ConfigWatcher w = watcher;
-        if (w == null) {
-            return null;
-        }
-        boolean same = w.fileSha256().equals(server.state().snapshot().sha256());
-        return w.file() + (same ? " (its content is the served config)"
-                : " (differs from the served config, which came from " + server.state().snapshot().source() + "; save the file again to serve it)");
+        return w == null ? null : w.status(server.state().snapshot());
     }
 
     /** Reloads, validates and applies config documents; for the admin API and the file watch. */
@@ -229,10 +220,11 @@ public final class Gateway implements AutoCloseable {
         return reloads;
     }
 
-    /** Reloads the config whenever {@code file} changes. */
-    public void watch(Path file) throws IOException {
+    /** Reloads the config whenever {@code file} changes; the watch is returned for an explicit reload (SIGHUP). */
+    public ConfigWatcher watch(Path file) throws IOException {
         watcher = new ConfigWatcher(file, reloader);
-        log.info("watching {} for config changes", file);
+        log.info("watching {} for config changes (SIGHUP applies it at once)", file);
+        return watcher;
     }
 
     /** Binds every listener and the admin port; throws if any cannot be bound (and releases the rest). */

@@ -4,6 +4,7 @@ import dev.edgegateway.config.ConfigException;
 import dev.edgegateway.config.ConfigLoader;
 import dev.edgegateway.config.ConfigSnapshot;
 import dev.edgegateway.proxy.quickstart.DemoOrigins;
+import dev.edgegateway.proxy.reload.ConfigWatcher;
 import dev.edgegateway.proxy.transport.BindFailure;
 import java.io.IOException;
 import java.io.InputStream;
@@ -92,7 +93,12 @@ public final class Main {
                     return 1;
                 }
                 Gateway gateway = Gateway.start(snapshot, null, Main::settleHeap);
-                gateway.watch(file); // edits to the file are validated and applied live
+                ConfigWatcher watch = gateway.watch(file); // edits to the file are validated and applied live
+                // SIGHUP is "reload" to operators (nginx, HAProxy, systemctl reload); the JVM's default for it exits at once.
+                onSignal("HUP", () -> {
+                    log.info("SIGHUP received: applying {}", file);
+                    watch.reloadNow();
+                });
                 serveUntilSignalled(gateway, null);
                 return 0;
             }
@@ -117,6 +123,7 @@ public final class Main {
                     yaml = new String(in.readAllBytes(), StandardCharsets.UTF_8);
                 }
                 ConfigSnapshot snapshot = ConfigLoader.parse(yaml, "<quickstart>", 1);
+                onSignal("HUP", () -> log.info("SIGHUP received: the quickstart has no config file to reload"));
                 DemoOrigins origins = DemoOrigins.start(List.of(9001, 9002, 9003));
                 Gateway gateway;
                 try {
@@ -194,14 +201,19 @@ public final class Main {
     private static void onTermination(Runnable action) {
         // A signal handler, not a shutdown hook: the drain decides when to exit, and exits 0.
         for (String name : new String[] {"TERM", "INT"}) {
-            try {
-                Signal.handle(new Signal(name), s -> {
-                    log.info("SIG{} received", name);
-                    action.run();
-                });
-            } catch (IllegalArgumentException e) {
-                log.warn("cannot handle SIG{}: {}", name, e.getMessage());
-            }
+            onSignal(name, () -> {
+                log.info("SIG{} received", name);
+                action.run();
+            });
+        }
+    }
+
+    /** Runs {@code action} on each SIG{@code name}, on the JVM's signal thread (not an event loop). */
+    private static void onSignal(String name, Runnable action) {
+        try {
+            Signal.handle(new Signal(name), s -> action.run());
+        } catch (IllegalArgumentException e) {
+            log.warn("cannot handle SIG{}: {}", name, e.getMessage());
         }
     }
 

@@ -112,6 +112,7 @@ public final class ConfigReloader {
         }
         if (next.sha256().equals(running.snapshot().sha256())) {
             metrics.reload(via, "unchanged");
+            log.info("config from {} is the one served (generation {}): nothing to apply", via, running.snapshot().generation());
             return remember(via, source, new Result(ReloadOutcome.UNCHANGED, running.snapshot(), List.of(), "no change"), running);
         }
         CompiledConfig.Prepared prepared;

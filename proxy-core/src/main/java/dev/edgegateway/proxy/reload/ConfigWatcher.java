@@ -1,5 +1,6 @@
 package dev.edgegateway.proxy.reload;
 
+import dev.edgegateway.config.ConfigSnapshot;
 import dev.edgegateway.config.FileWatcher;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -24,14 +25,25 @@ public final class ConfigWatcher implements AutoCloseable {
                 e -> log.warn("config watch: {}", e.toString()));
     }
 
+    /** Applies the file as it is now, changed or not (SIGHUP), on the caller's thread. */
+    public void reloadNow() {
+        watcher.readNow();
+    }
+
     /** The watched file. */
     public Path file() {
         return watcher.file();
     }
 
-    /** The SHA-256 of the file's content as last read (it is read on every change and poll). */
-    public String fileSha256() {
-        return watcher.lastSha256();
+    /**
+     * The watched file as {@code GET /config} reports it: its path, and whether its content (as last
+     * read: it is read on every change and poll) is what is served; after a {@code PUT /config} it is
+     * not, and saving the file again or SIGHUP serves it.
+     */
+    public String status(ConfigSnapshot served) {
+        boolean same = watcher.lastSha256().equals(served.sha256());
+        return watcher.file() + (same ? " (its content is the served config)"
+                : " (differs from the served config, which came from " + served.source() + "; save the file again or send SIGHUP to serve it)");
     }
 
     @Override
