@@ -17,7 +17,8 @@ import io.netty.handler.codec.http.TooLongHttpLineException;
  * reads what the rest of the path needs from it (method, routing host and path, framing,
  * keep-alive, {@code Expect: 100-continue}). A refused request never reaches an origin. The
  * target is normalised here: an absolute-form target is routed by its own authority, and only
- * ever to a configured cluster (never an open proxy). Stateless.
+ * ever to a configured cluster (never an open proxy); the path is put in its normal form
+ * ({@link RequestPaths}) before routing, and forwarded so. Stateless.
  */
 final class Guard {
     private Guard() {}
@@ -91,6 +92,14 @@ final class Guard {
         }
         if (x.host == null || HttpRules.repeated(h, HttpHeaderNames.HOST)) {
             return Refusal.of(400, Rejection.BAD_REQUEST, "invalid or repeated Host", x.hasBody);
+        }
+        String normal = RequestPaths.normalize(x.path);
+        if (normal == null) {
+            return Refusal.of(400, Rejection.BAD_REQUEST, "invalid request target (a '%' not followed by two hex digits, or a '#')", x.hasBody);
+        }
+        if (normal != x.path) { // routed and forwarded as one: the origin serves the path the route was chosen for
+            x.path = normal;
+            req.setUri(normal);
         }
         return null;
     }
