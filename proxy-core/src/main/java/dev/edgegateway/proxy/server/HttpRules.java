@@ -111,8 +111,11 @@ final class HttpRules {
     }
 
     /**
-     * The routing key of a Host header or URI authority: lower case, without port; IPv6 literals
-     * keep their brackets. Returns null for an authority that is not a plain host[:port].
+     * The routing key of a Host header or URI authority: lower case, without port or a trailing
+     * dot; IPv6 literals keep their brackets. Returns null for an authority that is not a plain
+     * host[:port]. {@code api.example.com.} is the same name as {@code api.example.com} (nginx's
+     * server names drop the dot too): kept, it fell through to the catch-all routes, past the host's
+     * own limits.
      */
     static String hostKey(String authority) {
         int end = authority.length();
@@ -136,6 +139,9 @@ final class HttpRules {
             if (c <= ' ' || c == '@' || c == '/' || c == '\\' || c >= 0x7f) {
                 return null;
             }
+        }
+        if (end > 1 && authority.charAt(end - 1) == '.' && authority.charAt(0) != '[') {
+            end--;
         }
         String host = end == authority.length() ? authority : authority.substring(0, end);
         return host.toLowerCase(Locale.ROOT);

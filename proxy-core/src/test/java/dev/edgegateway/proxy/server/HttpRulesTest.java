@@ -16,6 +16,8 @@ class HttpRulesTest {
         assertThat(HttpRules.hostKey("Shop.Example.TEST:8080")).isEqualTo("shop.example.test");
         assertThat(HttpRules.hostKey("shop.test")).isEqualTo("shop.test");
         assertThat(HttpRules.hostKey("[::1]:8080")).isEqualTo("[::1]");
+        assertThat(HttpRules.hostKey("Shop.Test.:443")).as("the same name with its root's dot").isEqualTo("shop.test");
+        assertThat(HttpRules.hostKey("shop.test.")).isEqualTo("shop.test");
     }
 
     @Test

@@ -7,15 +7,19 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * A route's controls hold for every spelling of its path: dot segments and escaped letters are
- * resolved before routing (RFC 3986 6.2.2), and the origin is sent the path the route was chosen
- * for. Without it, {@code /public/../admin} was routed by {@code /public} and served as
- * {@code /admin} by an origin that resolves it.
+ * A route's controls hold for every spelling of its host and path: dot segments and escaped
+ * letters are resolved before routing (RFC 3986 6.2.2), and the origin is sent the path the route
+ * was chosen for; a host's trailing dot is dropped. Without it, {@code /public/../admin} was routed
+ * by {@code /public} and served as {@code /admin} by an origin that resolves it, and
+ * {@code api.test.} went to the catch-all routes.
  */
 @Timeout(60)
-class PathSpellingTest {
+class TargetSpellingTest {
     private static final String CONFIG = """
             routes:
+              - name: api
+                match: {host: api.test}
+                directResponse: {status: 429, body: "api is closed"}
               - name: admin
                 match: {pathPrefix: /admin}
                 directResponse: {status: 403, body: "not here"}
@@ -37,6 +41,19 @@ class PathSpellingTest {
                 Curl.Result h2 = Curl.run("-sS", "--http2-prior-knowledge", "--path-as-is", "-o", "/dev/null", "-w", "%{http_code} %{http_version}",
                         "http://127.0.0.1:" + gw.port() + "/public/../admin");
                 assertThat(h2.out()).isEqualTo("403 2");
+            }
+            assertThat(o.requests.get()).as("the origin is not asked").isZero();
+        }
+    }
+
+    @Test
+    void aHostWithItsRootsDotIsTheSameHost() throws Exception {
+        try (TestOrigin o = new TestOrigin("o"); GatewayFixture gw = new GatewayFixture(GatewayFixture.config(CONFIG.formatted(o.address())))) {
+            for (String head : new String[] {"GET /x HTTP/1.1\r\nHost: api.test\r\n", "GET /x HTTP/1.1\r\nHost: API.test.\r\n",
+                    "GET /x HTTP/1.1\r\nHost: api.test.:80\r\n", "GET http://api.test./x HTTP/1.1\r\nHost: other\r\n"}) {
+                RawHttp.Response r = RawHttp.exchange(gw.port(), head + "\r\n");
+                assertThat(r.status()).as(head).isEqualTo(429);
+                assertThat(r.text()).as(head).isEqualTo("api is closed");
             }
             assertThat(o.requests.get()).as("the origin is not asked").isZero();
         }
