@@ -77,15 +77,15 @@ class TargetSpellingTest {
     }
 
     @Test
-    void aBadEscapeOrAFragmentIs400AndReachesNoOrigin() throws Exception {
+    void aBadEscapeAFragmentOrADotSegmentWithParametersIs400AndReachesNoOrigin() throws Exception {
         try (TestOrigin o = new TestOrigin("o"); GatewayFixture gw = new GatewayFixture(GatewayFixture.config(CONFIG.formatted(o.address())))) {
-            for (String path : new String[] {"/%zz", "/a%2", "/page#section", "/x?q=1#f"}) {
+            for (String path : new String[] {"/%zz", "/a%2", "/page#section", "/x?q=1#f", "/public/..;/admin"}) {
                 RawHttp.Response r = RawHttp.exchange(gw.port(), "GET " + path + " HTTP/1.1\r\nHost: x\r\n\r\n");
                 assertThat(r.status()).as(path).isEqualTo(400);
                 assertThat(r.text()).as(path).contains("invalid request target");
             }
             assertThat(o.requests.get()).isZero();
-            assertThat(gw.metric("edge_downstream_rejected_total{reason=\"bad_request\"}")).isEqualTo(4);
+            assertThat(gw.metric("edge_downstream_rejected_total{reason=\"bad_request\"}")).isEqualTo(5);
         }
     }
 }

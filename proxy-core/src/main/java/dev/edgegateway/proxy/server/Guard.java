@@ -95,7 +95,8 @@ final class Guard {
         }
         String normal = RequestPaths.normalize(x.path);
         if (normal == null) {
-            return Refusal.of(400, Rejection.BAD_REQUEST, "invalid request target (a '%' not followed by two hex digits, or a '#')", x.hasBody);
+            return Refusal.of(400, Rejection.BAD_REQUEST,
+                    "invalid request target (a '%' not followed by two hex digits, a '#', or a '..;' segment)", x.hasBody);
         }
         if (normal != x.path) { // routed and forwarded as one: the origin serves the path the route was chosen for
             x.path = normal;

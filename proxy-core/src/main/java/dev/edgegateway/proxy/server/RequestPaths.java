@@ -14,8 +14,9 @@ package dev.edgegateway.proxy.server;
  * The query is left as it came. Not changed, because they are not equivalent and APIs depend on
  * them: repeated slashes, and escaped slashes ({@code %2F}) and backslashes ({@code %5C}).
  *
- * <p>Refused (400): an escape that is not {@code %} and two hex digits, and a fragment ({@code #}),
- * which is not part of a request target (RFC 9112 3.2; Envoy refuses it too).
+ * <p>Refused (400): an escape that is not {@code %} and two hex digits, a fragment ({@code #}),
+ * which is not part of a request target (RFC 9112 3.2; Envoy refuses it too), and a dot segment
+ * with parameters ({@code ..;}), which servlet containers resolve as {@code ..}.
  *
  * <p>The usual path needs none of it: a search for {@code #}, {@code ?}, {@code %} and {@code /.}
  * (the JDK's vectorised {@code indexOf}) finds that out and returns the same string, allocating
@@ -48,16 +49,16 @@ final class RequestPaths {
             return target;
         }
         String path = removeDotSegments(decodeUnreserved(target, end));
-        return query < 0 ? path : path + target.substring(query);
+        return path == null ? null : query < 0 ? path : path + target.substring(query);
     }
 
-    /** Whether the {@code .} at {@code i}, after a slash, starts a segment {@code .} or {@code ..}. */
+    /** Whether the {@code .} at {@code i}, after a slash, starts a segment {@code .} or {@code ..}, or one with parameters ({@code ..;x}). */
     private static boolean dotSegment(String s, int i, int n) {
         int next = i + 1;
         if (next < n && s.charAt(next) == '.') {
             next++;
         }
-        return next == n || s.charAt(next) == '/' || s.charAt(next) == '?';
+        return next == n || s.charAt(next) == '/' || s.charAt(next) == '?' || s.charAt(next) == ';';
     }
 
     /** An ASCII hex digit's value, else -1 ({@link Character#digit} would take other scripts' digits too). */
@@ -96,6 +97,8 @@ final class RequestPaths {
     /**
      * RFC 3986 5.2.4 for an absolute path: segment by segment, {@code .} dropped, {@code ..} drops
      * the segment before it (never above the root), and a path that ends in either ends in a slash.
+     * Null for a dot segment with parameters ({@code /public/..;/admin}): servlet containers drop
+     * the parameters and then resolve the {@code ..}, which no router that does not could follow.
      */
     static String removeDotSegments(String path) {
         StringBuilder out = new StringBuilder(path.length());
@@ -107,8 +110,12 @@ final class RequestPaths {
                 j = n;
             }
             int len = j - i - 1; // the segment is path[i + 1, j); path[i] is its slash
-            boolean dot = len == 1 && path.charAt(i + 1) == '.';
-            boolean dotDot = len == 2 && path.charAt(i + 1) == '.' && path.charAt(i + 2) == '.';
+            int dots = len > 0 && path.charAt(i + 1) == '.' ? (len > 1 && path.charAt(i + 2) == '.' ? 2 : 1) : 0;
+            if (dots > 0 && len > dots && path.charAt(i + 1 + dots) == ';') {
+                return null;
+            }
+            boolean dot = len == 1 && dots == 1;
+            boolean dotDot = len == 2 && dots == 2;
             if (dotDot) {
                 int last = out.lastIndexOf("/");
                 out.setLength(Math.max(last, 0));
