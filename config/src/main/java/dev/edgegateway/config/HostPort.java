@@ -26,7 +26,8 @@ public record HostPort(String host, int port) {
         if (host.startsWith("[") && host.endsWith("]")) {
             host = host.substring(1, host.length() - 1);
         } else if (host.indexOf(':') >= 0) {
-            throw new IllegalArgumentException("an IPv6 address needs brackets, and quotes in YAML, e.g. \"[" + host + "]:" + t.substring(colon + 1) + "\"; found '" + text + "'");
+            throw new IllegalArgumentException("an IPv6 address needs brackets, and quotes in YAML, e.g. \"[" + host + "]:"
+                    + t.substring(colon + 1) + "\"; found '" + text + "'");
         }
         int port;
         try {

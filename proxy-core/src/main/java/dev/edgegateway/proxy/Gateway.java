@@ -262,7 +262,8 @@ public final class Gateway implements AutoCloseable {
                 .childOption(ChannelOption.AUTO_READ, false); // TCP_NODELAY: each transport's default (TransportTest)
         for (ListenerConfig l : config.listeners()) {
             ServerTls tls = listenerTls.get(l.name());
-            Channel ch = BindFailure.bind(b.clone().childHandler(new DownstreamInitializer(server, l, tls)), socketAddress(l.address()), "listener " + l.name());
+            Channel ch = BindFailure.bind(b.clone().childHandler(new DownstreamInitializer(server, l, tls)), socketAddress(l.address()),
+                    "listener " + l.name());
             listeners.put(l.name(), ch);
             ListenerSockets.delayFirstAcks(ch);
             log.info("listener {} on {} ({}{})", l.name(), ch.localAddress(), tls == null ? "http" : "https, " + tls.providerName(),

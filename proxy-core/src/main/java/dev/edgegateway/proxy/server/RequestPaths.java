@@ -98,7 +98,7 @@ final class RequestPaths {
      * RFC 3986 5.2.4 for an absolute path: segment by segment, {@code .} dropped, {@code ..} drops
      * the segment before it (never above the root), and a path that ends in either ends in a slash.
      * Null for a dot segment with parameters ({@code /public/..;/admin}): servlet containers drop
-     * the parameters and then resolve the {@code ..}, which no router that does not could follow.
+     * the parameters and then resolve the {@code ..}, so the origin's path is not the one routed.
      */
     static String removeDotSegments(String path) {
         StringBuilder out = new StringBuilder(path.length());
