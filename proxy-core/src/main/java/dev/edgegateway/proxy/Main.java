@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import sun.misc.Signal;
@@ -92,13 +93,20 @@ public final class Main {
                     err.println(e.getMessage());
                     return 1;
                 }
-                Gateway gateway = Gateway.start(snapshot, null, Main::settleHeap);
-                ConfigWatcher watch = gateway.watch(file); // edits to the file are validated and applied live
-                // SIGHUP is "reload" to operators (nginx, HAProxy, systemctl reload); the JVM's default for it exits at once.
+                // SIGHUP is "reload" to operators (nginx, HAProxy, systemctl reload); the JVM's default
+                // for it exits at once. Handled from before the start, so that one sent then is not fatal.
+                AtomicReference<ConfigWatcher> watch = new AtomicReference<>();
                 onSignal("HUP", () -> {
-                    log.info("SIGHUP received: applying {}", file);
-                    watch.reloadNow();
+                    ConfigWatcher w = watch.get();
+                    if (w == null) {
+                        log.info("SIGHUP received while starting: ignored (send it again once ready to apply {})", file);
+                    } else {
+                        log.info("SIGHUP received: applying {}", file);
+                        w.reloadNow();
+                    }
                 });
+                Gateway gateway = Gateway.start(snapshot, null, Main::settleHeap);
+                watch.set(gateway.watch(file)); // edits to the file are validated and applied live
                 serveUntilSignalled(gateway, null);
                 return 0;
             }
