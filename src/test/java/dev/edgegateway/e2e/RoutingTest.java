@@ -261,4 +261,47 @@ class RoutingTest {
             assertThat(gw.metric("edge_sticky_total{cluster=\"app\",result=\"miss\",route=\"r\"}")).isEqualTo(10);
         }
     }
+
+    /**
+     * A header condition sees every line of a repeated header, joined by commas in order (as Envoy
+     * matches since CVE-2020-25017): with only the first line read, {@code x-env: prod} then
+     * {@code x-env: test} took the prod route while an origin reading the last line saw test.
+     */
+    @Test
+    void aHeaderOnSeveralLinesIsMatchedAsOneValue() throws Exception {
+        try (TestOrigin prod = new TestOrigin("prod"); TestOrigin other = new TestOrigin("other");
+             GatewayFixture gw = new GatewayFixture(GatewayFixture.config("""
+                     routes:
+                       - {name: prod, match: {headers: [{name: x-env, value: prod}]}, cluster: prod}
+                       - {name: gold, match: {headers: [{name: x-tier, regex: "gold(,gold)*"}]}, cluster: prod}
+                       - {name: rest, cluster: other}
+                     clusters:
+                       - {name: prod, endpoints: [%s]}
+                       - {name: other, endpoints: [%s]}
+                     """.formatted(prod.address(), other.address())))) {
+            String[][] cases = {
+                {"x-env: prod\r\n", "prod"},
+                {"x-env: prod\r\nx-env: test\r\n", "other"},
+                {"x-env: test\r\nx-env: prod\r\n", "other"},
+                {"X-Env: prod\r\naccept: */*\r\nx-env: prod\r\n", "other"}, // "prod,prod" is not "prod"
+                {"x-tier: gold\r\nx-tier: gold\r\n", "prod"},
+                {"x-tier: gold\r\nx-tier: silver\r\n", "other"},
+            };
+            try (RawHttp http = new RawHttp(gw.port())) {
+                for (String[] c : cases) {
+                    http.send("GET /x HTTP/1.1\r\nHost: x\r\n" + c[0] + "\r\n");
+                    RawHttp.Response r = http.read();
+                    assertThat(r.status()).as(c[0]).isEqualTo(200);
+                    assertThat(r.header("x-origin")).as(c[0]).isEqualTo(c[1]);
+                }
+            }
+            if (Tools.curl()) { // HTTP/2 (h2c): the same field on two lines of one header block
+                String url = "http://127.0.0.1:" + gw.port() + "/x";
+                assertThat(Curl.run("-sS", "--http2-prior-knowledge", "-D", "-", "-o", "/dev/null", "-H", "x-env: prod", url).out())
+                        .containsIgnoringCase("x-origin: prod");
+                assertThat(Curl.run("-sS", "--http2-prior-knowledge", "-D", "-", "-o", "/dev/null", "-H", "x-env: prod", "-H", "x-env: test", url).out())
+                        .containsIgnoringCase("x-origin: other");
+            }
+        }
+    }
 }

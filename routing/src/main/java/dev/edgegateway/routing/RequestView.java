@@ -11,7 +11,11 @@ public interface RequestView {
     /** The origin-form target: path and, after {@code ?}, the query. */
     String target();
 
-    /** The first value of a header (name in lower case), or null. */
+    /**
+     * A header's value (name in lower case), or null; a header on several lines is one value, the
+     * lines joined by {@code ","} in order, so that no condition holds for one line while an
+     * origin reads another.
+     */
     String header(String lowerCaseName);
 
     /** The value of a cookie, or null. */

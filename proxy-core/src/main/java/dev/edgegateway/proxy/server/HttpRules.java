@@ -63,6 +63,18 @@ final class HttpRules {
         }
     }
 
+    /**
+     * A field's value as one line: its lines' values joined by {@code ","} in order (RFC 9110 5.3),
+     * or null when absent. Routing matches on this, as Envoy does since CVE-2020-25017: matching on
+     * the first line let {@code x-env: prod} then {@code x-env: test} pass a {@code prod} condition
+     * while an origin that reads the last line (or the list) saw {@code test}. Allocates only for a
+     * repeated field.
+     */
+    static String combined(HttpHeaders h, CharSequence name) {
+        String first = h.get(name);
+        return first == null || !repeated(h, name) ? first : String.join(",", h.getAll(name));
+    }
+
     /** Whether {@code name} is on more than one field line. */
     static boolean repeated(HttpHeaders h, CharSequence name) {
         if (h instanceof FlatHeaders f) {

@@ -59,7 +59,7 @@ final class RoutingView implements RequestView {
 
     @Override
     public String header(String lowerCaseName) {
-        return request.headers().get(lowerCaseName);
+        return HttpRules.combined(request.headers(), lowerCaseName);
     }
 
     @Override

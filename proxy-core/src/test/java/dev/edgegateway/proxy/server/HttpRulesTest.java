@@ -62,6 +62,16 @@ class HttpRulesTest {
         assertThat(HttpRules.repeated(h, "X-Kept")).isTrue();
     }
 
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void aRepeatedFieldIsOneValueItsLinesJoinedInOrder(boolean flat) {
+        HttpHeaders h = (flat ? new FlatHeaders() : new DefaultHttpHeaders())
+                .add("X-Env", "prod").add("Accept", "*/*").add("x-env", "test").add("x-one", "a, b");
+        assertThat(HttpRules.combined(h, "x-env")).isEqualTo("prod,test");
+        assertThat(HttpRules.combined(h, "x-one")).as("one line is as sent").isEqualTo("a, b");
+        assertThat(HttpRules.combined(h, "x-none")).isNull();
+    }
+
     @Test
     void requestIdsAre32HexDigitsAndDistinct() {
         String a = HttpRules.newRequestId().toString();
