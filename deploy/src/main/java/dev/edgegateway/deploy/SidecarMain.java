@@ -13,6 +13,8 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.SortedMap;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicReference;
+import sun.misc.Signal;
 
 /**
  * The control sidecar's command line.
@@ -20,6 +22,7 @@ import java.util.concurrent.CountDownLatch;
  * <pre>
  * edge-sidecar generate --config FILE --out DIR   one pass: write what changed, say what it was
  * edge-sidecar watch --config FILE --out DIR      generate, then again whenever FILE changes
+ *                                                 (and on SIGHUP); SIGTERM or SIGINT stops it
  * </pre>
  *
  * An invalid config is reported (file, line, field) and nothing is written: the files from the
@@ -30,14 +33,20 @@ public final class SidecarMain {
     private final PrintStream err;
     private GatewayConfig last;
     private final CountDownLatch stopped = new CountDownLatch(1);
+    private final boolean handleSignals;
 
     SidecarMain(PrintStream out, PrintStream err) {
+        this(out, err, false);
+    }
+
+    private SidecarMain(PrintStream out, PrintStream err, boolean handleSignals) {
         this.out = out;
         this.err = err;
+        this.handleSignals = handleSignals;
     }
 
     public static void main(String[] args) throws Exception {
-        System.exit(new SidecarMain(System.out, System.err).run(args));
+        System.exit(new SidecarMain(System.out, System.err, true).run(args));
     }
 
     int run(String[] args) throws IOException, InterruptedException {
@@ -63,14 +72,32 @@ public final class SidecarMain {
                 return once(config, dir) ? 0 : 1;
             }
             case "watch" -> {
-                once(config, dir);
                 Path out = dir;
                 Path file = config;
+                AtomicReference<FileWatcher> watcher = new AtomicReference<>();
+                onSignal("HUP", () -> {
+                    this.out.println("edge-sidecar: SIGHUP received: generating from " + file);
+                    FileWatcher w = watcher.get();
+                    if (w != null) {
+                        w.readNow();
+                    } else {
+                        once(file, out);
+                    }
+                });
+                onSignal("TERM", this::stop);
+                onSignal("INT", this::stop);
+                once(config, dir);
                 try (FileWatcher w = new FileWatcher(config, "edge-sidecar-watch",
                         text -> pass(new String(text, StandardCharsets.UTF_8), file.toString(), out),
                         e -> err.println("edge-sidecar: watch: " + e))) {
-                    this.out.println("edge-sidecar: watching " + file.toAbsolutePath() + "; output in " + out.toAbsolutePath());
-                    stopped.await(); // until the process is stopped
+                    watcher.set(w);
+                    this.out.println("edge-sidecar: watching " + file.toAbsolutePath() + "; output in " + out.toAbsolutePath()
+                            + " (SIGHUP: generate again now)");
+                    stopped.await(); // until SIGTERM or SIGINT
+                    watcher.set(null);
+                }
+                synchronized (this) { // a pass under way finishes its files first
+                    this.out.println("edge-sidecar: stopped");
                 }
                 return 0;
             }
@@ -80,7 +107,22 @@ public final class SidecarMain {
         }
     }
 
-    private boolean once(Path config, Path dir) throws IOException {
+    /**
+     * Runs {@code action} on each SIG{@code name} (the JVM's signal thread), where the JVM lets a
+     * program handle it; in tests, the test's JVM keeps its own handlers.
+     */
+    private void onSignal(String name, Runnable action) {
+        if (!handleSignals) {
+            return;
+        }
+        try {
+            Signal.handle(new Signal(name), s -> action.run());
+        } catch (IllegalArgumentException e) {
+            err.println("edge-sidecar: cannot handle SIG" + name + ": " + e.getMessage());
+        }
+    }
+
+    private boolean once(Path config, Path dir) {
         String text;
         try {
             text = Files.readString(config, StandardCharsets.UTF_8);
@@ -137,7 +179,7 @@ public final class SidecarMain {
         err.println("""
                 usage:
                   edge-sidecar generate --config FILE --out DIR   write the EKS, Global Accelerator and monitoring files once
-                  edge-sidecar watch --config FILE --out DIR      and again whenever FILE changes""");
+                  edge-sidecar watch --config FILE --out DIR      and again whenever FILE changes (or on SIGHUP)""");
         return 2;
     }
 }

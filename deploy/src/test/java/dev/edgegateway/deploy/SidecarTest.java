@@ -89,6 +89,53 @@ class SidecarTest {
         }
     }
 
+    /**
+     * The program as a process: SIGHUP generates again at once, changed or not (a generated file
+     * removed by hand is written back), and SIGTERM ends it with 0. Before, SIGHUP killed it
+     * (exit 129), as a JVM does without a handler.
+     */
+    @Test
+    void asAProcessSighupGeneratesAgainAndSigtermStopsIt() throws Exception {
+        Path config = dir.resolve("gateway.yaml");
+        Path out = dir.resolve("out");
+        Path log = dir.resolve("sidecar.log");
+        Files.writeString(config, Inputs.threeRegions().text());
+        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), SidecarMain.class.getName(),
+                "watch", "--config", config.toString(), "--out", out.toString())
+                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        try {
+            BooleanSupplier watching = () -> read(log).contains("watching");
+            await(watching, "the first pass");
+            Path cfn = out.resolve("accelerator/cloudformation.json");
+            Files.delete(cfn);
+            signal(p, "HUP");
+            await(() -> read(log).contains("0 deleted, 36 unchanged"), "the pass SIGHUP asked for");
+            assertThat(read(log)).contains("SIGHUP received: generating from " + config).contains("wrote   accelerator/cloudformation.json");
+            assertThat(cfn).exists();
+            assertThat(p.isAlive()).isTrue();
+            signal(p, "TERM");
+            assertThat(p.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)).as("stopped").isTrue();
+            assertThat(p.exitValue()).as(read(log)).isZero();
+            assertThat(read(log)).contains("edge-sidecar: stopped");
+        } finally {
+            p.destroyForcibly();
+        }
+    }
+
+    private static void signal(Process p, String name) throws Exception {
+        Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(p.pid())).start();
+        assertThat(kill.waitFor(30, java.util.concurrent.TimeUnit.SECONDS) && kill.exitValue() == 0).as("kill -" + name).isTrue();
+    }
+
+    private static String read(Path log) {
+        try {
+            return Files.readString(log);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
     @Test
     void generateTwiceWritesNothingTheSecondTime() throws Exception {
         Path config = dir.resolve("gateway.yaml");
