@@ -116,6 +116,14 @@ class TwoPhaseReloadTest {
                 assertThat(after).anyMatch(s -> s.contains("route=\"limited\"")).anyMatch(s -> s.contains("cluster=\"app\""));
                 assertThat(gw.adminGet("/clusters")).doesNotContain("\"side\"");
                 assertThat(RawHttp.exchange(gw.port(), "GET /limited HTTP/1.1\r\nHost: x\r\nx-key: after\r\n\r\n").status()).isEqualTo(200);
+
+                // A new certificate in the config is served at once, and the summary says so (not "on restart").
+                Path v2 = pki.write("v2", pki.issue("edge.test", "v2"));
+                HttpResponse<String> renewed = gw.adminSend("PUT", "/config", config(v2, dir.resolve("v2.key"), redisA.address(), 100, "", false),
+                        "Bearer " + TOKEN);
+                assertThat(renewed.statusCode()).as(renewed.body()).isEqualTo(200);
+                assertThat(renewed.body()).contains("listener secure tls changed (new connections)").doesNotContain("restart");
+                assertThat(servedOrganisation(gw)).isEqualTo("v2");
             } finally {
                 gw.close();
             }

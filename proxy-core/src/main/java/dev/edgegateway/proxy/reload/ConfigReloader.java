@@ -7,6 +7,7 @@ import dev.edgegateway.config.ConfigFieldException;
 import dev.edgegateway.config.ConfigLoader;
 import dev.edgegateway.config.ConfigSnapshot;
 import dev.edgegateway.config.GatewayConfig;
+import dev.edgegateway.config.ListenerConfig;
 import dev.edgegateway.config.RouteConfig;
 import dev.edgegateway.proxy.metrics.GatewayMetrics;
 import dev.edgegateway.proxy.server.CompiledConfig;
@@ -185,8 +186,10 @@ public final class ConfigReloader {
         });
         // Sections by name: those read once at start, then those a reload applies. A section missing
         // here would make a real change read "no effective change".
-        List<String> atStart = changed(before, after, Map.of("listeners", GatewayConfig::listeners, "admin", GatewayConfig::admin,
-                "runtime", GatewayConfig::runtime, "tracing", GatewayConfig::tracing, "accessLog", GatewayConfig::accessLog));
+        List<String> atStart = new ArrayList<>();
+        listeners(before, after, out, atStart);
+        atStart.addAll(changed(before, after, Map.of("admin", GatewayConfig::admin,
+                "runtime", GatewayConfig::runtime, "tracing", GatewayConfig::tracing, "accessLog", GatewayConfig::accessLog)));
         if (!atStart.isEmpty()) {
             out.add(String.join(", ", atStart) + " changed: " + (atStart.size() == 1 ? "this takes" : "these take") + " effect on restart");
         }
@@ -197,6 +200,24 @@ public final class ConfigReloader {
             out.add(String.join(", ", live) + " changed");
         }
         return out.isEmpty() ? "no effective change" : String.join("; ", out);
+    }
+
+    /**
+     * Listeners are bound, and their protocols set, at start: one added, removed or changed waits
+     * for a restart. A TLS listener's certificates and settings are the exception, built in the
+     * reload's first phase and served to new connections ({@code ListenerCertificates}).
+     */
+    private static void listeners(GatewayConfig before, GatewayConfig after, List<String> live, List<String> atStart) {
+        Map<String, ListenerConfig> old = byName(before.listeners(), ListenerConfig::name);
+        Map<String, ListenerConfig> now = byName(after.listeners(), ListenerConfig::name);
+        diff("listener", old, now, atStart, (a, b) -> {
+            if (a.tls() != null && b.tls() != null && !a.tls().equals(b.tls())) {
+                live.add("listener " + b.name() + " tls changed (new connections)");
+            }
+            if (!a.address().equals(b.address()) || !a.http2().equals(b.http2()) || (a.tls() == null) != (b.tls() == null)) {
+                atStart.add("listener " + b.name());
+            }
+        });
     }
 
     /** The names of {@code sections} whose value differs, in name order. */

@@ -25,11 +25,22 @@ class ReloadSummaryTest {
     @Test
     void sectionsReadAtStartSayTheyWaitForARestart() throws Exception {
         assertThat(ConfigReloader.describe(config(""), ConfigLoader.parse(BASE.replace("8080", "8081"), "gw.yaml", 1).config()))
-                .isEqualTo("listeners changed: this takes effect on restart");
+                .isEqualTo("listener public changed: this takes effect on restart");
         assertThat(summary("", "accessLog: {enabled: true}\n")).isEqualTo("accessLog changed: this takes effect on restart");
         assertThat(summary("", "tracing: {samplingRatio: 0.5}\n")).isEqualTo("tracing changed: this takes effect on restart");
         assertThat(summary("", "admin: {address: 127.0.0.1:9902}\nruntime: {workerThreads: 3}\n"))
                 .isEqualTo("admin, runtime changed: these take effect on restart");
+    }
+
+    @Test
+    void aListenerAddedOrChangedWaitsForARestart() throws Exception {
+        // A TLS listener's certificates apply live instead: TwoPhaseReloadTest (it needs real PEM files).
+        GatewayConfig two = ConfigLoader.parse(BASE.replace("listeners: [", "listeners: [{name: extra, address: 127.0.0.1:8081}, "), "gw.yaml", 1)
+                .config();
+        assertThat(ConfigReloader.describe(config(""), two)).isEqualTo("+listener extra changed: this takes effect on restart");
+        assertThat(ConfigReloader.describe(two, config(""))).isEqualTo("-listener extra changed: this takes effect on restart");
+        GatewayConfig h1 = ConfigLoader.parse(BASE.replace("8080}", "8080, http2: {enabled: false}}"), "gw.yaml", 1).config();
+        assertThat(ConfigReloader.describe(config(""), h1)).isEqualTo("listener public changed: this takes effect on restart");
     }
 
     @Test
