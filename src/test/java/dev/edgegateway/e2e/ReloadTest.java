@@ -103,6 +103,32 @@ class ReloadTest {
         }
     }
 
+    /**
+     * {@code GET /config} shows the document served; a listener or admin change in it waits for a
+     * restart, and the document says so rather than showing an address nothing listens on.
+     */
+    @Test
+    void theServedDocumentNamesWhatWaitsForARestart(@TempDir Path dir) throws Exception {
+        Path tokenFile = Files.writeString(dir.resolve("token"), TOKEN + "\n");
+        try (TestOrigin o = new TestOrigin("o")) {
+            String rest = "  tokenFile: " + tokenFile + "\nroutes: [{name: all, cluster: app}]\nclusters: [{name: app, endpoints: [" + o.address() + "]}]\n";
+            String served = GatewayFixture.config(rest);
+            try (GatewayFixture gw = new GatewayFixture(served)) {
+                assertThat(gw.adminGet("/config")).doesNotContain("waiting for a restart");
+                String moved = served.replaceFirst("address: 127.0.0.1:0", "address: 127.0.0.1:1")
+                        .replace("admin:\n  address: 127.0.0.1:0", "admin:\n  address: 127.0.0.1:2");
+                var put = gw.adminSend("PUT", "/config", moved, "Bearer " + TOKEN);
+                assertThat(put.statusCode()).as(put.body()).isEqualTo(200);
+                assertThat(put.body()).contains("listener public, admin changed: these take effect on restart");
+                assertThat(gw.adminGet("/config")).contains("# waiting for a restart: listener public, admin (served as the config at start has them)")
+                        .contains("address: 127.0.0.1:1");
+                assertThat(RawHttp.exchange(gw.port(), "GET / HTTP/1.1\r\nHost: x\r\n\r\n").status()).as("still served where it was").isEqualTo(200);
+                assertThat(gw.adminSend("PUT", "/config", served, "Bearer " + TOKEN).statusCode()).isEqualTo(200);
+                assertThat(gw.adminGet("/config")).doesNotContain("waiting for a restart");
+            }
+        }
+    }
+
     @Test
     void fiftyReloadsUnderLoadLoseNothing(@TempDir Path dir) throws Exception {
         Path tokenFile = Files.writeString(dir.resolve("token"), TOKEN + "\n");

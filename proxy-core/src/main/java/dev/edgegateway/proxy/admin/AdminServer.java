@@ -34,6 +34,7 @@ import io.netty.handler.timeout.IdleStateHandler;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Executor;
 import java.util.function.BooleanSupplier;
@@ -187,6 +188,12 @@ public final class AdminServer {
             send(ctx, HttpResponseStatus.OK, "application/json", json.toString());
         }
 
+        /** The comment line naming what the document changes that waits for a restart, or nothing. */
+        private static String waiting(List<String> atStart) {
+            return atStart.isEmpty() ? ""
+                    : "# waiting for a restart: " + String.join(", ", atStart) + " (served as the config at start has them)\n";
+        }
+
         /** What {@code /ready} says (200 when it starts with "ready"). */
         private String readiness() {
             if (server.draining()) {
@@ -232,6 +239,7 @@ public final class AdminServer {
                     String file = fileStatus.get();
                     String body = "# source: " + s.source() + "\n# generation: " + s.generation() + "\n# sha256: " + s.sha256() + "\n"
                             + (file == null ? "" : "# watched file: " + file + "\n")
+                            + waiting(reloader.waitingForRestart(s.config()))
                             + ConfigRenderer.toYaml(s.config());
                     FullHttpResponse r = response(ctx, HttpResponseStatus.OK, "application/yaml; charset=utf-8", body);
                     r.headers().set("x-config-generation", s.generation()).set("x-config-sha256", s.sha256());

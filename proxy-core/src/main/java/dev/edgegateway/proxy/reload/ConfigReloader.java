@@ -56,6 +56,8 @@ public final class ConfigReloader {
     private final Supplier<CompiledConfig> current;
     private final Consumer<CompiledConfig> publisher;
     private final GatewayMetrics metrics;
+    /** The config the process started with: what its sockets, admin port and tracing were made from. */
+    private volatile GatewayConfig startConfig;
 
     /**
      * @param preparer the first phase: compiles everything a snapshot names (certificates, GeoIP
@@ -132,8 +134,24 @@ public final class ConfigReloader {
         return remember(via, source, new Result(ReloadOutcome.APPLIED, next, List.of(), changes), running);
     }
 
+    /**
+     * What the config served now changes that waits for a restart, against the config the gateway
+     * started with (listeners, admin, ...): empty when what is served is all it says. For
+     * {@code GET /config}, which shows the document, not the sockets bound.
+     */
+    public List<String> waitingForRestart(GatewayConfig now) {
+        GatewayConfig start = startConfig;
+        if (start == null) {
+            return List.of();
+        }
+        List<String> atStart = new ArrayList<>();
+        restartOnly(start, now, new ArrayList<>(), atStart);
+        return atStart;
+    }
+
     /** The config the gateway started with, as the first entry of the history. */
     public synchronized void started(ConfigSnapshot first) {
+        startConfig = first.config();
         add(new Attempt(System.currentTimeMillis(), "start", first.source(), ReloadOutcome.APPLIED, first.generation(), "started", List.of()));
     }
 
@@ -187,9 +205,7 @@ public final class ConfigReloader {
         // Sections by name: those read once at start, then those a reload applies. A section missing
         // here would make a real change read "no effective change".
         List<String> atStart = new ArrayList<>();
-        listeners(before, after, out, atStart);
-        atStart.addAll(changed(before, after, Map.of("admin", GatewayConfig::admin,
-                "runtime", GatewayConfig::runtime, "tracing", GatewayConfig::tracing, "accessLog", GatewayConfig::accessLog)));
+        restartOnly(before, after, out, atStart);
         if (!atStart.isEmpty()) {
             out.add(String.join(", ", atStart) + " changed: " + (atStart.size() == 1 ? "this takes" : "these take") + " effect on restart");
         }
@@ -200,6 +216,13 @@ public final class ConfigReloader {
             out.add(String.join(", ", live) + " changed");
         }
         return out.isEmpty() ? "no effective change" : String.join("; ", out);
+    }
+
+    /** The changes that wait for a restart into {@code atStart}; a TLS listener's certificates into {@code live}. */
+    private static void restartOnly(GatewayConfig before, GatewayConfig after, List<String> live, List<String> atStart) {
+        listeners(before, after, live, atStart);
+        atStart.addAll(changed(before, after, Map.of("admin", GatewayConfig::admin,
+                "runtime", GatewayConfig::runtime, "tracing", GatewayConfig::tracing, "accessLog", GatewayConfig::accessLog)));
     }
 
     /**
