@@ -98,6 +98,28 @@ class OriginResponseTest {
         }
     }
 
+    /**
+     * A response in a transfer coding other than chunked is a 502: the gateway re-frames bodies and
+     * drops the field, so a gzip-coded body reached the client as if it were plain.
+     */
+    @Test
+    void aResponseInAnotherTransferCodingIs502NotPassedOnStillCoded() throws Exception {
+        try (ScriptedOrigin origin = new ScriptedOrigin(List.of(
+                "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n",
+                "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\nabc",
+                "HTTP/1.1 200 OK\r\nTransfer-Encoding: Chunked\r\n\r\n4\r\nnext\r\n0\r\n\r\n"));
+                GatewayFixture gw = new GatewayFixture(config(origin))) {
+            for (String coding : new String[] {"gzip, chunked", "gzip"}) {
+                RawHttp.Response r = RawHttp.exchange(gw.port(), "GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+                assertThat(r.status()).as(coding).isEqualTo(502);
+                assertThat(r.text()).as(coding).contains("the origin sent an invalid response");
+            }
+            RawHttp.Response plain = RawHttp.exchange(gw.port(), "GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+            assertThat(plain.status()).isEqualTo(200);
+            assertThat(plain.text()).isEqualTo("next");
+        }
+    }
+
     @Test
     void foldedFieldsAreJoinedAndAHeadResponseKeepsTheConnection() throws Exception {
         try (ScriptedOrigin origin = new ScriptedOrigin(List.of(

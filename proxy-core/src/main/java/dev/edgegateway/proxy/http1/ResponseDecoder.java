@@ -28,7 +28,8 @@ import java.util.List;
  * through as {@code ByteBuf}s. Lines end with CRLF only; obs-fold is joined with a space; spaces
  * before a field's colon are dropped (RFC 9112 5.1). Stricter than Netty's on purpose in a few
  * places: the version must be HTTP/1.0 or HTTP/1.1, the status three digits, the reason free of
- * control characters, and a field name may be followed only by whitespace and the colon.
+ * control characters, a field name may be followed only by whitespace and the colon, and the only
+ * transfer coding is chunked (a gzip one would reach the client still coded, its field gone).
  * {@code ResponseDecoderTest} checks it against Netty's decoder as the oracle.
  *
  * The head's scan and the body's framing are {@link MessageDecoder}'s, shared with {@link RequestDecoder}.
@@ -79,6 +80,12 @@ final class ResponseDecoder extends MessageDecoder {
         if (te >= 0) {
             if (version != HttpVersion.HTTP_1_1) {
                 throw new IllegalArgumentException("Transfer-Encoding in an HTTP/1.0 response");
+            }
+            if (h.valueLength(te) != 7 || !FieldRules.regionIs(h, te, 0, "chunked", true) || h.indexOf(HttpHeaderNames.TRANSFER_ENCODING, te + 1) >= 0) {
+                // gzip, compress, deflate: the gateway re-frames the body and would pass it on still
+                // coded with nothing saying so. An origin sends one only to a TE: request field, which
+                // the gateway never forwards (hop-by-hop).
+                throw new IllegalArgumentException("a transfer coding other than chunked, which the gateway does not decode");
             }
             if (HeadParser.lastCodingIsChunked(h)) {
                 if (length >= 0) {
