@@ -25,6 +25,7 @@ import org.junit.jupiter.api.Timeout;
  */
 @Timeout(60)
 class Http2Test {
+    private static final int DATA = 0x0;
     private static final int HEADERS = 0x1;
     private static final int RST_STREAM = 0x3;
     private static final int SETTINGS = 0x4;
@@ -148,6 +149,60 @@ class Http2Test {
             assertThat(origin.requests.get()).as("only the normal request reached the origin").isEqualTo(1);
             assertThat(origin.seen.get(0).uri()).isEqualTo("/small");
             assertThat(gw.metric("edge_downstream_rejected_total{reason=\"headers_too_large\"}")).isGreaterThanOrEqualTo(3);
+        }
+    }
+
+    /**
+     * A stream whose DATA disagrees with its content-length is malformed (RFC 9113 8.1.1): it is
+     * reset with PROTOCOL_ERROR and reaches no origin, and the connection serves on. Before, the
+     * codec's stream error was taken as already answered: the client waited for ever, with the
+     * stream holding its slot, and the bytes past the length were the H2.CL smuggling shape.
+     */
+    @Test
+    void aBodyThatDisagreesWithItsContentLengthIsResetAndReachesNoOrigin() throws Exception {
+        try (TestOrigin origin = new TestOrigin("o"); GatewayFixture gw = gateway(origin); Socket s = h2c(gw.port())) {
+            ByteArrayOutputStream frames = new ByteArrayOutputStream();
+            frame(frames, HEADERS, END_HEADERS, 1, postBlock("/longer", 1));
+            frame(frames, DATA, END_STREAM, 1, "GET /smuggled HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            frame(frames, HEADERS, END_HEADERS, 3, postBlock("/shorter", 10));
+            frame(frames, DATA, END_STREAM, 3, "abc".getBytes(StandardCharsets.US_ASCII));
+            frame(frames, HEADERS, END_STREAM | END_HEADERS, 5, requestBlock("/after"));
+            s.getOutputStream().write(frames.toByteArray());
+            DataInputStream in = new DataInputStream(s.getInputStream());
+            List<Frame> seen = new ArrayList<>();
+            java.util.Set<Integer> reset = new java.util.HashSet<>();
+            awaitFrame(in, f -> {
+                seen.add(f);
+                if (f.type() == RST_STREAM) {
+                    reset.add(f.stream());
+                    assertThat(f.payload()).as("PROTOCOL_ERROR").containsExactly(0, 0, 0, 1);
+                }
+                return reset.size() == 2 && seen.stream().anyMatch(x -> x.stream() == 5 && (x.flags() & END_STREAM) != 0);
+            });
+            assertThat(reset).containsExactlyInAnyOrder(1, 3);
+            assertThat(seen).noneMatch(f -> f.type() == GOAWAY).noneMatch(f -> (f.stream() == 1 || f.stream() == 3) && f.type() == HEADERS);
+            assertThat(origin.seen).extracting(io.netty.handler.codec.http.HttpRequest::uri).containsExactly("/after");
+            assertThat(gw.metric("edge_downstream_rejected_total{reason=\"bad_request\"}")).isEqualTo(2);
+
+            // A stream already at the origin when its DATA overruns the length: reset, and its origin
+            // connection (7 bytes of body short) is not used again, so the next request is read whole.
+            frames.reset();
+            frame(frames, HEADERS, END_HEADERS, 7, postBlock("/partial", 10));
+            frame(frames, DATA, 0, 7, "abc".getBytes(StandardCharsets.US_ASCII));
+            s.getOutputStream().write(frames.toByteArray());
+            Await.until(() -> origin.requests.get() == 2, 10_000, "the partial request at the origin");
+            frames.reset();
+            frame(frames, DATA, END_STREAM, 7, "x".repeat(20).getBytes(StandardCharsets.US_ASCII));
+            frame(frames, HEADERS, END_STREAM | END_HEADERS, 9, requestBlock("/next"));
+            s.getOutputStream().write(frames.toByteArray());
+            seen.clear();
+            awaitFrame(in, f -> {
+                seen.add(f);
+                return seen.stream().anyMatch(x -> x.stream() == 7 && x.type() == RST_STREAM)
+                        && seen.stream().anyMatch(x -> x.stream() == 9 && (x.flags() & END_STREAM) != 0);
+            });
+            assertThat(seen).noneMatch(f -> f.stream() == 9 && f.type() == RST_STREAM).anyMatch(f -> f.stream() == 9 && f.type() == DATA);
+            assertThat(origin.seen).extracting(io.netty.handler.codec.http.HttpRequest::uri).containsExactly("/after", "/partial", "/next");
         }
     }
 
@@ -392,6 +447,20 @@ class Http2Test {
         b.write(0x01); // :authority, literal without indexing, name from static 1
         b.write(9);
         b.writeBytes("127.0.0.1".getBytes(StandardCharsets.US_ASCII));
+        return b.toByteArray();
+    }
+
+    /** HPACK: POST, http, {@code path}, :authority 127.0.0.1, content-length {@code length}. */
+    private static byte[] postBlock(String path, long length) {
+        byte[] get = requestBlock(path);
+        get[0] = (byte) 0x83; // :method POST (static 3)
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        b.writeBytes(get);
+        b.write(0x0f); // content-length, literal without indexing, name from static 28 (15 + 13)
+        b.write(13);
+        String v = Long.toString(length);
+        b.write(v.length());
+        b.writeBytes(v.getBytes(StandardCharsets.US_ASCII));
         return b.toByteArray();
     }
 

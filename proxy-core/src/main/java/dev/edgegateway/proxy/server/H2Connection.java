@@ -261,16 +261,23 @@ final class H2Connection extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        // Protocol errors are the codec's: it answers them (RST_STREAM, a 431 for a header list
-        // over the limit, or GOAWAY) before firing them here. A stream error ends that stream's
-        // exchange; anything else (a reset connection) ends the connection.
+        // A connection error is the codec's: it sends the GOAWAY. A stream error is answered by the
+        // codec only for a stream it has not handed out (a header list over the limit: a 431);
+        // for one it has (a DATA frame past the content-length, an END_STREAM short of it, a
+        // stream's window overrun) it leaves the RST_STREAM to this handler, as Netty's
+        // multiplexer does. Without it the client waited for ever and the stream held its slot.
         if (cause instanceof Http2FrameStreamException e) {
             if (e.getCause() instanceof Http2Exception.HeaderListSizeException) {
                 server.metrics().rejected(Rejection.HEADERS_TOO_LARGE);
+            } else {
+                server.metrics().rejected(Rejection.BAD_REQUEST);
             }
             H2Stream s = streams.remove(e.stream().id());
             if (s != null) {
                 s.closed();
+            }
+            if (e.stream().state() != Http2Stream.State.CLOSED) {
+                reset(e.stream(), e.error());
             }
             return;
         }
