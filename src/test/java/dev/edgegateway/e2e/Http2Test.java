@@ -206,6 +206,36 @@ class Http2Test {
         }
     }
 
+    /**
+     * A :path that is not a path is a 400 and reaches no origin. An absolute URI there was read as
+     * HTTP/1's absolute form: its host won over :authority, and the origin was sent {@code Host: evil}.
+     */
+    @Test
+    void aPathThatIsNotAPathIs400() throws Exception {
+        try (TestOrigin origin = new TestOrigin("o"); GatewayFixture gw = gateway(origin); Socket s = h2c(gw.port())) {
+            ByteArrayOutputStream frames = new ByteArrayOutputStream();
+            frame(frames, HEADERS, END_STREAM | END_HEADERS, 1, requestBlock("http://evil/x"));
+            frame(frames, HEADERS, END_STREAM | END_HEADERS, 3, requestBlock("x"));
+            frame(frames, HEADERS, END_STREAM | END_HEADERS, 5, requestBlock("/ok"));
+            s.getOutputStream().write(frames.toByteArray());
+            DataInputStream in = new DataInputStream(s.getInputStream());
+            List<Frame> seen = new ArrayList<>();
+            awaitFrame(in, f -> {
+                seen.add(f);
+                return seen.stream().filter(x -> x.stream() != 0 && (x.flags() & END_STREAM) != 0).count() == 3; // not SETTINGS' ACK
+            });
+            Hpack hpack = new Hpack(); // one context: the server's header blocks in the order sent
+            java.util.Map<Integer, String> status = new java.util.HashMap<>();
+            for (Frame f : seen) {
+                if (f.type() == HEADERS) {
+                    status.put(f.stream(), hpack.status(f));
+                }
+            }
+            assertThat(status).containsEntry(1, "400").containsEntry(3, "400").containsEntry(5, "200");
+            assertThat(origin.seen).extracting(io.netty.handler.codec.http.HttpRequest::uri).containsExactly("/ok");
+        }
+    }
+
     @Test
     void bodiesLargerThanAStreamWindowStreamWholeBothWays(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
         assumeTrue(Tools.curl(), "curl with HTTP/2 is not installed");

@@ -44,6 +44,12 @@ final class H2Requests {
         return req;
     }
 
+    /** Whether the request's target is a path, or {@code *} for OPTIONS: the only forms :path takes (RFC 9113 8.3.1). */
+    static boolean originForm(HttpRequest req) {
+        String uri = req.uri();
+        return uri.startsWith("/") || uri.equals("*") && HttpMethod.OPTIONS.equals(req.method());
+    }
+
     /** The size of a header list as SETTINGS_MAX_HEADER_LIST_SIZE counts it (RFC 9113 6.5.2): names, values, 32 each. */
     static long listSize(Http2Headers h) {
         long size = 0;

@@ -82,6 +82,12 @@ final class H2Stream implements Downstream {
         } catch (Exception malformed) {
             return false;
         }
+        if (!H2Requests.originForm(request)) {
+            // RFC 9113 8.3.1: :path is a path (or * for OPTIONS). An absolute URI there would be
+            // read as HTTP/1's absolute form, its host winning over :authority: a 400, as for any
+            // malformed request line.
+            request.setDecoderResult(DecoderResult.failure(new IllegalArgumentException(":path is not a path")));
+        }
         remoteEnded = endStream;
         if (endStream || extendedConnect) {
             // An extended CONNECT's request is its HEADERS; the DATA that follows is the tunnel's.
