@@ -29,6 +29,7 @@ class Http2Test {
     private static final int HEADERS = 0x1;
     private static final int RST_STREAM = 0x3;
     private static final int SETTINGS = 0x4;
+    private static final int PING = 0x6;
     private static final int GOAWAY = 0x7;
     private static final int CONTINUATION = 0x9;
     private static final int END_STREAM = 0x1;
@@ -233,6 +234,63 @@ class Http2Test {
             }
             assertThat(status).containsEntry(1, "400").containsEntry(3, "400").containsEntry(5, "200");
             assertThat(origin.seen).extracting(io.netty.handler.codec.http.HttpRequest::uri).containsExactly("/ok");
+        }
+    }
+
+    /**
+     * A stream whose request body stops coming is reset (CANCEL) after {@code timeouts.idle}, even
+     * while PINGs keep its connection busy, and its origin connection is not used again; a stream
+     * that is only waiting on a slow origin is not. Before, the stalled stream held its slot and
+     * origin connection for as long as the client pinged.
+     */
+    @Test
+    void aStreamWhoseBodyStallsIsResetAfterTheIdleTimeoutWhilePingsKeepItsConnectionBusy() throws Exception {
+        try (TestOrigin origin = new TestOrigin("o");
+             GatewayFixture gw = new GatewayFixture(GatewayFixture.config("""
+                     timeouts: {idle: 1s}
+                     routes: [{name: all, cluster: web}]
+                     clusters: [{name: web, endpoints: [%s]}]
+                     """.formatted(origin.address())));
+             Socket s = h2c(gw.port())) {
+            s.setSoTimeout(30_000);
+            ByteArrayOutputStream frames = new ByteArrayOutputStream();
+            frame(frames, HEADERS, END_HEADERS, 1, postBlock("/upload", 10));
+            frame(frames, DATA, 0, 1, "abc".getBytes(StandardCharsets.US_ASCII));
+            frame(frames, HEADERS, END_STREAM | END_HEADERS, 3, requestBlock("/slow?ms=2500"));
+            s.getOutputStream().write(frames.toByteArray());
+            java.util.concurrent.atomic.AtomicBoolean pinging = new java.util.concurrent.atomic.AtomicBoolean(true);
+            Thread pinger = new Thread(() -> {
+                ByteArrayOutputStream ping = new ByteArrayOutputStream();
+                frame(ping, PING, 0, 0, new byte[8]);
+                try {
+                    while (pinging.get()) {
+                        s.getOutputStream().write(ping.toByteArray());
+                        Thread.sleep(100);
+                    }
+                } catch (IOException | InterruptedException e) {
+                    // the test is over
+                }
+            }, "pinger");
+            pinger.start();
+            List<Frame> seen = new ArrayList<>();
+            try {
+                awaitFrame(new DataInputStream(s.getInputStream()), f -> {
+                    seen.add(f);
+                    return seen.stream().anyMatch(x -> x.stream() == 1 && x.type() == RST_STREAM)
+                            && seen.stream().anyMatch(x -> x.stream() == 3 && (x.flags() & END_STREAM) != 0);
+                });
+            } finally {
+                pinging.set(false);
+                pinger.join();
+            }
+            Frame reset = seen.stream().filter(f -> f.stream() == 1 && f.type() == RST_STREAM).findFirst().orElseThrow();
+            assertThat(reset.payload()).as("CANCEL").containsExactly(0, 0, 0, 8);
+            assertThat(seen).noneMatch(f -> f.stream() == 3 && f.type() == RST_STREAM).noneMatch(f -> f.type() == GOAWAY);
+            frames.reset();
+            frame(frames, HEADERS, END_STREAM | END_HEADERS, 5, requestBlock("/after"));
+            s.getOutputStream().write(frames.toByteArray());
+            awaitFrame(new DataInputStream(s.getInputStream()), f -> f.stream() == 5 && (f.flags() & END_STREAM) != 0);
+            assertThat(origin.seen).extracting(io.netty.handler.codec.http.HttpRequest::uri).containsExactlyInAnyOrder("/upload", "/slow?ms=2500", "/after");
         }
     }
 

@@ -36,6 +36,8 @@ import io.netty.util.ReferenceCountUtil;
 import io.netty.util.collection.IntObjectHashMap;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 
 /**
  * An HTTP/2 client connection: Netty's frame codec with the listener's limits, then this handler,
@@ -77,6 +79,10 @@ final class H2Connection extends ChannelInboundHandlerAdapter {
     private boolean calmDown;
     private int resets;
     private long resetWindowStart;
+    private final long idleNanos;
+    private final long tunnelIdleNanos;
+    /** The next look for idle streams, while any is open. */
+    private ScheduledFuture<?> idleLook;
 
     private H2Connection(ServerContext server, Http2FrameCodec codec, ConnectionInfo info, long maxHeaderListBytes, Http2Config h2) {
         this.server = server;
@@ -86,6 +92,8 @@ final class H2Connection extends ChannelInboundHandlerAdapter {
         this.maxHeaderListBytes = maxHeaderListBytes;
         this.maxResets = h2.maxResetsPerWindow();
         this.resetWindowNanos = h2.resetWindow().toNanos();
+        this.idleNanos = server.state().config().timeouts().idle().toNanos();
+        this.tunnelIdleNanos = server.state().config().timeouts().tunnelIdle().toNanos();
     }
 
     /** Turns {@code ch} (its TLS, if any, already in place) into an HTTP/2 server connection. */
@@ -162,6 +170,44 @@ final class H2Connection extends ChannelInboundHandlerAdapter {
         }
         streams.put(id, s);
         starting.add(s);
+        if (idleLook == null && idleNanos > 0) {
+            idleLook = ctx.executor().schedule(this::lookForIdleStreams, idleNanos / 4, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    /**
+     * Every quarter of {@code timeouts.idle} while streams are open: a stream with no frame either
+     * way for the idle timeout ({@code tunnelIdle} for a WebSocket), and not waiting on its origin,
+     * is reset with CANCEL and its exchange ends (Envoy's stream idle timeout). The connection's
+     * own idle timer cannot see it while other frames (PINGs, other streams) keep the connection
+     * busy: a request whose body stopped coming held its stream and origin connection for ever.
+     * The first look after a frame starts the quiet period, so a reset never comes early.
+     */
+    private void lookForIdleStreams() {
+        idleLook = null;
+        if (!ctx.channel().isOpen() || streams.isEmpty()) {
+            return;
+        }
+        long now = System.nanoTime();
+        List<H2Stream> idle = null;
+        for (H2Stream s : streams.values()) {
+            if (s.active) {
+                s.active = false;
+                s.quietSince = now;
+            } else if (!s.quietAllowed(now - s.quietSince, idleNanos, tunnelIdleNanos)) {
+                (idle == null ? idle = new ArrayList<>(2) : idle).add(s);
+            }
+        }
+        if (idle != null) {
+            for (H2Stream s : idle) {
+                streams.remove(s.stream.id());
+                s.closed();
+                reset(s.stream, Http2Error.CANCEL);
+            }
+        }
+        if (!streams.isEmpty()) {
+            idleLook = ctx.executor().schedule(this::lookForIdleStreams, idleNanos / 4, TimeUnit.NANOSECONDS);
+        }
     }
 
     private void onReset(Http2ResetFrame r) {
@@ -251,6 +297,10 @@ final class H2Connection extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
+        if (idleLook != null) {
+            idleLook.cancel(false);
+            idleLook = null;
+        }
         for (H2Stream s : new ArrayList<>(streams.values())) {
             s.closed();
         }

@@ -59,6 +59,10 @@ final class H2Stream implements Downstream {
     private boolean tooLarge;
     /** The client ended its side of the stream (END_STREAM on HEADERS, DATA or trailers). */
     private boolean remoteEnded;
+    /** A frame went either way since the connection's last idle look (set per frame, no clock read). */
+    boolean active = true;
+    /** No frame either way since then. */
+    long quietSince;
 
     H2Stream(H2Connection conn, Http2FrameStream stream) {
         this.conn = conn;
@@ -96,6 +100,20 @@ final class H2Stream implements Downstream {
         return true;
     }
 
+    /**
+     * Whether the stream may be quiet now without being idle: a tunnel (its own, longer timeout
+     * applies), or an exchange waiting on the origin's connect or response head, which have
+     * timers of their own (as an HTTP/1 connection's idle timer spares them).
+     */
+    boolean quietAllowed(long quietNanos, long idleNanos, long tunnelIdleNanos) {
+        if (tunnel != null) {
+            return quietNanos < tunnelIdleNanos;
+        }
+        Exchange e = x;
+        return quietNanos < idleNanos || e != null
+                && (e.phase == Exchange.Phase.CONNECTING || e.phase == Exchange.Phase.STREAMING && upstream.awaitingResponse());
+    }
+
     /** At the end of the read batch that brought the HEADERS, unless reset in it: the exchange begins. */
     void start() {
         if (ended) {
@@ -110,6 +128,7 @@ final class H2Stream implements Downstream {
 
     /** DATA from the client (ownership passes); trailers come as a last content. */
     void data(Object part) {
+        active = true;
         if (part instanceof LastHttpContent || (part instanceof Http2DataFrame d && d.isEndStream())) {
             remoteEnded = true;
         }
@@ -170,6 +189,7 @@ final class H2Stream implements Downstream {
 
     @Override
     public void write(HttpObject part) {
+        active = true;
         if (part instanceof HttpResponse r) {
             Http2Headers h;
             if (extendedConnect && r.status().code() == 101) {

@@ -74,6 +74,7 @@ final class H2Tunnel implements UpstreamListener {
 
     @Override
     public void onUpstreamBytes(ByteBuf bytes) {
+        stream.active = true;
         conn.ctx.write(new DefaultHttp2DataFrame(bytes, false).stream(stream.stream), conn.ctx.voidPromise());
     }
 
