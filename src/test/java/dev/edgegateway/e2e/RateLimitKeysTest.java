@@ -6,9 +6,10 @@ import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 
 /**
- * Rate-limit keys an attacker controls: a key header sent twice, or as a comma list, cannot get
- * past a refused key (the request is refused with 400 and never reaches the origin, for a local
- * and a distributed policy alike); 10 KB keys are stored in Redis under names of a bounded length.
+ * Rate-limit keys an attacker controls: a key header sent twice, or as a comma list, or a key
+ * cookie sent twice, cannot get past a refused key (the request is refused with 400 and never
+ * reaches the origin, for a local and a distributed policy alike); 10 KB keys are stored in Redis
+ * under names of a bounded length.
  */
 class RateLimitKeysTest {
     static String config(String redis, String origin) {
@@ -54,6 +55,36 @@ class RateLimitKeysTest {
                         .isEqualTo(200);
             }
             assertThat(gw.metric("edge_downstream_rejected_total{reason=\"ambiguous_key\"}")).isEqualTo(8);
+        }
+    }
+
+    /**
+     * A key cookie sent twice is refused in the same way: the limiter keys on the first, and an
+     * origin may read the last (Django does), so {@code sid=fresh9; sid=k1} got k1 served past its
+     * limit under a fresh key.
+     */
+    @Test
+    void aKeyCookieSentTwiceCannotGetPastARefusedKey() throws Exception {
+        try (TestOrigin o = new TestOrigin("o");
+             GatewayFixture gw = new GatewayFixture(GatewayFixture.config("""
+                     routes:
+                       - name: r
+                         cluster: app
+                         rateLimits: [{name: per-session, key: [{cookie: sid}], limits: [{rate: 1/h, burst: 1}]}]
+                     clusters: [{name: app, endpoints: ["%s"]}]
+                     """.formatted(o.address())))) {
+            assertThat(RawHttp.exchange(gw.port(), "GET / HTTP/1.1\r\nHost: x\r\nCookie: theme=dark; sid=k1\r\n\r\n").status()).isEqualTo(200);
+            assertThat(RawHttp.exchange(gw.port(), "GET / HTTP/1.1\r\nHost: x\r\nCookie: sid=k1\r\n\r\n").status()).isEqualTo(429);
+            int reached = o.requests.get();
+            for (String cookies : new String[] {"Cookie: sid=fresh9; sid=k1\r\n", "Cookie: sid=fresh8\r\nCookie: a=b; sid=k1\r\n"}) {
+                RawHttp.Response r = RawHttp.exchange(gw.port(), "GET / HTTP/1.1\r\nHost: x\r\n" + cookies + "\r\n");
+                assertThat(r.status()).as(cookies).isEqualTo(400);
+                assertThat(r.text()).contains("the rate-limit key cookie 'sid' must be sent once");
+            }
+            assertThat(o.requests.get()).as("neither reached the origin").isEqualTo(reached);
+            // A cookie whose name only ends in the key's, and another cookie sent twice, are not the key.
+            assertThat(RawHttp.exchange(gw.port(), "GET / HTTP/1.1\r\nHost: x\r\nCookie: xsid=1; a=1; a=2; sid=k2\r\n\r\n").status()).isEqualTo(200);
+            assertThat(gw.metric("edge_downstream_rejected_total{reason=\"ambiguous_key\"}")).isEqualTo(2);
         }
     }
 

@@ -55,8 +55,9 @@ final class LimitStage {
      * A rate-limit key header sent more than once, or holding a comma list, is refused (400)
      * before any policy counts it: HTTP reads several lines as one list, the limiter would key on
      * one element and an origin may read another (an origin that takes the last {@code x-key} of
-     * {@code x-key: fresh9} and {@code x-key: k1} would serve a refused {@code k1}). Null when
-     * every key header of the route's policies is absent or single.
+     * {@code x-key: fresh9} and {@code x-key: k1} would serve a refused {@code k1}). A key cookie
+     * sent twice likewise ({@code Cookie: sid=fresh9; sid=k1}). Null when every key header and
+     * cookie of the route's policies is absent or single.
      */
     static Refusal ambiguousKey(Exchange x, io.netty.handler.codec.http.HttpHeaders headers) {
         CompiledConfig.RoutePolicies rp = x.state.rateLimits(x.route);
@@ -64,6 +65,9 @@ final class LimitStage {
             var keys = p.config().key();
             for (int i = 0; i < keys.size(); i++) { // by index: no iterator per request
                 KeySource k = keys.get(i);
+                if (k.cookie() != null && RoutingView.cookieRepeated(headers, k.cookie())) {
+                    return Refusal.of(400, Rejection.AMBIGUOUS_KEY, "the rate-limit key cookie '" + k.cookie() + "' must be sent once", false);
+                }
                 if (k.header() == null) {
                     continue;
                 }

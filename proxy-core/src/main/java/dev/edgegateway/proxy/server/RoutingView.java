@@ -6,6 +6,7 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.util.NetUtil;
+import java.util.Iterator;
 import java.util.List;
 
 /**
@@ -80,7 +81,47 @@ final class RoutingView implements RequestView {
 
     /** The value of cookie {@code name} in one {@code Cookie} header line, or null. */
     static String cookieValue(String line, String name) {
-        int i = 0;
+        int eq = nextPair(line, name, 0);
+        if (eq < 0) {
+            return null;
+        }
+        int end = line.indexOf(';', eq);
+        int from = eq + 1;
+        int to = end < 0 ? line.length() : end;
+        while (to > from && line.charAt(to - 1) == ' ') {
+            to--;
+        }
+        if (to - from >= 2 && line.charAt(from) == '"' && line.charAt(to - 1) == '"') {
+            from++;
+            to--;
+        }
+        return line.substring(from, to);
+    }
+
+    /**
+     * Whether cookie {@code name} is sent more than once (in one {@code Cookie} line or across
+     * lines): the gateway keys on the first, and an origin may read another (Django's parser keeps
+     * the last), so a rate-limit key cookie sent twice is refused as a key header is.
+     */
+    static boolean cookieRepeated(HttpHeaders h, String name) {
+        if (!h.contains(HttpHeaderNames.COOKIE)) {
+            return false;
+        }
+        int seen = 0;
+        for (Iterator<String> lines = h.valueStringIterator(HttpHeaderNames.COOKIE); lines.hasNext(); ) {
+            String line = lines.next();
+            for (int eq = nextPair(line, name, 0); eq >= 0; eq = nextPair(line, name, eq)) {
+                if (++seen > 1) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    /** The index of the {@code =} of the next pair named {@code name} in {@code line} at or after {@code from}, or -1. */
+    private static int nextPair(String line, String name, int from) {
+        int i = from;
         int n = line.length();
         while (i < n) {
             while (i < n && (line.charAt(i) == ' ' || line.charAt(i) == ';')) {
@@ -92,20 +133,11 @@ final class RoutingView implements RequestView {
             }
             int eq = line.indexOf('=', i);
             if (eq > 0 && eq < end && eq - i == name.length() && line.startsWith(name, i)) {
-                int from = eq + 1;
-                int to = end;
-                while (to > from && line.charAt(to - 1) == ' ') {
-                    to--;
-                }
-                if (to - from >= 2 && line.charAt(from) == '"' && line.charAt(to - 1) == '"') {
-                    from++;
-                    to--;
-                }
-                return line.substring(from, to);
+                return eq;
             }
             i = end + 1;
         }
-        return null;
+        return -1;
     }
 
     @Override
