@@ -19,6 +19,8 @@ import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http2.DefaultHttp2ResetFrame;
+import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2StreamChannel;
@@ -36,7 +38,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * An HTTP/2-only origin on loopback: h2c with prior knowledge, or h2 over TLS by ALPN when given
  * a context. Answers {@code h2 NAME PATH stream=ID body=BYTES}; counts connections and records
- * each request's stream id and headers.
+ * each request's stream id and headers. Can refuse requests unprocessed, as an origin at its
+ * stream limit or restarting does.
  */
 final class H2Origin implements AutoCloseable {
     record Seen(int streamId, String path, String forwardedProto, int bodyBytes) {}
@@ -44,6 +47,12 @@ final class H2Origin implements AutoCloseable {
     final String name;
     final AtomicInteger connections = new AtomicInteger();
     final List<Seen> seen = new CopyOnWriteArrayList<>();
+    /** The next this many requests are refused with REFUSED_STREAM (not processed, not in {@link #seen}). */
+    final AtomicInteger refuseNext = new AtomicInteger();
+    /** The next this many requests get a GOAWAY naming the stream before theirs as the last, and their connection closes. */
+    final AtomicInteger goAwayNext = new AtomicInteger();
+    /** The paths of requests refused either way. */
+    final List<String> refused = new CopyOnWriteArrayList<>();
     private final EventLoopGroup group;
     private final Channel server;
     private final ChannelGroup children = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
@@ -68,6 +77,16 @@ final class H2Origin implements AutoCloseable {
                                         new SimpleChannelInboundHandler<FullHttpRequest>() {
                                             @Override
                                             protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) {
+                                                if (refuseNext.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                                                    refused.add(req.uri());
+                                                    ctx.writeAndFlush(new DefaultHttp2ResetFrame(Http2Error.REFUSED_STREAM));
+                                                    return;
+                                                }
+                                                if (goAwayNext.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                                                    refused.add(req.uri());
+                                                    goAwayBefore(ctx.channel().parent(), id);
+                                                    return;
+                                                }
                                                 int body = req.content().readableBytes();
                                                 seen.add(new Seen(id, req.uri(), req.headers().get("x-forwarded-proto"), body));
                                                 FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK,
@@ -82,6 +101,16 @@ final class H2Origin implements AutoCloseable {
                     }
                 })
                 .bind(new InetSocketAddress("127.0.0.1", 0)).sync().channel();
+    }
+
+    /**
+     * A restart's GOAWAY naming the stream before {@code id} as the last processed, then the
+     * connection closed: written below the frame codec, which would name the last stream it saw.
+     */
+    private static void goAwayBefore(Channel connection, int id) {
+        int last = Math.max(0, id - 2);
+        byte[] frame = {0, 0, 8, 0x7, 0, 0, 0, 0, 0, (byte) (last >>> 24), (byte) (last >>> 16), (byte) (last >>> 8), (byte) last, 0, 0, 0, 0};
+        connection.pipeline().firstContext().writeAndFlush(Unpooled.wrappedBuffer(frame)).addListener(f -> connection.close());
     }
 
     String address() {

@@ -346,6 +346,40 @@ class TlsTest {
         }
     }
 
+    /**
+     * A request an HTTP/2 origin did not process (REFUSED_STREAM at its stream limit, or past the
+     * last stream of a restart's GOAWAY) goes again at once, POST included, with no retry policy
+     * needed: RFC 9113 8.7. Before, it was a reset: a 502 for a POST (and for any method with
+     * {@code maxRetries: 0}), counted against the endpoint and the retry budget.
+     */
+    @Test
+    void anHttp2OriginsUnprocessedStreamGoesAgainWhateverItsMethod() throws Exception {
+        try (H2Origin h2c = new H2Origin("h2c", null);
+             GatewayFixture gw = new GatewayFixture(GatewayFixture.config("""
+                     runtime: {workerThreads: 1}
+                     routes: [{name: all, cluster: h2c}]
+                     clusters: [{name: h2c, endpoints: [%s], protocol: h2, retry: {maxRetries: 0}}]
+                     """.formatted(h2c.address())));
+             RawHttp http = new RawHttp(gw.port())) {
+            http.send("POST /warm HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc");
+            assertThat(http.read().status()).isEqualTo(200);
+            h2c.refuseNext.set(1);
+            http.send("POST /refused HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc");
+            RawHttp.Response refused = http.read();
+            assertThat(refused.status()).isEqualTo(200);
+            assertThat(new String(refused.body(), StandardCharsets.UTF_8)).startsWith("h2 h2c /refused stream=").endsWith("body=3");
+            h2c.goAwayNext.set(1);
+            http.send("POST /gone HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc");
+            RawHttp.Response gone = http.read();
+            assertThat(gone.status()).isEqualTo(200);
+            assertThat(new String(gone.body(), StandardCharsets.UTF_8)).startsWith("h2 h2c /gone stream=").endsWith("body=3");
+            assertThat(h2c.refused).containsExactly("/refused", "/gone");
+            assertThat(h2c.connections.get()).as("after the GOAWAY, a new connection").isEqualTo(2);
+            assertThat(gw.metric("edge_upstream_errors_total{cluster=\"h2c\",kind=\"reset\"}")).isZero();
+            assertThat(gw.metric("edge_retries_total{cluster=\"h2c\"}")).isZero();
+        }
+    }
+
     @Test
     void http2ToOriginsMultiplexesRequestsOnOneConnectionInClearTextAndOverTls() throws Exception {
         X509Bundle originCert = pki.issue("h2.origin.test", "h2origin");

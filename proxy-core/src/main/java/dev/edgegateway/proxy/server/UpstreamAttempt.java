@@ -207,10 +207,11 @@ final class UpstreamAttempt implements UpstreamListener {
             down.abort();
             return;
         }
-        if (u.reused() && !x.staleRetried && RetryController.replayable(x)) {
-            // The origin closed a pooled connection just as the request went out: a normal
-            // keep-alive race. Nothing was processed, so the request goes again once, on a fresh
-            // connection to the same endpoint; not a failure, and not against the budget.
+        if ((u.reused() || u.unprocessed()) && !x.staleRetried && RetryController.replayable(x)) {
+            // The origin closed a pooled connection just as the request went out (a normal
+            // keep-alive race), or refused an HTTP/2 stream or left it past its GOAWAY (a graceful
+            // restart). Nothing was processed, so the request goes again once, on a fresh
+            // connection or stream to the same endpoint; not a failure, and not against the budget.
             x.staleRetried = true;
             beginTry();
             return;

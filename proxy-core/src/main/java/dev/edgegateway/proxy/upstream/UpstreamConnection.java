@@ -9,6 +9,9 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.HttpObject;
+import io.netty.handler.codec.http2.Http2Error;
+import io.netty.handler.codec.http2.Http2GoAwayFrame;
+import io.netty.handler.codec.http2.Http2ResetFrame;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 import java.nio.channels.ClosedChannelException;
@@ -34,6 +37,8 @@ public final class UpstreamConnection extends ChannelInboundHandlerAdapter {
     private UpstreamListener listener;
     private int uses;
     private boolean counted;
+    /** An HTTP/2 stream the origin said it did not process (REFUSED_STREAM, or past a GOAWAY's last stream). */
+    private boolean unprocessed;
 
     UpstreamConnection(Endpoint endpoint, UpstreamPool pool, UpstreamTls tls) {
         this(endpoint, pool, tls, false);
@@ -68,6 +73,15 @@ public final class UpstreamConnection extends ChannelInboundHandlerAdapter {
     /** True if an earlier exchange used this connection: a failure may be a stale keep-alive. */
     public boolean reused() {
         return uses > 1;
+    }
+
+    /**
+     * True if the origin said it did not process this HTTP/2 stream: it reset it with
+     * REFUSED_STREAM, or its GOAWAY named an earlier last stream (RFC 9113 8.7). Such a request
+     * may go again, whatever its method, as a stale keep-alive's may.
+     */
+    public boolean unprocessed() {
+        return unprocessed;
     }
 
     /** Gives the connection to an exchange. */
@@ -171,6 +185,17 @@ public final class UpstreamConnection extends ChannelInboundHandlerAdapter {
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        // Netty's multiplexer passes a stream's RST_STREAM, and a GOAWAY to each stream past its
+        // last stream id, as events, before the stream closes.
+        if (evt instanceof Http2ResetFrame r) {
+            unprocessed |= r.errorCode() == Http2Error.REFUSED_STREAM.code();
+            return;
+        }
+        if (evt instanceof Http2GoAwayFrame g) {
+            unprocessed = true;
+            g.release();
+            return;
+        }
         if (evt instanceof IdleStateEvent) {
             UpstreamListener l = listener;
             if (l != null) {
