@@ -129,6 +129,26 @@ class ReloadTest {
         }
     }
 
+    /** A config file removed: the gateway serves on, and {@code GET /config} says the file cannot be read until it is back. */
+    @Test
+    void aRemovedConfigFileIsReportedAndTheServedConfigStays(@TempDir Path dir) throws Exception {
+        try (TestOrigin o = new TestOrigin("o")) {
+            Path file = dir.resolve("gateway.yaml");
+            String text = GatewayFixture.config("routes: [{name: all, cluster: app}]\nclusters: [{name: app, endpoints: [" + o.address() + "]}]\n");
+            Files.writeString(file, text);
+            try (GatewayFixture gw = new GatewayFixture(file)) {
+                Files.delete(file);
+                Await.until(() -> gw.adminGetUnchecked("/config").contains("# watched file: " + file + " (cannot be read now: removed, or not readable"),
+                        30_000, "the removal shown");
+                assertThat(RawHttp.exchange(gw.port(), "GET / HTTP/1.1\r\nHost: x\r\n\r\n").status()).isEqualTo(200);
+                Files.writeString(file, text);
+                Await.until(() -> gw.adminGetUnchecked("/config").contains("# watched file: " + file + " (its content is the served config)"),
+                        30_000, "the file back");
+                assertThat(generation(gw)).isEqualTo(1);
+            }
+        }
+    }
+
     @Test
     void fiftyReloadsUnderLoadLoseNothing(@TempDir Path dir) throws Exception {
         Path tokenFile = Files.writeString(dir.resolve("token"), TOKEN + "\n");

@@ -42,6 +42,10 @@ public final class FileWatcher implements AutoCloseable {
     private volatile Seen last;
     /** The real path and modification time last read: a re-save with the same content changes it. */
     private String lastStamp;
+    /** Checks in a row that could not read the file. */
+    private int unreadable;
+    /** The file could not be read on two checks in a row (removed, or not readable), and has not been since. */
+    private volatile boolean missing;
 
     /** Starts watching; the content as it is now counts as seen. */
     public FileWatcher(Path file, String threadName, Consumer<byte[]> onChange, Consumer<RuntimeException> onError) throws IOException {
@@ -94,7 +98,19 @@ public final class FileWatcher implements AutoCloseable {
     private synchronized void check(boolean event) {
         byte[] text = read();
         if (text == null) {
-            return; // mid-swap or deleted: keep what we have, look again later
+            // Keep what we have and look again later. One failed read may be an editor's swap
+            // caught halfway; the second in a row is reported, once, so that a removed file (or a
+            // ConfigMap that lost its key) is not silent.
+            if (++unreadable == 2) {
+                missing = true;
+                onError.accept(new IllegalStateException("cannot read " + file + " (removed, or not readable); what it held when last read stays in use"));
+            }
+            return;
+        }
+        unreadable = 0;
+        if (missing) {
+            missing = false;
+            event = true; // back: handed on even if unchanged, so that its return is seen
         }
         boolean same = Arrays.equals(text, last.text);
         if (same && !event) {
@@ -123,6 +139,11 @@ public final class FileWatcher implements AutoCloseable {
         lastStamp = stamp();
         last = new Seen(text);
         onChange.accept(text);
+    }
+
+    /** False while the file cannot be read (two checks in a row failed, and none has read it since). */
+    public boolean readable() {
+        return !missing;
     }
 
     /** The SHA-256 (hex) of the file's content as last read: to say whether it differs from what is served. */

@@ -46,6 +46,30 @@ class FileWatcherTest {
         }
     }
 
+    /**
+     * A removed file is reported once (it was silent: the gateway went on serving what it had read,
+     * and nothing said the file was gone); when it comes back it is handed on, changed or not.
+     */
+    @Test
+    void aRemovedFileIsReportedOnceAndItsReturnHandedOn() throws Exception {
+        Path file = dir.resolve("edge.yaml");
+        Files.writeString(file, "a: 1\n");
+        List<String> seen = new CopyOnWriteArrayList<>();
+        List<String> errors = new CopyOnWriteArrayList<>();
+        try (FileWatcher w = new FileWatcher(file, "test-watch", b -> seen.add(new String(b, StandardCharsets.UTF_8)), e -> errors.add(e.getMessage()))) {
+            Files.delete(file);
+            until(() -> errors.size() == 1, "the removal reported");
+            assertThat(errors.get(0)).startsWith("cannot read " + file.toAbsolutePath()).contains("removed");
+            assertThat(w.readable()).isFalse();
+            Thread.sleep(2 * FileWatcher.POLL_MILLIS); // more polls, which must not report it again
+            assertThat(errors).hasSize(1);
+            assertThat(seen).isEmpty();
+            Files.writeString(file, "a: 1\n");
+            until(() -> seen.size() == 1, "the same content handed on when it is back");
+            assertThat(w.readable()).isTrue();
+        }
+    }
+
     private static String sha256(String s) throws Exception {
         return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
     }

@@ -22,7 +22,7 @@ public final class ConfigWatcher implements AutoCloseable {
         Path absolute = file.toAbsolutePath();
         watcher = new FileWatcher(absolute, "edge-config-watch",
                 text -> reloader.apply(new String(text, StandardCharsets.UTF_8), absolute.toString(), "file"),
-                e -> log.warn("config watch: {}", e.toString()));
+                e -> log.warn("config watch: {}", e instanceof IllegalStateException ? e.getMessage() : e.toString()));
     }
 
     /** Applies the file as it is now, changed or not (SIGHUP), on the caller's thread. */
@@ -41,6 +41,9 @@ public final class ConfigWatcher implements AutoCloseable {
      * not, and saving the file again or SIGHUP serves it.
      */
     public String status(ConfigSnapshot served) {
+        if (!watcher.readable()) {
+            return watcher.file() + " (cannot be read now: removed, or not readable; the served config stays)";
+        }
         boolean same = watcher.lastSha256().equals(served.sha256());
         return watcher.file() + (same ? " (its content is the served config)"
                 : " (differs from the served config, which came from " + served.source() + "; save the file again or send SIGHUP to serve it)");
