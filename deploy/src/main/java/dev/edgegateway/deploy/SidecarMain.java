@@ -89,7 +89,7 @@ public final class SidecarMain {
                 once(config, dir);
                 try (FileWatcher w = new FileWatcher(config, "edge-sidecar-watch",
                         text -> pass(new String(text, StandardCharsets.UTF_8), file.toString(), out),
-                        e -> err.println("edge-sidecar: watch: " + e))) {
+                        e -> err.println("edge-sidecar: watch: " + (e instanceof IllegalStateException ? e.getMessage() : e)))) {
                     watcher.set(w);
                     this.out.println("edge-sidecar: watching " + file.toAbsolutePath() + "; output in " + out.toAbsolutePath()
                             + " (SIGHUP: generate again now)");
