@@ -42,7 +42,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * stream limit or restarting does.
  */
 final class H2Origin implements AutoCloseable {
-    record Seen(int streamId, String path, String forwardedProto, int bodyBytes) {}
+    record Seen(int streamId, String path, String forwardedProto, int bodyBytes, String te) {}
 
     final String name;
     final AtomicInteger connections = new AtomicInteger();
@@ -88,7 +88,7 @@ final class H2Origin implements AutoCloseable {
                                                     return;
                                                 }
                                                 int body = req.content().readableBytes();
-                                                seen.add(new Seen(id, req.uri(), req.headers().get("x-forwarded-proto"), body));
+                                                seen.add(new Seen(id, req.uri(), req.headers().get("x-forwarded-proto"), body, req.headers().get("te")));
                                                 FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK,
                                                         Unpooled.copiedBuffer("h2 " + name + " " + req.uri() + " stream=" + id + " body=" + body, StandardCharsets.UTF_8));
                                                 HttpUtil.setContentLength(r, r.content().readableBytes());

@@ -347,6 +347,38 @@ class TlsTest {
     }
 
     /**
+     * A client's {@code TE: trailers} reaches the origin (HTTP/2 and HTTP/1.1), its other codings do
+     * not: gRPC servers in C++ and Python refuse a call without it, and TE, being hop-by-hop, was
+     * dropped whole.
+     */
+    @Test
+    void aClientsTeTrailersReachesTheOriginAndNothingElseOfTe() throws Exception {
+        try (H2Origin h2c = new H2Origin("h2c", null); TestOrigin h1 = new TestOrigin("h1");
+             GatewayFixture gw = new GatewayFixture(GatewayFixture.config("""
+                     routes:
+                       - {name: h1, match: {pathPrefix: /h1}, cluster: h1}
+                       - {name: all, cluster: h2c}
+                     clusters:
+                       - {name: h2c, endpoints: [%s], protocol: h2}
+                       - {name: h1, endpoints: [%s]}
+                     """.formatted(h2c.address(), h1.address())))) {
+            for (String te : new String[] {"trailers", "gzip;q=0.5, Trailers", "gzip", null}) {
+                String field = te == null ? "" : "TE: " + te + "\r\nConnection: TE\r\n";
+                assertThat(RawHttp.exchange(gw.port(), "POST /rpc HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n" + field + "\r\n").status()).isEqualTo(200);
+                assertThat(RawHttp.exchange(gw.port(), "GET /h1 HTTP/1.1\r\nHost: x\r\n" + field + "\r\n").status()).isEqualTo(200);
+            }
+            assertThat(h2c.seen).extracting(H2Origin.Seen::te).containsExactly("trailers", "trailers", null, null);
+            assertThat(h1.seen).extracting(r -> r.headers().get("te")).containsExactly("trailers", "trailers", null, null);
+            if (Tools.curl()) { // an HTTP/2 client, as gRPC's are
+                Curl.Result r = Curl.run("-sS", "--http2-prior-knowledge", "-H", "te: trailers", "-o", "/dev/null", "-w", "%{http_code}",
+                        "http://127.0.0.1:" + gw.port() + "/grpc");
+                assertThat(r.out()).isEqualTo("200");
+                assertThat(h2c.seen.get(h2c.seen.size() - 1).te()).isEqualTo("trailers");
+            }
+        }
+    }
+
+    /**
      * A request an HTTP/2 origin did not process (REFUSED_STREAM at its stream limit, or past the
      * last stream of a restart's GOAWAY) goes again at once, POST included, with no retry policy
      * needed: RFC 9113 8.7. Before, it was a reset: a 502 for a POST (and for any method with

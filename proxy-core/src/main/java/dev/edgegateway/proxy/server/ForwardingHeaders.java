@@ -11,7 +11,7 @@ import io.netty.util.AsciiString;
 
 /**
  * The request head as the origin gets it: hop-by-hop fields removed (a WebSocket handshake keeps
- * its {@code Upgrade}), the body re-framed as chunked when it came chunked, {@code Expect} taken
+ * its {@code Upgrade}, a client that takes trailers its {@code TE: trailers}), the body re-framed as chunked when it came chunked, {@code Expect} taken
  * out (the gateway answers {@code 100 Continue} itself as it starts to stream the body, as Envoy
  * does, so an origin that never sends 100 cannot stall an upload), {@code X-Forwarded-*} and the
  * request id set by the trusted-proxy rule, and the trace context of the gateway's span.
@@ -25,7 +25,14 @@ final class ForwardingHeaders {
         CharSequence incomingHost = host(h);
         x.upgrade = x.hasBody || !HttpMethod.GET.equals(x.request.method()) ? null : HttpRules.websocketUpgrade(h);
         boolean chunkedBody = h.contains(HttpHeaderNames.TRANSFER_ENCODING);
+        boolean trailers = h.containsValue(HttpHeaderNames.TE, HttpHeaderValues.TRAILERS, true);
         HttpRules.stripHopByHop(h);
+        if (trailers) {
+            // TE is hop-by-hop, but the gateway relays trailers, so it says so to the origin in
+            // turn, as Envoy does: gRPC servers in C++ and Python refuse a call without it, and a
+            // servlet sends its trailers only when asked.
+            h.set(HttpHeaderNames.TE, HttpHeaderValues.TRAILERS);
+        }
         if (x.upgrade != null) {
             // Upgrade is hop-by-hop, but a WebSocket handshake must reach the origin.
             h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
