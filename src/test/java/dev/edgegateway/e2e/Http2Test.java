@@ -294,6 +294,29 @@ class Http2Test {
         }
     }
 
+    /**
+     * A response with nothing after its head goes as one HEADERS frame with END_STREAM, as gRPC
+     * answers an error (trailers-only); as HEADERS then an empty DATA, a gRPC client lost the
+     * status ("Stream removed"). A response with a body still gets its HEADERS first.
+     */
+    @Test
+    void aResponseWithNothingAfterItsHeadIsOneHeadersFrameThatEndsTheStream() throws Exception {
+        try (TestOrigin origin = new TestOrigin("o"); GatewayFixture gw = gateway(origin); Socket s = h2c(gw.port())) {
+            ByteArrayOutputStream frames = new ByteArrayOutputStream();
+            frame(frames, HEADERS, END_STREAM | END_HEADERS, 1, requestBlock("/download?bytes=0"));
+            frame(frames, HEADERS, END_STREAM | END_HEADERS, 3, requestBlock("/x"));
+            s.getOutputStream().write(frames.toByteArray());
+            List<Frame> seen = new ArrayList<>();
+            awaitFrame(new DataInputStream(s.getInputStream()), f -> {
+                seen.add(f);
+                return seen.stream().filter(x -> x.stream() != 0 && (x.flags() & END_STREAM) != 0).count() == 2;
+            });
+            assertThat(seen.stream().filter(f -> f.stream() == 1)).singleElement()
+                    .satisfies(f -> assertThat(f.type()).isEqualTo(HEADERS)).satisfies(f -> assertThat(f.flags() & END_STREAM).isEqualTo(END_STREAM));
+            assertThat(seen.stream().filter(f -> f.stream() == 3).map(Frame::type)).containsExactly(HEADERS, DATA);
+        }
+    }
+
     @Test
     void bodiesLargerThanAStreamWindowStreamWholeBothWays(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
         assumeTrue(Tools.curl(), "curl with HTTP/2 is not installed");

@@ -59,6 +59,8 @@ final class H2Stream implements Downstream {
     private boolean tooLarge;
     /** The client ended its side of the stream (END_STREAM on HEADERS, DATA or trailers). */
     private boolean remoteEnded;
+    /** The final response's HEADERS, held until the next part or the turn's flush (so an empty body ends them). */
+    private Http2Headers pendingHead;
     /** A frame went either way since the connection's last idle look (set per frame, no clock read). */
     boolean active = true;
     /** No frame either way since then. */
@@ -201,6 +203,10 @@ final class H2Stream implements Downstream {
                     compressor = StreamCompressor.begin(x.compression, r, x.method, x.request.headers().get(HttpHeaderNames.ACCEPT_ENCODING));
                 }
                 h = HttpConversionUtil.toHttp2Headers(r, false);
+                if (!interim) {
+                    pendingHead = h; // sent with the next part, or at the flush that ends this turn
+                    return;
+                }
             }
             conn.ctx.write(new DefaultHttp2HeadersFrame(h, false).stream(stream), conn.ctx.voidPromise());
         } else if (part instanceof LastHttpContent last) {
@@ -213,6 +219,7 @@ final class H2Stream implements Downstream {
         } else if (part instanceof HttpContent c) {
             ByteBuf data = compressor != null && !interim ? compressor.encode(c.content(), conn.ctx.alloc()) : c.content();
             if (data.isReadable()) {
+                sendPendingHead(false);
                 conn.ctx.write(new DefaultHttp2DataFrame(data, false).stream(stream), conn.ctx.voidPromise());
             } else {
                 data.release();
@@ -227,6 +234,14 @@ final class H2Stream implements Downstream {
             last = last.replace(compressor.finish(last.content(), conn.ctx.alloc()));
             compressor = null;
         }
+        if (pendingHead != null && !last.content().isReadable() && last.trailingHeaders().isEmpty()) {
+            // Nothing after the head: one HEADERS frame that ends the stream. gRPC answers an
+            // error this way (trailers-only); as HEADERS then an empty DATA, clients lost its status.
+            last.release();
+            sendPendingHead(true);
+            return;
+        }
+        sendPendingHead(false);
         if (last.trailingHeaders().isEmpty()) {
             conn.ctx.write(new DefaultHttp2DataFrame(last.content(), true).stream(stream), conn.ctx.voidPromise());
             return;
@@ -240,8 +255,18 @@ final class H2Stream implements Downstream {
                 conn.ctx.voidPromise());
     }
 
+    /** Sends the final response's HEADERS if they are still held. */
+    private void sendPendingHead(boolean endStream) {
+        Http2Headers h = pendingHead;
+        if (h != null) {
+            pendingHead = null;
+            conn.ctx.write(new DefaultHttp2HeadersFrame(h, endStream).stream(stream), conn.ctx.voidPromise());
+        }
+    }
+
     @Override
     public void flush() {
+        sendPendingHead(false); // a head whose body comes later is not held past this turn
         conn.ctx.flush();
     }
 
@@ -339,6 +364,7 @@ final class H2Stream implements Downstream {
     /** The exchange is over for this stream: nothing more is delivered. */
     private void end() {
         ended = true;
+        pendingHead = null;
         releaseInbound();
         if (compressor != null) {
             compressor.close();
