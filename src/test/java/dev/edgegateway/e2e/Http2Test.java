@@ -219,12 +219,7 @@ class Http2Test {
             frame(frames, HEADERS, END_STREAM | END_HEADERS, 3, requestBlock("x"));
             frame(frames, HEADERS, END_STREAM | END_HEADERS, 5, requestBlock("/ok"));
             s.getOutputStream().write(frames.toByteArray());
-            DataInputStream in = new DataInputStream(s.getInputStream());
-            List<Frame> seen = new ArrayList<>();
-            awaitFrame(in, f -> {
-                seen.add(f);
-                return seen.stream().filter(x -> x.stream() != 0 && (x.flags() & END_STREAM) != 0).count() == 3; // not SETTINGS' ACK
-            });
+            List<Frame> seen = untilStreamsEnd(s, 3);
             Hpack hpack = new Hpack(); // one context: the server's header blocks in the order sent
             java.util.Map<Integer, String> status = new java.util.HashMap<>();
             for (Frame f : seen) {
@@ -306,11 +301,7 @@ class Http2Test {
             frame(frames, HEADERS, END_STREAM | END_HEADERS, 1, requestBlock("/download?bytes=0"));
             frame(frames, HEADERS, END_STREAM | END_HEADERS, 3, requestBlock("/x"));
             s.getOutputStream().write(frames.toByteArray());
-            List<Frame> seen = new ArrayList<>();
-            awaitFrame(new DataInputStream(s.getInputStream()), f -> {
-                seen.add(f);
-                return seen.stream().filter(x -> x.stream() != 0 && (x.flags() & END_STREAM) != 0).count() == 2;
-            });
+            List<Frame> seen = untilStreamsEnd(s, 2);
             assertThat(seen.stream().filter(f -> f.stream() == 1)).singleElement()
                     .satisfies(f -> assertThat(f.type()).isEqualTo(HEADERS)).satisfies(f -> assertThat(f.flags() & END_STREAM).isEqualTo(END_STREAM));
             assertThat(seen.stream().filter(f -> f.stream() == 3).map(Frame::type)).containsExactly(HEADERS, DATA);
@@ -423,6 +414,16 @@ class Http2Test {
             }
         }
         return -1;
+    }
+
+    /** The frames read until {@code n} streams have ended (END_STREAM on a stream, not SETTINGS' ACK on 0), in order. */
+    private static List<Frame> untilStreamsEnd(Socket s, int n) throws IOException {
+        List<Frame> seen = new ArrayList<>();
+        awaitFrame(new DataInputStream(s.getInputStream()), f -> {
+            seen.add(f);
+            return seen.stream().filter(x -> x.stream() != 0 && (x.flags() & END_STREAM) != 0).count() == n;
+        });
+        return seen;
     }
 
     /** Reads frames until one matches (the socket's read timeout is the deadline). */
