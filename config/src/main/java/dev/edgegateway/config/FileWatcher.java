@@ -103,7 +103,8 @@ public final class FileWatcher implements AutoCloseable {
             // ConfigMap that lost its key) is not silent.
             if (++unreadable == 2) {
                 missing = true;
-                onError.accept(new IllegalStateException("cannot read " + file + " (removed, or not readable); what it held when last read stays in use"));
+                onError.accept(new IllegalStateException("cannot read " + file
+                        + " (removed, or not readable); what it held when last read stays in use"));
             }
             return;
         }

@@ -81,7 +81,8 @@ final class ResponseDecoder extends MessageDecoder {
             if (version != HttpVersion.HTTP_1_1) {
                 throw new IllegalArgumentException("Transfer-Encoding in an HTTP/1.0 response");
             }
-            if (h.valueLength(te) != 7 || !FieldRules.regionIs(h, te, 0, "chunked", true) || h.indexOf(HttpHeaderNames.TRANSFER_ENCODING, te + 1) >= 0) {
+            if (h.valueLength(te) != 7 || !FieldRules.regionIs(h, te, 0, "chunked", true)
+                    || h.indexOf(HttpHeaderNames.TRANSFER_ENCODING, te + 1) >= 0) {
                 // gzip, compress, deflate: the gateway re-frames the body and would pass it on still
                 // coded with nothing saying so. An origin sends one only to a TE: request field, which
                 // the gateway never forwards (hop-by-hop).

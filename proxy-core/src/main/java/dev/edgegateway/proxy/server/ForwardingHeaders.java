@@ -11,11 +11,11 @@ import io.netty.util.AsciiString;
 
 /**
  * The request head as the origin gets it: hop-by-hop fields removed (a WebSocket handshake keeps
- * its {@code Upgrade}, a client that takes trailers its {@code TE: trailers}), the body re-framed as chunked when it came chunked, {@code Expect} taken
- * out (the gateway answers {@code 100 Continue} itself as it starts to stream the body, as Envoy
- * does, so an origin that never sends 100 cannot stall an upload), {@code X-Forwarded-*} and the
- * request id set by the trusted-proxy rule, and the trace context of the gateway's span.
- * Stateless.
+ * its {@code Upgrade}, a client that takes trailers its {@code TE: trailers}), the body re-framed
+ * as chunked when it came chunked, {@code Expect} taken out (the gateway answers
+ * {@code 100 Continue} itself as it starts to stream the body, as Envoy does, so an origin that
+ * never sends 100 cannot stall an upload), {@code X-Forwarded-*} and the request id set by the
+ * trusted-proxy rule, and the trace context of the gateway's span. Stateless.
  */
 final class ForwardingHeaders {
     private ForwardingHeaders() {}
