@@ -233,13 +233,14 @@ class Http2Test {
     }
 
     /**
-     * A stream whose request body stops coming is reset (CANCEL) after {@code timeouts.idle}, even
-     * while PINGs keep its connection busy, and its origin connection is not used again; a stream
-     * that is only waiting on a slow origin is not. Before, the stalled stream held its slot and
-     * origin connection for as long as the client pinged.
+     * A stream whose request body stops coming is answered 408 after {@code timeouts.idle}, then
+     * reset with NO_ERROR (the rest of its body is not wanted), even while PINGs keep its
+     * connection busy, and its origin connection is not used again; a stream that is only waiting
+     * on a slow origin is not. Before, the stalled stream held its slot and origin connection for
+     * as long as the client pinged (and then was reset with CANCEL and no response).
      */
     @Test
-    void aStreamWhoseBodyStallsIsResetAfterTheIdleTimeoutWhilePingsKeepItsConnectionBusy() throws Exception {
+    void aStreamWhoseBodyStallsIsAnswered408AfterTheIdleTimeoutWhilePingsKeepItsConnectionBusy() throws Exception {
         try (TestOrigin origin = new TestOrigin("o");
              GatewayFixture gw = new GatewayFixture(GatewayFixture.config("""
                      timeouts: {idle: 1s}
@@ -279,7 +280,17 @@ class Http2Test {
                 pinger.join();
             }
             Frame reset = seen.stream().filter(f -> f.stream() == 1 && f.type() == RST_STREAM).findFirst().orElseThrow();
-            assertThat(reset.payload()).as("CANCEL").containsExactly(0, 0, 0, 8);
+            assertThat(reset.payload()).as("NO_ERROR").containsExactly(0, 0, 0, 0);
+            Hpack hpack = new Hpack(); // one context: the server's header blocks in the order sent
+            java.util.Map<Integer, String> status = new java.util.HashMap<>();
+            for (Frame f : seen) {
+                if (f.type() == HEADERS) {
+                    status.put(f.stream(), hpack.status(f));
+                }
+            }
+            assertThat(status).containsEntry(1, "408").containsEntry(3, "200");
+            assertThat(seen).anyMatch(f -> f.stream() == 1 && f.type() == DATA && (f.flags() & END_STREAM) != 0);
+            assertThat(gw.metric("edge_downstream_rejected_total{reason=\"body_timeout\"}")).isEqualTo(1);
             assertThat(seen).noneMatch(f -> f.stream() == 3 && f.type() == RST_STREAM).noneMatch(f -> f.type() == GOAWAY);
             frames.reset();
             frame(frames, HEADERS, END_STREAM | END_HEADERS, 5, requestBlock("/after"));

@@ -53,6 +53,31 @@ class IdleTimersTest {
         }
     }
 
+    /**
+     * A request body that stops coming is answered 408 after the idle timeout (Envoy's stream idle
+     * timeout), not cut off with no word; the origin connection, left with half a request, is not
+     * used again. Before, the client saw its connection close with no response.
+     */
+    @Test
+    void aRequestBodyThatStopsComingIsAnswered408AfterTheIdleTimeout() throws Exception {
+        try (TestOrigin origin = new TestOrigin("o");
+             GatewayFixture gw = new GatewayFixture(config(origin.address(), "idle: 1s"))) {
+            for (String listener : new String[] {"public", "plain"}) {
+                try (RawHttp http = new RawHttp(gw.port(listener), 10_000)) {
+                    http.send("POST /upload HTTP/1.1\r\nHost: a.test\r\nContent-Length: 10\r\n\r\nabc");
+                    RawHttp.Response r = http.read();
+                    assertThat(r.status()).as(listener).isEqualTo(408);
+                    assertThat(r.headers()).as(listener).containsEntry("connection", "close").containsEntry("x-edge-rejected", "body_timeout");
+                    assertThat(http.closedByPeer()).as(listener).isTrue();
+                }
+                assertThat(RawHttp.exchange(gw.port(listener), "GET /after HTTP/1.1\r\nHost: a.test\r\n\r\n").status()).isEqualTo(200);
+            }
+            assertThat(gw.metric("edge_downstream_rejected_total{reason=\"body_timeout\"}")).isEqualTo(2);
+            assertThat(origin.seen).extracting(io.netty.handler.codec.http.HttpRequest::uri)
+                    .containsExactly("/upload", "/after", "/upload", "/after");
+        }
+    }
+
     @Test
     void aClientConnectionInUsePastSeveralIdleTimeoutsStaysOpen() throws Exception {
         try (TestOrigin origin = new TestOrigin("o");

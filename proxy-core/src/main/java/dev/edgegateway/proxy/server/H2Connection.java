@@ -178,10 +178,11 @@ final class H2Connection extends ChannelInboundHandlerAdapter {
     /**
      * Every quarter of {@code timeouts.idle} while streams are open: a stream with no frame either
      * way for the idle timeout ({@code tunnelIdle} for a WebSocket), and not waiting on its origin,
-     * is reset with CANCEL and its exchange ends (Envoy's stream idle timeout). The connection's
-     * own idle timer cannot see it while other frames (PINGs, other streams) keep the connection
-     * busy: a request whose body stopped coming held its stream and origin connection for ever.
-     * The first look after a frame starts the quiet period, so a reset never comes early.
+     * is answered 408 if its request body stopped coming, else reset with CANCEL, and its
+     * exchange ends (Envoy's stream idle timeout). The connection's own idle timer cannot see it
+     * while other frames (PINGs, other streams) keep the connection busy: a request whose body
+     * stopped coming held its stream and origin connection for ever. The first look after a
+     * frame starts the quiet period, so a reset never comes early.
      */
     private void lookForIdleStreams() {
         idleLook = null;
@@ -200,9 +201,11 @@ final class H2Connection extends ChannelInboundHandlerAdapter {
         }
         if (idle != null) {
             for (H2Stream s : idle) {
-                streams.remove(s.stream.id());
-                s.closed();
-                reset(s.stream, Http2Error.CANCEL);
+                if (!s.upstream.bodyTimedOut()) { // answered 408 if its body stopped coming
+                    streams.remove(s.stream.id());
+                    s.closed();
+                    reset(s.stream, Http2Error.CANCEL);
+                }
             }
         }
         if (!streams.isEmpty()) {

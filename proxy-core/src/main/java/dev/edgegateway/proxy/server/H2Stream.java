@@ -41,7 +41,7 @@ final class H2Stream implements Downstream {
     private final H2Connection conn;
     final Http2FrameStream stream;
     private final RoutingView view;
-    private final UpstreamAttempt upstream;
+    final UpstreamAttempt upstream;
     private final RequestStages stages;
     private final long startNanos = LoopClock.nanoTime();
     /** Request DATA (and trailers) not yet asked for. */

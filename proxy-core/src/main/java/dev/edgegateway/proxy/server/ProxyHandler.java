@@ -320,11 +320,12 @@ final class ProxyHandler extends ChannelDuplexHandler implements Downstream {
             }
         } else if (evt instanceof IdleStateEvent) {
             // Idle with nothing in flight is the keep-alive timeout. Waiting on an origin for
-            // connect or response headers has its own timers; any other stall ends the connection.
+            // connect or response headers has its own timers; a request body that stopped coming
+            // is answered 408; any other stall ends the connection.
             Exchange x = current;
             boolean waitingOnOrigin = x != null && (x.phase == Exchange.Phase.CONNECTING
                     || (x.phase == Exchange.Phase.STREAMING && upstream.awaitingResponse()));
-            if (!waitingOnOrigin) {
+            if (!waitingOnOrigin && (x == null || closing || !upstream.bodyTimedOut())) {
                 closeNow();
             }
         } else {

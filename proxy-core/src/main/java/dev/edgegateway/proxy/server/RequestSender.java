@@ -117,6 +117,11 @@ final class RequestSender {
         }
     }
 
+    /** Whether the client is not read because the origin has not taken the last body part. */
+    boolean waitingOnOrigin() {
+        return waitingUpstreamWritable;
+    }
+
     /** The origin can take more: read the client on, if that waited. */
     void upstreamWritable() {
         if (waitingUpstreamWritable) {

@@ -5,6 +5,7 @@ import dev.edgegateway.config.ClusterConfig;
 import dev.edgegateway.health.ClusterHealth;
 import dev.edgegateway.health.RetryPolicy.Failure;
 import dev.edgegateway.proxy.metrics.GatewayMetrics;
+import dev.edgegateway.proxy.metrics.GatewayMetrics.Rejection;
 import dev.edgegateway.proxy.metrics.GatewayMetrics.UpstreamError;
 import dev.edgegateway.proxy.tls.UpstreamTls;
 import dev.edgegateway.proxy.transport.LoopClock;
@@ -240,6 +241,22 @@ final class UpstreamAttempt implements UpstreamListener {
             return;
         }
         refuse(Refusal.of(status, null, message));
+    }
+
+    /**
+     * The exchange was quiet for the idle timeout. If it waited on the client for the rest of its
+     * request body (no response begun, the origin taking all it was sent), it is answered 408 and
+     * the origin connection, left with half a request, is dropped (Envoy's stream idle timeout).
+     * False otherwise: the caller ends the exchange its own way.
+     */
+    boolean bodyTimedOut() {
+        Exchange e = x;
+        if (e == null || e.phase != Exchange.Phase.STREAMING || e.complete || e.responseStarted || sender.waitingOnOrigin()) {
+            return false;
+        }
+        metrics.rejected(Rejection.BODY_TIMEOUT);
+        refuse(Refusal.of(408, Rejection.BODY_TIMEOUT, "request body not received in time", true));
+        return true;
     }
 
     void refuse(Refusal r) {
