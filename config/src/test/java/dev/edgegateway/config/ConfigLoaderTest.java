@@ -42,6 +42,7 @@ class ConfigLoaderTest {
         assertThat(c.timeouts().connect()).isEqualTo(Duration.ofMillis(250));
         assertThat(c.timeouts().responseHeader()).isEqualTo(Duration.ofSeconds(90));
         assertThat(c.timeouts().idle()).isEqualTo(Duration.ofSeconds(60));
+        assertThat(c.timeouts().closeLinger()).isEqualTo(Duration.ofSeconds(2));
         assertThat(c.limits().maxHeaderBytes()).isEqualTo(32 * 1024);
         assertThat(c.routes().get(0).match().host()).isEqualTo("api.example.com");
         assertThat(c.routes().get(1).match()).isEqualTo(RouteMatch.ANY);
@@ -61,6 +62,18 @@ class ConfigLoaderTest {
         assertThat(e.path()).isEqualTo("timeouts.responseHeadr");
         assertThat(e.message()).contains("unknown field 'responseHeadr'").contains("did you mean 'responseHeader'");
         assertThat(e.toString()).startsWith("gw.yaml:8:3: timeouts.responseHeadr: unknown field");
+    }
+
+    @Test
+    void aCloseLingerPastAMinuteIsRefusedWhereItIsWritten() throws ConfigException {
+        String bad = VALID.replace("responseHeader:", "closeLinger: 5m\n  responseHeader:");
+        assertThat(errorsOf(bad)).singleElement().satisfies(e -> {
+            assertThat(e.path()).isEqualTo("timeouts.closeLinger");
+            assertThat(e.line()).isEqualTo(8);
+            assertThat(e.message()).contains("must be 0 to 1m");
+        });
+        assertThat(ConfigLoader.parse(VALID.replace("responseHeader:", "closeLinger: 0s\n  responseHeader:"), "gw.yaml", 1)
+                .config().timeouts().closeLinger()).isZero();
     }
 
     @Test

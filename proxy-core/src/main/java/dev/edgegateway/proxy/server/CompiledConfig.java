@@ -45,6 +45,7 @@ public final class CompiledConfig {
     final long responseHeaderTimeoutNanos;
     final long upstreamIdleNanos;
     final long tunnelIdleNanos;
+    final long closeLingerNanos;
     final boolean metricsEnabled;
     final long maxRequestBodyBytes;
     final int retryBufferBytes;
@@ -86,6 +87,7 @@ public final class CompiledConfig {
         this.responseHeaderTimeoutNanos = c.timeouts().responseHeader().toNanos();
         this.upstreamIdleNanos = c.timeouts().upstreamIdle().toNanos();
         this.tunnelIdleNanos = c.timeouts().tunnelIdle().toNanos();
+        this.closeLingerNanos = c.timeouts().closeLinger().toNanos();
         this.metricsEnabled = c.metrics().enabled();
         this.maxRequestBodyBytes = c.limits().maxRequestBodyBytes();
         this.retryBufferBytes = c.limits().retryBufferBytes();

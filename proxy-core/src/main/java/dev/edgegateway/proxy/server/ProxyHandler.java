@@ -3,13 +3,13 @@ package dev.edgegateway.proxy.server;
 import dev.edgegateway.proxy.http1.Parts;
 import dev.edgegateway.proxy.metrics.GatewayMetrics;
 import dev.edgegateway.proxy.metrics.GatewayMetrics.Rejection;
+import dev.edgegateway.proxy.transport.LingeringClose;
 import dev.edgegateway.proxy.transport.LoopClock;
 import dev.edgegateway.proxy.transport.LoopFlushes;
 import dev.edgegateway.proxy.upstream.UpstreamConnection;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelFuture;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
@@ -232,7 +232,7 @@ final class ProxyHandler extends ChannelDuplexHandler implements Downstream {
         ChannelFuture written = ctx.writeAndFlush(r);
         if (closeAfter) {
             closing = true;
-            written.addListener(ChannelFutureListener.CLOSE);
+            LingeringClose.after(written, x.state.closeLingerNanos); // unread input must not reset the answer
         } else if (x.complete) {
             awaitNextRequest();
         } else {
@@ -248,7 +248,7 @@ final class ProxyHandler extends ChannelDuplexHandler implements Downstream {
         recorder.record(x);
         if (x.closeAfterResponse) {
             closing = true;
-            ctx.writeAndFlush(last).addListener(ChannelFutureListener.CLOSE);
+            LingeringClose.after(ctx.writeAndFlush(last), x.state.closeLingerNanos);
         } else {
             ctx.write(last, ctx.voidPromise()); // no promise to allocate per response
             LoopFlushes.later(ctx); // sent with the rest of this turn's sends, from here rather than the pipeline's tail
