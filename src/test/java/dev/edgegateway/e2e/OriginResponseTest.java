@@ -40,6 +40,34 @@ class OriginResponseTest {
         }
     }
 
+    /**
+     * Bytes an origin sends past the end of a response (a 204 with a body, a body longer than its
+     * Content-Length, here carrying a whole second response) answer no request: the connection is
+     * closed, not pooled. Before, they waited in the pooled connection's decoder, and the next
+     * request on it got a 502 (or, had they been a whole response, someone else's answer).
+     */
+    @Test
+    void bytesPastTheEndOfAResponseCloseItsConnectionRatherThanAnswerTheNextRequest() throws Exception {
+        try (ScriptedOrigin origin = new ScriptedOrigin(List.of(
+                "HTTP/1.1 204 No Content\r\nContent-Length: 5\r\n\r\nhello",
+                "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokHTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nevil",
+                "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nfresh"));
+                GatewayFixture gw = new GatewayFixture(config(origin));
+                RawHttp http = new RawHttp(gw.port())) { // one client connection: one event loop, one pool
+            http.send("GET /a HTTP/1.1\r\nHost: x\r\n\r\n");
+            assertThat(http.read().status()).isEqualTo(204);
+            http.send("GET /b HTTP/1.1\r\nHost: x\r\n\r\n");
+            RawHttp.Response b = http.read();
+            assertThat(b.status()).isEqualTo(200);
+            assertThat(b.text()).isEqualTo("ok");
+            http.send("GET /c HTTP/1.1\r\nHost: x\r\n\r\n");
+            RawHttp.Response c = http.read();
+            assertThat(c.status()).isEqualTo(200);
+            assertThat(c.text()).as("the origin's answer to /c, not the bytes it sent after /b's").isEqualTo("fresh");
+            assertThat(origin.connections.get()).as("origin connections: neither was pooled with bytes left over").isEqualTo(3);
+        }
+    }
+
     @Test
     void aChunkedBodyThatBreaksIsATruncationAndItsConnectionIsNotPooled() throws Exception {
         try (ScriptedOrigin origin = new ScriptedOrigin(List.of(

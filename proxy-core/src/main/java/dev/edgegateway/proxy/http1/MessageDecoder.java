@@ -70,6 +70,11 @@ abstract class MessageDecoder extends ByteToMessageDecoder {
      */
     abstract HttpMessage invalid(Exception cause, byte[] b, int[] ends, int lines);
 
+    /** Whether a message now would answer nothing: a response with no request outstanding. */
+    boolean unsolicited() {
+        return false;
+    }
+
     /** A body that breaks its framing, once its message has gone on (the state is already BAD). */
     abstract void bodyFailed(IllegalArgumentException cause, List<Object> out);
 
@@ -191,6 +196,12 @@ abstract class MessageDecoder extends ByteToMessageDecoder {
             }
             in.readerIndex(i);
             if (i == end) {
+                return;
+            }
+            if (unsolicited()) {
+                // Bytes past the end of the last response (a 204 with a body, a body longer than its
+                // Content-Length): kept, they would be read as the next request's response.
+                out.add(invalid(in, new IllegalArgumentException("bytes from the origin with no request outstanding"), null, 0));
                 return;
             }
         }

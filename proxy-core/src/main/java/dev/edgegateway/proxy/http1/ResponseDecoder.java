@@ -35,7 +35,9 @@ import java.util.List;
  * The head's scan and the body's framing are {@link MessageDecoder}'s, shared with {@link RequestDecoder}.
  *
  * <p>Errors: a head that cannot be read becomes a response whose decoder result is a failure (the
- * gateway answers 502), and everything after it is discarded; a body that breaks its framing is
+ * gateway answers 502), and everything after it is discarded, as are bytes (other than line
+ * ends) with no request outstanding, which a pooled connection would otherwise hand to the next
+ * request as the start of its response; a body that breaks its framing is
  * an exception (the connection closes, the client sees the truncation), never a clean end.
  */
 final class ResponseDecoder extends MessageDecoder {
@@ -49,6 +51,12 @@ final class ResponseDecoder extends MessageDecoder {
     /** A request went out on this connection; its response is decoded after the earlier ones'. */
     void requestSent(HttpMethod method) {
         methods.add(method);
+    }
+
+    /** No request is waiting for its final response (interim ones do not take it off the queue). */
+    @Override
+    boolean unsolicited() {
+        return methods.isEmpty();
     }
 
     @Override
