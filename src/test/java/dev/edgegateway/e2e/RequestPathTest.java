@@ -3,6 +3,7 @@ package dev.edgegateway.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -88,6 +89,39 @@ class RequestPathTest {
             // the failure then feeds its cost. Each of the two event loops may probe it once.
             double timeouts = gw.metric("edge_upstream_errors_total{cluster=\"c\",kind=\"connect_timeout\"}");
             assertThat(timeouts).isBetween(1.0, 2.0);
+        }
+    }
+
+    /**
+     * A TLS origin that accepts the connection and never answers the ClientHello is a connect
+     * that never completes: 504 at {@code timeouts.connect} (counted as a connect timeout, and its
+     * connection closed), not a 502 at the TLS library's own 10 s, whatever the connect timeout.
+     */
+    @Test
+    void aTlsOriginThatNeverAnswersTheHandshakeTimesOutWithTheConnect() throws Exception {
+        try (ServerSocket mute = new ServerSocket(0, 4, java.net.InetAddress.getLoopbackAddress());
+             GatewayFixture gw = new GatewayFixture(GatewayFixture.config("""
+                     timeouts: {connect: 500ms, responseHeader: 30s}
+                     routes: [{name: r, cluster: c}]
+                     clusters: [{name: c, endpoints: ["127.0.0.1:%d"], tls: {verify: false}}]
+                     """.formatted(mute.getLocalPort())))) {
+            java.util.concurrent.CompletableFuture<Integer> accepted = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                try (Socket s = mute.accept()) {
+                    s.setSoTimeout(30_000);
+                    while (s.getInputStream().read() >= 0) {
+                        // the ClientHello, never answered; until the gateway closes
+                    }
+                    return 1;
+                } catch (IOException e) {
+                    return 2; // reset by the gateway: also closed
+                }
+            });
+            RawHttp.Response r = RawHttp.exchange(gw.port(), "GET /x HTTP/1.1\r\nHost: x\r\n\r\n");
+            assertThat(r.status()).isEqualTo(504);
+            assertThat(r.text()).contains("connecting to the origin timed out");
+            assertThat(gw.metric("edge_upstream_errors_total{cluster=\"c\",kind=\"connect_timeout\"}")).isGreaterThanOrEqualTo(1.0);
+            assertThat(gw.metric("edge_upstream_errors_total{cluster=\"c\",kind=\"tls_handshake\"}")).isZero();
+            assertThat(accepted.get(20, java.util.concurrent.TimeUnit.SECONDS)).as("the gateway closed the mute connection").isPositive();
         }
     }
 

@@ -5,7 +5,7 @@ import java.time.Duration;
 /**
  * Time limits on the request path.
  *
- * @param connect opening a connection to an endpoint (past it: 504)
+ * @param connect opening a connection to an endpoint, its TLS handshake included (past it: 504)
  * @param responseHeader from the request's end being sent upstream to the response headers arriving (past it: 504)
  * @param requestHeader from a request's first byte to its last header line (past it: 408 and close; slowloris defence)
  * @param idle a client connection with no traffic in either direction is closed

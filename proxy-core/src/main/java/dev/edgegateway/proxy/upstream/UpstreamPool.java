@@ -11,6 +11,7 @@ import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.ConnectTimeoutException;
 import io.netty.channel.ChannelPromise;
 import io.netty.channel.EventLoop;
 import io.netty.channel.socket.SocketChannel;
@@ -31,6 +32,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLException;
 
@@ -79,7 +81,9 @@ public final class UpstreamPool {
                         UpstreamConnection conn = ch.attr(GatewayAttributes.CONNECTION).get();
                         H2OriginConnection h2 = ch.attr(GatewayAttributes.H2).get();
                         if (conn.tls != null) {
-                            ch.pipeline().addLast(conn.tls.newHandler(ch.alloc(), conn.endpoint().address()));
+                            SslHandler ssl = conn.tls.newHandler(ch.alloc(), conn.endpoint().address());
+                            ssl.setHandshakeTimeoutMillis(0); // bounded with the connect, by open()
+                            ch.pipeline().addLast(ssl);
                         }
                         if (h2 != null) {
                             h2.initParent(ch, upstreamIdleNanos, maxResponseHeaderBytes);
@@ -166,6 +170,15 @@ public final class UpstreamPool {
             return f;
         }
         ChannelPromise handshaken = f.channel().newPromise();
+        // The connect timeout bounds the handshake too, as Envoy's does: an origin that accepts and
+        // never answers the ClientHello is a connect that never completes (a 504, retried as one),
+        // not a 502 after the TLS library's own 10 s.
+        ScheduledFuture<?> limit = loop.schedule(() -> {
+            if (handshaken.tryFailure(new ConnectTimeoutException("connect and TLS handshake took over " + connectTimeoutMillis + " ms"))) {
+                f.channel().close();
+            }
+        }, connectTimeoutMillis, TimeUnit.MILLISECONDS);
+        handshaken.addListener(done -> limit.cancel(false));
         f.addListener(done -> {
             if (!done.isSuccess()) {
                 handshaken.tryFailure(done.cause());
