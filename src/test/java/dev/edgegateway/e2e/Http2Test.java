@@ -301,6 +301,43 @@ class Http2Test {
     }
 
     /**
+     * An origin that answers before the request body is all in (a 413 at the head): once the
+     * response is out, the stream is reset with NO_ERROR, so the client stops sending (RFC 9113
+     * 8.1) and the connection's window is whole again; the connection serves on. Before, the
+     * stream stayed open with its window never returned, and the client waited for it for ever.
+     */
+    @Test
+    void anOriginsEarlyAnswerEndsTheStreamWithNoErrorSoTheClientStopsSending() throws Exception {
+        try (TestOrigin origin = new TestOrigin("o"); GatewayFixture gw = gateway(origin); Socket s = h2c(gw.port())) {
+            ByteArrayOutputStream frames = new ByteArrayOutputStream();
+            frame(frames, HEADERS, END_HEADERS, 1, postBlock("/early", 1_000_000));
+            frame(frames, DATA, 0, 1, new byte[16_384]);
+            s.getOutputStream().write(frames.toByteArray());
+            DataInputStream in = new DataInputStream(s.getInputStream());
+            List<Frame> seen = new ArrayList<>();
+            awaitFrame(in, f -> {
+                seen.add(f);
+                return f.stream() == 1 && f.type() == RST_STREAM;
+            });
+            assertThat(seen).anyMatch(f -> f.stream() == 1 && f.type() == DATA && (f.flags() & END_STREAM) != 0);
+            Frame reset = seen.get(seen.size() - 1);
+            assertThat(reset.payload()).as("NO_ERROR").containsExactly(0, 0, 0, 0);
+            Hpack hpack = new Hpack();
+            List<String> statuses = new ArrayList<>();
+            for (Frame f : seen) {
+                if (f.type() == HEADERS) {
+                    statuses.add(hpack.status(f));
+                }
+            }
+            assertThat(statuses).containsExactly("413");
+            frames.reset();
+            frame(frames, HEADERS, END_STREAM | END_HEADERS, 3, requestBlock("/after"));
+            s.getOutputStream().write(frames.toByteArray());
+            awaitFrame(in, f -> f.stream() == 3 && (f.flags() & END_STREAM) != 0);
+        }
+    }
+
+    /**
      * A response with nothing after its head goes as one HEADERS frame with END_STREAM, as gRPC
      * answers an error (trailers-only); as HEADERS then an empty DATA, a gRPC client lost the
      * status ("Stream removed"). A response with a body still gets its HEADERS first.

@@ -49,6 +49,7 @@ import java.util.concurrent.atomic.AtomicLong;
  *   <li>{@code /download?bytes=N}: streams N bytes (Content-Length), with backpressure</li>
  *   <li>{@code /stall}: never answers</li>
  *   <li>{@code /slow?ms=N}: answers after N ms</li>
+ *   <li>{@code /early}: answers 413 at the head, before the body, and drops the body as it comes</li>
  *   <li>anything else: 200 with {@code origin <name> <path>}</li>
  * </ul>
  */
@@ -159,8 +160,11 @@ final class TestOrigin implements AutoCloseable {
                 bytesReceived.addAndGet(c.content().readableBytes());
             }
             boolean last = msg instanceof LastHttpContent;
+            boolean early = request != null && request.uri().equals("/early");
             ReferenceCountUtil.release(msg);
-            if (last) {
+            if (early && msg instanceof HttpRequest) {
+                status(ctx, true, 413); // before the body, as an origin refusing an upload does
+            } else if (last && !early) {
                 respond(ctx, request, uploaded);
             }
         }

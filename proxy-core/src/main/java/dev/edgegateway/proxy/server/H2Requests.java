@@ -1,5 +1,6 @@
 package dev.edgegateway.proxy.server;
 
+import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
@@ -31,6 +32,20 @@ final class H2Requests {
     private static final AsciiString WEBSOCKET_EXTENSIONS = AsciiString.cached("sec-websocket-extensions");
 
     private H2Requests() {}
+
+    /**
+     * The HTTP/1 request for a stream's HEADERS; an extended CONNECT for WebSocket becomes the
+     * origin's upgrade request. A :path that is not a path (nor {@code *} for OPTIONS, RFC 9113
+     * 8.3.1) fails to decode, a 400 as for any malformed request line: an absolute URI there would
+     * be read as HTTP/1's absolute form, its host winning over :authority.
+     */
+    static HttpRequest of(int streamId, Http2Headers h, boolean endStream, boolean extendedConnect) throws Http2Exception {
+        HttpRequest req = extendedConnect ? webSocketUpgrade(h) : toHttp1(streamId, h, endStream);
+        if (!originForm(req)) {
+            req.setDecoderResult(DecoderResult.failure(new IllegalArgumentException(":path is not a path")));
+        }
+        return req;
+    }
 
     static HttpRequest toHttp1(int streamId, Http2Headers h, boolean endStream) throws Http2Exception {
         HttpRequest req = HttpConversionUtil.toHttpRequest(streamId, h, true);

@@ -3,6 +3,7 @@ package dev.edgegateway.proxy.server;
 import dev.edgegateway.proxy.transport.LoopClock;
 import dev.edgegateway.proxy.upstream.UpstreamConnection;
 import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
@@ -84,15 +85,9 @@ final class H2Stream implements Downstream {
         }
         try {
             extendedConnect = H2Requests.isWebSocketConnect(h);
-            request = extendedConnect ? H2Requests.webSocketUpgrade(h) : H2Requests.toHttp1(stream.id(), h, endStream);
+            request = H2Requests.of(stream.id(), h, endStream, extendedConnect);
         } catch (Exception malformed) {
             return false;
-        }
-        if (!H2Requests.originForm(request)) {
-            // RFC 9113 8.3.1: :path is a path (or * for OPTIONS). An absolute URI there would be
-            // read as HTTP/1's absolute form, its host winning over :authority: a 400, as for any
-            // malformed request line.
-            request.setDecoderResult(DecoderResult.failure(new IllegalArgumentException(":path is not a path")));
         }
         remoteEnded = endStream;
         if (endStream || extendedConnect) {
@@ -229,6 +224,21 @@ final class H2Stream implements Downstream {
         }
     }
 
+    /**
+     * The promise for the frame that ends the response. While the client still sends its body,
+     * it is asked to stop once that frame is out (DATA waits for flow control, RST_STREAM would
+     * not), without error (RFC 9113 8.1): the stream closes and Netty gives the connection back
+     * the window of what was left unread. Kept open, the client waited for stream window forever.
+     */
+    private ChannelPromise endPromise() {
+        if (remoteEnded) {
+            return conn.ctx.voidPromise();
+        }
+        ChannelPromise p = conn.ctx.newPromise();
+        p.addListener(f -> conn.ctx.writeAndFlush(new DefaultHttp2ResetFrame(Http2Error.NO_ERROR).stream(stream), conn.ctx.voidPromise()));
+        return p;
+    }
+
     private void writeLast(LastHttpContent last) {
         if (compressor != null) {
             last = last.replace(compressor.finish(last.content(), conn.ctx.alloc()));
@@ -243,7 +253,7 @@ final class H2Stream implements Downstream {
         }
         sendPendingHead(false);
         if (last.trailingHeaders().isEmpty()) {
-            conn.ctx.write(new DefaultHttp2DataFrame(last.content(), true).stream(stream), conn.ctx.voidPromise());
+            conn.ctx.write(new DefaultHttp2DataFrame(last.content(), true).stream(stream), endPromise());
             return;
         }
         if (last.content().isReadable()) {
@@ -252,7 +262,7 @@ final class H2Stream implements Downstream {
             last.release();
         }
         conn.ctx.write(new DefaultHttp2HeadersFrame(HttpConversionUtil.toHttp2Headers(last.trailingHeaders(), false), true).stream(stream),
-                conn.ctx.voidPromise());
+                endPromise());
     }
 
     /** Sends the final response's HEADERS if they are still held. */
@@ -260,7 +270,7 @@ final class H2Stream implements Downstream {
         Http2Headers h = pendingHead;
         if (h != null) {
             pendingHead = null;
-            conn.ctx.write(new DefaultHttp2HeadersFrame(h, endStream).stream(stream), conn.ctx.voidPromise());
+            conn.ctx.write(new DefaultHttp2HeadersFrame(h, endStream).stream(stream), endStream ? endPromise() : conn.ctx.voidPromise());
         }
     }
 
@@ -318,14 +328,7 @@ final class H2Stream implements Downstream {
             body = page.finish(body, conn.ctx.alloc());
         }
         conn.ctx.write(new DefaultHttp2HeadersFrame(HttpConversionUtil.toHttp2Headers(r, false), false).stream(stream), conn.ctx.voidPromise());
-        if (remoteEnded) {
-            conn.ctx.write(new DefaultHttp2DataFrame(body, true).stream(stream), conn.ctx.voidPromise());
-        } else {
-            // RFC 9113 8.1: the response is complete; once it is out (DATA waits for flow control,
-            // RST_STREAM does not), ask the client to stop sending the body, without error.
-            conn.ctx.write(new DefaultHttp2DataFrame(body, true).stream(stream))
-                    .addListener(f -> conn.ctx.writeAndFlush(new DefaultHttp2ResetFrame(Http2Error.NO_ERROR).stream(stream), conn.ctx.voidPromise()));
-        }
+        conn.ctx.write(new DefaultHttp2DataFrame(body, true).stream(stream), endPromise());
         conn.ctx.flush();
         end();
     }
@@ -389,11 +392,8 @@ final class H2Stream implements Downstream {
     }
 
     private void releaseInbound() {
-        if (inbound != null) {
-            for (Object o; (o = inbound.poll()) != null; ) {
-                ReferenceCountUtil.release(o);
-            }
+        for (Object o; inbound != null && (o = inbound.poll()) != null; ) {
+            ReferenceCountUtil.release(o);
         }
     }
-
 }
