@@ -53,6 +53,7 @@ class CompressionTest {
                 ex.getResponseHeaders().set("content-range", "bytes 0-" + (body.length - 1) + "/" + (body.length * 2));
             }
             ex.getResponseHeaders().set("content-type", type);
+            ex.getResponseHeaders().set("etag", path.endsWith("/weak") ? "W/\"w\"" : "\"v1\"");
             if (path.endsWith("/stream")) {
                 ex.sendResponseHeaders(200, 0); // chunked
                 try (OutputStream out = ex.getResponseBody()) {
@@ -100,6 +101,8 @@ class CompressionTest {
             assertThat(gz.headers().firstValue("content-length")).isEmpty();
             assertThat(gunzip(gz.body())).isEqualTo(PAGE);
             assertThat(gz.body().length).isLessThan(PAGE.length() / 10);
+            assertThat(gz.headers().firstValue("etag")).as("the compressed copy's bytes are not the origin's").hasValue("W/\"v1\"");
+            assertThat(get(http, base + "/weak", "gzip").headers().firstValue("etag")).hasValue("W/\"w\"");
 
             Brotli4jLoader.ensureAvailability();
             HttpResponse<byte[]> br = get(http, base + "/page", "gzip, deflate, br");
@@ -111,6 +114,7 @@ class CompressionTest {
             HttpResponse<byte[]> none = get(http, base + "/page", null);
             assertThat(none.headers().firstValue("content-encoding")).isEmpty();
             assertThat(none.headers().firstValue("vary")).as("caches must keep the two copies apart").hasValue("accept-encoding");
+            assertThat(none.headers().firstValue("etag")).as("the origin's bytes: its strong ETag").hasValue("\"v1\"");
             assertThat(new String(none.body(), StandardCharsets.UTF_8)).isEqualTo(PAGE);
 
             for (String path : new String[] {"/small", "/image", "/no-transform", "/encoded", "/range", "/plain/page"}) {
@@ -165,13 +169,14 @@ class CompressionTest {
                     .doesNotContain("content-length");
             assertThat(gunzip(gz.body)).isEqualTo(PAGE);
             assertThat(gz.body.length).isLessThan(PAGE.length() / 10);
+            assertThat(gz.headers).contains("etag: w/\"v1\""); // the helper lower-cases the head
 
             H2Get br = h2(base + "/page", "gzip, br;q=1.0");
             assertThat(br.headers).contains("content-encoding: br");
             assertThat(new String(Decoder.decompress(br.body).getDecompressedData(), StandardCharsets.UTF_8)).isEqualTo(PAGE);
 
             H2Get refused = h2(base + "/page", "br;q=0, gzip;q=0");
-            assertThat(refused.headers).doesNotContain("content-encoding").contains("vary: accept-encoding");
+            assertThat(refused.headers).doesNotContain("content-encoding").contains("vary: accept-encoding").contains("etag: \"v1\"");
             assertThat(new String(refused.body, StandardCharsets.UTF_8)).isEqualTo(PAGE);
 
             for (String path : new String[] {"/small", "/image", "/no-transform", "/range", "/plain/page"}) {

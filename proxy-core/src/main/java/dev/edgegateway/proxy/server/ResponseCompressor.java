@@ -18,7 +18,7 @@ import java.util.Locale;
  * no-transform}, ranges ({@code 206}, {@code Content-Range}), media types the route does not list,
  * and bodies declared smaller than its {@code minBytes}. A compressible response says
  * {@code Vary: Accept-Encoding}, whether this client's copy was compressed or not, so caches keep
- * the two apart. Which route's setting applies is set on the channel by {@link ProxyHandler} as
+ * the two apart; a compressed copy's strong {@code ETag} becomes weak. Which route's setting applies is set on the channel by {@link ProxyHandler} as
  * it writes each response head (one exchange at a time on an HTTP/1 connection).
  */
 final class ResponseCompressor extends HttpContentCompressor {
@@ -39,7 +39,23 @@ final class ResponseCompressor extends HttpContentCompressor {
     @Override
     protected Result beginEncode(HttpResponse response, String acceptEncoding) throws Exception {
         CompressionConfig c = ctx.channel().attr(ROUTE).get();
-        return c != null && compressible(c, response) ? super.beginEncode(response, acceptEncoding) : null;
+        Result r = c != null && compressible(c, response) ? super.beginEncode(response, acceptEncoding) : null;
+        if (r != null) {
+            weakenEtag(response.headers());
+        }
+        return r;
+    }
+
+    /**
+     * A strong ETag names the bytes of one representation (RFC 9110 8.8.3): on the compressed
+     * copy it becomes weak, as nginx makes it, so that a cache's If-Range or byte-wise comparison
+     * never mixes the two copies' bytes; If-None-Match, which compares weakly, still works.
+     */
+    static void weakenEtag(HttpHeaders h) {
+        String etag = h.get(HttpHeaderNames.ETAG);
+        if (etag != null && !etag.startsWith("W/")) {
+            h.set(HttpHeaderNames.ETAG, "W/" + etag);
+        }
     }
 
     /**

@@ -33,7 +33,7 @@ final class StreamCompressor {
 
     /**
      * A compressor for this response, whose head is changed to say so ({@code Content-Encoding},
-     * no {@code Content-Length}, {@code Vary}); or null when it is sent as it is.
+     * no {@code Content-Length}, {@code Vary}, a weak {@code ETag}); or null when it is sent as it is.
      */
     static StreamCompressor begin(CompressionConfig c, HttpResponse r, String method, String acceptEncoding) {
         int code = r.status().code();
@@ -45,6 +45,7 @@ final class StreamCompressor {
             return null;
         }
         r.headers().set(HttpHeaderNames.CONTENT_ENCODING, encoding).remove(HttpHeaderNames.CONTENT_LENGTH);
+        ResponseCompressor.weakenEtag(r.headers());
         return new StreamCompressor(new EmbeddedChannel(encoding.equals("br")
                 ? new BrotliEncoder(StandardCompressionOptions.brotli().parameters())
                 : ZlibCodecFactory.newZlibEncoder(ZlibWrapper.GZIP, 6)));
