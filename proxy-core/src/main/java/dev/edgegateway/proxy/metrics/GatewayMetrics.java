@@ -39,7 +39,8 @@ public final class GatewayMetrics implements HealthEvents {
 
     /** Why the gateway itself answered a request without an origin. */
     public enum Rejection {
-        BAD_REQUEST, URI_TOO_LONG, HEADERS_TOO_LARGE, BODY_TOO_LARGE, HEADER_TIMEOUT, BODY_TIMEOUT, NO_ROUTE, METHOD_NOT_ALLOWED, VERSION, AMBIGUOUS_KEY;
+        BAD_REQUEST, URI_TOO_LONG, HEADERS_TOO_LARGE, BODY_TOO_LARGE, HEADER_TIMEOUT, BODY_TIMEOUT, NO_ROUTE, METHOD_NOT_ALLOWED, VERSION,
+        AMBIGUOUS_KEY;
 
         private final String label = name().toLowerCase(Locale.ROOT);
 

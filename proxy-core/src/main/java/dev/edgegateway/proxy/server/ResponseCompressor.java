@@ -18,8 +18,9 @@ import java.util.Locale;
  * no-transform}, ranges ({@code 206}, {@code Content-Range}), media types the route does not list,
  * and bodies declared smaller than its {@code minBytes}. A compressible response says
  * {@code Vary: Accept-Encoding}, whether this client's copy was compressed or not, so caches keep
- * the two apart; a compressed copy's strong {@code ETag} becomes weak. Which route's setting applies is set on the channel by {@link ProxyHandler} as
- * it writes each response head (one exchange at a time on an HTTP/1 connection).
+ * the two apart; a compressed copy's strong {@code ETag} becomes weak. Which route's setting
+ * applies is set on the channel by {@link ProxyHandler} as it writes each response head (one
+ * exchange at a time on an HTTP/1 connection).
  */
 final class ResponseCompressor extends HttpContentCompressor {
     static final AttributeKey<CompressionConfig> ROUTE = AttributeKey.valueOf("edge.compression");
