@@ -220,14 +220,7 @@ class Http2Test {
             frame(frames, HEADERS, END_STREAM | END_HEADERS, 5, requestBlock("/ok"));
             s.getOutputStream().write(frames.toByteArray());
             List<Frame> seen = untilStreamsEnd(s, 3);
-            Hpack hpack = new Hpack(); // one context: the server's header blocks in the order sent
-            java.util.Map<Integer, String> status = new java.util.HashMap<>();
-            for (Frame f : seen) {
-                if (f.type() == HEADERS) {
-                    status.put(f.stream(), hpack.status(f));
-                }
-            }
-            assertThat(status).containsEntry(1, "400").containsEntry(3, "400").containsEntry(5, "200");
+            assertThat(statuses(seen)).containsEntry(1, "400").containsEntry(3, "400").containsEntry(5, "200");
             assertThat(origin.seen).extracting(io.netty.handler.codec.http.HttpRequest::uri).containsExactly("/ok");
         }
     }
@@ -281,14 +274,7 @@ class Http2Test {
             }
             Frame reset = seen.stream().filter(f -> f.stream() == 1 && f.type() == RST_STREAM).findFirst().orElseThrow();
             assertThat(reset.payload()).as("NO_ERROR").containsExactly(0, 0, 0, 0);
-            Hpack hpack = new Hpack(); // one context: the server's header blocks in the order sent
-            java.util.Map<Integer, String> status = new java.util.HashMap<>();
-            for (Frame f : seen) {
-                if (f.type() == HEADERS) {
-                    status.put(f.stream(), hpack.status(f));
-                }
-            }
-            assertThat(status).containsEntry(1, "408").containsEntry(3, "200");
+            assertThat(statuses(seen)).containsEntry(1, "408").containsEntry(3, "200");
             assertThat(seen).anyMatch(f -> f.stream() == 1 && f.type() == DATA && (f.flags() & END_STREAM) != 0);
             assertThat(gw.metric("edge_downstream_rejected_total{reason=\"body_timeout\"}")).isEqualTo(1);
             assertThat(seen).noneMatch(f -> f.stream() == 3 && f.type() == RST_STREAM).noneMatch(f -> f.type() == GOAWAY);
@@ -322,14 +308,7 @@ class Http2Test {
             assertThat(seen).anyMatch(f -> f.stream() == 1 && f.type() == DATA && (f.flags() & END_STREAM) != 0);
             Frame reset = seen.get(seen.size() - 1);
             assertThat(reset.payload()).as("NO_ERROR").containsExactly(0, 0, 0, 0);
-            Hpack hpack = new Hpack();
-            List<String> statuses = new ArrayList<>();
-            for (Frame f : seen) {
-                if (f.type() == HEADERS) {
-                    statuses.add(hpack.status(f));
-                }
-            }
-            assertThat(statuses).containsExactly("413");
+            assertThat(statuses(seen)).isEqualTo(java.util.Map.of(1, "413"));
             frames.reset();
             frame(frames, HEADERS, END_STREAM | END_HEADERS, 3, requestBlock("/after"));
             s.getOutputStream().write(frames.toByteArray());
@@ -475,6 +454,18 @@ class Http2Test {
     }
 
     /** Reads frames until one matches (the socket's read timeout is the deadline). */
+    /** Each stream's last :status among the HEADERS frames {@code seen}, decoded in the order sent (one HPACK context). */
+    private static java.util.Map<Integer, String> statuses(List<Frame> seen) throws Exception {
+        Hpack hpack = new Hpack();
+        java.util.Map<Integer, String> status = new java.util.HashMap<>();
+        for (Frame f : seen) {
+            if (f.type() == HEADERS) {
+                status.put(f.stream(), hpack.status(f));
+            }
+        }
+        return status;
+    }
+
     private static Frame awaitFrame(DataInputStream in, java.util.function.Predicate<Frame> match) throws IOException {
         while (true) {
             int len = (in.readUnsignedByte() << 16) | (in.readUnsignedByte() << 8) | in.readUnsignedByte();

@@ -11,10 +11,7 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.Locale;
-import javax.net.ssl.SNIHostName;
-import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -119,13 +116,8 @@ class LingeringCloseTest {
             s.setSoTimeout(20_000);
             return s;
         }
-        SSLSocket s = (SSLSocket) pki.clientContext().getSocketFactory().createSocket();
-        s.connect(new InetSocketAddress("127.0.0.1", gw.port("secure")), 5000);
+        SSLSocket s = pki.socket(gw.port("secure"), "a.test", null);
         s.setSoTimeout(20_000);
-        SSLParameters p = s.getSSLParameters();
-        p.setServerNames(List.of(new SNIHostName("a.test")));
-        s.setSSLParameters(p);
-        s.startHandshake();
         return s;
     }
 

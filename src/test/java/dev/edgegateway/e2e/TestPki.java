@@ -49,6 +49,25 @@ final class TestPki {
         Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 
+    /**
+     * A JDK TLS client connected to 127.0.0.1:{@code port}, its handshake done, asking for
+     * {@code host} by SNI and verifying it; {@code protocol} null for the JDK's choice.
+     */
+    javax.net.ssl.SSLSocket socket(int port, String host, String protocol) throws Exception {
+        javax.net.ssl.SSLSocket s = (javax.net.ssl.SSLSocket) clientContext().getSocketFactory().createSocket();
+        s.connect(new java.net.InetSocketAddress("127.0.0.1", port), 5000);
+        s.setSoTimeout(5000);
+        javax.net.ssl.SSLParameters p = s.getSSLParameters();
+        p.setServerNames(java.util.List.of(new javax.net.ssl.SNIHostName(host)));
+        p.setEndpointIdentificationAlgorithm("HTTPS");
+        if (protocol != null) {
+            p.setProtocols(new String[] {protocol});
+        }
+        s.setSSLParameters(p);
+        s.startHandshake();
+        return s;
+    }
+
     /** A JDK client context that trusts this CA. */
     SSLContext clientContext() throws Exception {
         SSLContext ctx = SSLContext.getInstance("TLS");

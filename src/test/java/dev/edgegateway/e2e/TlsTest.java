@@ -11,15 +11,12 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.cert.X509Certificate;
 import java.util.List;
-import javax.net.ssl.SNIHostName;
-import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -499,18 +496,7 @@ class TlsTest {
     }
 
     private static SSLSocket tlsSocket(GatewayFixture gw, String host, String protocol) throws Exception {
-        SSLSocket s = (SSLSocket) pki.clientContext().getSocketFactory().createSocket();
-        s.connect(new InetSocketAddress("127.0.0.1", securePort(gw)), 5000);
-        s.setSoTimeout(5000);
-        SSLParameters p = s.getSSLParameters();
-        p.setServerNames(List.of(new SNIHostName(host)));
-        p.setEndpointIdentificationAlgorithm("HTTPS");
-        if (protocol != null) {
-            p.setProtocols(new String[] {protocol});
-        }
-        s.setSSLParameters(p);
-        s.startHandshake();
-        return s;
+        return pki.socket(securePort(gw), host, protocol);
     }
 
     private static String subject(SSLSocket s) throws Exception {
