@@ -453,7 +453,6 @@ class Http2Test {
         return seen;
     }
 
-    /** Reads frames until one matches (the socket's read timeout is the deadline). */
     /** Each stream's last :status among the HEADERS frames {@code seen}, decoded in the order sent (one HPACK context). */
     private static java.util.Map<Integer, String> statuses(List<Frame> seen) throws Exception {
         Hpack hpack = new Hpack();
@@ -466,6 +465,7 @@ class Http2Test {
         return status;
     }
 
+    /** Reads frames until one matches (the socket's read timeout is the deadline). */
     private static Frame awaitFrame(DataInputStream in, java.util.function.Predicate<Frame> match) throws IOException {
         while (true) {
             int len = (in.readUnsignedByte() << 16) | (in.readUnsignedByte() << 8) | in.readUnsignedByte();
