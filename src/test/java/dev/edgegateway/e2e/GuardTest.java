@@ -147,6 +147,9 @@ class GuardTest {
     @Test
     void garbageIs400() throws Exception {
         assertThat(send("HELLO\r\n\r\n").status()).isEqualTo(400);
+        // The asterisk form belongs to OPTIONS alone (RFC 9112 3.2.4): with GET it is malformed, not unrouted.
+        assertThat(send("GET * HTTP/1.1\r\nHost: a.test\r\n\r\n").status()).isEqualTo(400);
+        assertThat(send("OPTIONS * HTTP/1.1\r\nHost: a.test\r\n\r\n").status()).isEqualTo(404);
     }
 
     /**

@@ -77,7 +77,8 @@ final class Guard {
             int prefix = HttpRules.absoluteFormPrefix(uri);
             if (prefix == 0) {
                 x.path = uri;
-                return uri.equals("*") ? Refusal.of(404, Rejection.NO_ROUTE, "no route", x.hasBody)
+                // The asterisk form is OPTIONS's alone (RFC 9112 3.2.4); no route serves it.
+                return uri.equals("*") && HttpMethod.OPTIONS.equals(req.method()) ? Refusal.of(404, Rejection.NO_ROUTE, "no route", x.hasBody)
                         : Refusal.of(400, Rejection.BAD_REQUEST, "invalid request target", x.hasBody);
             }
             int slash = prefix;
