@@ -127,6 +127,32 @@ class OriginResponseTest {
     }
 
     /**
+     * An origin's 101 to a protocol the client did not ask for is an invalid answer: a 502, not a
+     * tunnel the WebSocket client cannot speak. One naming websocket switches as before.
+     */
+    @Test
+    void aSwitchToAnotherProtocolThanTheOneAskedForIs502() throws Exception {
+        String upgrade = "GET /ws HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
+                + "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n";
+        try (ScriptedOrigin origin = new ScriptedOrigin(List.of(
+                "HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\n",
+                "HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: WebSocket\r\n"
+                        + "Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n"));
+                GatewayFixture gw = new GatewayFixture(config(origin))) {
+            RawHttp.Response other = RawHttp.exchange(gw.port(), upgrade);
+            assertThat(other.status()).isEqualTo(502);
+            assertThat(other.text()).contains("the origin sent an invalid response");
+            try (RawHttp http = new RawHttp(gw.port())) {
+                http.send(upgrade);
+                RawHttp.Response ws = http.readHeadOnly();
+                assertThat(ws.status()).isEqualTo(101);
+                assertThat(ws.header("upgrade")).isEqualToIgnoringCase("websocket");
+            }
+            assertThat(gw.metric("edge_upstream_errors_total{cluster=\"o\",kind=\"bad_response\"}")).isEqualTo(1.0);
+        }
+    }
+
+    /**
      * A response in a transfer coding other than chunked is a 502: the gateway re-frames bodies and
      * drops the field, so a gzip-coded body reached the client as if it were plain.
      */

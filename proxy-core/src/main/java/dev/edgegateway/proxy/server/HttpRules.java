@@ -211,4 +211,14 @@ final class HttpRules {
         }
         return null;
     }
+
+    /**
+     * Whether an origin's 101 switches to what was asked for, WebSocket: its {@code Upgrade}
+     * names websocket, or it has none (the request's is kept). A 101 to another protocol would
+     * hand the client a tunnel it cannot speak; it is an invalid answer (RFC 9110 7.8).
+     */
+    static boolean switchesToWebSocket(HttpHeaders h) {
+        String upgrade = h.get(HttpHeaderNames.UPGRADE);
+        return upgrade == null || AsciiString.containsIgnoreCase(upgrade, HttpHeaderValues.WEBSOCKET);
+    }
 }

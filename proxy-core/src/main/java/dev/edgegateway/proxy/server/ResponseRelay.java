@@ -39,7 +39,7 @@ final class ResponseRelay {
         int code = r.status().code();
         // ClientCodec sends heads and bodies apart; a head with content is its invalid-message form.
         boolean invalid = r.decoderResult().isFailure() || Parts.isContent(r);
-        if (code == 101 && x.upgrade != null && !invalid) {
+        if (code == 101 && x.upgrade != null && !invalid && HttpRules.switchesToWebSocket(r.headers())) {
             attempt.cancelResponseTimer();
             recorder.tryAnswered(x, 101);
             x.status = 101;
