@@ -127,6 +127,33 @@ class OriginResponseTest {
     }
 
     /**
+     * HTTP/1.0 has no chunked coding (RFC 9112 6.1): an origin's chunked body reaches an HTTP/1.0
+     * client unframed and ends with the connection, even one that asked to keep it alive; its
+     * trailers have nowhere to go. An HTTP/1.1 client still gets the chunks.
+     */
+    @Test
+    void aChunkedBodyReachesAnHttp10ClientUnchunkedAndEndsWithTheConnection() throws Exception {
+        String chunked = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\nX-Trailer: t\r\n\r\n";
+        try (ScriptedOrigin origin = new ScriptedOrigin(List.of(chunked, chunked, chunked));
+                GatewayFixture gw = new GatewayFixture(config(origin))) {
+            for (String request : new String[] {"GET /a HTTP/1.0\r\nHost: x\r\n\r\n",
+                    "GET /b HTTP/1.0\r\nHost: x\r\nConnection: keep-alive\r\n\r\n"}) {
+                try (Socket s = new Socket("127.0.0.1", gw.port())) {
+                    s.setSoTimeout(10_000);
+                    s.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
+                    String all = new String(s.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1); // until the gateway closes
+                    String head = all.substring(0, all.indexOf("\r\n\r\n") + 4).toLowerCase();
+                    assertThat(head).as(request).startsWith("http/1.1 200").doesNotContain("transfer-encoding").contains("connection: close");
+                    assertThat(all.substring(head.length())).as(request).isEqualTo("abcde");
+                }
+            }
+            RawHttp.Response chunkedToHttp11 = RawHttp.exchange(gw.port(), "GET /c HTTP/1.1\r\nHost: x\r\n\r\n");
+            assertThat(chunkedToHttp11.header("transfer-encoding")).isEqualTo("chunked");
+            assertThat(chunkedToHttp11.text()).isEqualTo("abcde");
+        }
+    }
+
+    /**
      * An origin's 101 to a protocol the client did not ask for is an invalid answer: a 502, not a
      * tunnel the WebSocket client cannot speak. One naming websocket switches as before.
      */

@@ -10,10 +10,11 @@ import io.netty.handler.codec.http.HttpVersion;
 
 /**
  * An origin's response head as the client gets it: hop-by-hop fields removed, a body the origin
- * ends by closing re-framed as chunked (or, for HTTP/1.0, ended by closing too), the
- * connection's fate stated ({@code Connection: close} when the client, a drain or an unread
- * request body ends it), and what the request path adds (a sticky cookie, {@code RateLimit}
- * headers). Decides whether the origin connection can be reused. Stateless.
+ * ends by closing re-framed as chunked (for HTTP/1.0, which has no chunks, a body without a length
+ * ends with the connection, however the origin framed it), the connection's fate stated
+ * ({@code Connection: close} when the client, a drain or an unread request body ends it), and
+ * what the request path adds (a sticky cookie, {@code RateLimit} headers). Decides whether the
+ * origin connection can be reused. Stateless.
  */
 final class ResponseHead {
     private ResponseHead() {}
@@ -27,14 +28,14 @@ final class ResponseHead {
         boolean delimited = chunked || bodyless || h.contains(HttpHeaderNames.CONTENT_LENGTH);
         HttpRules.stripHopByHop(h);
         if (!delimited) {
-            // The origin ends this body by closing: re-frame it as chunked for HTTP/1.1 clients;
-            // an HTTP/1.0 client gets a body that also ends with the connection.
+            // The origin ends this body by closing: re-framed as chunked for the client.
             x.upstreamReusable = false;
-            if (x.http10) {
-                x.closeAfterResponse = true;
-            } else {
-                chunked = true;
-            }
+            chunked = true;
+        }
+        if (chunked && x.http10 && !bodyless) {
+            // HTTP/1.0 knows no chunked coding (RFC 9112 6.1): its body ends with the connection.
+            chunked = false;
+            x.closeAfterResponse = true;
         }
         if (chunked && !bodyless) {
             h.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
