@@ -179,6 +179,28 @@ class OriginResponseTest {
         }
     }
 
+    /** HTTP/1.0 has no 1xx (RFC 9110 15.2): an origin's interim response is not relayed to an HTTP/1.0 client. */
+    @Test
+    void anHttp10ClientGetsNoInterimResponse() throws Exception {
+        String early = "HTTP/1.1 103 Early Hints\r\nLink: </a.css>; rel=preload\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+        try (ScriptedOrigin origin = new ScriptedOrigin(List.of(early, early));
+                GatewayFixture gw = new GatewayFixture(config(origin))) {
+            for (String version : new String[] {"1.0", "1.1"}) {
+                try (Socket s = new Socket("127.0.0.1", gw.port())) {
+                    s.setSoTimeout(10_000);
+                    s.getOutputStream().write(("GET / HTTP/" + version + "\r\nHost: x\r\nConnection: close\r\n\r\n")
+                            .getBytes(StandardCharsets.ISO_8859_1));
+                    String all = new String(s.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1); // until the gateway closes
+                    if (version.equals("1.0")) {
+                        assertThat(all).as(version).startsWith("HTTP/1.1 200 OK").doesNotContain("103").endsWith("\r\n\r\nok");
+                    } else {
+                        assertThat(all).as(version).startsWith("HTTP/1.1 103 Early Hints").contains("HTTP/1.1 200 OK").endsWith("\r\n\r\nok");
+                    }
+                }
+            }
+        }
+    }
+
     /**
      * A response in a transfer coding other than chunked is a 502: the gateway re-frames bodies and
      * drops the field, so a gzip-coded body reached the client as if it were plain.

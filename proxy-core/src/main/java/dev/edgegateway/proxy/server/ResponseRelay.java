@@ -62,9 +62,10 @@ final class ResponseRelay {
         }
         if (code < 200) {
             // 1xx: relayed, the real response follows; but the gateway answered Expect itself,
-            // and a second 100 would only confuse the client.
+            // and a second 100 would only confuse the client; and HTTP/1.0 has no 1xx at all
+            // (RFC 9110 15.2: a server must not send one to an HTTP/1.0 client).
             x.interim = true;
-            if (code == 100 && x.expectContinue) {
+            if (code == 100 && x.expectContinue || x.http10) {
                 ReferenceCountUtil.release(r);
                 x.interimDropped = true;
             } else {
