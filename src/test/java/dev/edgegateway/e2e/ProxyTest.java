@@ -123,6 +123,39 @@ class ProxyTest {
     }
 
     /**
+     * What could pass for the gateway's forwarding fields, from a client not trusted to forward,
+     * never reaches the origin, over HTTP/1.1 and HTTP/2: their spellings with '_' (to a PHP, WSGI
+     * or Rack origin, X_Forwarded_For is HTTP_X_FORWARDED_FOR, the gateway's own) and Forwarded,
+     * which Spring's ForwardedHeaderFilter believes over X-Forwarded-*. Other names with '_' pass.
+     */
+    @Test
+    void fieldsThatCouldPassForTheGatewaysForwardingFieldsAreDropped() throws Exception {
+        String[] forged = {"X_Forwarded_For: 6.6.6.6", "x-forwarded_host: evil.test", "X_FORWARDED_PROTO: https", "x_request_id: forged",
+            "Forwarded: for=6.6.6.6;host=evil.test;proto=https", "X-Api_Key: kept"};
+        RawHttp.Response r = RawHttp.exchange(gw.port(), "GET /one HTTP/1.1\r\nHost: shop.test\r\n" + String.join("\r\n", forged) + "\r\n\r\n");
+        assertThat(r.status()).isEqualTo(200);
+        List<String> args = new ArrayList<>(List.of("-s", "-o", "/dev/null", "-w", "%{http_version}", "--http2-prior-knowledge"));
+        for (String f : forged) {
+            args.addAll(List.of("-H", f));
+        }
+        args.addAll(List.of("-H", "Host: shop.test", "http://127.0.0.1:" + gw.port() + "/two"));
+        assertThat(Curl.run(args.toArray(String[]::new)).out()).isEqualTo("2");
+        List<io.netty.handler.codec.http.HttpRequest> seen = new ArrayList<>(a.seen);
+        seen.addAll(b.seen);
+        assertThat(seen).hasSize(2);
+        for (var req : seen) {
+            var h = req.headers();
+            assertThat(h.names()).as(req.uri()).noneMatch(n -> n.contains("_") && !n.equalsIgnoreCase("x-api_key"))
+                    .noneMatch(n -> n.equalsIgnoreCase("forwarded"));
+            assertThat(h.get("x-api_key")).as(req.uri()).isEqualTo("kept");
+            assertThat(h.getAll("x-forwarded-for")).as(req.uri()).containsExactly("127.0.0.1");
+            assertThat(h.getAll("x-forwarded-host")).as(req.uri()).containsExactly("shop.test");
+            assertThat(h.getAll("x-forwarded-proto")).as(req.uri()).containsExactly("http");
+            assertThat(h.get("x-request-id")).as(req.uri()).hasSize(32);
+        }
+    }
+
+    /**
      * Connection options that name the fields a request needs are not obeyed: stripping Host would
      * leave the origin guessing the site, and stripping Content-Length would send the body without
      * its framing, to be read by the origin as the next request on a pooled connection.

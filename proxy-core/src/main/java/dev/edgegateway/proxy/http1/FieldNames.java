@@ -7,16 +7,18 @@ import io.netty.util.AsciiString;
  * {@link FlatHeaders} keeps per field ({@link FieldRules#key}: length, first and last character),
  * and before that a mask of the set's name lengths: most fields of a head are no name's length,
  * and are told apart with one bit test; the rest compare a dozen ints and, for a rare match of
- * those, the names. Immutable.
+ * those, the names. A {@link #loose} set reads {@code _} in a field's name as {@code -}. Immutable.
  */
 public final class FieldNames {
     private final AsciiString[] names;
     private final int[] keys;
     /** Bit n set: some name is n characters long (a field of 64 or more is compared whatever the mask). */
     private final long lengths;
+    private final boolean loose;
 
-    private FieldNames(AsciiString[] names) {
+    private FieldNames(AsciiString[] names, boolean loose) {
         this.names = names.clone();
+        this.loose = loose;
         keys = new int[names.length];
         long mask = 0;
         for (int i = 0; i < names.length; i++) {
@@ -28,7 +30,16 @@ public final class FieldNames {
     }
 
     public static FieldNames of(AsciiString... names) {
-        return new FieldNames(names);
+        return new FieldNames(names, false);
+    }
+
+    /**
+     * Names matched with {@code _} read as {@code -} too: to an origin that maps field names to
+     * CGI variables (PHP, WSGI, Rack: {@code HTTP_X_FORWARDED_FOR}), {@code x_forwarded_for} and
+     * {@code X-Forwarded_For} are {@code x-forwarded-for}.
+     */
+    public static FieldNames loose(AsciiString... names) {
+        return new FieldNames(names, true);
     }
 
     /** Whether field {@code i} of {@code h}, whose name's key is {@code key}, has one of these names. */
@@ -38,10 +49,38 @@ public final class FieldNames {
             return false; // no name of this length
         }
         for (int k = 0; k < keys.length; k++) {
-            if (keys[k] == key && h.nameIs(i, names[k])) {
+            if (keys[k] == key && (loose ? looselyIs(h.nameAt(i), names[k]) : h.nameIs(i, names[k]))) {
                 return true;
             }
         }
         return false;
+    }
+
+    /** Whether {@code name} is one of these names (loosely, for a {@link #loose} set); for a name not in a {@link FlatHeaders}. */
+    public boolean contains(CharSequence name) {
+        for (AsciiString n : names) {
+            if (loose ? looselyIs(name, n) : n.contentEqualsIgnoreCase(name)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static boolean looselyIs(CharSequence name, AsciiString expected) {
+        if (name.length() != expected.length()) {
+            return false;
+        }
+        for (int j = 0; j < name.length(); j++) {
+            char c = name.charAt(j);
+            char e = (char) expected.byteAt(j);
+            if (c != e && lower(c == '_' ? '-' : c) != lower(e)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static char lower(char c) {
+        return c >= 'A' && c <= 'Z' ? (char) (c + 32) : c;
     }
 }

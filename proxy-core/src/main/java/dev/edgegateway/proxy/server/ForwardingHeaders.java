@@ -15,7 +15,8 @@ import io.netty.util.AsciiString;
  * as chunked when it came chunked, {@code Expect} taken out (the gateway answers
  * {@code 100 Continue} itself as it starts to stream the body, as Envoy does, so an origin that
  * never sends 100 cannot stall an upload), {@code X-Forwarded-*} and the request id set by the
- * trusted-proxy rule, and the trace context of the gateway's span. Stateless.
+ * trusted-proxy rule (from anyone else, what could pass for them is dropped first:
+ * {@link HttpRules#dropForgeable}), and the trace context of the gateway's span. Stateless.
  */
 final class ForwardingHeaders {
     private ForwardingHeaders() {}
@@ -45,6 +46,9 @@ final class ForwardingHeaders {
             h.remove(HttpHeaderNames.EXPECT);
         }
         boolean trusted = x.state.forwarding.isTrusted(connection.clientAddress);
+        if (!trusted) {
+            HttpRules.dropForgeable(h);
+        }
         String xff = trusted ? h.get(HttpRules.X_FORWARDED_FOR) : null;
         if (xff != null) {
             set(h, HttpRules.X_FORWARDED_FOR, xff + ", " + connection.clientIp);

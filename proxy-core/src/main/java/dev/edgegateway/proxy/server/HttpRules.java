@@ -7,7 +7,11 @@ import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.util.AsciiString;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 
 /** HTTP/1.1 message rules a proxy applies: hop-by-hop headers, request targets, hosts, request ids. */
@@ -22,6 +26,8 @@ final class HttpRules {
         HttpHeaderNames.TRAILER, HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderNames.UPGRADE, HttpHeaderNames.PROXY_AUTHORIZATION,
         HttpHeaderNames.PROXY_AUTHENTICATE};
     private static final FieldNames HOP_BY_HOP_NAMES = FieldNames.of(HOP_BY_HOP);
+    private static final FieldNames FORGEABLE = FieldNames.loose(AsciiString.cached("forwarded"), X_FORWARDED_FOR, X_FORWARDED_PROTO,
+            X_FORWARDED_HOST, X_REQUEST_ID);
     private static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
 
     private HttpRules() {}
@@ -60,6 +66,36 @@ final class HttpRules {
             if (f.nameIn(i, HOP_BY_HOP_NAMES)) {
                 f.removeAt(i);
             }
+        }
+    }
+
+    /**
+     * Removes, from the request of a client not trusted to forward, the fields that would speak
+     * for the gateway to the origin: those it sets itself ({@code X-Forwarded-For}, {@code -Proto},
+     * {@code -Host}, {@code X-Request-Id}) in any spelling with {@code _} for {@code -}, which an
+     * origin that maps names to CGI variables reads as the gateway's own (Puma's CVE-2024-45614),
+     * and {@code Forwarded} (RFC 7239), which an origin that prefers it (Spring's
+     * {@code ForwardedHeaderFilter}) would believe over the gateway's {@code X-Forwarded-*}. The
+     * caller then sets its own.
+     */
+    static void dropForgeable(HttpHeaders h) {
+        if (h instanceof FlatHeaders f) {
+            for (int i = f.size() - 1; i >= 0; i--) {
+                if (f.nameIn(i, FORGEABLE)) {
+                    f.removeAt(i);
+                }
+            }
+            return;
+        }
+        List<CharSequence> found = null;
+        for (Iterator<Map.Entry<CharSequence, CharSequence>> it = h.iteratorCharSequence(); it.hasNext();) {
+            CharSequence name = it.next().getKey();
+            if (FORGEABLE.contains(name)) {
+                (found == null ? found = new ArrayList<>(2) : found).add(name);
+            }
+        }
+        if (found != null) {
+            found.forEach(h::remove);
         }
     }
 

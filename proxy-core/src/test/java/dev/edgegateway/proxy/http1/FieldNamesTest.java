@@ -11,12 +11,19 @@ class FieldNamesTest {
     private static final FieldNames SET = FieldNames.of(AsciiString.cached("connection"), AsciiString.cached("te"),
             AsciiString.cached("transfer-encoding"), AsciiString.cached(LONG));
 
+    private static final FieldNames LOOSE = FieldNames.loose(AsciiString.cached("x-forwarded-for"), AsciiString.cached("forwarded"));
+
     private static boolean in(String name) {
+        return in(name, SET);
+    }
+
+    private static boolean in(String name, FieldNames set) {
         FlatHeaders h = new FlatHeaders();
         h.add(name, "v");
-        boolean in = h.nameIn(0, SET);
+        boolean in = h.nameIn(0, set);
         FlatHeaders decoded = FlatHeadersTest.sliced(java.util.List.of(java.util.Map.entry(name, "v")));
-        assertThat(decoded.nameIn(0, SET)).as("as a decoded head's slice").isEqualTo(in);
+        assertThat(decoded.nameIn(0, set)).as("as a decoded head's slice").isEqualTo(in);
+        assertThat(set.contains(name)).as("as a name alone").isEqualTo(in);
         return in;
     }
 
@@ -38,5 +45,17 @@ class FieldNamesTest {
         assertThat(in("content-length")).isFalse();
         assertThat(in(LONG + "a")).isFalse();
         assertThat(in(LONG.substring(0, 63))).isFalse();
+    }
+
+    @Test
+    void aLooseSetReadsUnderscoresAsHyphens() {
+        assertThat(in("X-Forwarded-For", LOOSE)).isTrue();
+        assertThat(in("x_forwarded_for", LOOSE)).isTrue();
+        assertThat(in("X-Forwarded_FOR", LOOSE)).isTrue();
+        assertThat(in("Forwarded", LOOSE)).isTrue();
+        assertThat(in("x_forwarded_fo_", LOOSE)).isFalse();
+        assertThat(in("x.forwarded.for", LOOSE)).isFalse();
+        assertThat(in("x-forwarded-host", LOOSE)).isFalse();
+        assertThat(in("Transfer_Encoding")).as("a strict set").isFalse();
     }
 }
