@@ -6,8 +6,8 @@ import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 
 /**
- * Rate-limit keys an attacker controls: a key header sent twice, or as a comma list, or a key
- * cookie sent twice, cannot get past a refused key (the request is refused with 400 and never
+ * Rate-limit keys an attacker controls: a key header sent twice, or as a comma list, or under its
+ * name spelled with '_', or a key cookie sent twice, cannot get past a refused key (the request is refused with 400 and never
  * reaches the origin, for a local and a distributed policy alike); 10 KB keys are stored in Redis
  * under names of a bounded length.
  */
@@ -49,12 +49,21 @@ class RateLimitKeysTest {
                     assertThat(r.status()).as(path + " " + a.replace("\r\n", " | ")).isEqualTo(400);
                     assertThat(r.text()).contains("must be sent once, with one value");
                 }
+                // The name spelled with '_': a PHP, WSGI or Rack origin reads x_key as x-key (HTTP_X_KEY), the limiter did not.
+                for (String a : new String[] {"x_key: k1\r\n", "x-key: fresh7\r\nX_Key: k1\r\n"}) {
+                    RawHttp.Response r = RawHttp.exchange(gw.port(), "GET " + path + " HTTP/1.1\r\nHost: x\r\n" + a + "\r\n");
+                    assertThat(r.status()).as(path + " " + a.replace("\r\n", " | ")).isEqualTo(400);
+                    assertThat(r.text()).contains("is a rate-limit key header's name spelled with '_'");
+                }
+                Curl.Result h2 = Curl.run("-s", "--http2-prior-knowledge", "-o", "/dev/null", "-w", "%{http_code} %{http_version}",
+                        "-H", "Host: x", "-H", "x-key: fresh6", "-H", "x_key: k1", "http://127.0.0.1:" + gw.port() + path);
+                assertThat(h2.out()).as(path + " over HTTP/2").isEqualTo("400 2");
                 assertThat(o.requests.get()).as("none of them reached the origin").isEqualTo(reached);
                 // A single fresh key still has its own bucket.
                 assertThat(RawHttp.exchange(gw.port(), "GET " + path + " HTTP/1.1\r\nHost: x\r\nx-key: fresh-" + path.substring(1) + "\r\n\r\n").status())
                         .isEqualTo(200);
             }
-            assertThat(gw.metric("edge_downstream_rejected_total{reason=\"ambiguous_key\"}")).isEqualTo(8);
+            assertThat(gw.metric("edge_downstream_rejected_total{reason=\"ambiguous_key\"}")).isEqualTo(14);
         }
     }
 

@@ -7,18 +7,23 @@ import io.netty.util.AsciiString;
  * {@link FlatHeaders} keeps per field ({@link FieldRules#key}: length, first and last character),
  * and before that a mask of the set's name lengths: most fields of a head are no name's length,
  * and are told apart with one bit test; the rest compare a dozen ints and, for a rare match of
- * those, the names. A {@link #loose} set reads {@code _} in a field's name as {@code -}. Immutable.
+ * those, the names. A {@link #loose} set also takes a name spelled with {@code _} for {@code -},
+ * an {@link #aliasesOf} set only such a spelling. Immutable.
  */
 public final class FieldNames {
     private final AsciiString[] names;
     private final int[] keys;
     /** Bit n set: some name is n characters long (a field of 64 or more is compared whatever the mask). */
     private final long lengths;
-    private final boolean loose;
+    /** Whether a name itself matches (in any case). */
+    private final boolean exact;
+    /** Whether a name spelled with {@code _} for some {@code -} matches. */
+    private final boolean aliases;
 
-    private FieldNames(AsciiString[] names, boolean loose) {
+    private FieldNames(AsciiString[] names, boolean exact, boolean aliases) {
         this.names = names.clone();
-        this.loose = loose;
+        this.exact = exact;
+        this.aliases = aliases;
         keys = new int[names.length];
         long mask = 0;
         for (int i = 0; i < names.length; i++) {
@@ -30,7 +35,7 @@ public final class FieldNames {
     }
 
     public static FieldNames of(AsciiString... names) {
-        return new FieldNames(names, false);
+        return new FieldNames(names, true, false);
     }
 
     /**
@@ -39,7 +44,12 @@ public final class FieldNames {
      * {@code X-Forwarded_For} are {@code x-forwarded-for}.
      */
     public static FieldNames loose(AsciiString... names) {
-        return new FieldNames(names, true);
+        return new FieldNames(names, true, true);
+    }
+
+    /** Only the names' spellings with {@code _} for some {@code -} ({@code x_api_key} of {@code x-api-key}), not the names. */
+    public static FieldNames aliasesOf(AsciiString... names) {
+        return new FieldNames(names, false, true);
     }
 
     /** Whether field {@code i} of {@code h}, whose name's key is {@code key}, has one of these names. */
@@ -49,17 +59,24 @@ public final class FieldNames {
             return false; // no name of this length
         }
         for (int k = 0; k < keys.length; k++) {
-            if (keys[k] == key && (loose ? looselyIs(h.nameAt(i), names[k]) : h.nameIs(i, names[k]))) {
+            if (keys[k] != key) {
+                continue;
+            }
+            if (h.nameIs(i, names[k])) { // compared in the head's bytes: the name itself, the usual match, makes no object
+                if (exact) {
+                    return true;
+                }
+            } else if (aliases && looselyIs(h.nameAt(i), names[k])) {
                 return true;
             }
         }
         return false;
     }
 
-    /** Whether {@code name} is one of these names (loosely, for a {@link #loose} set); for a name not in a {@link FlatHeaders}. */
+    /** Whether {@code name} is one of these names, as a field of a {@link FlatHeaders} would be; for a name not in one. */
     public boolean contains(CharSequence name) {
         for (AsciiString n : names) {
-            if (loose ? looselyIs(name, n) : n.contentEqualsIgnoreCase(name)) {
+            if (n.contentEqualsIgnoreCase(name) ? exact : aliases && looselyIs(name, n)) {
                 return true;
             }
         }

@@ -6,6 +6,7 @@ import dev.edgegateway.config.ForwardingConfig;
 import dev.edgegateway.config.GatewayConfig;
 import dev.edgegateway.health.EndpointRegistry;
 import dev.edgegateway.health.RetryPolicy;
+import dev.edgegateway.proxy.http1.FieldNames;
 import dev.edgegateway.proxy.metrics.GatewayMetrics;
 import dev.edgegateway.proxy.metrics.RouteMetrics;
 import dev.edgegateway.proxy.rollout.RolloutWindow;
@@ -52,7 +53,7 @@ public final class CompiledConfig {
     final ForwardingConfig forwarding;
 
     /** A route's rate-limit policies and their decision counters, [policy][outcome]. */
-    record RoutePolicies(Policy[] policies, Counter[][] decisions) {}
+    record RoutePolicies(Policy[] policies, Counter[][] decisions, FieldNames keyHeaderAliases) {}
 
     private final RoutePolicies[] rateLimits;
     /** Each route's own answer and header rules, by route index. */
@@ -170,7 +171,7 @@ public final class CompiledConfig {
             for (int i = 0; i < list.size(); i++) {
                 counters[i] = metrics.rateLimitDecisions(r.name(), list.get(i).name(), outcomes);
             }
-            byRoute[r.index()] = new RoutePolicies(list.toArray(new Policy[0]), counters);
+            byRoute[r.index()] = new RoutePolicies(list.toArray(new Policy[0]), counters, LimitStage.keyHeaderAliases(list));
         }
         RouteMetrics[][] meters = new RouteMetrics[table.routes().size()][];
         for (Route r : table.routes()) {

@@ -99,6 +99,25 @@ final class HttpRules {
         }
     }
 
+    /** The name of the first field whose name is one of {@code names}, else null. */
+    static CharSequence nameIn(HttpHeaders h, FieldNames names) {
+        if (h instanceof FlatHeaders f) {
+            for (int i = 0; i < f.size(); i++) {
+                if (f.nameIn(i, names)) {
+                    return f.nameAt(i);
+                }
+            }
+            return null;
+        }
+        for (Iterator<Map.Entry<CharSequence, CharSequence>> it = h.iteratorCharSequence(); it.hasNext();) {
+            CharSequence name = it.next().getKey();
+            if (names.contains(name)) {
+                return name;
+            }
+        }
+        return null;
+    }
+
     /**
      * A field's value as one line: its lines' values joined by {@code ","} in order (RFC 9110 5.3),
      * or null when absent. Routing matches on this, as Envoy does since CVE-2020-25017: matching on

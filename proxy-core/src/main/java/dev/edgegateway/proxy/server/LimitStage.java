@@ -1,13 +1,16 @@
 package dev.edgegateway.proxy.server;
 
 import dev.edgegateway.config.KeySource;
+import dev.edgegateway.proxy.http1.FieldNames;
 import dev.edgegateway.proxy.metrics.GatewayMetrics.Rejection;
 import dev.edgegateway.ratelimit.Policy;
 import dev.edgegateway.ratelimit.Verdict;
 import dev.edgegateway.routing.Keys;
 import dev.edgegateway.routing.RequestView;
+import io.netty.util.AsciiString;
 import java.util.Arrays;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.ScheduledExecutorService;
 
@@ -56,8 +59,10 @@ final class LimitStage {
      * before any policy counts it: HTTP reads several lines as one list, the limiter would key on
      * one element and an origin may read another (an origin that takes the last {@code x-key} of
      * {@code x-key: fresh9} and {@code x-key: k1} would serve a refused {@code k1}). A key cookie
-     * sent twice likewise ({@code Cookie: sid=fresh9; sid=k1}). Null when every key header and
-     * cookie of the route's policies is absent or single.
+     * sent twice likewise ({@code Cookie: sid=fresh9; sid=k1}), and a key header's name spelled
+     * with {@code _} ({@code x_key: k1}), which an origin that maps names to CGI variables reads
+     * as {@code x-key}, the limiter not. Null when every key header and cookie of the route's
+     * policies is absent or single.
      */
     static Refusal ambiguousKey(Exchange x, io.netty.handler.codec.http.HttpHeaders headers) {
         CompiledConfig.RoutePolicies rp = x.state.rateLimits(x.route);
@@ -82,7 +87,18 @@ final class LimitStage {
                 }
             }
         }
+        CharSequence alias = rp.keyHeaderAliases() == null ? null : HttpRules.nameIn(headers, rp.keyHeaderAliases());
+        if (alias != null) {
+            return Refusal.of(400, Rejection.AMBIGUOUS_KEY, "'" + alias + "' is a rate-limit key header's name spelled with '_'", false);
+        }
         return null;
+    }
+
+    /** The spellings with {@code _} of the policies' key header names ({@link #ambiguousKey}); null when they have none. */
+    static FieldNames keyHeaderAliases(List<Policy> policies) {
+        AsciiString[] names = policies.stream().flatMap(p -> p.config().key().stream()).filter(k -> k.header() != null)
+                .map(k -> AsciiString.cached(k.header())).distinct().toArray(AsciiString[]::new);
+        return names.length == 0 ? null : FieldNames.aliasesOf(names);
     }
 
     /** The policy the exchange waited for has decided: counts it, then runs the rest. */

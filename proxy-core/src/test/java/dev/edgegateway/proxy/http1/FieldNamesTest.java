@@ -58,4 +58,14 @@ class FieldNamesTest {
         assertThat(in("x-forwarded-host", LOOSE)).isFalse();
         assertThat(in("Transfer_Encoding")).as("a strict set").isFalse();
     }
+
+    @Test
+    void anAliasSetTakesOnlyTheSpellingsWithUnderscores() {
+        FieldNames aliases = FieldNames.aliasesOf(AsciiString.cached("x-api-key"));
+        assertThat(in("x_api_key", aliases)).isTrue();
+        assertThat(in("X-Api_Key", aliases)).isTrue();
+        assertThat(in("x-api-key", aliases)).isFalse();
+        assertThat(in("X-API-KEY", aliases)).isFalse();
+        assertThat(in("x_api_kex", aliases)).isFalse();
+    }
 }
