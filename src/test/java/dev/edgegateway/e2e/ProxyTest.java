@@ -155,6 +155,17 @@ class ProxyTest {
         }
     }
 
+    /** An HTTP/1.0 request's Upgrade is ignored (RFC 9110 7.8): the origin gets a plain request, not a handshake. */
+    @Test
+    void anHttp10RequestsUpgradeIsNotPassedOn() throws Exception {
+        RawHttp.Response r = RawHttp.exchange(gw.port(), "GET /ws HTTP/1.0\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
+                + "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n");
+        assertThat(r.status()).isEqualTo(200);
+        var seen = (a.seen.isEmpty() ? b.seen : a.seen).get(0).headers();
+        assertThat(seen.contains("upgrade")).isFalse();
+        assertThat(seen.contains("connection", "upgrade", true)).isFalse();
+    }
+
     /**
      * Connection options that name the fields a request needs are not obeyed: stripping Host would
      * leave the origin guessing the site, and stripping Content-Length would send the body without

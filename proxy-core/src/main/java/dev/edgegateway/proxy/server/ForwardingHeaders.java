@@ -24,7 +24,8 @@ final class ForwardingHeaders {
     static void apply(Exchange x, ConnectionInfo connection, Tracing tracing) {
         HttpHeaders h = x.request.headers();
         CharSequence incomingHost = host(h);
-        x.upgrade = x.hasBody || !HttpMethod.GET.equals(x.request.method()) ? null : HttpRules.websocketUpgrade(h);
+        // An HTTP/1.0 request's Upgrade is ignored (RFC 9110 7.8): it goes as hop-by-hop.
+        x.upgrade = x.http10 || x.hasBody || !HttpMethod.GET.equals(x.request.method()) ? null : HttpRules.websocketUpgrade(h);
         boolean chunkedBody = h.contains(HttpHeaderNames.TRANSFER_ENCODING);
         boolean trailers = h.containsValue(HttpHeaderNames.TE, HttpHeaderValues.TRAILERS, true);
         HttpRules.stripHopByHop(h);
