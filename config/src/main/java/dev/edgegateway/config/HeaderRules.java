@@ -19,7 +19,8 @@ public record HeaderRules(List<String> remove, Map<String, String> set, Map<Stri
     public static final Set<String> VARIABLES = Set.of("client.address", "client.region", "route", "request.id", "cluster");
     /** A value's reference to the request: {@code ${name}}. */
     public static final Pattern VARIABLE = Pattern.compile("\\$\\{([^}]*)}");
-    private static final Pattern TOKEN = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
+    /** A field name, or a cookie's: an RFC 9110 token. */
+    static final Pattern TOKEN = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
     /** Framing and connection fields the gateway owns: a rule may not touch them. */
     private static final Set<String> RESERVED = Set.of("content-length", "transfer-encoding", "connection", "keep-alive", "upgrade",
             "host", "te", "trailer", "proxy-connection");

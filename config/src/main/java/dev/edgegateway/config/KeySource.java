@@ -14,6 +14,8 @@ public record KeySource(String header, String cookie, Boolean clientAddress) {
         int set = (header != null ? 1 : 0) + (cookie != null ? 1 : 0) + (clientAddress ? 1 : 0);
         ConfigViolation.collector()
                 .check(set == 1, "header", "set exactly one of header, cookie or clientAddress: true")
+                .check(header == null || HeaderRules.TOKEN.matcher(header).matches(), "header", "'" + header + "' is not a header name")
+                .check(cookie == null || HeaderRules.TOKEN.matcher(cookie).matches(), "cookie", "'" + cookie + "' is not a cookie name")
                 .throwIfAny();
     }
 

@@ -57,6 +57,10 @@ public record RouteMatch(String host, String path, String pathPrefix, String pat
                 v.add("pathRegex", "not a valid regular expression: " + e.getDescription());
             }
         }
+        for (int i = 0; i < headers.size(); i++) {
+            String name = headers.get(i).name();
+            v.check(HeaderRules.TOKEN.matcher(name).matches(), "headers[" + i + "].name", "'" + name + "' is not a header name");
+        }
         for (int i = 0; i < methods.size(); i++) {
             v.check(methods.get(i).matches("[A-Z]+"), "methods[" + i + "]", "expected a method such as GET, found '" + methods.get(i) + "'");
         }

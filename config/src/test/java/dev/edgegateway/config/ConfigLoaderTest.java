@@ -91,6 +91,23 @@ class ConfigLoaderTest {
         });
     }
 
+    /** A header or cookie name that no request can carry (a space, a ';') would never match: an error at its place, not a rule that is silently dead. */
+    @Test
+    void headerAndCookieNamesMustBeTokens() {
+        String bad = VALID.replace("""
+                    match: {host: API.example.com, pathPrefix: /api}
+                """, """
+                    match: {host: API.example.com, pathPrefix: /api, headers: [{name: x-ok, value: "1"}, {name: "x bad", value: "1"}]}
+                    rateLimits: [{name: p, key: [{header: "x_api key"}, {cookie: "a;b"}, {header: x-fine}], limits: [{rate: 1/s}]}]
+                    sticky: {hash: {header: "bad header"}}
+                """);
+        assertThat(errorsOf(bad)).extracting(e -> e.path() + " @" + e.line() + ": " + e.message()).containsExactlyInAnyOrder(
+                "routes[0].match.headers[1].name @15: 'x bad' is not a header name",
+                "routes[0].rateLimits[0].key[0].header @16: 'x_api key' is not a header name",
+                "routes[0].rateLimits[0].key[1].cookie @16: 'a;b' is not a cookie name",
+                "routes[0].sticky.hash.header @17: 'bad header' is not a header name");
+    }
+
     @Test
     void constructorRulesAreLocatedAtTheirField() {
         List<ConfigError> errors = errorsOf(VALID.replace("pathPrefix: /api", "pathPrefix: api"));
