@@ -167,6 +167,77 @@ class ProxyTest {
     }
 
     /**
+     * A client that pipelines requests and reads none of the answers gets no more of them than its
+     * socket buffers and the gateway's write buffer hold: the next request waits until the client
+     * takes what was written. Before, every pipelined request was answered into the gateway's
+     * memory (40 MB for this client). Once it reads, it gets every answer, in order.
+     */
+    @Test
+    void aPipeliningClientThatReadsNothingGetsNoMoreAnswersThanItsBuffersHold() throws Exception {
+        int requests = 50_000; // 1 KiB answers: 55 MB, against a few MB of socket buffers
+        try (java.net.Socket s = new java.net.Socket()) {
+            s.setReceiveBufferSize(16 * 1024);
+            s.connect(new java.net.InetSocketAddress("127.0.0.1", gw.port()));
+            byte[] request = "GET /download?bytes=1024 HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+            Thread writer = new Thread(() -> {
+                try {
+                    var out = new java.io.BufferedOutputStream(s.getOutputStream(), 64 * 1024);
+                    for (int i = 0; i < requests; i++) {
+                        out.write(request);
+                    }
+                    out.flush();
+                } catch (java.io.IOException e) {
+                    // the test ended
+                }
+            }, "pipelining-writer");
+            writer.setDaemon(true);
+            writer.start();
+            java.util.function.IntSupplier answered = () -> downloads(a) + downloads(b);
+            Await.until(() -> answered.getAsInt() >= 100, 20_000, "the gateway began to answer");
+            int[] last = {-1};
+            long[] since = {System.nanoTime()};
+            Await.until(() -> { // until the count stands still for a second: the gateway stopped, or (before) answered everything
+                int now = answered.getAsInt();
+                if (now != last[0]) {
+                    last[0] = now;
+                    since[0] = System.nanoTime();
+                }
+                return System.nanoTime() - since[0] > TimeUnit.SECONDS.toNanos(1);
+            }, 120_000, "the answers to stop coming");
+            assertThat(last[0]).as("answers made while the client read none").isLessThan(requests / 2);
+            var in = new java.io.BufferedInputStream(s.getInputStream(), 64 * 1024);
+            s.setSoTimeout(30_000);
+            for (int i = 0; i < requests; i++) {
+                assertThat(readAnswer(in)).as("answer " + i).isEqualTo(1024);
+            }
+            assertThat(answered.getAsInt()).isEqualTo(requests);
+        }
+    }
+
+    private static int downloads(TestOrigin o) {
+        var n = o.byPath.get("/download");
+        return n == null ? 0 : n.get();
+    }
+
+    /** Reads one response to a /download: its head (which must be a 200 with a length) and its body; returns the body's length. */
+    private static int readAnswer(java.io.InputStream in) throws java.io.IOException {
+        StringBuilder head = new StringBuilder();
+        while (head.length() < 4 || !head.substring(head.length() - 4).equals("\r\n\r\n")) {
+            int c = in.read();
+            if (c < 0) {
+                throw new java.io.EOFException("the connection ended after " + head);
+            }
+            head.append((char) c);
+        }
+        assertThat(head.toString()).startsWith("HTTP/1.1 200");
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?i)content-length: *(\\d+)").matcher(head);
+        assertThat(m.find()).as(head.toString()).isTrue();
+        int n = Integer.parseInt(m.group(1));
+        assertThat(in.readNBytes(n)).hasSize(n);
+        return n;
+    }
+
+    /**
      * Connection options that name the fields a request needs are not obeyed: stripping Host would
      * leave the origin guessing the site, and stripping Content-Length would send the body without
      * its framing, to be read by the origin as the next request on a pooled connection.

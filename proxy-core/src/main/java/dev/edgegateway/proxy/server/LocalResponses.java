@@ -2,6 +2,7 @@ package dev.edgegateway.proxy.server;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -20,6 +21,11 @@ final class LocalResponses {
 
     /** Names the cluster limit that refused a request (503 from a circuit breaker). */
     static final AsciiString X_EDGE_REJECTED = AsciiString.cached("x-edge-rejected");
+
+    /** The gateway's {@code 100 Continue}, as it begins to stream a body that a client asked to send with {@code Expect}. */
+    static FullHttpResponse continueResponse() {
+        return new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE, Unpooled.EMPTY_BUFFER);
+    }
 
     static FullHttpResponse of(int status, String reason, ByteBufAllocator alloc) {
         HttpResponseStatus s = HttpResponseStatus.valueOf(status);

@@ -7,18 +7,14 @@ import dev.edgegateway.proxy.transport.LingeringClose;
 import dev.edgegateway.proxy.transport.LoopClock;
 import dev.edgegateway.proxy.transport.LoopFlushes;
 import dev.edgegateway.proxy.upstream.UpstreamConnection;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpRequest;
-import io.netty.handler.codec.http.HttpResponseStatus;
-import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
@@ -63,6 +59,8 @@ final class ProxyHandler extends ChannelDuplexHandler implements Downstream {
     private boolean activated;
     private boolean closing;
     private boolean readPending;
+    /** The next request waits for the client to take what was written: it reads no responses, so it gets no more of them. */
+    private boolean readWhenWritable;
     private long lastActivityNanos;
 
     ProxyHandler(ServerContext server, ServerCodec codec, ConnectionInfo connection) {
@@ -197,7 +195,7 @@ final class ProxyHandler extends ChannelDuplexHandler implements Downstream {
         Exchange x = current;
         if (x != null && !x.continued) {
             x.continued = true;
-            ctx.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE, Unpooled.EMPTY_BUFFER), ctx.voidPromise());
+            ctx.writeAndFlush(LocalResponses.continueResponse(), ctx.voidPromise());
         }
     }
 
@@ -282,12 +280,13 @@ final class ProxyHandler extends ChannelDuplexHandler implements Downstream {
         current = null;
         lastActivityNanos = LoopClock.nanoTime();
         codec.awaitRequest();
-        readRequest();
+        if (!(readWhenWritable = !ctx.channel().isWritable())) { // a pipelining client that never reads stops here
+            readRequest();
+        }
         if (server.draining()) {
-            // Draining began after this response's head went out without "Connection: close": the
-            // client may already be sending its next request. Closing now would reset it; close
-            // once the connection has been quiet for the grace (the next request, if any, is
-            // answered with "Connection: close").
+            // Draining began after this response's head went out without "Connection: close": the client may
+            // already be sending its next request. Closing now would reset it; close once the connection has
+            // been quiet for the grace (the next request, if any, is answered with "Connection: close").
             closeIfIdle();
         }
     }
@@ -306,6 +305,10 @@ final class ProxyHandler extends ChannelDuplexHandler implements Downstream {
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
         if (ctx.channel().isWritable()) {
             upstream.downstreamWritable();
+            if (readWhenWritable && current == null) {
+                readWhenWritable = false;
+                readRequest();
+            }
         }
         ctx.fireChannelWritabilityChanged();
     }
@@ -319,9 +322,8 @@ final class ProxyHandler extends ChannelDuplexHandler implements Downstream {
                 answer(x, Refusal.of(408, Rejection.HEADER_TIMEOUT, "request headers not received in time", true));
             }
         } else if (evt instanceof IdleStateEvent) {
-            // Idle with nothing in flight is the keep-alive timeout. Waiting on an origin for
-            // connect or response headers has its own timers; a request body that stopped coming
-            // is answered 408; any other stall ends the connection.
+            // Idle with nothing in flight is the keep-alive timeout. Waiting on an origin for connect or response
+            // headers has its own timers; a request body that stopped coming is answered 408; any other stall ends it.
             Exchange x = current;
             boolean waitingOnOrigin = x != null && (x.phase == Exchange.Phase.CONNECTING
                     || (x.phase == Exchange.Phase.STREAMING && upstream.awaitingResponse()));
@@ -358,8 +360,7 @@ final class ProxyHandler extends ChannelDuplexHandler implements Downstream {
     }
 
     private void releaseHeld() {
-        Object m;
-        while ((m = held.poll()) != null) {
+        for (Object m = held.poll(); m != null; m = held.poll()) {
             ReferenceCountUtil.release(m);
         }
     }
