@@ -30,9 +30,17 @@ final class GatewayProcess implements AutoCloseable {
 
     /** Runs {@code bin/edge ARGS} with the given JVM options; output goes to a log file. */
     static GatewayProcess start(String javaOpts, String... args) throws IOException {
+        return start(List.of(HOME.resolve("bin/edge").toString()), javaOpts, args);
+    }
+
+    /** As {@link #start}, with the process's open-file limit set to {@code files} ({@code ulimit -n}). */
+    static GatewayProcess startWithFileLimit(int files, String javaOpts, String... args) throws IOException {
+        return start(List.of("bash", "-c", "ulimit -n " + files + " && exec \"$0\" \"$@\"", HOME.resolve("bin/edge").toString()), javaOpts, args);
+    }
+
+    private static GatewayProcess start(List<String> launcher, String javaOpts, String... args) throws IOException {
         Path log = Files.createTempFile("edge-gateway", ".log");
-        List<String> cmd = new ArrayList<>();
-        cmd.add(HOME.resolve("bin/edge").toString());
+        List<String> cmd = new ArrayList<>(launcher);
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
         pb.environment().put("EDGE_NO_BUILD", "1"); // the build under test already packaged it

@@ -46,6 +46,57 @@ class ProgramTest {
         return file;
     }
 
+    /**
+     * Out of file descriptors: connections past the limit wait in the listen backlog while accepting
+     * pauses, the operator gets one line saying what to do (not a stack trace a second), the
+     * failures are counted, and once connections close the gateway serves again by itself.
+     */
+    @Test
+    void runningOutOfFileDescriptorsIsReportedOnceAndRecoveredFrom() throws Exception {
+        try (TestOrigin origin = new TestOrigin("o")) {
+            int port = GatewayProcess.freePort();
+            int admin = GatewayProcess.freePort();
+            Path cfg = config(port, admin, origin.address(), "");
+            try (GatewayProcess gw = GatewayProcess.startWithFileLimit(320, "-Xmx128m", "run", "--config", cfg.toString())) {
+                gw.awaitReady(admin, Duration.ofSeconds(30));
+                List<java.net.Socket> clients = new ArrayList<>();
+                try {
+                    for (int i = 0; i < 400; i++) { // accepted up to the limit, the rest left in the backlog
+                        java.net.Socket s = new java.net.Socket();
+                        s.connect(new java.net.InetSocketAddress("127.0.0.1", port), 10_000);
+                        clients.add(s);
+                    }
+                    Await.until(() -> output(gw).contains("connection(s) not accepted"), 30_000, "the gateway to report it");
+                } finally {
+                    for (java.net.Socket s : clients) {
+                        s.close();
+                    }
+                }
+                Await.until(() -> {
+                    try {
+                        return RawHttp.exchange(port, "GET / HTTP/1.1\r\nHost: x\r\n\r\n").status() == 200;
+                    } catch (java.io.IOException e) {
+                        return false;
+                    }
+                }, 30_000, "a request to be served again");
+                String metrics = RawHttp.exchange(admin, "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n").text();
+                assertThat(metrics).containsPattern("edge_downstream_accept_errors_total\\{listener=\"public\"} [1-9]");
+                String out = gw.output();
+                assertThat(out).contains("Too many open files").contains("raise the process's limit (ulimit -n, LimitNOFILE)")
+                        .doesNotContain("reached at the tail of the pipeline");
+                assertThat(gw.terminate(Duration.ofSeconds(30))).isZero();
+            }
+        }
+    }
+
+    private static String output(GatewayProcess gw) {
+        try {
+            return gw.output();
+        } catch (java.io.IOException e) {
+            return "";
+        }
+    }
+
     @Test
     void oneGibStreamsBothWaysThroughA64MibHeap() throws Exception {
         try (TestOrigin origin = new TestOrigin("big")) {

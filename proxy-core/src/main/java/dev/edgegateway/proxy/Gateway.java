@@ -17,6 +17,7 @@ import dev.edgegateway.proxy.observe.Tracing;
 import dev.edgegateway.proxy.reload.ConfigReloader;
 import dev.edgegateway.proxy.rollout.Rollouts;
 import dev.edgegateway.proxy.reload.ConfigWatcher;
+import dev.edgegateway.proxy.server.AcceptErrors;
 import dev.edgegateway.proxy.server.DownstreamInitializer;
 import dev.edgegateway.proxy.server.CompiledConfig;
 import dev.edgegateway.proxy.server.ServerContext;
@@ -262,8 +263,8 @@ public final class Gateway implements AutoCloseable {
                 .childOption(ChannelOption.AUTO_READ, false); // TCP_NODELAY: each transport's default (TransportTest)
         for (ListenerConfig l : config.listeners()) {
             ServerTls tls = listenerTls.get(l.name());
-            Channel ch = BindFailure.bind(b.clone().childHandler(new DownstreamInitializer(server, l, tls)), socketAddress(l.address()),
-                    "listener " + l.name());
+            ServerBootstrap listener = b.clone().handler(new AcceptErrors(l.name(), server.metrics())).childHandler(new DownstreamInitializer(server, l, tls));
+            Channel ch = BindFailure.bind(listener, socketAddress(l.address()), "listener " + l.name());
             listeners.put(l.name(), ch);
             ListenerSockets.delayFirstAcks(ch);
             log.info("listener {} on {} ({}{})", l.name(), ch.localAddress(), tls == null ? "http" : "https, " + tls.providerName(),
