@@ -56,7 +56,7 @@ class ProgramTest {
         try (TestOrigin origin = new TestOrigin("o")) {
             int port = GatewayProcess.freePort();
             int admin = GatewayProcess.freePort();
-            Path cfg = config(port, admin, origin.address(), "");
+            Path cfg = config(port, admin, origin.address(), "limits: {maxClientConnections: 0}"); // no limit: the files run out
             try (GatewayProcess gw = GatewayProcess.startWithFileLimit(320, "-Xmx128m", "run", "--config", cfg.toString())) {
                 gw.awaitReady(admin, Duration.ofSeconds(30));
                 List<java.net.Socket> clients = new ArrayList<>();
@@ -84,6 +84,52 @@ class ProgramTest {
                 String out = gw.output();
                 assertThat(out).contains("Too many open files").contains("raise the process's limit (ulimit -n, LimitNOFILE)")
                         .doesNotContain("reached at the tail of the pipeline");
+                assertThat(gw.terminate(Duration.ofSeconds(30))).isZero();
+            }
+        }
+    }
+
+    /**
+     * By default the gateway holds at most three quarters of what its file limit leaves after 200:
+     * here (ulimit -n 320) 90 client connections. Past that, new ones wait in the backlog instead of
+     * taking the file descriptors the origin connections need: a client accepted is served (out of
+     * files, it got a 502), and a waiting one is accepted and served once others close.
+     */
+    @Test
+    void clientConnectionsPastTheLimitWaitAndTheOnesAcceptedAreServed() throws Exception {
+        try (TestOrigin origin = new TestOrigin("o")) {
+            int port = GatewayProcess.freePort();
+            int admin = GatewayProcess.freePort();
+            Path cfg = config(port, admin, origin.address(), "");
+            try (GatewayProcess gw = GatewayProcess.startWithFileLimit(320, "-Xmx128m", "run", "--config", cfg.toString())) {
+                gw.awaitReady(admin, Duration.ofSeconds(30));
+                String metrics = RawHttp.exchange(admin, "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n").text();
+                assertThat(metrics).contains("edge_downstream_connections_limit 90.0");
+                List<java.net.Socket> clients = new ArrayList<>();
+                try {
+                    for (int i = 0; i < 150; i++) {
+                        java.net.Socket s = new java.net.Socket();
+                        s.connect(new java.net.InetSocketAddress("127.0.0.1", port), 10_000);
+                        s.setSoTimeout(30_000);
+                        clients.add(s);
+                    }
+                    Await.until(() -> output(gw).contains("client connections open, the limit (limits.maxClientConnections: 90"), 30_000,
+                            "the gateway to stop accepting");
+                    java.net.Socket first = clients.get(0);
+                    first.getOutputStream().write("GET /a HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+                    assertThat(new String(first.getInputStream().readNBytes(12), StandardCharsets.ISO_8859_1)).isEqualTo("HTTP/1.1 200");
+                    java.net.Socket last = clients.get(149); // in the backlog
+                    last.getOutputStream().write("GET /b HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+                    for (int i = 1; i < 100; i++) {
+                        clients.get(i).close();
+                    }
+                    assertThat(new String(last.getInputStream().readNBytes(12), StandardCharsets.ISO_8859_1)).isEqualTo("HTTP/1.1 200");
+                } finally {
+                    for (java.net.Socket s : clients) {
+                        s.close();
+                    }
+                }
+                assertThat(gw.output()).doesNotContain("Too many open files").doesNotContain("connection(s) not accepted");
                 assertThat(gw.terminate(Duration.ofSeconds(30))).isZero();
             }
         }

@@ -9,9 +9,13 @@ package dev.edgegateway.config;
  * @param retryBufferBytes how much of a request body the gateway keeps so the request can be retried
  *     on another endpoint (Envoy's per-request buffer limit); a longer body streams without a copy
  *     and is not retried once any of it was sent; 0 turns the copy off
+ * @param maxClientConnections client connections held at once, all listeners together; past it the
+ *     listeners stop accepting and new connections wait in the backlog (HAProxy's maxconn). 0: no
+ *     limit; absent: derived from the process's open-file limit (the gateway decides, at start)
  */
-public record LimitsConfig(Integer maxRequestLineBytes, Integer maxHeaderBytes, Long maxRequestBodyBytes, Integer retryBufferBytes) {
-    public static final LimitsConfig DEFAULT = new LimitsConfig(null, null, null, null);
+public record LimitsConfig(Integer maxRequestLineBytes, Integer maxHeaderBytes, Long maxRequestBodyBytes, Integer retryBufferBytes,
+                           Integer maxClientConnections) {
+    public static final LimitsConfig DEFAULT = new LimitsConfig(null, null, null, null, null);
 
     public LimitsConfig {
         maxRequestLineBytes = maxRequestLineBytes == null ? 8192 : maxRequestLineBytes;
@@ -23,6 +27,8 @@ public record LimitsConfig(Integer maxRequestLineBytes, Integer maxHeaderBytes, 
                 .check(maxHeaderBytes >= 1024 && maxHeaderBytes <= 1 << 20, "maxHeaderBytes", "must be 1KiB to 1MiB, found " + maxHeaderBytes)
                 .check(maxRequestBodyBytes >= 0, "maxRequestBodyBytes", "must be 0 (no limit) or more, found " + maxRequestBodyBytes)
                 .check(retryBufferBytes >= 0 && retryBufferBytes <= 16 << 20, "retryBufferBytes", "must be 0 (no copy) to 16MiB, found " + retryBufferBytes)
+                .check(maxClientConnections == null || maxClientConnections >= 0, "maxClientConnections",
+                        "must be 0 (no limit) or more, found " + maxClientConnections)
                 .throwIfAny();
     }
 }

@@ -263,8 +263,10 @@ public final class Gateway implements AutoCloseable {
                 .childOption(ChannelOption.AUTO_READ, false); // TCP_NODELAY: each transport's default (TransportTest)
         for (ListenerConfig l : config.listeners()) {
             ServerTls tls = listenerTls.get(l.name());
-            ServerBootstrap listener = b.clone().handler(new AcceptErrors(l.name(), server.metrics())).childHandler(new DownstreamInitializer(server, l, tls));
+            ServerBootstrap listener = b.clone().handler(new AcceptErrors(l.name(), server.metrics(), server.clientConnections()))
+                    .childHandler(new DownstreamInitializer(server, l, tls));
             Channel ch = BindFailure.bind(listener, socketAddress(l.address()), "listener " + l.name());
+            server.clientConnections().govern(ch);
             listeners.put(l.name(), ch);
             ListenerSockets.delayFirstAcks(ch);
             log.info("listener {} on {} ({}{})", l.name(), ch.localAddress(), tls == null ? "http" : "https, " + tls.providerName(),

@@ -26,12 +26,14 @@ public final class AcceptErrors extends ChannelInboundHandlerAdapter {
     private final String listener;
     private final GatewayMetrics metrics;
     private final Counter errors;
+    private final ClientConnectionBudget budget;
     private long lastLog = System.nanoTime() - LOG_EVERY_NANOS;
     private int unlogged;
 
-    public AcceptErrors(String listener, GatewayMetrics metrics) {
+    public AcceptErrors(String listener, GatewayMetrics metrics, ClientConnectionBudget budget) {
         this.listener = listener;
         this.metrics = metrics;
+        this.budget = budget;
         this.errors = Counter.builder("edge.downstream.accept.errors").tag("listener", listener)
                 .description("Connections a listener failed to accept (out of file descriptors, mostly)").register(metrics.registry());
     }
@@ -52,7 +54,7 @@ public final class AcceptErrors extends ChannelInboundHandlerAdapter {
         ChannelConfig config = ctx.channel().config();
         if (config.isAutoRead()) {
             config.setAutoRead(false);
-            ctx.executor().schedule(() -> config.setAutoRead(true), PAUSE_MILLIS, TimeUnit.MILLISECONDS);
+            ctx.executor().schedule(() -> config.setAutoRead(budget.mayAccept()), PAUSE_MILLIS, TimeUnit.MILLISECONDS);
         }
     }
 }

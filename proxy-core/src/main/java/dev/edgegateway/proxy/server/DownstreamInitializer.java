@@ -54,7 +54,11 @@ public final class DownstreamInitializer extends ChannelInitializer<Channel> {
         // other, and a connection that never sends a byte or resets before deciding is an open one.
         server.channels().add(ch);
         server.metrics().downstreamOpened();
-        ch.closeFuture().addListener(f -> server.metrics().downstreamClosed());
+        server.clientConnections().opened();
+        ch.closeFuture().addListener(f -> {
+            server.metrics().downstreamClosed();
+            server.clientConnections().closed();
+        });
         if (tls != null) {
             ch.pipeline().addLast(new IdleTimer(c.timeouts().idle().toNanos()));
             ch.pipeline().addLast(tls.newSniHandler(HANDSHAKE_TIMEOUT_MILLIS), new TlsNegotiator());

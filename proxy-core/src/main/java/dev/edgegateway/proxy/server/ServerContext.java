@@ -10,7 +10,8 @@ import java.util.Map;
 
 /**
  * What every client connection shares: the current {@link CompiledConfig} (swapped atomically on
- * reload), the drain flag, the meters, the open connections and each event loop's origin pool.
+ * reload), the drain flag, the meters, the open connections (and how many may be), and each
+ * event loop's origin pool.
  */
 public final class ServerContext {
     private volatile CompiledConfig state;
@@ -18,12 +19,14 @@ public final class ServerContext {
     private final GatewayMetrics metrics;
     private final ChannelGroup channels;
     private final Map<EventExecutor, UpstreamPool> pools;
+    private final ClientConnectionBudget clientConnections;
 
     public ServerContext(CompiledConfig state, GatewayMetrics metrics, ChannelGroup channels, Map<EventExecutor, UpstreamPool> pools) {
         this.state = state;
         this.metrics = metrics;
         this.channels = channels;
         this.pools = Map.copyOf(pools);
+        this.clientConnections = new ClientConnectionBudget(state.config().limits(), metrics.registry());
         metrics.configGeneration(state.snapshot().generation());
     }
 
@@ -34,6 +37,7 @@ public final class ServerContext {
     /** Publishes a new state; requests already running keep the one they started with. */
     public void publish(CompiledConfig next) {
         state = next;
+        clientConnections.limit(next.config().limits());
         metrics.configGeneration(next.snapshot().generation());
     }
 
@@ -72,6 +76,10 @@ public final class ServerContext {
 
     public ChannelGroup channels() {
         return channels;
+    }
+
+    public ClientConnectionBudget clientConnections() {
+        return clientConnections;
     }
 
     UpstreamPool pool(EventExecutor loop) {
