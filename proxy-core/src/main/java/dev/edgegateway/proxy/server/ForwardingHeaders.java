@@ -50,7 +50,7 @@ final class ForwardingHeaders {
         if (!trusted) {
             HttpRules.dropForgeable(h);
         }
-        String xff = trusted ? h.get(HttpRules.X_FORWARDED_FOR) : null;
+        String xff = trusted ? HttpRules.combined(h, HttpRules.X_FORWARDED_FOR) : null; // every line, in order, then ours
         if (xff != null) {
             set(h, HttpRules.X_FORWARDED_FOR, xff + ", " + connection.clientIp);
         } else {

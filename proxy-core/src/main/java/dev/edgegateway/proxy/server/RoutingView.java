@@ -163,7 +163,9 @@ final class RoutingView implements RequestView {
         }
         client = connection.clientAddress;
         clientText = connection.clientText;
-        String xff = trusted ? request.headers().get(HttpRules.X_FORWARDED_FOR) : null;
+        // Every line, as one list (RFC 9110 5.3): a proxy that adds its own line (HAProxy's
+        // forwardfor) puts the client it saw after the line the client sent.
+        String xff = trusted ? HttpRules.combined(request.headers(), HttpRules.X_FORWARDED_FOR) : null;
         if (xff == null) {
             return;
         }
