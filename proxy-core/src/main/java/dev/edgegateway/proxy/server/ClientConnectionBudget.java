@@ -103,6 +103,9 @@ public final class ClientConnectionBudget {
     }
 
     private void decide(Channel listener) {
+        if (!listener.isOpen()) {
+            return; // closed by a drain; its loop may be gone with it
+        }
         listener.eventLoop().execute(() -> {
             boolean accept = mayAccept();
             if (listener.config().isAutoRead() != accept) {
