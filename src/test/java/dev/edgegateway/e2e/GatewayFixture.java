@@ -108,6 +108,10 @@ final class GatewayFixture implements AutoCloseable {
         return gateway.listenerAddress(listener).getPort();
     }
 
+    int adminPort() {
+        return gateway.adminAddress().getPort();
+    }
+
     String adminGet(String path) throws IOException, InterruptedException {
         return admin.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.adminAddress().getPort() + path)).build(),
                 HttpResponse.BodyHandlers.ofString()).body();

@@ -68,6 +68,7 @@ public final class AdminServer {
                         ch.pipeline().addLast(
                                 new IdleStateHandler(0, 0, 60),
                                 new HttpServerCodec(),
+                                new OversizedDocuments(ConfigLoader.MAX_DOCUMENT_BYTES),
                                 new HttpServerKeepAliveHandler(),
                                 new HttpObjectAggregator(ConfigLoader.MAX_DOCUMENT_BYTES),
                                 new Handler(server, ready, reloader, reloads, token, redisUp, fileStatus, rollouts));
