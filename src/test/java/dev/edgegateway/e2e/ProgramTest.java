@@ -61,24 +61,14 @@ class ProgramTest {
                 gw.awaitReady(admin, Duration.ofSeconds(30));
                 List<java.net.Socket> clients = new ArrayList<>();
                 try {
-                    for (int i = 0; i < 400; i++) { // accepted up to the limit, the rest left in the backlog
-                        java.net.Socket s = new java.net.Socket();
-                        s.connect(new java.net.InetSocketAddress("127.0.0.1", port), 10_000);
-                        clients.add(s);
-                    }
+                    connect(port, 400, clients); // accepted up to the limit, the rest left in the backlog
                     Await.until(() -> output(gw).contains("connection(s) not accepted"), 30_000, "the gateway to report it");
                 } finally {
                     for (java.net.Socket s : clients) {
                         s.close();
                     }
                 }
-                Await.until(() -> {
-                    try {
-                        return RawHttp.exchange(port, "GET / HTTP/1.1\r\nHost: x\r\n\r\n").status() == 200;
-                    } catch (java.io.IOException e) {
-                        return false;
-                    }
-                }, 30_000, "a request to be served again");
+                awaitServed(port, "a request to be served again");
                 String metrics = RawHttp.exchange(admin, "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n").text();
                 assertThat(metrics).containsPattern("edge_downstream_accept_errors_total\\{listener=\"public\"} [1-9]");
                 String out = gw.output();
@@ -107,12 +97,7 @@ class ProgramTest {
                 assertThat(metrics).contains("edge_downstream_connections_limit 90.0");
                 List<java.net.Socket> clients = new ArrayList<>();
                 try {
-                    for (int i = 0; i < 150; i++) {
-                        java.net.Socket s = new java.net.Socket();
-                        s.connect(new java.net.InetSocketAddress("127.0.0.1", port), 10_000);
-                        s.setSoTimeout(30_000);
-                        clients.add(s);
-                    }
+                    connect(port, 150, clients);
                     Await.until(() -> output(gw).contains("client connections open, the limit (limits.maxClientConnections: 90"), 30_000,
                             "the gateway to stop accepting");
                     java.net.Socket first = clients.get(0);
@@ -133,6 +118,27 @@ class ProgramTest {
                 assertThat(gw.terminate(Duration.ofSeconds(30))).isZero();
             }
         }
+    }
+
+    /** Opens {@code n} connections to {@code port} (read timeout 30 s), adding each to {@code into} (which the caller closes). */
+    private static void connect(int port, int n, List<java.net.Socket> into) throws java.io.IOException {
+        for (int i = 0; i < n; i++) {
+            java.net.Socket s = new java.net.Socket();
+            into.add(s);
+            s.connect(new java.net.InetSocketAddress("127.0.0.1", port), 10_000);
+            s.setSoTimeout(30_000);
+        }
+    }
+
+    /** Waits until a GET on a new connection to {@code port} is answered 200. */
+    private static void awaitServed(int port, String what) throws InterruptedException {
+        Await.until(() -> {
+            try {
+                return RawHttp.exchange(port, "GET / HTTP/1.1\r\nHost: x\r\n\r\n").status() == 200;
+            } catch (java.io.IOException e) {
+                return false;
+            }
+        }, 30_000, what);
     }
 
     private static String output(GatewayProcess gw) {
@@ -362,13 +368,7 @@ class ProgramTest {
         try (GatewayProcess origins = GatewayProcess.start("-Xmx128m", "demo-origins", Integer.toString(web), Integer.toString(next));
              GatewayProcess gw = GatewayProcess.start("", "run", "--config", cfg.toString())) {
             gw.awaitReady(admin, Duration.ofSeconds(30));
-            Await.until(() -> {
-                try {
-                    return RawHttp.exchange(port, "GET / HTTP/1.1\r\nHost: x\r\n\r\n").status() == 200;
-                } catch (java.io.IOException e) {
-                    return false;
-                }
-            }, 30_000, "the demo origins answering through the gateway");
+            awaitServed(port, "the demo origins answering through the gateway");
 
             RawHttp.Response page = RawHttp.exchange(port, "GET /checkout/ HTTP/1.1\r\nHost: x\r\n\r\n");
             assertThat(page.status()).isEqualTo(503);
