@@ -7,9 +7,7 @@ import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.util.AsciiString;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.Iterator;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
@@ -79,23 +77,8 @@ final class HttpRules {
      * caller then sets its own.
      */
     static void dropForgeable(HttpHeaders h) {
-        if (h instanceof FlatHeaders f) {
-            for (int i = f.size() - 1; i >= 0; i--) {
-                if (f.nameIn(i, FORGEABLE)) {
-                    f.removeAt(i);
-                }
-            }
-            return;
-        }
-        List<CharSequence> found = null;
-        for (Iterator<Map.Entry<CharSequence, CharSequence>> it = h.iteratorCharSequence(); it.hasNext();) {
-            CharSequence name = it.next().getKey();
-            if (FORGEABLE.contains(name)) {
-                (found == null ? found = new ArrayList<>(2) : found).add(name);
-            }
-        }
-        if (found != null) {
-            found.forEach(h::remove);
+        for (CharSequence name = nameIn(h, FORGEABLE); name != null; name = nameIn(h, FORGEABLE)) {
+            h.remove(name); // that spelling's every line; the usual request has none, and is scanned once
         }
     }
 

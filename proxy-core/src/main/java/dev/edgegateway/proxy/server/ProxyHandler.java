@@ -280,13 +280,13 @@ final class ProxyHandler extends ChannelDuplexHandler implements Downstream {
         current = null;
         lastActivityNanos = LoopClock.nanoTime();
         codec.awaitRequest();
-        if (!(readWhenWritable = !ctx.channel().isWritable())) { // a pipelining client that never reads stops here
+        readWhenWritable = !ctx.channel().isWritable(); // a pipelining client that reads no answers waits here
+        if (!readWhenWritable) {
             readRequest();
         }
         if (server.draining()) {
-            // Draining began after this response's head went out without "Connection: close": the client may
-            // already be sending its next request. Closing now would reset it; close once the connection has
-            // been quiet for the grace (the next request, if any, is answered with "Connection: close").
+            // Draining began after this response's head went out without "Connection: close": the client may already be
+            // sending its next request. Closing now would reset it; close once quiet for the grace (it gets "Connection: close").
             closeIfIdle();
         }
     }
