@@ -65,7 +65,7 @@ final class ResponseRelay {
             // and a second 100 would only confuse the client; and HTTP/1.0 has no 1xx at all
             // (RFC 9110 15.2: a server must not send one to an HTTP/1.0 client).
             x.interim = true;
-            if (code == 100 && x.expectContinue || x.http10) {
+            if (x.http10 || (code == 100 && x.expectContinue)) {
                 ReferenceCountUtil.release(r);
                 x.interimDropped = true;
             } else {
