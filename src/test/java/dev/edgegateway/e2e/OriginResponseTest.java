@@ -9,6 +9,10 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
@@ -255,6 +259,40 @@ class OriginResponseTest {
             assertThat(atOrigin.substring(atOrigin.indexOf("\r\n\r\n") + 4)).as("the body, without a last chunk: the origin cannot take it for a whole one")
                     .isEqualTo("5\r\nhello\r\n");
         }
+    }
+
+    /**
+     * RFC 9110 6.6.1: a proxy adds a {@code Date} to a response that came without one, and a
+     * server with a clock sends one with its own answers; the gateway is the server of its local
+     * answers and of its admin's. An origin's own {@code Date} passes unchanged, and only once.
+     */
+    @Test
+    void everyResponseCarriesADateAndAnOriginsOwnIsKept() throws Exception {
+        try (ScriptedOrigin origin = new ScriptedOrigin(List.of(
+                "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok",
+                "HTTP/1.1 200 OK\r\nDate: Tue, 01 Jan 2030 00:00:00 GMT\r\nContent-Length: 2\r\n\r\nok"));
+                GatewayFixture gw = new GatewayFixture(config(origin))) {
+            Instant before = Instant.now().truncatedTo(ChronoUnit.SECONDS);
+            String undated = untilClosed(gw.port(), "GET /a HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+            String dated = untilClosed(gw.port(), "GET /b HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+            String local = untilClosed(gw.port(), "GET / HTTP/1.1\r\nHost: nowhere\r\nConnection: close\r\n\r\n");
+            String admin = untilClosed(gw.adminPort(), "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+            Instant after = Instant.now();
+            assertThat(dates(dated)).as("the origin's Date, as it sent it").containsExactly("Tue, 01 Jan 2030 00:00:00 GMT");
+            assertThat(local).startsWith("HTTP/1.1 404");
+            for (String response : List.of(undated, local, admin)) {
+                assertThat(dates(response)).as("one Date in %s", response).hasSize(1);
+                Instant date = ZonedDateTime.parse(dates(response).get(0), DateTimeFormatter.RFC_1123_DATE_TIME).toInstant();
+                assertThat(date).as("the Date of %s", response).isBetween(before, after);
+                assertThat(dates(response).get(0)).as("IMF-fixdate: a two-digit day").matches("[A-Z][a-z]{2}, \\d{2} [A-Z][a-z]{2} \\d{4} \\d{2}:\\d{2}:\\d{2} GMT");
+            }
+        }
+    }
+
+    /** The values of a raw response's Date fields, in order. */
+    private static List<String> dates(String response) {
+        return response.substring(0, response.indexOf("\r\n\r\n")).lines()
+                .filter(l -> l.regionMatches(true, 0, "date:", 0, 5)).map(l -> l.substring(5).strip()).toList();
     }
 
     /** Sends {@code request} on a new connection and reads everything until the gateway closes it. */

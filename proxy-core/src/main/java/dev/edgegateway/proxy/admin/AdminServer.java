@@ -8,14 +8,18 @@ import dev.edgegateway.proxy.reload.ConfigReloader;
 import dev.edgegateway.proxy.rollout.Rollouts;
 import dev.edgegateway.proxy.server.ServerContext;
 import dev.edgegateway.proxy.transport.BindFailure;
+import dev.edgegateway.proxy.transport.HttpDate;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOutboundHandlerAdapter;
+import io.netty.channel.ChannelPromise;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.ServerChannel;
 import io.netty.channel.SimpleChannelInboundHandler;
@@ -25,6 +29,7 @@ import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpServerKeepAliveHandler;
@@ -68,6 +73,7 @@ public final class AdminServer {
                         ch.pipeline().addLast(
                                 new IdleStateHandler(0, 0, 60),
                                 new HttpServerCodec(),
+                                Dated.INSTANCE,
                                 new OversizedDocuments(ConfigLoader.MAX_DOCUMENT_BYTES),
                                 new HttpServerKeepAliveHandler(),
                                 new HttpObjectAggregator(ConfigLoader.MAX_DOCUMENT_BYTES),
@@ -83,6 +89,20 @@ public final class AdminServer {
 
     public void close() {
         channel.close().syncUninterruptibly();
+    }
+
+    /** Gives each of the admin's responses its {@code Date} (RFC 9110 6.6.1), whichever handler wrote it. */
+    @ChannelHandler.Sharable
+    private static final class Dated extends ChannelOutboundHandlerAdapter {
+        static final Dated INSTANCE = new Dated();
+
+        @Override
+        public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+            if (msg instanceof HttpResponse r && !r.headers().contains(HttpHeaderNames.DATE)) {
+                r.headers().set(HttpHeaderNames.DATE, HttpDate.now());
+            }
+            ctx.write(msg, promise);
+        }
     }
 
     private static final class Handler extends SimpleChannelInboundHandler<FullHttpRequest> {

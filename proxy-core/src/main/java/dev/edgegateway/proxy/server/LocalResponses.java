@@ -1,5 +1,6 @@
 package dev.edgegateway.proxy.server;
 
+import dev.edgegateway.proxy.transport.HttpDate;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
@@ -59,11 +60,16 @@ final class LocalResponses {
     static final AsciiString RATELIMIT = AsciiString.cached("ratelimit");
 
     /**
-     * What every answer of the gateway carries besides its body: why it answered
-     * ({@code x-edge-rejected}), the exchange's request id, and the connection's fate.
+     * What every answer of the gateway carries besides its body: its {@code Date} (RFC 9110
+     * 6.6.1: a server with a clock must send one, and the gateway is the server of its own
+     * answers), why it answered ({@code x-edge-rejected}), the exchange's request id, and the
+     * connection's fate.
      */
     static void decorate(FullHttpResponse r, Exchange x, boolean close) {
         HttpHeaders h = r.headers();
+        if (!h.contains(HttpHeaderNames.DATE)) {
+            h.set(HttpHeaderNames.DATE, HttpDate.now());
+        }
         if (x.rejected != null) {
             h.set(X_EDGE_REJECTED, x.rejected);
         }

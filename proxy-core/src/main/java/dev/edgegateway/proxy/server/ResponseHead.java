@@ -1,5 +1,6 @@
 package dev.edgegateway.proxy.server;
 
+import dev.edgegateway.proxy.transport.HttpDate;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
@@ -13,7 +14,8 @@ import io.netty.handler.codec.http.HttpVersion;
  * ends by closing re-framed as chunked (for HTTP/1.0, which has no chunks, a body without a length
  * ends with the connection, however the origin framed it), the connection's fate stated
  * ({@code Connection: close} when the client, a drain or an unread request body ends it), and
- * what the request path adds (a sticky cookie, {@code RateLimit} headers). Decides whether the
+ * what the request path adds (a sticky cookie, {@code RateLimit} headers, a {@code Date} where the
+ * origin sent none: RFC 9110 6.6.1 has a proxy add it). Decides whether the
  * origin connection can be reused. Stateless.
  */
 final class ResponseHead {
@@ -47,6 +49,9 @@ final class ResponseHead {
             h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
         } else if (x.http10) {
             h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+        }
+        if (!h.contains(HttpHeaderNames.DATE)) {
+            h.add(HttpHeaderNames.DATE, HttpDate.now());
         }
         addRouteHeaders(x, h);
         RouteExtras.Rules rules = x.extras().response;
