@@ -270,23 +270,33 @@ class OriginResponseTest {
     void everyResponseCarriesADateAndAnOriginsOwnIsKept() throws Exception {
         try (ScriptedOrigin origin = new ScriptedOrigin(List.of(
                 "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok",
-                "HTTP/1.1 200 OK\r\nDate: Tue, 01 Jan 2030 00:00:00 GMT\r\nContent-Length: 2\r\n\r\nok"));
+                "HTTP/1.1 200 OK\r\nDate: Tue, 01 Jan 2030 00:00:00 GMT\r\nContent-Length: 2\r\n\r\nok",
+                "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"));
                 GatewayFixture gw = new GatewayFixture(config(origin))) {
             Instant before = Instant.now().truncatedTo(ChronoUnit.SECONDS);
             String undated = untilClosed(gw.port(), "GET /a HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
             String dated = untilClosed(gw.port(), "GET /b HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
             String local = untilClosed(gw.port(), "GET / HTTP/1.1\r\nHost: nowhere\r\nConnection: close\r\n\r\n");
             String admin = untilClosed(gw.adminPort(), "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+            String h2Undated = curlHead(gw.port(), "x");
+            String h2Local = curlHead(gw.port(), "nowhere");
             Instant after = Instant.now();
             assertThat(dates(dated)).as("the origin's Date, as it sent it").containsExactly("Tue, 01 Jan 2030 00:00:00 GMT");
             assertThat(local).startsWith("HTTP/1.1 404");
-            for (String response : List.of(undated, local, admin)) {
+            assertThat(h2Undated).startsWith("HTTP/2 200");
+            assertThat(h2Local).startsWith("HTTP/2 404");
+            for (String response : List.of(undated, local, admin, h2Undated, h2Local)) {
                 assertThat(dates(response)).as("one Date in %s", response).hasSize(1);
                 Instant date = ZonedDateTime.parse(dates(response).get(0), DateTimeFormatter.RFC_1123_DATE_TIME).toInstant();
                 assertThat(date).as("the Date of %s", response).isBetween(before, after);
                 assertThat(dates(response).get(0)).as("IMF-fixdate: a two-digit day").matches("[A-Z][a-z]{2}, \\d{2} [A-Z][a-z]{2} \\d{4} \\d{2}:\\d{2}:\\d{2} GMT");
             }
         }
+    }
+
+    /** The head curl prints for a GET over HTTP/2 (prior knowledge) to host {@code host}. */
+    private static String curlHead(int port, String host) throws IOException {
+        return Curl.run("-s", "--http2-prior-knowledge", "-D", "-", "-o", "/dev/null", "-H", "Host: " + host, "http://127.0.0.1:" + port + "/").out();
     }
 
     /** The values of a raw response's Date fields, in order. */
