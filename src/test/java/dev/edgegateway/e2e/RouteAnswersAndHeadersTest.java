@@ -94,11 +94,19 @@ class RouteAnswersAndHeadersTest {
             assertThat(r.header("strict-transport-security")).isEqualTo("max-age=600");
             assertThat(r.header("x-served-by")).isEqualTo("app for " + atOrigin.get("x-request-id")).matches("app for [0-9a-f]{32}");
 
+            // A name the rules remove or set, spelled with '_' for '-': a CGI-style origin (PHP,
+            // WSGI, Rack) reads x_internal as x-internal, so it goes too; an added name's does not.
+            RawHttp.exchange(gw.port(), "GET /x HTTP/1.1\r\nHost: x\r\nx_internal: secret\r\nX_Edge-Route: forged\r\nx_tag: mine\r\n\r\n");
+            var spelled = o.seen.get(1).headers();
+            assertThat(spelled.names()).as("what the rules own, in no spelling").doesNotContain("x_internal", "X_Edge-Route");
+            assertThat(spelled.getAll("x-edge-route")).containsExactly("api");
+            assertThat(spelled.getAll("x_tag")).as("add keeps the client's, in its spelling").containsExactly("mine");
+
             // ${client.address} behind a trusted proxy that adds its own X-Forwarded-For line (HAProxy's
             // option forwardfor) rather than extending the client's: the lines are one list, so the
             // client is the address that proxy saw, not the one the client wrote; the origin gets it all.
             RawHttp.exchange(gw.port(), "GET /x HTTP/1.1\r\nHost: x\r\nX-Forwarded-For: 6.6.6.6\r\nX-Forwarded-For: 203.0.113.9\r\n\r\n");
-            var behindProxy = o.seen.get(1).headers();
+            var behindProxy = o.seen.get(2).headers();
             assertThat(behindProxy.get("x-client")).isEqualTo("203.0.113.9 in us-east");
             assertThat(behindProxy.getAll("x-forwarded-for")).containsExactly("6.6.6.6,203.0.113.9, 127.0.0.1");
         }

@@ -77,7 +77,12 @@ final class HttpRules {
      * caller then sets its own.
      */
     static void dropForgeable(HttpHeaders h) {
-        for (CharSequence name = nameIn(h, FORGEABLE); name != null; name = nameIn(h, FORGEABLE)) {
+        dropAll(h, FORGEABLE);
+    }
+
+    /** Removes every field whose name is one of {@code names}. */
+    static void dropAll(HttpHeaders h, FieldNames names) {
+        for (CharSequence name = nameIn(h, names); name != null; name = nameIn(h, names)) {
             h.remove(name); // that spelling's every line; the usual request has none, and is scanned once
         }
     }

@@ -4,6 +4,7 @@ import dev.edgegateway.config.CompressionConfig;
 import dev.edgegateway.config.DirectResponseConfig;
 import dev.edgegateway.config.HeaderRules;
 import dev.edgegateway.config.RouteConfig;
+import dev.edgegateway.proxy.http1.FieldNames;
 import dev.edgegateway.routing.Cluster;
 import io.micrometer.core.instrument.Counter;
 import io.netty.buffer.Unpooled;
@@ -17,9 +18,11 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.AsciiString;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
+import java.util.stream.Stream;
 
 /**
  * What a route does besides routing, compiled once per config: its own answer
@@ -54,8 +57,8 @@ final class RouteExtras {
             return NONE;
         }
         Mirror.Target mirror = r.mirror() == null ? null : new Mirror.Target(clusters.get(r.mirror().cluster()), r.mirror(), mirrorCounters);
-        return new RouteExtras(r.directResponse() == null ? null : new Direct(r.directResponse()), Rules.of(r.requestHeaders()),
-                Rules.of(r.responseHeaders()), r.compression(), mirror);
+        return new RouteExtras(r.directResponse() == null ? null : new Direct(r.directResponse()), Rules.of(r.requestHeaders(), true),
+                Rules.of(r.responseHeaders(), false), r.compression(), mirror);
     }
 
     private static boolean empty(HeaderRules h) {
@@ -96,17 +99,27 @@ final class RouteExtras {
 
     /** Compiled header rules: names as AsciiStrings, values as templates. */
     static final class Rules {
-        static final Rules NONE = new Rules(new AsciiString[0], new AsciiString[0], new Template[0], new AsciiString[0], new Template[0]);
+        static final Rules NONE = new Rules(new AsciiString[0], new AsciiString[0], new Template[0], new AsciiString[0], new Template[0], null);
 
         final AsciiString[] remove;
         final AsciiString[] setNames;
         final Template[] setValues;
         final AsciiString[] addNames;
         final Template[] addValues;
+        /**
+         * On a request: the names removed or set, spelled with {@code _} for {@code -}, removed
+         * too. The rule makes the gateway the only source of such a field, and an origin that maps
+         * names to CGI variables (PHP, WSGI, Rack) reads {@code x_user_id} as {@code x-user-id}
+         * (the class of Puma's CVE-2024-45614; nginx drops names with {@code _} by default). Null
+         * on a response, and where no name has a {@code -}.
+         */
+        final FieldNames aliases;
         final boolean needsClient;
 
-        private Rules(AsciiString[] remove, AsciiString[] setNames, Template[] setValues, AsciiString[] addNames, Template[] addValues) {
+        private Rules(AsciiString[] remove, AsciiString[] setNames, Template[] setValues, AsciiString[] addNames, Template[] addValues,
+                      FieldNames aliases) {
             this.remove = remove;
+            this.aliases = aliases;
             this.setNames = setNames;
             this.setValues = setValues;
             this.addNames = addNames;
@@ -120,20 +133,27 @@ final class RouteExtras {
             this.needsClient = client;
         }
 
-        static Rules of(HeaderRules h) {
+        static Rules of(HeaderRules h, boolean request) {
             if (h == null || h.isEmpty()) {
                 return NONE;
             }
-            return new Rules(names(h.remove()), names(new ArrayList<>(h.set().keySet())), templates(h.set()),
-                    names(new ArrayList<>(h.add().keySet())), templates(h.add()));
+            AsciiString[] remove = names(h.remove());
+            AsciiString[] setNames = names(new ArrayList<>(h.set().keySet()));
+            AsciiString[] owned = Stream.concat(Arrays.stream(remove), Arrays.stream(setNames)).filter(n -> n.contains("-"))
+                    .toArray(AsciiString[]::new);
+            return new Rules(remove, setNames, templates(h.set()), names(new ArrayList<>(h.add().keySet())), templates(h.add()),
+                    request && owned.length > 0 ? FieldNames.aliasesOf(owned) : null);
         }
 
         boolean isEmpty() {
             return remove.length == 0 && setNames.length == 0 && addNames.length == 0;
         }
 
-        /** Removes, then sets, then adds. */
+        /** Removes (on a request, with the {@link #aliases}), then sets, then adds. */
         void apply(HttpHeaders h, Exchange x) {
+            if (aliases != null) {
+                HttpRules.dropAll(h, aliases);
+            }
             for (AsciiString n : remove) {
                 h.remove(n);
             }
