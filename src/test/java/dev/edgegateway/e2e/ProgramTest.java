@@ -479,6 +479,22 @@ class ProgramTest {
     }
 
     /**
+     * {@code --config FILE} and {@code --config=FILE} are the same; anything else on the command line
+     * is refused with what it was, not ignored: {@code run --config my.yaml --admin-port 9902} ran
+     * with the config's admin port, and the operator believed theirs applied.
+     */
+    @Test
+    void theCommandLineTakesConfigEitherWayAndRefusesWhatItDoesNotKnow() throws Exception {
+        Path cfg = GatewayProcess.HOME.resolve("config/examples/basic.yaml");
+        assertExitsWith(0, "ok: " + cfg, "validate", "--config=" + cfg);
+        assertExitsWith(2, "edge run: unknown argument '--admin-port'", "run", "--config", cfg.toString(), "--admin-port", "9902");
+        assertExitsWith(2, "edge validate: unknown argument '" + cfg + "'", "validate", cfg.toString());
+        assertExitsWith(2, "edge validate: --config needs a FILE", "validate", "--config");
+        assertExitsWith(2, "edge run: --config given twice", "run", "--config", cfg.toString(), "--config=" + cfg);
+        assertExitsWith(2, "edge run: missing --config FILE", "run");
+    }
+
+    /**
      * {@code bin/edge} and {@code bin/edge-sidecar} build when their sources are newer than their jar,
      * and then not again: each run from a copy of the layout with a stand-in {@code mvnw} that only
      * records its arguments, so the script's own decision is what is tested (the real build is what

@@ -53,19 +53,30 @@ public final class SidecarMain {
         if (args.length < 1) {
             return usage();
         }
+        if (!args[0].equals("generate") && !args[0].equals("watch")) {
+            return usage("unknown command '" + args[0] + "'");
+        }
         Path config = null;
         Path dir = null;
-        for (int i = 1; i + 1 < args.length; i += 2) {
-            switch (args[i]) {
-                case "--config" -> config = Path.of(args[i + 1]);
-                case "--out" -> dir = Path.of(args[i + 1]);
-                default -> {
-                    return usage();
-                }
+        for (int i = 1; i < args.length; i++) { // --name VALUE or --name=VALUE
+            String arg = args[i];
+            int eq = arg.indexOf('=');
+            String name = eq < 0 ? arg : arg.substring(0, eq);
+            if (!name.equals("--config") && !name.equals("--out")) {
+                return usage("unknown argument '" + arg + "'");
+            }
+            String value = eq >= 0 ? arg.substring(eq + 1) : i + 1 < args.length ? args[++i] : "";
+            if (value.isEmpty() || (name.equals("--config") ? config : dir) != null) {
+                return usage(value.isEmpty() ? name + " needs a value" : name + " given twice");
+            }
+            if (name.equals("--config")) {
+                config = Path.of(value);
+            } else {
+                dir = Path.of(value);
             }
         }
-        if (config == null || dir == null || (args.length - 1) % 2 != 0) {
-            return usage();
+        if (config == null || dir == null) {
+            return usage("missing " + (config == null ? "--config FILE" : "--out DIR"));
         }
         switch (args[0]) {
             case "generate" -> {
@@ -101,9 +112,7 @@ public final class SidecarMain {
                 }
                 return 0;
             }
-            default -> {
-                return usage();
-            }
+            default -> throw new IllegalStateException(args[0]); // checked above
         }
     }
 
@@ -176,6 +185,14 @@ public final class SidecarMain {
     }
 
     private int usage() {
+        return usage(null);
+    }
+
+    /** The usage, after what was wrong with the command line when something was. */
+    private int usage(String problem) {
+        if (problem != null) {
+            err.println("edge-sidecar: " + problem);
+        }
         err.println("""
                 usage:
                   edge-sidecar generate --config FILE --out DIR   write the EKS, Global Accelerator and monitoring files once

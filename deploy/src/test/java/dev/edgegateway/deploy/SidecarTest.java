@@ -148,4 +148,29 @@ class SidecarTest {
         Files.writeString(config, "listeners: []\n");
         assertThat(new SidecarMain(ps, ps).run(new String[] {"generate", "--config", config.toString(), "--out", dir.resolve("o").toString()})).isEqualTo(1);
     }
+    /**
+     * The command line takes {@code --name VALUE} and {@code --name=VALUE}, and refuses what it does
+     * not know, saying what: an option it ignored would leave the operator believing it applied.
+     */
+    @Test
+    void theCommandLineSaysWhatIsWrongWithIt() throws Exception {
+        Path config = dir.resolve("gateway.yaml");
+        Files.writeString(config, Inputs.threeRegions().text());
+        String out = dir.resolve("o").toString();
+        assertThat(sidecar("generate", "--config=" + config, "--out=" + out)).startsWith("0 ").contains("37 written");
+        assertThat(sidecar("generate", "--config", config.toString(), "--out", out, "--dry-run"))
+                .startsWith("2 edge-sidecar: unknown argument '--dry-run'").contains("usage:");
+        assertThat(sidecar("generate", "--config", config.toString())).startsWith("2 edge-sidecar: missing --out DIR");
+        assertThat(sidecar("generate", "--out", out, "--config")).startsWith("2 edge-sidecar: --config needs a value");
+        assertThat(sidecar("generate", "--config", "a", "--config=b", "--out", out)).startsWith("2 edge-sidecar: --config given twice");
+        assertThat(sidecar("generat", "--config", config.toString(), "--out", out)).startsWith("2 edge-sidecar: unknown command 'generat'");
+    }
+
+    /** The exit code, a space, and what the sidecar printed. */
+    private static String sidecar(String... args) throws Exception {
+        ByteArrayOutputStream printed = new ByteArrayOutputStream();
+        PrintStream ps = new PrintStream(printed, true, StandardCharsets.UTF_8);
+        int code = new SidecarMain(ps, ps).run(args);
+        return code + " " + printed.toString(StandardCharsets.UTF_8);
+    }
 }

@@ -185,14 +185,34 @@ public final class Main {
         }
     }
 
-    private static Path configArg(String[] args, PrintStream err) {
-        for (int i = 1; i < args.length - 1; i++) {
-            if (args[i].equals("--config")) {
-                return Path.of(args[i + 1]);
+    /**
+     * The FILE of {@code --config FILE} or {@code --config=FILE}, the only option {@code run} and
+     * {@code validate} take; null, having said why, when it is missing or anything else is there:
+     * an option the program does not have is refused, not ignored (an operator who typed
+     * {@code --admin-port 9902} would otherwise believe it applied).
+     */
+    static Path configArg(String[] args, PrintStream err) {
+        String file = null;
+        for (int i = 1; i < args.length; i++) {
+            String given = null;
+            if (args[i].equals("--config") && i + 1 < args.length) {
+                given = args[++i];
+            } else if (args[i].startsWith("--config=")) {
+                given = args[i].substring("--config=".length());
+            } else if (!args[i].equals("--config")) {
+                err.print("edge " + args[0] + ": unknown argument '" + args[i] + "'\n" + USAGE);
+                return null;
             }
+            if (given == null || given.isEmpty() || file != null) {
+                err.print("edge " + args[0] + ": " + (file != null ? "--config given twice" : "--config needs a FILE") + "\n" + USAGE);
+                return null;
+            }
+            file = given;
         }
-        err.print("missing --config FILE\n" + USAGE);
-        return null;
+        if (file == null) {
+            err.print("edge " + args[0] + ": missing --config FILE\n" + USAGE);
+        }
+        return file == null ? null : Path.of(file);
     }
 
     /** Serves until SIGTERM or SIGINT, then drains (DESIGN.md "Draining on SIGTERM") and returns. */
