@@ -82,10 +82,22 @@ class GuardTest {
         assertThat(send("POST / HTTP/1.1\r\nHost: shop.test\r\nContent-Length: 5000\r\n\r\n").status()).isEqualTo(413);
     }
 
+    /**
+     * A host naming nothing is as bad as none: an http URI with an empty host is invalid (RFC 9110
+     * 4.2.1) and nginx refuses it; routed, it was a 404 here, and behind a catch-all route it reached
+     * the origin with {@code Host:} empty.
+     */
     @Test
-    void missingOrRepeatedHostIs400() throws Exception {
+    void missingEmptyOrRepeatedHostIs400() throws Exception {
         assertThat(send("GET / HTTP/1.1\r\n\r\n").status()).isEqualTo(400);
         assertThat(send("GET / HTTP/1.1\r\nHost: shop.test\r\nHost: other.test\r\n\r\n").status()).isEqualTo(400);
+        for (String empty : new String[] {"GET / HTTP/1.1\r\nHost:\r\n\r\n", "GET / HTTP/1.0\r\nHost: :80\r\n\r\n",
+                "GET http:///x HTTP/1.1\r\nHost: shop.test\r\n\r\n", "GET http://:8080/x HTTP/1.1\r\nHost: shop.test\r\n\r\n"}) {
+            RawHttp.Response r = send(empty);
+            assertThat(r.status()).as(empty).isEqualTo(400);
+            assertThat(r.text()).as(empty).contains("invalid or repeated Host");
+        }
+        assertThat(send("GET / HTTP/1.0\r\n\r\n").status()).as("HTTP/1.0 needs no Host; no route serves it here").isEqualTo(404);
     }
 
     @Test

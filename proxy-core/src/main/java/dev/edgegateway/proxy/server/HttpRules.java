@@ -179,7 +179,8 @@ final class HttpRules {
     /**
      * The routing key of a Host header or URI authority: lower case, without port or a trailing
      * dot; IPv6 literals keep their brackets. Returns null for an authority that is not a plain
-     * host[:port]. {@code api.example.com.} is the same name as {@code api.example.com} (nginx's
+     * host[:port], the empty one included ({@code Host:} with no value, {@code http:///x}), which
+     * nginx refuses too; routed, it reached the catch-all routes with a Host naming nothing. {@code api.example.com.} is the same name as {@code api.example.com} (nginx's
      * server names drop the dot too): kept, it fell through to the catch-all routes, past the host's
      * own limits.
      */
@@ -199,6 +200,9 @@ final class HttpRules {
         }
         if (end < authority.length() && (authority.charAt(end) != ':' || !digits(authority, end + 1))) {
             return null;
+        }
+        if (end == 0 || end == 2 && authority.charAt(0) == '[') {
+            return null; // no host: an http(s) URI with an empty host is invalid (RFC 9110 4.2.1, 4.2.2)
         }
         for (int i = 0; i < end; i++) {
             char c = authority.charAt(i);

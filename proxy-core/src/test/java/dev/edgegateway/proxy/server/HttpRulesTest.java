@@ -25,6 +25,9 @@ class HttpRulesTest {
         assertThat(HttpRules.hostKey("user@shop.test")).isNull();
         assertThat(HttpRules.hostKey("shop.test:80x")).isNull();
         assertThat(HttpRules.hostKey("shop.test:")).isNull();
+        assertThat(HttpRules.hostKey("")).as("no host").isNull();
+        assertThat(HttpRules.hostKey(":8080")).as("a port and no host").isNull();
+        assertThat(HttpRules.hostKey("[]:8080")).as("an empty IPv6 literal").isNull();
         assertThat(HttpRules.hostKey("[::1")).isNull();
         assertThat(HttpRules.hostKey("a/b")).isNull();
     }
