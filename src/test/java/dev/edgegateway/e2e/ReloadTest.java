@@ -152,6 +152,37 @@ class ReloadTest {
         }
     }
 
+    /**
+     * A method a path does not take is a 405 naming the ones it does, in {@code Allow} (RFC 9110
+     * 15.5.6: a MUST) and in the body; a path the admin does not have is a 404 whatever the method.
+     * Before, every method but GET and HEAD was a bare 405 ("method not allowed"), on any path, and
+     * a GET of {@code /config/validate} a 404.
+     */
+    @Test
+    void aWrongMethodIsA405NamingTheMethodsThePathTakes() throws Exception {
+        try (TestOrigin o = new TestOrigin("o");
+                GatewayFixture gw = new GatewayFixture(GatewayFixture.config("routes: [{name: all, cluster: app}]\nclusters: [{name: app, endpoints: ["
+                        + o.address() + "]}]\n"))) {
+            String[][] cases = {
+                {"DELETE", "/config", "GET, HEAD, PUT"}, {"POST", "/config", "GET, HEAD, PUT"}, {"GET", "/config/validate", "POST"},
+                {"PUT", "/config/validate", "POST"}, {"POST", "/healthz", "GET, HEAD"}, {"PUT", "/metrics", "GET, HEAD"},
+                {"DELETE", "/rollouts", "GET, HEAD"}, {"GET", "/rollouts/all/pause", "POST"}, {"POST", "/ui", "GET, HEAD"}};
+            for (String[] c : cases) {
+                HttpResponse<String> r = gw.adminSend(c[0], c[1], "", null);
+                assertThat(r.statusCode()).as(c[0] + " " + c[1]).isEqualTo(405);
+                assertThat(r.headers().firstValue("allow")).as(c[0] + " " + c[1]).hasValue(c[2]);
+                assertThat(r.body()).isEqualTo(c[0] + " is not served at " + c[1] + "; it takes " + c[2] + "\n");
+            }
+            for (String method : new String[] {"GET", "POST", "DELETE"}) {
+                HttpResponse<String> r = gw.adminSend(method, "/nope", "", null);
+                assertThat(r.statusCode()).as(method + " /nope").isEqualTo(404);
+                assertThat(r.body()).startsWith("not found; try /healthz");
+            }
+            assertThat(gw.adminSend("GET", "/config", "", null).statusCode()).isEqualTo(200);
+            assertThat(gw.adminSend("HEAD", "/healthz", "", null).statusCode()).isEqualTo(200);
+        }
+    }
+
     /** A config file removed: the gateway serves on, and {@code GET /config} says the file cannot be read until it is back. */
     @Test
     void aRemovedConfigFileIsReportedAndTheServedConfigStays(@TempDir Path dir) throws Exception {

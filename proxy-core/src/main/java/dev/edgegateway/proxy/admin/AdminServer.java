@@ -244,8 +244,17 @@ public final class AdminServer {
                 rolloutAction(ctx, req, path);
                 return;
             }
-            if (!HttpMethod.GET.equals(req.method()) && !HttpMethod.HEAD.equals(req.method())) {
-                send(ctx, HttpResponseStatus.METHOD_NOT_ALLOWED, "text/plain", "method not allowed\n");
+            boolean read = HttpMethod.GET.equals(req.method()) || HttpMethod.HEAD.equals(req.method());
+            String allow = allowed(path);
+            if (allow == null && !read) {
+                notFound(ctx);
+                return;
+            }
+            if (allow != null && !(read && allow.startsWith("GET"))) {
+                FullHttpResponse r = response(ctx, HttpResponseStatus.METHOD_NOT_ALLOWED, "text/plain",
+                        req.method() + " is not served at " + path + "; it takes " + allow + "\n");
+                r.headers().set(HttpHeaderNames.ALLOW, allow); // a 405 names what is allowed (RFC 9110 15.5.6)
+                ctx.writeAndFlush(r);
                 return;
             }
             switch (path) {
@@ -288,11 +297,42 @@ public final class AdminServer {
                     if (one != null) {
                         send(ctx, HttpResponseStatus.OK, "application/json", one + "\n");
                     } else {
-                        send(ctx, HttpResponseStatus.NOT_FOUND, "text/plain", "not found; try /healthz /ready /metrics /config /clusters /rollouts /ui"
-                                + " (PUT /config, POST /config/validate, POST /rollouts/{route}/pause|resume|promote|abort|restart)\n");
+                        notFound(ctx);
                     }
                 }
             }
+        }
+
+        /**
+         * The methods {@code path} takes when a GET or HEAD of it is not what {@link #channelRead0}
+         * serves ({@code "POST"}, {@code "GET, HEAD, PUT"}); {@code "GET, HEAD"} for a path only read;
+         * null for a path the admin does not have.
+         */
+        private String allowed(String path) {
+            switch (path) {
+                case "/config":
+                    return "GET, HEAD, PUT";
+                case "/config/validate":
+                    return "POST";
+                case "/healthz", "/ready", "/metrics", "/rollouts", "/clusters", "/ui/state", "/ui", "/ui/", "/ui/app.js", "/ui/app.css":
+                    return "GET, HEAD";
+                default:
+                    if (!path.startsWith("/rollouts/")) {
+                        return null;
+                    }
+                    String rest = path.substring("/rollouts/".length());
+                    if (rollouts.json(QueryStringDecoder.decodeComponent(rest)) != null) {
+                        return "GET, HEAD";
+                    }
+                    int slash = rest.lastIndexOf('/');
+                    return slash > 0 && List.of("pause", "resume", "promote", "abort", "restart").contains(rest.substring(slash + 1))
+                            ? "POST" : null;
+            }
+        }
+
+        private static void notFound(ChannelHandlerContext ctx) {
+            send(ctx, HttpResponseStatus.NOT_FOUND, "text/plain", "not found; try /healthz /ready /metrics /config /clusters /rollouts /ui"
+                    + " (PUT /config, POST /config/validate, POST /rollouts/{route}/pause|resume|promote|abort|restart)\n");
         }
 
         private static void send(ChannelHandlerContext ctx, HttpResponseStatus status, String type, String body) {
