@@ -78,7 +78,7 @@ class OriginResponseTest {
                 "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\nzz\r\nworld",
                 "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nfresh"));
                 GatewayFixture gw = new GatewayFixture(config(origin))) {
-            String broken = untilClosed(gw.port(), "GET /a HTTP/1.1\r\nHost: x\r\n\r\n");
+            String broken = RawHttp.untilClosed(gw.port(), "GET /a HTTP/1.1\r\nHost: x\r\n\r\n");
             assertThat(broken).startsWith("HTTP/1.1 200");
             assertThat(broken.substring(broken.indexOf("\r\n\r\n") + 4)).as("the body, without a last chunk: the client can tell it is cut short")
                     .isEqualTo("5\r\nhello\r\n");
@@ -114,7 +114,7 @@ class OriginResponseTest {
                 "HTTP/1.1 103 Early Hints\r\nLink: </a.css>; rel=preload\r\nConnection: X-Hint-Secret\r\nX-Hint-Secret: s\r\n"
                         + "Keep-Alive: timeout=5\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"));
                 GatewayFixture gw = new GatewayFixture(config(origin))) {
-            String both = untilClosed(gw.port(), "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+            String both = RawHttp.untilClosed(gw.port(), "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
             String interim = both.substring(0, both.indexOf("\r\n\r\n") + 4).toLowerCase();
             assertThat(interim).startsWith("http/1.1 103").contains("link: </a.css>; rel=preload");
             assertThat(interim).doesNotContain("x-hint-secret").doesNotContain("keep-alive").doesNotContain("connection:");
@@ -134,7 +134,7 @@ class OriginResponseTest {
                 GatewayFixture gw = new GatewayFixture(config(origin))) {
             for (String request : new String[] {"GET /a HTTP/1.0\r\nHost: x\r\n\r\n",
                     "GET /b HTTP/1.0\r\nHost: x\r\nConnection: keep-alive\r\n\r\n"}) {
-                String all = untilClosed(gw.port(), request);
+                String all = RawHttp.untilClosed(gw.port(), request);
                 String head = all.substring(0, all.indexOf("\r\n\r\n") + 4).toLowerCase();
                 assertThat(head).as(request).startsWith("http/1.1 200").doesNotContain("transfer-encoding").contains("connection: close");
                 assertThat(all.substring(head.length())).as(request).isEqualTo("abcde");
@@ -178,7 +178,7 @@ class OriginResponseTest {
         try (ScriptedOrigin origin = new ScriptedOrigin(List.of(early, early));
                 GatewayFixture gw = new GatewayFixture(config(origin))) {
             for (String version : new String[] {"1.0", "1.1"}) {
-                String all = untilClosed(gw.port(), "GET / HTTP/" + version + "\r\nHost: x\r\nConnection: close\r\n\r\n");
+                String all = RawHttp.untilClosed(gw.port(), "GET / HTTP/" + version + "\r\nHost: x\r\nConnection: close\r\n\r\n");
                 if (version.equals("1.0")) {
                     assertThat(all).as(version).startsWith("HTTP/1.1 200 OK").doesNotContain("103").endsWith("\r\n\r\nok");
                 } else {
@@ -274,10 +274,10 @@ class OriginResponseTest {
                 "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"));
                 GatewayFixture gw = new GatewayFixture(config(origin))) {
             Instant before = Instant.now().truncatedTo(ChronoUnit.SECONDS);
-            String undated = untilClosed(gw.port(), "GET /a HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
-            String dated = untilClosed(gw.port(), "GET /b HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
-            String local = untilClosed(gw.port(), "GET / HTTP/1.1\r\nHost: nowhere\r\nConnection: close\r\n\r\n");
-            String admin = untilClosed(gw.adminPort(), "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+            String undated = RawHttp.untilClosed(gw.port(), "GET /a HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+            String dated = RawHttp.untilClosed(gw.port(), "GET /b HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+            String local = RawHttp.untilClosed(gw.port(), "GET / HTTP/1.1\r\nHost: nowhere\r\nConnection: close\r\n\r\n");
+            String admin = RawHttp.untilClosed(gw.adminPort(), "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
             String h2Undated = curlHead(gw.port(), "x");
             String h2Local = curlHead(gw.port(), "nowhere");
             Instant after = Instant.now();
@@ -306,14 +306,6 @@ class OriginResponseTest {
     }
 
     /** Sends {@code request} on a new connection and reads everything until the gateway closes it. */
-    private static String untilClosed(int port, String request) throws IOException {
-        try (Socket s = new Socket("127.0.0.1", port)) {
-            s.setSoTimeout(10_000);
-            s.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
-            return new String(s.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
-        }
-    }
-
     private static String config(ScriptedOrigin origin) {
         return config(origin.address());
     }

@@ -51,6 +51,15 @@ final class RawHttp implements AutoCloseable {
         }
     }
 
+    /** Everything the server sends on a new connection, after {@code raw}, until it closes it (ISO-8859-1, byte for char). */
+    static String untilClosed(int port, String raw) throws IOException {
+        try (Socket s = new Socket("127.0.0.1", port)) {
+            s.setSoTimeout(10_000);
+            s.getOutputStream().write(raw.getBytes(StandardCharsets.ISO_8859_1));
+            return new String(s.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+        }
+    }
+
     void send(String raw) throws IOException {
         out.write(raw.getBytes(StandardCharsets.ISO_8859_1));
         out.flush();

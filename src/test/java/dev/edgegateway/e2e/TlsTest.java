@@ -155,6 +155,31 @@ class TlsTest {
         }
     }
 
+    /**
+     * Plain HTTP sent to the TLS port (curl http://host:443/, an operator's first mistake) gets a
+     * plain-text 400 saying to use https://, as nginx answers it, and is counted as a failed
+     * handshake; the port still speaks TLS to the next client. Before, the connection just closed:
+     * curl said "Empty reply from server".
+     */
+    @Test
+    void plainHttpOnTheTlsPortIsTold400ToUseHttps() throws Exception {
+        try (TestOrigin origin = new TestOrigin("o"); GatewayFixture gw = new GatewayFixture(config(origin.address(), ""))) {
+            String answer = RawHttp.untilClosed(securePort(gw), "GET /hello HTTP/1.1\r\nHost: a.test\r\n\r\nGET /again HTTP/1.1\r\nHost: a.test\r\n\r\n");
+            assertThat(answer).startsWith("HTTP/1.1 400 Bad Request\r\n").contains("connection: close\r\n").contains("date: ")
+                    .endsWith("\r\n\r\n400 Bad Request: this port speaks TLS; send the request with https://\n");
+            if (Tools.curl()) {
+                Curl.Result r = Curl.run("-s", "-w", "\n%{http_code}", "http://127.0.0.1:" + securePort(gw) + "/hello");
+                assertThat(r.out()).isEqualTo("400 Bad Request: this port speaks TLS; send the request with https://\n\n400");
+            }
+            Await.until(() -> gw.metricOrMissing("edge_tls_handshake_failures_total{listener=\"secure\"}") == (Tools.curl() ? 2 : 1), 5000,
+                    "counted as failed handshakes");
+            assertThat(origin.seen).isEmpty();
+            SSLSocket s = tlsSocket(gw, "a.test", "TLSv1.3");
+            assertThat(get(s, "a.test")).startsWith("HTTP/1.1 200");
+            s.close();
+        }
+    }
+
     @Test
     void aCertificateRotatedOnDiskIsServedToNewConnectionsWhileOldOnesContinue() throws Exception {
         // The class's CA (the client trusts it); the listener's files in their own directory.
