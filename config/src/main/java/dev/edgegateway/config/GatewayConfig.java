@@ -68,6 +68,13 @@ public record GatewayConfig(
         for (int i = 0; i < routes.size(); i++) {
             RouteConfig r = routes.get(i);
             v.check(routeNames.add(r.name()), "routes[" + i + "].name", "duplicate route name '" + r.name() + "'");
+            for (int j = 0; j < i; j++) {
+                if (routes.get(j).match().covers(r.match())) {
+                    v.add("routes[" + i + "].name", "route '" + r.name() + "' is never chosen: routes[" + j + "] ('" + routes.get(j).name()
+                            + "') comes first and matches every request it does (the first route that matches wins); list the more specific route first");
+                    break;
+                }
+            }
             String at = "routes[" + i + "].";
             if (r.cluster() != null) {
                 checkCluster(v, at + "cluster", r.cluster(), clusterNames);

@@ -66,4 +66,25 @@ public record RouteMatch(String host, String path, String pathPrefix, String pat
         }
         v.throwIfAny();
     }
+    /**
+     * Whether this match, a route's listed before {@code later}'s, holds for every request that
+     * {@code later}'s holds for, so that {@code later} is never chosen (the first route whose
+     * conditions hold wins within a host). Only what can be told for certain: the same host, no
+     * header, query or regex condition here, an SNI or TLS condition only if {@code later} has the
+     * same, methods only if they include all of {@code later}'s, and a path prefix that {@code later}'s
+     * path or prefix starts with (or the same exact path). Never a false alarm; some shadowing it
+     * cannot prove (a regex covering a prefix) goes unreported.
+     */
+    public boolean covers(RouteMatch later) {
+        if (!host.equals(later.host) || !headers.isEmpty() || !query.isEmpty() || pathRegex != null
+                || sni != null && !sni.equals(later.sni) || tls != null && !tls.equals(later.tls)
+                || !methods.isEmpty() && (later.methods.isEmpty() || !methods.containsAll(later.methods))) {
+            return false;
+        }
+        if (path != null) {
+            return path.equals(later.path);
+        }
+        return pathPrefix.equals("/") || later.path != null && later.path.startsWith(pathPrefix)
+                || later.pathPrefix != null && later.pathPrefix.startsWith(pathPrefix);
+    }
 }

@@ -118,6 +118,50 @@ class ConfigLoaderTest {
         });
     }
 
+    /**
+     * A route listed after one that matches everything it does is never chosen: a mistake (a
+     * catch-all put first) that served every request by the wrong route without a word. Refused
+     * where the later route is, naming the one before it; routes that only overlap are fine.
+     */
+    @Test
+    void aRouteThatAnEarlierOneHidesIsRefusedNamingIt() throws ConfigException {
+        String routes = """
+                routes:
+                  - name: all
+                    cluster: web
+                  - name: api
+                    match: {pathPrefix: /api}
+                    cluster: api
+                  - name: login
+                    match: {path: /login, methods: [POST]}
+                    cluster: web
+                clusters:
+                """;
+        String hidden = VALID.substring(0, VALID.indexOf("routes:")) + routes + VALID.substring(VALID.indexOf("clusters:") + "clusters:\n".length());
+        List<ConfigError> errors = errorsOf(hidden);
+        assertThat(errors).extracting(ConfigError::path).containsExactly("routes[1].name", "routes[2].name");
+        assertThat(errors.get(0).line()).isEqualTo(hidden.lines().toList().indexOf("  - name: api") + 1);
+        assertThat(errors.get(0).message()).isEqualTo("route 'api' is never chosen: routes[0] ('all') comes first and matches every request it"
+                + " does (the first route that matches wins); list the more specific route first");
+
+        RouteMatch prefix = new RouteMatch("a.test", "/api");
+        RouteMatch any = RouteMatch.ANY;
+        assertThat(prefix.covers(new RouteMatch("a.test", "/api/v1"))).isTrue();
+        assertThat(prefix.covers(new RouteMatch("a.test", null, null, null, List.of("GET"), null, null, null, null))).as("/ is wider").isFalse();
+        assertThat(prefix.covers(new RouteMatch("b.test", "/api/v1"))).as("another host").isFalse();
+        assertThat(any.covers(new RouteMatch("a.test", "/x"))).as("a host's own routes come before *'s").isFalse();
+        assertThat(any.covers(new RouteMatch(null, null, null, "/v[0-9]+", null, null, null, null, null))).isTrue();
+        RouteMatch getOnly = new RouteMatch(null, "/login", null, null, List.of("GET", "HEAD"), null, null, null, null);
+        assertThat(getOnly.covers(new RouteMatch(null, "/login", null, null, List.of("GET"), null, null, null, null))).isTrue();
+        assertThat(getOnly.covers(new RouteMatch(null, "/login", null, null, List.of("POST"), null, null, null, null))).isFalse();
+        assertThat(getOnly.covers(new RouteMatch(null, "/login", null, null, null, null, null, null, null))).as("any method").isFalse();
+        RouteMatch withHeader = new RouteMatch(null, null, "/", null, null, List.of(new HeaderMatch("x-env", "prod", null, null, null)), null, null, null);
+        assertThat(withHeader.covers(new RouteMatch(null, "/x"))).as("a header condition may not hold").isFalse();
+        RouteMatch overTls = new RouteMatch(null, null, "/", null, null, null, null, null, true);
+        assertThat(overTls.covers(new RouteMatch(null, "/x"))).isFalse();
+        assertThat(overTls.covers(new RouteMatch(null, null, "/x", null, null, null, null, "a.test", true))).isTrue();
+    }
+
     @Test
     void idleSpinIsBoundedAndLocated() throws ConfigException {
         RuntimeConfig unset = ConfigLoader.parse(VALID, "gw.yaml", 1).config().runtime();
