@@ -1,6 +1,7 @@
 package dev.edgegateway.routing;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.edgegateway.health.Endpoint;
 import java.util.HashMap;
@@ -27,16 +28,24 @@ class RouteTableTest {
     @Test
     void firstMatchInConfigOrderWithinAHost() {
         RouteTable t = table("""
-                  - {name: apiv2, match: {pathPrefix: /api/v2/}, cluster: a}
+                  - {name: apiv2, match: {pathPrefix: /api/v2/, methods: [GET, HEAD]}, cluster: a}
+                  - {name: v2x, match: {pathPrefix: /api/v2/x}, cluster: b}
                   - {name: api, match: {pathPrefix: /api}, cluster: b}
                   - {name: root, cluster: a}
-                  - {name: never, match: {pathPrefix: /api/v2/x}, cluster: a}
                 """);
         assertThat(name(t.match("x", TestRequest.get("/api/v2/users")))).isEqualTo("apiv2");
         assertThat(name(t.match("x", TestRequest.get("/api/v1")))).isEqualTo("api");
         assertThat(name(t.match("x", TestRequest.get("/apix")))).isEqualTo("api");
         assertThat(name(t.match("x", TestRequest.get("/other")))).isEqualTo("root");
-        assertThat(name(t.match("x", TestRequest.get("/api/v2/x")))).as("shadowed by an earlier route").isEqualTo("apiv2");
+        assertThat(name(t.match("x", TestRequest.get("/api/v2/x")))).as("an earlier route wins over a more specific one").isEqualTo("apiv2");
+        TestRequest post = TestRequest.get("/api/v2/x");
+        post.method = "POST";
+        assertThat(name(t.match("x", post))).as("where the earlier one does not hold").isEqualTo("v2x");
+        // A later route that an earlier one hides entirely is refused with the config (ConfigLoaderTest).
+        assertThatThrownBy(() -> table("""
+                  - {name: api, match: {pathPrefix: /api}, cluster: b}
+                  - {name: never, match: {pathPrefix: /api/v2/x}, cluster: a}
+                """)).hasMessageContaining("route 'never' is never chosen: routes[0] ('api') comes first");
     }
 
     @Test
@@ -113,13 +122,17 @@ class RouteTableTest {
     void theSegmentIndexKeepsConfigOrderAcrossPinnedAndUnpinnedRoutes() {
         StringBuilder routes = new StringBuilder();
         for (int i = 0; i < 200; i++) {
-            routes.append("  - {name: r").append(i).append(", match: {pathPrefix: /s").append(i).append("/}, cluster: a}\n");
+            routes.append("  - {name: r").append(i).append(", match: {pathPrefix: /s").append(i).append("/")
+                    .append(i == 150 ? ", methods: [GET]" : "").append("}, cluster: a}\n");
         }
-        routes.append("  - {name: loose, match: {pathPrefix: /s1}, cluster: a}\n");
         routes.append("  - {name: late, match: {pathPrefix: /s150/}, cluster: b}\n");
+        routes.append("  - {name: loose, match: {pathPrefix: /s1}, cluster: a}\n");
         routes.append("  - {name: any, cluster: b}\n");
         RouteTable t = table(routes.toString());
         assertThat(name(t.match("h", TestRequest.get("/s150/x")))).isEqualTo("r150");
+        TestRequest post = TestRequest.get("/s150/x");
+        post.method = "POST";
+        assertThat(name(t.match("h", post))).isEqualTo("late");
         assertThat(name(t.match("h", TestRequest.get("/s1x")))).isEqualTo("loose");
         assertThat(name(t.match("h", TestRequest.get("/s1/")))).isEqualTo("r1");
         assertThat(name(t.match("h", TestRequest.get("/s999/")))).isEqualTo("any");
