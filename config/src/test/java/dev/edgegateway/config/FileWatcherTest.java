@@ -70,6 +70,38 @@ class FileWatcherTest {
         }
     }
 
+    /**
+     * A Kubernetes ConfigMap volume, as kubelet updates it: the file is a symlink to
+     * {@code ..data/edge.yaml}, {@code ..data} a symlink to a timestamped directory, and an update
+     * writes a new directory and renames a new {@code ..data} link over the old one; the file's
+     * own path never changes. Each update is handed on once.
+     */
+    @Test
+    void aConfigMapVolumesSymlinkSwapIsHandedOn() throws Exception {
+        Files.createDirectory(dir.resolve("..2026_12_06_09_00_00.1"));
+        Files.writeString(dir.resolve("..2026_12_06_09_00_00.1/edge.yaml"), "a: 1\n");
+        Files.createSymbolicLink(dir.resolve("..data"), Path.of("..2026_12_06_09_00_00.1"));
+        Path file = Files.createSymbolicLink(dir.resolve("edge.yaml"), Path.of("..data/edge.yaml"));
+        List<String> seen = new CopyOnWriteArrayList<>();
+        try (FileWatcher w = new FileWatcher(file, "test-watch", b -> seen.add(new String(b, StandardCharsets.UTF_8)), e -> {})) {
+            for (int update = 2; update <= 3; update++) {
+                Path next = Files.createDirectory(dir.resolve("..2026_12_06_09_00_0" + update + ".1"));
+                Files.writeString(next.resolve("edge.yaml"), "a: " + update + "\n");
+                Path tmp = Files.createSymbolicLink(dir.resolve("..data_tmp"), next.getFileName());
+                Path old = Files.readSymbolicLink(dir.resolve("..data"));
+                Files.move(tmp, dir.resolve("..data"), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+                Files.delete(dir.resolve(old).resolve("edge.yaml"));
+                Files.delete(dir.resolve(old));
+                int expected = update - 1;
+                until(() -> seen.size() == expected, "update " + update + " handed on");
+                assertThat(seen.get(expected - 1)).isEqualTo("a: " + update + "\n");
+            }
+            Thread.sleep(FileWatcher.POLL_MILLIS + FileWatcher.DEBOUNCE_MILLIS); // a poll at least, which must not repeat it
+            assertThat(seen).containsExactly("a: 2\n", "a: 3\n");
+            assertThat(w.lastSha256()).isEqualTo(sha256("a: 3\n"));
+        }
+    }
+
     private static String sha256(String s) throws Exception {
         return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
     }
