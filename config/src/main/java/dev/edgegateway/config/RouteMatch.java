@@ -66,6 +66,7 @@ public record RouteMatch(String host, String path, String pathPrefix, String pat
         }
         v.throwIfAny();
     }
+
     /**
      * Whether this match, a route's listed before {@code later}'s, holds for every request that
      * {@code later}'s holds for, so that {@code later} is never chosen (the first route whose

@@ -180,9 +180,9 @@ final class HttpRules {
      * The routing key of a Host header or URI authority: lower case, without port or a trailing
      * dot; IPv6 literals keep their brackets. Returns null for an authority that is not a plain
      * host[:port], the empty one included ({@code Host:} with no value, {@code http:///x}), which
-     * nginx refuses too; routed, it reached the catch-all routes with a Host naming nothing. {@code api.example.com.} is the same name as {@code api.example.com} (nginx's
-     * server names drop the dot too): kept, it fell through to the catch-all routes, past the host's
-     * own limits.
+     * nginx refuses too; routed, it reached the catch-all routes with a Host naming nothing.
+     * {@code api.example.com.} is the same name as {@code api.example.com} (nginx's server names
+     * drop the dot too): kept, it fell through to the catch-all routes, past the host's own limits.
      */
     static String hostKey(String authority) {
         int end = authority.length();
