@@ -325,8 +325,7 @@ public final class AdminServer {
                         return "GET, HEAD";
                     }
                     int slash = rest.lastIndexOf('/');
-                    return slash > 0 && List.of("pause", "resume", "promote", "abort", "restart").contains(rest.substring(slash + 1))
-                            ? "POST" : null;
+                    return slash > 0 && Rollouts.ACTIONS.contains(rest.substring(slash + 1)) ? "POST" : null;
             }
         }
 

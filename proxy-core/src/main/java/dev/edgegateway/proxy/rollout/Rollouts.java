@@ -31,6 +31,8 @@ import java.util.concurrent.TimeoutException;
  * connection, made when the first needs it. Thread-safe.
  */
 public final class Rollouts implements AutoCloseable {
+    /** What {@link #act} takes, as {@code POST /rollouts/{route}/{action}}. */
+    public static final List<String> ACTIONS = List.of("pause", "resume", "promote", "abort", "restart");
     static final long TICK_MILLIS = 500;
 
     private final ScheduledExecutorService thread = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -147,7 +149,7 @@ public final class Rollouts implements AutoCloseable {
      * such rollout or action, and {@link IllegalStateException} when the state does not allow it.
      */
     public CompletableFuture<String> act(String route, String action) {
-        if (!List.of("pause", "resume", "promote", "abort", "restart").contains(action)) {
+        if (!ACTIONS.contains(action)) {
             return CompletableFuture.failedFuture(new IllegalArgumentException("unknown action '" + action
                     + "'; one of pause, resume, promote, abort, restart"));
         }
