@@ -35,6 +35,7 @@ import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpServerKeepAliveHandler;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
@@ -347,7 +348,14 @@ public final class AdminServer {
 
         @Override
         public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-            ctx.close();
+            // Idle for a minute: closed. Other events pass: the output shutdown that starts the
+            // linger after a 413 (OversizedDocuments) closed the connection with the client's body
+            // unread, and the reset could reach curl before the 413 did ("Send failure: Broken pipe").
+            if (evt instanceof IdleStateEvent) {
+                ctx.close();
+            } else {
+                ctx.fireUserEventTriggered(evt);
+            }
         }
 
         @Override
