@@ -61,7 +61,8 @@ public final class DownstreamInitializer extends ChannelInitializer<Channel> {
         });
         if (tls != null) {
             ch.pipeline().addLast(new IdleTimer(c.timeouts().idle().toNanos()));
-            ch.pipeline().addLast(new PlainHttpOnTlsPort(() -> server.metrics().tls().handshakeFailed(listener.name())),
+            ch.pipeline().addLast(new PlainHttpOnTlsPort(() -> server.metrics().tls().handshakeFailed(listener.name()),
+                            c.timeouts().closeLinger().toNanos()),
                     tls.newSniHandler(HANDSHAKE_TIMEOUT_MILLIS), new TlsNegotiator());
         } else if (listener.http2().enabled() && listener.http2().cleartext()) {
             ch.pipeline().addLast(new IdleTimer(c.timeouts().idle().toNanos()));
