@@ -123,6 +123,40 @@ class ProxyTest {
     }
 
     /**
+     * A client over IPv6 is written as RFC 5952 has it, {@code ::1}, as nginx and HAProxy write
+     * it, not Java's {@code 0:0:0:0:0:0:0:1}: an origin's allow list or log search for "::1" (or
+     * "2001:db8::7") would not match the long form.
+     */
+    @Test
+    void anIpv6ClientIsForwardedInItsShortForm() throws Exception {
+        try (java.net.ServerSocket probe = new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName("::1"))) {
+            // this machine has IPv6 loopback (a test that cannot run says so rather than passing)
+        } catch (java.io.IOException e) {
+            org.junit.jupiter.api.Assumptions.abort("no IPv6 loopback here: " + e);
+        }
+        try (GatewayFixture v6 = new GatewayFixture("""
+                listeners:
+                  - name: public
+                    address: "[::1]:0"
+                admin:
+                  address: 127.0.0.1:0
+                routes:
+                  - name: web
+                    cluster: web
+                    requestHeaders: {set: {x-client: "${client.address}"}}
+                clusters:
+                  - name: web
+                    endpoints: [%s]
+                """.formatted(a.address()))) {
+            Curl.Result r = Curl.run("-s", "-g", "-o", "/dev/null", "-w", "%{http_code}", "http://[::1]:" + v6.port() + "/v6");
+            assertThat(r.out()).isEqualTo("200");
+            var seen = a.seen.get(a.seen.size() - 1).headers();
+            assertThat(seen.get("x-forwarded-for")).isEqualTo("::1");
+            assertThat(seen.get("x-client")).isEqualTo("::1");
+        }
+    }
+
+    /**
      * What could pass for the gateway's forwarding fields, from a client not trusted to forward,
      * never reaches the origin, over HTTP/1.1 and HTTP/2: their spellings with '_' (to a PHP, WSGI
      * or Rack origin, X_Forwarded_For is HTTP_X_FORWARDED_FOR, the gateway's own) and Forwarded,

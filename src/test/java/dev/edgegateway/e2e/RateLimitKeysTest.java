@@ -97,6 +97,51 @@ class RateLimitKeysTest {
         }
     }
 
+    /**
+     * An IPv6 subscriber holds a /64 and its hosts move within it (RFC 8981): a per-client limit
+     * keyed by the full address gave it a fresh bucket per address it cared to use. The client is
+     * keyed by its /64 (by default; {@code ipv6Prefix} says otherwise), and one address is one
+     * key however a proxy spells it. Clients here come through a trusted proxy's
+     * {@code X-Forwarded-For}, so no IPv6 socket is needed.
+     */
+    @Test
+    void anIpv6ClientIsOneKeyAcrossItsSlash64AndAcrossSpellings() throws Exception {
+        try (TestOrigin o = new TestOrigin("o");
+             GatewayFixture gw = new GatewayFixture(GatewayFixture.config("""
+                     forwarding: {trustedProxies: [127.0.0.1/32]}
+                     routes:
+                       - name: net
+                         match: {pathPrefix: /net}
+                         cluster: app
+                         rateLimits: [{name: per-client, key: [{clientAddress: true}], limits: [{rate: 1/h, burst: 1}]}]
+                       - name: exact
+                         match: {pathPrefix: /exact}
+                         cluster: app
+                         rateLimits: [{name: per-address, key: [{clientAddress: true, ipv6Prefix: 128}], limits: [{rate: 1/h, burst: 1}]}]
+                     clusters: [{name: app, endpoints: ["%s"]}]
+                     """.formatted(o.address())))) {
+            java.util.function.BiFunction<String, String, Integer> from = (path, client) -> {
+                try {
+                    return RawHttp.exchange(gw.port(), "GET " + path + " HTTP/1.1\r\nHost: x\r\nX-Forwarded-For: " + client + "\r\n\r\n").status();
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            };
+            assertThat(from.apply("/net", "2001:db8:1:2::1")).isEqualTo(200);
+            assertThat(from.apply("/net", "2001:db8:1:2:a1b2:c3d4:e5f6:789")).as("the same /64").isEqualTo(429);
+            assertThat(from.apply("/net", "2001:db8:1:3::1")).as("the next /64").isEqualTo(200);
+            assertThat(from.apply("/net", "192.0.2.7")).isEqualTo(200);
+            assertThat(from.apply("/net", "::ffff:192.0.2.7")).as("IPv4-mapped: the same IPv4 client").isEqualTo(429);
+
+            assertThat(from.apply("/exact", "2001:db8:1:2::1")).isEqualTo(200);
+            for (String spelling : new String[] {"2001:db8:1:2::1", "2001:0DB8:0001:0002:0000::0001", "2001:db8:1:2:0:0:0:1"}) {
+                assertThat(from.apply("/exact", spelling)).as(spelling).isEqualTo(429);
+            }
+            assertThat(from.apply("/exact", "2001:db8:1:2::2")).as("at /128 another address is another key").isEqualTo(200);
+            assertThat(gw.metric("edge_ratelimit_decisions_total{outcome=\"limited\",policy=\"per-client\",route=\"net\"}")).isEqualTo(2);
+        }
+    }
+
     @Test
     void tenKilobyteKeysAreStoredInRedisUnderShortNames() throws Exception {
         try (RedisServer redis = new RedisServer(false); TestOrigin o = new TestOrigin("o");

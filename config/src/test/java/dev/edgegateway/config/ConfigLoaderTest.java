@@ -108,6 +108,26 @@ class ConfigLoaderTest {
                 "routes[0].sticky.hash.header @17: 'bad header' is not a header name");
     }
 
+    /** A client-address key takes a network prefix per family (default /32 and /64); nothing else takes one. */
+    @Test
+    void aClientAddressKeysPrefixesAreDefaultedBoundedAndItsOwn() throws ConfigException {
+        String keyed = VALID.replace("""
+                    match: {host: API.example.com, pathPrefix: /api}
+                """, """
+                    match: {host: API.example.com, pathPrefix: /api}
+                    rateLimits: [{name: p, key: [%s], limits: [{rate: 1/s}]}]
+                """);
+        List<KeySource> key = ConfigLoader.parse(keyed.formatted("{clientAddress: true}, {clientAddress: true, ipv4Prefix: 24, ipv6Prefix: 48}, {header: x-k}"),
+                "gw.yaml", 1).config().routes().get(0).rateLimits().get(0).key();
+        assertThat(key).extracting(KeySource::ipv4Prefix, KeySource::ipv6Prefix).containsExactly(
+                org.assertj.core.groups.Tuple.tuple(32, 64), org.assertj.core.groups.Tuple.tuple(24, 48), org.assertj.core.groups.Tuple.tuple(null, null));
+        assertThat(errorsOf(keyed.formatted("{header: x-k, ipv6Prefix: 64}, {clientAddress: true, ipv4Prefix: 0, ipv6Prefix: 129}")))
+                .extracting(e -> e.path() + " @" + e.line() + ": " + e.message()).containsExactlyInAnyOrder(
+                        "routes[0].rateLimits[0].key[0].ipv6Prefix @16: only a clientAddress key has a prefix",
+                        "routes[0].rateLimits[0].key[1].ipv4Prefix @16: 0 is outside 1..32",
+                        "routes[0].rateLimits[0].key[1].ipv6Prefix @16: 129 is outside 1..128");
+    }
+
     @Test
     void constructorRulesAreLocatedAtTheirField() {
         List<ConfigError> errors = errorsOf(VALID.replace("pathPrefix: /api", "pathPrefix: api"));

@@ -24,8 +24,16 @@ public interface RequestView {
     /** The client's address as the gateway believes it (after trusted proxies), 4 or 16 bytes. */
     byte[] clientAddress();
 
-    /** The address as text, for hashing. */
+    /** The address as text (RFC 5952 for IPv6), for hashing. */
     String clientAddressText();
+
+    /**
+     * The client's address as a key: its network of these prefix lengths
+     * ({@link Keys#network}), the address itself at /32 and /128.
+     */
+    default String clientKey(int ipv4Prefix, int ipv6Prefix) {
+        return Keys.network(clientAddress(), clientAddressText(), ipv4Prefix, ipv6Prefix);
+    }
 
     /** Whether the connection's peer is a trusted proxy, whose headers (region, country) count. */
     boolean fromTrustedProxy();

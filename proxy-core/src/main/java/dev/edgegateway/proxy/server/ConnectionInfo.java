@@ -3,6 +3,7 @@ package dev.edgegateway.proxy.server;
 import io.netty.channel.Channel;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.AsciiString;
+import io.netty.util.NetUtil;
 import java.net.InetSocketAddress;
 import java.util.Locale;
 import javax.net.ssl.SSLSession;
@@ -29,7 +30,7 @@ public final class ConnectionInfo {
 
     private ConnectionInfo(InetSocketAddress remote, boolean tls, String tlsVersion, String cipher, String sni, boolean http2) {
         this.clientAddress = remote.getAddress().getAddress();
-        this.clientText = remote.getAddress().getHostAddress();
+        this.clientText = NetUtil.toAddressString(remote.getAddress()); // RFC 5952 ("::1"), as nginx and HAProxy write it
         this.clientIp = new AsciiString(clientText);
         this.tls = tls;
         this.tlsVersion = tlsVersion;

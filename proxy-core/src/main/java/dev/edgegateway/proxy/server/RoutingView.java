@@ -1,6 +1,7 @@
 package dev.edgegateway.proxy.server;
 
 import dev.edgegateway.config.ForwardingConfig;
+import dev.edgegateway.routing.Keys;
 import dev.edgegateway.routing.RequestView;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
@@ -22,6 +23,9 @@ final class RoutingView implements RequestView {
     private boolean trusted;
     private byte[] client;
     private String clientText;
+    /** {@link #clientKey} of the peer's address, and the prefixes it was made for. */
+    private String peerKey;
+    private int peerKeyPrefixes;
 
     /** The connection: the peer's address and its TLS details. */
     private final ConnectionInfo connection;
@@ -152,6 +156,20 @@ final class RoutingView implements RequestView {
         return clientText;
     }
 
+    /** Memoized for the peer's own address: a keep-alive connection's requests make its network's text once. */
+    @Override
+    public String clientKey(int ipv4Prefix, int ipv6Prefix) {
+        resolveClient();
+        if (client != connection.clientAddress) {
+            return Keys.network(client, clientText, ipv4Prefix, ipv6Prefix);
+        }
+        if (peerKey == null || peerKeyPrefixes != (ipv4Prefix << 8 | ipv6Prefix)) {
+            peerKey = Keys.network(client, clientText, ipv4Prefix, ipv6Prefix);
+            peerKeyPrefixes = ipv4Prefix << 8 | ipv6Prefix;
+        }
+        return peerKey;
+    }
+
     @Override
     public boolean fromTrustedProxy() {
         return trusted;
@@ -178,7 +196,7 @@ final class RoutingView implements RequestView {
                 return; // garbage: stop at the last address we could trust
             }
             client = address;
-            clientText = entry;
+            clientText = NetUtil.bytesToIpAddress(address); // one spelling per address (RFC 5952), whatever the proxy wrote
             if (!forwarding.isTrusted(address)) {
                 return;
             }
