@@ -108,7 +108,7 @@ class RateLimitKeysTest {
     void anIpv6ClientIsOneKeyAcrossItsSlash64AndAcrossSpellings() throws Exception {
         try (TestOrigin o = new TestOrigin("o");
              GatewayFixture gw = new GatewayFixture(GatewayFixture.config("""
-                     forwarding: {trustedProxies: [127.0.0.1/32]}
+                     forwarding: {trustedProxies: [127.0.0.1/32, 10.0.0.0/8]}
                      routes:
                        - name: net
                          match: {pathPrefix: /net}
@@ -132,13 +132,22 @@ class RateLimitKeysTest {
             assertThat(from.apply("/net", "2001:db8:1:3::1")).as("the next /64").isEqualTo(200);
             assertThat(from.apply("/net", "192.0.2.7")).isEqualTo(200);
             assertThat(from.apply("/net", "::ffff:192.0.2.7")).as("IPv4-mapped: the same IPv4 client").isEqualTo(429);
+            // A trusted proxy that a dual-stack proxy wrote IPv4-mapped is still a trusted proxy: the client is before it.
+            assertThat(from.apply("/net", "2001:db8:9::1, ::ffff:10.1.1.1")).isEqualTo(200);
+            assertThat(from.apply("/net", "2001:db8:a::1, ::ffff:10.1.1.1")).as("another client behind that proxy").isEqualTo(200);
+            assertThat(from.apply("/net", "2001:db8:9::2, ::ffff:10.1.1.1")).as("the client, not the proxy, is keyed").isEqualTo(429);
+            // With the port a proxy may write (Azure's Application Gateway does): the address is the client.
+            assertThat(from.apply("/net", "198.51.100.20:51234, 10.1.1.1")).isEqualTo(200);
+            assertThat(from.apply("/net", "198.51.100.21:51234, 10.1.1.1")).as("another client behind that proxy").isEqualTo(200);
+            assertThat(from.apply("/net", "198.51.100.20:443")).isEqualTo(429);
+            assertThat(from.apply("/net", "[2001:db8:9::3]:51234")).isEqualTo(429);
 
             assertThat(from.apply("/exact", "2001:db8:1:2::1")).isEqualTo(200);
             for (String spelling : new String[] {"2001:db8:1:2::1", "2001:0DB8:0001:0002:0000::0001", "2001:db8:1:2:0:0:0:1"}) {
                 assertThat(from.apply("/exact", spelling)).as(spelling).isEqualTo(429);
             }
             assertThat(from.apply("/exact", "2001:db8:1:2::2")).as("at /128 another address is another key").isEqualTo(200);
-            assertThat(gw.metric("edge_ratelimit_decisions_total{outcome=\"limited\",policy=\"per-client\",route=\"net\"}")).isEqualTo(2);
+            assertThat(gw.metric("edge_ratelimit_decisions_total{outcome=\"limited\",policy=\"per-client\",route=\"net\"}")).isEqualTo(5);
         }
     }
 

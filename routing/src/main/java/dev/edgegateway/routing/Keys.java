@@ -24,8 +24,7 @@ public final class Keys {
      * address ({@code ::ffff:192.0.2.1}, as a dual-stack proxy may forward it) is the IPv4 address.
      */
     public static String network(byte[] address, String text, int ipv4Prefix, int ipv6Prefix) {
-        if (address.length == 16 && mappedIpv4(address)) {
-            address = java.util.Arrays.copyOfRange(address, 12, 16);
+        if (address != (address = unmapped(address))) {
             text = null;
         }
         int prefix = address.length == 4 ? ipv4Prefix : ipv6Prefix;
@@ -38,13 +37,17 @@ public final class Keys {
         return whole ? net : net + "/" + prefix;
     }
 
-    private static boolean mappedIpv4(byte[] a) {
+    /** The IPv4 address an IPv4-mapped IPv6 one ({@code ::ffff:192.0.2.1}) stands for; any other address as it is. */
+    public static byte[] unmapped(byte[] a) {
+        if (a.length != 16 || a[10] != (byte) 0xff || a[11] != (byte) 0xff) {
+            return a;
+        }
         for (int i = 0; i < 10; i++) {
             if (a[i] != 0) {
-                return false;
+                return a;
             }
         }
-        return a[10] == (byte) 0xff && a[11] == (byte) 0xff;
+        return java.util.Arrays.copyOfRange(a, 12, 16);
     }
 
     private static byte[] masked(byte[] address, int prefix) {

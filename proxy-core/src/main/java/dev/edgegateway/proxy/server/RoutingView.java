@@ -190,11 +190,12 @@ final class RoutingView implements RequestView {
         int end = xff.length();
         while (end > 0) {
             int comma = xff.lastIndexOf(',', end - 1);
-            String entry = xff.substring(comma + 1, end).trim();
+            String entry = withoutPort(xff.substring(comma + 1, end).trim());
             byte[] address = NetUtil.createByteArrayFromIpAddressString(entry);
             if (address == null) {
                 return; // garbage: stop at the last address we could trust
             }
+            address = Keys.unmapped(address); // a dual-stack proxy's ::ffff:10.0.0.5 is 10.0.0.5, for trust, geo and keys
             client = address;
             clientText = NetUtil.bytesToIpAddress(address); // one spelling per address (RFC 5952), whatever the proxy wrote
             if (!forwarding.isTrusted(address)) {
@@ -202,5 +203,34 @@ final class RoutingView implements RequestView {
             }
             end = comma;
         }
+    }
+
+    /**
+     * An {@code X-Forwarded-For} entry's address without the port some proxies add (Azure's
+     * Application Gateway writes {@code 203.0.113.7:51234}; {@code [2001:db8::7]:443} is the
+     * bracketed IPv6 form): read as garbage, such an entry ended the walk at the proxy, and every
+     * client behind it shared one key. Anything else is returned as it is.
+     */
+    static String withoutPort(String entry) {
+        int colon;
+        if (entry.startsWith("[")) {
+            int close = entry.indexOf(']');
+            return close > 0 && (close == entry.length() - 1 || entry.charAt(close + 1) == ':' && digits(entry, close + 2))
+                    ? entry.substring(1, close) : entry;
+        }
+        colon = entry.indexOf(':');
+        return colon > 0 && colon == entry.lastIndexOf(':') && digits(entry, colon + 1) ? entry.substring(0, colon) : entry;
+    }
+
+    private static boolean digits(String s, int from) {
+        if (from >= s.length() || s.length() - from > 5) {
+            return false;
+        }
+        for (int i = from; i < s.length(); i++) {
+            if (s.charAt(i) < '0' || s.charAt(i) > '9') {
+                return false;
+            }
+        }
+        return true;
     }
 }

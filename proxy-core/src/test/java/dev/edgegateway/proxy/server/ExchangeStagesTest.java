@@ -120,6 +120,20 @@ class ExchangeStagesTest {
         assertThat(y.request.headers().get("x-request-id")).isEqualTo("abc");
     }
 
+    /** A port after an X-Forwarded-For entry's address is dropped; what is not address[:port] is left for the parser to refuse. */
+    @Test
+    void anXForwardedForEntrysPortIsNotPartOfItsAddress() {
+        String[][] cases = {
+                {"203.0.113.7:51234", "203.0.113.7"}, {"[2001:db8::7]:443", "2001:db8::7"}, {"[2001:db8::7]", "2001:db8::7"},
+                {"203.0.113.7", "203.0.113.7"}, {"2001:db8::7", "2001:db8::7"}, {"::ffff:10.0.0.5", "::ffff:10.0.0.5"},
+                {"203.0.113.7:", "203.0.113.7:"}, {"203.0.113.7:123456", "203.0.113.7:123456"}, {"203.0.113.7:4x", "203.0.113.7:4x"},
+                {"[2001:db8::7]x", "[2001:db8::7]x"}, {"[2001:db8::7]:", "[2001:db8::7]:"}, {"unknown", "unknown"}, {"", ""},
+        };
+        for (String[] c : cases) {
+            assertThat(RoutingView.withoutPort(c[0])).as(c[0]).isEqualTo(c[1]);
+        }
+    }
+
     @Test
     void theLimitStageRefusesAKeyPastItsRateAndNamesThePolicy() {
         RoutingView view = from("203.0.113.7");
