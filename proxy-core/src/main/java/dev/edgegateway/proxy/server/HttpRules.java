@@ -217,7 +217,8 @@ final class HttpRules {
         return host.toLowerCase(Locale.ROOT);
     }
 
-    private static boolean digits(String s, int from) {
+    /** Whether {@code s} from {@code from} on is one or more ASCII digits. */
+    static boolean digits(String s, int from) {
         if (from >= s.length()) {
             return false;
         }

@@ -212,25 +212,12 @@ final class RoutingView implements RequestView {
      * client behind it shared one key. Anything else is returned as it is.
      */
     static String withoutPort(String entry) {
-        int colon;
         if (entry.startsWith("[")) {
             int close = entry.indexOf(']');
-            return close > 0 && (close == entry.length() - 1 || entry.charAt(close + 1) == ':' && digits(entry, close + 2))
+            return close > 0 && (close == entry.length() - 1 || entry.charAt(close + 1) == ':' && HttpRules.digits(entry, close + 2))
                     ? entry.substring(1, close) : entry;
         }
-        colon = entry.indexOf(':');
-        return colon > 0 && colon == entry.lastIndexOf(':') && digits(entry, colon + 1) ? entry.substring(0, colon) : entry;
-    }
-
-    private static boolean digits(String s, int from) {
-        if (from >= s.length() || s.length() - from > 5) {
-            return false;
-        }
-        for (int i = from; i < s.length(); i++) {
-            if (s.charAt(i) < '0' || s.charAt(i) > '9') {
-                return false;
-            }
-        }
-        return true;
+        int colon = entry.indexOf(':');
+        return colon > 0 && colon == entry.lastIndexOf(':') && HttpRules.digits(entry, colon + 1) ? entry.substring(0, colon) : entry;
     }
 }
