@@ -150,6 +150,41 @@ class ObservabilityTest {
         }
     }
 
+    /**
+     * Behind a trusted proxy (a CDN, a load balancer that forwards) every line's {@code client}
+     * was the proxy: the log named no client. {@code forwardedFor} names the one the proxy
+     * forwards for, by the forwarding headers' rule; it is absent when the peer is the client.
+     */
+    @Test
+    void theAccessLogNamesTheClientATrustedProxyForwardsFor(@TempDir Path dir) throws Exception {
+        Path accessLog = dir.resolve("access.log");
+        try (TestOrigin o = new TestOrigin("o");
+             GatewayFixture gw = new GatewayFixture(GatewayFixture.config("""
+                     forwarding: {trustedProxies: [127.0.0.1/32, 10.0.0.0/8]}
+                     accessLog: {enabled: true, path: %s}
+                     routes: [{name: api, cluster: app}]
+                     clusters: [{name: app, endpoints: [%s]}]
+                     """.formatted(accessLog, o.address())))) {
+            String[] forwarded = {"", "X-Forwarded-For: 6.6.6.6, 2001:DB8::7, 10.0.0.1\r\n", "X-Forwarded-For: 198.51.100.9:4711\r\n"};
+            for (String xff : forwarded) {
+                assertThat(RawHttp.exchange(gw.port(), "GET /" + forwarded.length + " HTTP/1.1\r\nHost: x\r\n" + xff + "\r\n").status()).isEqualTo(200);
+            }
+            Await.until(() -> lines(accessLog).size() == forwarded.length, 10_000, "three access-log lines");
+            List<String> lines = lines(accessLog);
+            assertThat(lines.get(0)).contains("\"client\":\"127.0.0.1\"").doesNotContain("forwardedFor");
+            assertThat(lines.get(1)).contains("\"client\":\"127.0.0.1\"").contains("\"forwardedFor\":\"2001:db8::7\"");
+            assertThat(lines.get(2)).contains("\"forwardedFor\":\"198.51.100.9\"");
+        }
+    }
+
+    private static List<String> lines(Path file) {
+        try {
+            return Files.exists(file) ? Files.readAllLines(file) : List.of();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
     @Test
     void readinessSaysDegradedWhileRedisIsDownAndPoliciesFailOpen() throws Exception {
         try (RefusedPort closed = new RefusedPort(); TestOrigin o = new TestOrigin("o");

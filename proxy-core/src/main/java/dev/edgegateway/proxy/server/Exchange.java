@@ -43,7 +43,10 @@ final class Exchange {
 
     // The request, as the guard read it.
     HttpRequest request;
-    /** The client's address and region, resolved when the route is matched, only for header rules that name them. */
+    /**
+     * The client's address and region, resolved when the route is matched, only for header rules
+     * that name them; the address also when the peer is a trusted proxy (the access log's {@code forwardedFor}).
+     */
     String clientAddressText;
     String clientRegion;
     /** The route's own answer, header rules and compression; none before a route is matched. */

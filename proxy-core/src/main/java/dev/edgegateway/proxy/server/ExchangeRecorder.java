@@ -145,6 +145,9 @@ final class ExchangeRecorder {
         AccessLog.field(sb, "requestId", x.requestId);
         AccessLog.field(sb, "traceId", x.traceId);
         AccessLog.field(sb, "client", connection.clientIp);
+        if (x.clientAddressText != null && !x.clientAddressText.equals(connection.clientText)) {
+            AccessLog.field(sb, "forwardedFor", x.clientAddressText); // the client a trusted proxy forwards for
+        }
         AccessLog.field(sb, "method", x.method);
         AccessLog.field(sb, "protocol", connection.http2 ? "HTTP/2" : x.http10 ? "HTTP/1.0" : "HTTP/1.1");
         if (connection.tls) {

@@ -19,6 +19,9 @@ final class RouteStage {
     /** Matches the exchange's route; a 404 when none matches (never an open proxy). */
     static Refusal route(Exchange x, RoutingView view) {
         view.reset(x.request, x.state.forwarding);
+        if (view.fromTrustedProxy()) {
+            x.clientAddressText = view.clientAddressText(); // the client it forwards for, for the access log too
+        }
         x.route = x.state.routes().match(x.host, view);
         if (x.route == null) {
             return Refusal.of(404, Rejection.NO_ROUTE, "no route", x.hasBody);
