@@ -1,6 +1,7 @@
 package dev.edgegateway.routing;
 
 import dev.edgegateway.config.KeySource;
+import java.util.Arrays;
 
 /** Reads a configured key from a request (for routing and for rate-limit policies). */
 public final class Keys {
@@ -24,8 +25,10 @@ public final class Keys {
      * address ({@code ::ffff:192.0.2.1}, as a dual-stack proxy may forward it) is the IPv4 address.
      */
     public static String network(byte[] address, String text, int ipv4Prefix, int ipv6Prefix) {
-        if (address != (address = unmapped(address))) {
-            text = null;
+        byte[] ipv4 = unmapped(address);
+        if (ipv4 != address) {
+            address = ipv4;
+            text = null; // the text spells the mapped form
         }
         int prefix = address.length == 4 ? ipv4Prefix : ipv6Prefix;
         boolean whole = prefix == address.length * 8;
@@ -47,7 +50,7 @@ public final class Keys {
                 return a;
             }
         }
-        return java.util.Arrays.copyOfRange(a, 12, 16);
+        return Arrays.copyOfRange(a, 12, 16);
     }
 
     private static byte[] masked(byte[] address, int prefix) {
