@@ -1,5 +1,6 @@
 package dev.edgegateway.proxy.server;
 
+import dev.edgegateway.routing.Keys;
 import io.netty.channel.Channel;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.AsciiString;
@@ -11,7 +12,8 @@ import javax.net.ssl.SSLSession;
 /**
  * What a client connection is: clear text or TLS (with the negotiated version, cipher, SNI name
  * and ALPN protocol), HTTP/1.x or HTTP/2. Set once when the protocol is known; read by every
- * request on the connection (forwarding headers, routing, the access log).
+ * request on the connection (forwarding headers, routing, the access log), on its event loop,
+ * which is also the only one to fill in the peer's key ({@link #peerKey}).
  */
 public final class ConnectionInfo {
     static final AsciiString HTTP = AsciiString.cached("http");
@@ -27,6 +29,9 @@ public final class ConnectionInfo {
     final byte[] clientAddress;
     final String clientText;
     final AsciiString clientIp;
+    /** {@link #peerKey}'s last answer and the prefixes it was made for; confined to the connection's event loop. */
+    private String peerKey;
+    private int peerKeyPrefixes;
 
     private ConnectionInfo(InetSocketAddress remote, boolean tls, String tlsVersion, String cipher, String sni, boolean http2) {
         this.clientAddress = remote.getAddress().getAddress();
@@ -38,6 +43,16 @@ public final class ConnectionInfo {
         this.sni = sni;
         this.http2 = http2;
         this.scheme = tls ? HTTPS : HTTP;
+    }
+
+    /** The peer's address as a rate-limit, split or hash key ({@link Keys#network}), made once per connection. */
+    String peerKey(int ipv4Prefix, int ipv6Prefix) {
+        int prefixes = ipv4Prefix << 8 | ipv6Prefix;
+        if (peerKey == null || peerKeyPrefixes != prefixes) {
+            peerKey = Keys.network(clientAddress, clientText, ipv4Prefix, ipv6Prefix);
+            peerKeyPrefixes = prefixes;
+        }
+        return peerKey;
     }
 
     /**

@@ -23,9 +23,6 @@ final class RoutingView implements RequestView {
     private boolean trusted;
     private byte[] client;
     private String clientText;
-    /** {@link #clientKey} of the peer's address, and the prefixes it was made for. */
-    private String peerKey;
-    private int peerKeyPrefixes;
 
     /** The connection: the peer's address and its TLS details. */
     private final ConnectionInfo connection;
@@ -156,18 +153,12 @@ final class RoutingView implements RequestView {
         return clientText;
     }
 
-    /** Memoized for the peer's own address: a keep-alive connection's requests make its network's text once. */
+    /** The peer's own address's key is the connection's (made once for all its requests and streams). */
     @Override
     public String clientKey(int ipv4Prefix, int ipv6Prefix) {
         resolveClient();
-        if (client != connection.clientAddress) {
-            return Keys.network(client, clientText, ipv4Prefix, ipv6Prefix);
-        }
-        if (peerKey == null || peerKeyPrefixes != (ipv4Prefix << 8 | ipv6Prefix)) {
-            peerKey = Keys.network(client, clientText, ipv4Prefix, ipv6Prefix);
-            peerKeyPrefixes = ipv4Prefix << 8 | ipv6Prefix;
-        }
-        return peerKey;
+        return client == connection.clientAddress ? connection.peerKey(ipv4Prefix, ipv6Prefix)
+                : Keys.network(client, clientText, ipv4Prefix, ipv6Prefix);
     }
 
     @Override
