@@ -151,7 +151,7 @@ public final class Rollouts implements AutoCloseable {
     public CompletableFuture<String> act(String route, String action) {
         if (!ACTIONS.contains(action)) {
             return CompletableFuture.failedFuture(new IllegalArgumentException("unknown action '" + action
-                    + "'; one of pause, resume, promote, abort, restart"));
+                    + "'; one of " + String.join(", ", ACTIONS)));
         }
         return CompletableFuture.supplyAsync(() -> byRoute.get(route), thread).thenCompose(r -> r == null
                 ? CompletableFuture.failedFuture(new IllegalArgumentException("route '" + route + "' has no rollout"))
