@@ -209,13 +209,68 @@ class CompressionTest {
         }
     }
 
+    /**
+     * The coding is the one the client weighs highest, read case-insensitively and with
+     * {@code identity}'s weight, the same over HTTP/1.1 and HTTP/2; and a HEAD's head is what the
+     * GET's would be (RFC 9110 9.3.2), as nginx's gzip makes it, with the connection kept for the next request.
+     */
+    @Test
+    void weighsCodingsAsTheClientDoesAndAnswersHeadAsGetWould() throws Exception {
+        Brotli4jLoader.ensureAvailability();
+        HttpServer origin = origin(new CountDownLatch(0));
+        String address = "127.0.0.1:" + origin.getAddress().getPort();
+        try (GatewayFixture gw = new GatewayFixture(config(address, ""))) {
+            HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+            String base = "http://127.0.0.1:" + gw.port();
+            String[][] cases = {
+                {"GZIP;Q=0.5", "gzip"}, {"Gzip", "gzip"}, {"br;q=0.5, gzip", "gzip"}, {"gzip;q=0.2, br;q=0.9", "br"},
+                {"gzip;q=0.5, identity", null}, {"*", "gzip"}, {"gzip;q=1.5", null}, {"identity", null}, {"x-gzip", "gzip"},
+            };
+            for (String[] c : cases) {
+                HttpResponse<byte[]> r = get(http, base + "/page", c[0]);
+                assertThat(r.headers().firstValue("content-encoding")).as("HTTP/1.1, Accept-Encoding: " + c[0]).isEqualTo(java.util.Optional.ofNullable(c[1]));
+                assertThat(h2(base + "/page", c[0]).headers).as("HTTP/2, Accept-Encoding: " + c[0])
+                        .contains(c[1] == null ? "vary: accept-encoding" : "content-encoding: " + c[1])
+                        .doesNotContain(c[1] == null ? "content-encoding" : "content-length");
+            }
+            assertThat(gunzip(get(http, base + "/page", "GZIP").body())).isEqualTo(PAGE);
+
+            // HEAD, then GET on the same connection.
+            try (Socket s = new Socket("127.0.0.1", gw.port())) {
+                s.setSoTimeout(10_000);
+                s.getOutputStream().write(("HEAD /page HTTP/1.1\r\nHost: x\r\nAccept-Encoding: gzip\r\n\r\n"
+                        + "GET /small HTTP/1.1\r\nHost: x\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                InputStream in = s.getInputStream();
+                ByteArrayOutputStream seen = new ByteArrayOutputStream();
+                byte[] buf = new byte[8192];
+                while (!seen.toString(StandardCharsets.ISO_8859_1).endsWith("\r\n\r\ntiny")) {
+                    int n = in.read(buf);
+                    assertThat(n).as("both answers on one connection: " + seen).isPositive();
+                    seen.write(buf, 0, n);
+                }
+                String head = seen.toString(StandardCharsets.ISO_8859_1).split("\r\n\r\n", 2)[0].toLowerCase(java.util.Locale.ROOT);
+                assertThat(head).startsWith("http/1.1 200").contains("content-encoding: gzip", "vary: accept-encoding", "etag: w/\"v1\"")
+                        .doesNotContain("content-length", "transfer-encoding");
+                assertThat(seen.toString(StandardCharsets.ISO_8859_1)).contains("\r\n\r\nHTTP/1.1 200 OK\r\n");
+            }
+            H2Get head = h2(base + "/page", "GZIP", "-I");
+            assertThat(head.headers).contains("HTTP/2 200").contains("content-encoding: gzip", "vary: accept-encoding", "etag: w/\"v1\"")
+                    .doesNotContain("content-length");
+        } finally {
+            origin.stop(0);
+        }
+    }
+
     record H2Get(String headers, byte[] body) {}
 
-    /** One GET over h2c (prior knowledge) with curl, the body as sent (not decoded). */
-    static H2Get h2(String url, String acceptEncoding) throws Exception {
+    /** One GET (or what {@code curlOptions} make it) over h2c (prior knowledge) with curl, the body as sent (not decoded). */
+    static H2Get h2(String url, String acceptEncoding, String... curlOptions) throws Exception {
         java.nio.file.Path headers = java.nio.file.Files.createTempFile("h2", ".headers");
-        Process p = new ProcessBuilder("curl", "-s", "--http2-prior-knowledge", "-D", headers.toString(), "-H", "accept-encoding: " + acceptEncoding, url)
-                .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        java.util.List<String> command = new java.util.ArrayList<>(java.util.List.of("curl", "-s", "--http2-prior-knowledge", "-D", headers.toString(),
+                "-H", "accept-encoding: " + acceptEncoding));
+        command.addAll(java.util.List.of(curlOptions));
+        command.add(url);
+        Process p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
         byte[] body = p.getInputStream().readAllBytes();
         assertThat(p.waitFor()).as(url).isZero();
         String h = java.nio.file.Files.readString(headers).toLowerCase(java.util.Locale.ROOT).replace("http/2", "HTTP/2");

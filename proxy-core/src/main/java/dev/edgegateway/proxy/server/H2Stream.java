@@ -9,7 +9,6 @@ import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
-import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
@@ -195,7 +194,7 @@ final class H2Stream implements Downstream {
             } else {
                 interim = r.status().codeClass() == HttpStatusClass.INFORMATIONAL;
                 if (!interim && x != null && x.compression != null) {
-                    compressor = StreamCompressor.begin(x.compression, r, x.method, x.request.headers().get(HttpHeaderNames.ACCEPT_ENCODING));
+                    compressor = StreamCompressor.begin(x.compression, r, x.method, StreamCompressor.acceptEncoding(x.request.headers()));
                 }
                 h = HttpConversionUtil.toHttp2Headers(r, false);
                 if (!interim) {
@@ -323,7 +322,7 @@ final class H2Stream implements Downstream {
         ByteBuf body = r.content();
         // The gateway's own answers are compressed only when a route answers by itself (its page), as over HTTP/1.
         StreamCompressor page = x.rejected == null && x.request != null
-                ? StreamCompressor.begin(x.compression, r, x.method, x.request.headers().get(HttpHeaderNames.ACCEPT_ENCODING)) : null;
+                ? StreamCompressor.begin(x.compression, r, x.method, StreamCompressor.acceptEncoding(x.request.headers())) : null;
         if (page != null) {
             body = page.finish(body, conn.ctx.alloc());
         }

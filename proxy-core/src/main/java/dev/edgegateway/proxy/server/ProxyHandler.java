@@ -158,8 +158,8 @@ final class ProxyHandler extends ChannelDuplexHandler implements Downstream {
 
     @Override
     public void write(HttpObject part) {
-        if (compressing && part instanceof HttpResponse && current != null) {
-            ctx.channel().attr(ResponseCompressor.ROUTE).set(current.http10 ? null : current.compression);
+        if (compressing && part instanceof HttpResponse r && current != null) {
+            ResponseCompressor.use(ctx.channel(), current.http10 ? null : current.compression, current, r);
         }
         ctx.write(part, ctx.voidPromise());
     }
@@ -224,7 +224,7 @@ final class ProxyHandler extends ChannelDuplexHandler implements Downstream {
         LocalResponses.decorate(r, x, closeAfter);
         // The gateway's own answers are compressed only when a route answers by itself (its page).
         if (compressing) {
-            ctx.channel().attr(ResponseCompressor.ROUTE).set(x.http10 || x.route == null || x.rejected != null ? null : x.compression);
+            ResponseCompressor.use(ctx.channel(), x.http10 || x.route == null || x.rejected != null ? null : x.compression, x, r);
         }
         recorder.record(x);
         ChannelFuture written = ctx.writeAndFlush(r);

@@ -1,6 +1,7 @@
 package dev.edgegateway.proxy.server;
 
 import dev.edgegateway.config.CompressionConfig;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.compression.StandardCompressionOptions;
 import io.netty.handler.codec.http.HttpContentCompressor;
@@ -45,6 +46,27 @@ final class ResponseCompressor extends HttpContentCompressor {
             weakenEtag(response.headers());
         }
         return r;
+    }
+
+    /**
+     * The coding by the client's weights, as HTTP/2 streams choose it ({@link StreamCompressor#choose}):
+     * Netty's own reads {@code GZIP} or {@code Q=} as no coding and ignores {@code identity}'s weight.
+     */
+    @Override
+    protected String determineEncoding(String acceptEncoding) {
+        return StreamCompressor.choose(acceptEncoding);
+    }
+
+    /**
+     * Tells the encoder which route's setting applies to the response whose head is {@code r},
+     * of exchange {@code x} ({@code c}: null for none). Netty's encoder passes a HEAD's answer by
+     * as it is; its head is made here what a GET's would be ({@link StreamCompressor#compressedHead}).
+     */
+    static void use(Channel ch, CompressionConfig c, Exchange x, HttpResponse r) {
+        ch.attr(ROUTE).set(c);
+        if (c != null && "HEAD".equals(x.method) && x.request != null) {
+            StreamCompressor.compressedHead(c, r, StreamCompressor.acceptEncoding(x.request.headers()));
+        }
     }
 
     /**

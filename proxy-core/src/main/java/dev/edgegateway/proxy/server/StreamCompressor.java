@@ -11,7 +11,9 @@ import io.netty.handler.codec.compression.StandardCompressionOptions;
 import io.netty.handler.codec.compression.ZlibCodecFactory;
 import io.netty.handler.codec.compression.ZlibWrapper;
 import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpResponse;
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -32,57 +34,108 @@ final class StreamCompressor {
     }
 
     /**
-     * A compressor for this response, whose head is changed to say so ({@code Content-Encoding},
-     * no {@code Content-Length}, {@code Vary}, a weak {@code ETag}); or null when it is sent as it is.
+     * A compressor for this response, whose head is changed to say so ({@link #compressedHead});
+     * or null when it is sent as it is, or when the request was a HEAD, whose head says what a
+     * GET's would and which has no body to compress.
      */
     static StreamCompressor begin(CompressionConfig c, HttpResponse r, String method, String acceptEncoding) {
-        int code = r.status().code();
-        if (c == null || "HEAD".equals(method) || code < 200 || code == 204 || code == 304 || !ResponseCompressor.compressible(c, r)) {
+        String encoding = compressedHead(c, r, acceptEncoding);
+        if (encoding == null || "HEAD".equals(method)) {
             return null;
         }
-        String encoding = choose(acceptEncoding);
-        if (encoding == null) {
-            return null;
-        }
-        r.headers().set(HttpHeaderNames.CONTENT_ENCODING, encoding).remove(HttpHeaderNames.CONTENT_LENGTH);
-        ResponseCompressor.weakenEtag(r.headers());
         return new StreamCompressor(new EmbeddedChannel(encoding.equals("br")
                 ? new BrotliEncoder(StandardCompressionOptions.brotli().parameters())
                 : ZlibCodecFactory.newZlibEncoder(ZlibWrapper.GZIP, 6)));
     }
 
-    /** {@code br} or {@code gzip} if the client accepts it (a q of 0 refuses; {@code *} accepts any), else null. */
+    /**
+     * The coding this response is compressed with, its head changed to say so
+     * ({@code Content-Encoding}, no {@code Content-Length}, {@code Vary}, a weak {@code ETag}); or
+     * null when it is sent as it is. Also the head of a HEAD's answer, which RFC 9110 9.3.2 wants
+     * the same as a GET's (nginx's gzip makes it so), for a cache that freshens what it holds with one.
+     */
+    static String compressedHead(CompressionConfig c, HttpResponse r, String acceptEncoding) {
+        int code = r.status().code();
+        if (c == null || code < 200 || code == 204 || code == 304 || !ResponseCompressor.compressible(c, r)) {
+            return null;
+        }
+        String encoding = choose(acceptEncoding);
+        if (encoding != null) {
+            r.headers().set(HttpHeaderNames.CONTENT_ENCODING, encoding).remove(HttpHeaderNames.CONTENT_LENGTH);
+            ResponseCompressor.weakenEtag(r.headers());
+        }
+        return encoding;
+    }
+
+    /** Every {@code Accept-Encoding} field line of a request as one list (RFC 9110 5.3), or null if it has none. */
+    static String acceptEncoding(HttpHeaders h) {
+        List<String> all = h.getAll(HttpHeaderNames.ACCEPT_ENCODING);
+        return all.isEmpty() ? null : all.size() == 1 ? all.get(0) : String.join(",", all);
+    }
+
+    /**
+     * {@code br} (where the native library loads) or {@code gzip}, whichever the client weighs
+     * higher (RFC 9110 12.5.3), {@code br} on a tie. A {@code *} stands for gzip when the client
+     * does not name it, never for brotli, which a client must name. Codings and the {@code q}
+     * parameter are case-insensitive; a q of 0, or one that is not a qvalue, refuses. Null when
+     * neither is acceptable, or when the client weighs {@code identity} above both.
+     */
     static String choose(String acceptEncoding) {
         if (acceptEncoding == null) {
             return null;
         }
-        boolean br = false;
-        boolean gzip = false;
-        boolean any = false;
+        float br = -1;
+        float gzip = -1;
+        float any = -1;
+        float identity = -1;
         for (String part : acceptEncoding.split(",")) {
-            String[] p = part.split(";");
-            String name = p[0].trim().toLowerCase(Locale.ROOT);
-            boolean refused = false;
-            for (int i = 1; i < p.length; i++) {
-                String param = p[i].trim().toLowerCase(Locale.ROOT);
-                if (param.startsWith("q=")) {
-                    try {
-                        refused = Double.parseDouble(param.substring(2)) <= 0;
-                    } catch (NumberFormatException e) {
-                        refused = true;
-                    }
-                }
-            }
-            if (!refused) {
-                br |= name.equals("br");
-                gzip |= name.equals("gzip") || name.equals("x-gzip");
-                any |= name.equals("*");
+            int semi = part.indexOf(';');
+            String name = (semi < 0 ? part : part.substring(0, semi)).trim().toLowerCase(Locale.ROOT);
+            float q = semi < 0 ? 1 : weight(part.substring(semi + 1));
+            switch (name) {
+                case "br" -> br = Math.max(br, q);
+                case "gzip", "x-gzip" -> gzip = Math.max(gzip, q);
+                case "*" -> any = Math.max(any, q);
+                case "identity" -> identity = Math.max(identity, q);
+                default -> { }
             }
         }
-        if (BROTLI && br) {
-            return "br";
+        br = BROTLI ? br : -1;
+        gzip = gzip < 0 ? any : gzip;
+        float best = Math.max(br, gzip);
+        if (best <= 0 || identity > best) {
+            return null;
         }
-        return gzip || any ? "gzip" : null;
+        return br >= gzip ? "br" : "gzip";
+    }
+
+    /** The weight in one element's parameters: 1 without a {@code q}, else its {@link #qvalue}. */
+    static float weight(String params) {
+        for (String p : params.split(";")) {
+            int eq = p.indexOf('=');
+            if (eq > 0 && p.substring(0, eq).trim().equalsIgnoreCase("q")) {
+                return qvalue(p.substring(eq + 1).trim());
+            }
+        }
+        return 1;
+    }
+
+    /** A qvalue (RFC 9110 12.4.2: 0 to 1, at most three decimals), or 0 for anything else, which refuses. */
+    static float qvalue(String v) {
+        int n = v.length();
+        if (n == 0 || n > 5 || (v.charAt(0) != '0' && v.charAt(0) != '1') || (n > 1 && v.charAt(1) != '.')) {
+            return 0;
+        }
+        float q = v.charAt(0) - '0';
+        float scale = 0.1f;
+        for (int i = 2; i < n; i++, scale /= 10) {
+            char d = v.charAt(i);
+            if (d < '0' || d > '9') {
+                return 0;
+            }
+            q += (d - '0') * scale;
+        }
+        return q > 1 ? 0 : q;
     }
 
     /** Compresses a part (its buffer is taken over): what the encoder has ready, possibly nothing. */
