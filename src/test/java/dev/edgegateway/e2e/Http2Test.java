@@ -226,6 +226,37 @@ class Http2Test {
     }
 
     /**
+     * The gateway's own answer to a HEAD (a refusal, a route's page) is its head alone, one HEADERS
+     * frame that ends the stream, as an origin's is. Before, it was followed by DATA carrying the
+     * GET's body, which a HEAD's answer must not have (RFC 9110 9.3.2).
+     */
+    @Test
+    void theGatewaysOwnAnswerToAHeadHasNoContent() throws Exception {
+        try (TestOrigin origin = new TestOrigin("o");
+                GatewayFixture gw = new GatewayFixture(GatewayFixture.config("""
+                        routes:
+                          - {name: down, match: {pathPrefix: /down}, directResponse: {status: 503, body: "down for maintenance"}}
+                          - {name: all, cluster: web}
+                        clusters: [{name: web, endpoints: ["%s"]}]
+                        """.formatted(origin.address())));
+                Socket s = h2c(gw.port())) {
+            ByteArrayOutputStream frames = new ByteArrayOutputStream();
+            frame(frames, HEADERS, END_STREAM | END_HEADERS, 1, headBlock("/down"));
+            frame(frames, HEADERS, END_STREAM | END_HEADERS, 3, headBlock("x"));
+            frame(frames, HEADERS, END_STREAM | END_HEADERS, 5, requestBlock("/down"));
+            s.getOutputStream().write(frames.toByteArray());
+            List<Frame> seen = untilStreamsEnd(s, 3);
+            assertThat(statuses(seen)).containsEntry(1, "503").containsEntry(3, "400").containsEntry(5, "503");
+            for (int stream : new int[] {1, 3}) {
+                assertThat(seen.stream().filter(f -> f.stream() == stream)).as("stream " + stream).singleElement()
+                        .satisfies(f -> assertThat(f.type()).isEqualTo(HEADERS)).satisfies(f -> assertThat(f.flags() & END_STREAM).isEqualTo(END_STREAM));
+            }
+            assertThat(seen.stream().filter(f -> f.stream() == 5).map(Frame::type)).as("the GET's answer has its body").containsExactly(HEADERS, DATA);
+            assertThat(origin.seen).isEmpty();
+        }
+    }
+
+    /**
      * A stream whose request body stops coming is answered 408 after {@code timeouts.idle}, then
      * reset with NO_ERROR (the rest of its body is not wanted), even while PINGs keep its
      * connection busy, and its origin connection is not used again; a stream that is only waiting
@@ -598,6 +629,17 @@ class Http2Test {
         b.write(0x01); // :authority, literal without indexing, name from static 1
         b.write(9);
         b.writeBytes("127.0.0.1".getBytes(StandardCharsets.US_ASCII));
+        return b.toByteArray();
+    }
+
+    /** HPACK: HEAD, http, {@code path}, :authority 127.0.0.1. */
+    private static byte[] headBlock(String path) {
+        byte[] get = requestBlock(path);
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        b.write(0x02); // :method, literal without indexing, name from static 2
+        b.write(4);
+        b.writeBytes("HEAD".getBytes(StandardCharsets.US_ASCII));
+        b.write(get, 1, get.length - 1);
         return b.toByteArray();
     }
 

@@ -319,15 +319,9 @@ final class H2Stream implements Downstream {
         x.responseBytes = r.content().readableBytes();
         LocalResponses.decorate(r, x, false);
         conn.recorder.record(x);
-        ByteBuf body = r.content();
-        // The gateway's own answers are compressed only when a route answers by itself (its page), as over HTTP/1.
-        StreamCompressor page = x.rejected == null && x.request != null
-                ? StreamCompressor.begin(x.compression, r, x.method, StreamCompressor.acceptEncoding(x.request.headers())) : null;
-        if (page != null) {
-            body = page.finish(body, conn.ctx.alloc());
-        }
-        conn.ctx.write(new DefaultHttp2HeadersFrame(HttpConversionUtil.toHttp2Headers(r, false), false).stream(stream), conn.ctx.voidPromise());
-        conn.ctx.write(new DefaultHttp2DataFrame(body, true).stream(stream), endPromise());
+        ByteBuf body = StreamCompressor.localAnswer(x, r, conn.ctx.alloc());
+        pendingHead = HttpConversionUtil.toHttp2Headers(r, false);
+        writeLast(new DefaultLastHttpContent(body));
         conn.ctx.flush();
         end();
     }

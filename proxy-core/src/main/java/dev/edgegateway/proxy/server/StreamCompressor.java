@@ -4,12 +4,14 @@ import dev.edgegateway.config.CompressionConfig;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.CompositeByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.compression.Brotli;
 import io.netty.handler.codec.compression.BrotliEncoder;
 import io.netty.handler.codec.compression.StandardCompressionOptions;
 import io.netty.handler.codec.compression.ZlibCodecFactory;
 import io.netty.handler.codec.compression.ZlibWrapper;
+import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpResponse;
@@ -46,6 +48,22 @@ final class StreamCompressor {
         return new StreamCompressor(new EmbeddedChannel(encoding.equals("br")
                 ? new BrotliEncoder(StandardCompressionOptions.brotli().parameters())
                 : ZlibCodecFactory.newZlibEncoder(ZlibWrapper.GZIP, 6)));
+    }
+
+    /**
+     * The content of the gateway's own answer {@code r} on a stream, its head changed to match:
+     * compressed only when a route answers by itself (its page), as over HTTP/1; none for a HEAD,
+     * whose head is still the one a GET would get (RFC 9110 9.3.2). Takes over {@code r}'s content.
+     */
+    static ByteBuf localAnswer(Exchange x, FullHttpResponse r, ByteBufAllocator alloc) {
+        StreamCompressor page = x.rejected == null && x.request != null
+                ? begin(x.compression, r, x.method, acceptEncoding(x.request.headers())) : null;
+        ByteBuf body = page != null ? page.finish(r.content(), alloc) : r.content();
+        if ("HEAD".equals(x.method)) {
+            body.release();
+            return Unpooled.EMPTY_BUFFER;
+        }
+        return body;
     }
 
     /**
