@@ -177,6 +177,38 @@ class ObservabilityTest {
         }
     }
 
+    /**
+     * {@code bytesOut} counts the body the client was sent: none for the gateway's own answer to a
+     * HEAD (a route's page, a refusal), on either protocol, as for an origin's. Before, it counted
+     * the body a GET would have got, which the HEAD's answer never carried.
+     */
+    @Test
+    void theGatewaysOwnAnswerToAHeadCountsNoBytesOut(@TempDir Path dir) throws Exception {
+        Path accessLog = dir.resolve("access.log");
+        try (TestOrigin o = new TestOrigin("o");
+             GatewayFixture gw = new GatewayFixture(GatewayFixture.config("""
+                     accessLog: {enabled: true, path: %s}
+                     routes:
+                       - {name: down, match: {pathPrefix: /down}, directResponse: {status: 503, body: "down for maintenance"}}
+                       - {name: api, match: {pathPrefix: /api}, cluster: app}
+                     clusters: [{name: app, endpoints: [%s]}]
+                     """.formatted(accessLog, o.address())))) {
+            assertThat(RawHttp.untilClosed(gw.port(), "HEAD /down HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")).startsWith("HTTP/1.1 503");
+            assertThat(RawHttp.untilClosed(gw.port(), "HEAD /nowhere HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")).startsWith("HTTP/1.1 404");
+            Process curl = new ProcessBuilder("curl", "-s", "-I", "--http2-prior-knowledge", "http://127.0.0.1:" + gw.port() + "/down")
+                    .redirectErrorStream(true).start();
+            assertThat(new String(curl.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8)).startsWith("HTTP/2 503");
+            assertThat(curl.waitFor()).isZero();
+            assertThat(RawHttp.exchange(gw.port(), "GET /down HTTP/1.1\r\nHost: x\r\n\r\n").status()).isEqualTo(503);
+            Await.until(() -> lines(accessLog).size() == 4, 10_000, "four access-log lines");
+            List<String> lines = lines(accessLog);
+            for (String line : lines.subList(0, 3)) {
+                assertThat(line).contains("\"method\":\"HEAD\"").contains("\"bytesOut\":0,");
+            }
+            assertThat(lines.get(3)).contains("\"method\":\"GET\"").contains("\"bytesOut\":20,");
+        }
+    }
+
     private static List<String> lines(Path file) {
         try {
             return Files.exists(file) ? Files.readAllLines(file) : List.of();

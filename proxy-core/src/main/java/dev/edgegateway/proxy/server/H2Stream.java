@@ -316,7 +316,7 @@ final class H2Stream implements Downstream {
         RouteStage.releaseSlots(x);
         x.answeredLocally = true;
         x.status = r.status().code();
-        x.responseBytes = r.content().readableBytes();
+        x.responseBytes = "HEAD".equals(x.method) ? 0 : r.content().readableBytes(); // a HEAD's answer sends none
         LocalResponses.decorate(r, x, false);
         conn.recorder.record(x);
         ByteBuf body = StreamCompressor.localAnswer(x, r, conn.ctx.alloc());
