@@ -227,8 +227,9 @@ class Http2Test {
 
     /**
      * The gateway's own answer to a HEAD (a refusal, a route's page) is its head alone, one HEADERS
-     * frame that ends the stream, as an origin's is. Before, it was followed by DATA carrying the
-     * GET's body, which a HEAD's answer must not have (RFC 9110 9.3.2).
+     * frame that ends the stream, as an origin's is. Before, a refusal's head was followed by DATA
+     * carrying its body, which a HEAD's answer must not have (RFC 9110 9.3.2), and a route's page
+     * (already empty for a HEAD) by an empty DATA frame.
      */
     @Test
     void theGatewaysOwnAnswerToAHeadHasNoContent() throws Exception {

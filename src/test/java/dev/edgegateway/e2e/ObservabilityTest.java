@@ -179,8 +179,8 @@ class ObservabilityTest {
 
     /**
      * {@code bytesOut} counts the body the client was sent: none for the gateway's own answer to a
-     * HEAD (a route's page, a refusal), on either protocol, as for an origin's. Before, it counted
-     * the body a GET would have got, which the HEAD's answer never carried.
+     * HEAD (a route's page, a refusal), on either protocol, as for an origin's. Before, a refusal
+     * counted the body a GET would have got, which the HEAD's answer never carried.
      */
     @Test
     void theGatewaysOwnAnswerToAHeadCountsNoBytesOut(@TempDir Path dir) throws Exception {
