@@ -60,6 +60,11 @@ final class Exchange {
     /** The route's compression, set when the route is matched; null: never. */
     dev.edgegateway.config.CompressionConfig compression;
     String method;
+    /** The request is a HEAD: its answer has no content (RFC 9110 9.3.2), though its head is a GET's. */
+    boolean head() {
+        return "HEAD".equals(method);
+    }
+
     String host;
     String path;
     boolean http10;

@@ -194,7 +194,7 @@ final class H2Stream implements Downstream {
             } else {
                 interim = r.status().codeClass() == HttpStatusClass.INFORMATIONAL;
                 if (!interim && x != null && x.compression != null) {
-                    compressor = StreamCompressor.begin(x.compression, r, x.method, StreamCompressor.acceptEncoding(x.request.headers()));
+                    compressor = StreamCompressor.begin(x, r);
                 }
                 h = HttpConversionUtil.toHttp2Headers(r, false);
                 if (!interim) {
@@ -316,7 +316,7 @@ final class H2Stream implements Downstream {
         RouteStage.releaseSlots(x);
         x.answeredLocally = true;
         x.status = r.status().code();
-        x.responseBytes = "HEAD".equals(x.method) ? 0 : r.content().readableBytes(); // a HEAD's answer sends none
+        x.responseBytes = x.head() ? 0 : r.content().readableBytes(); // a HEAD's answer sends none
         LocalResponses.decorate(r, x, false);
         conn.recorder.record(x);
         ByteBuf body = StreamCompressor.localAnswer(x, r, conn.ctx.alloc());

@@ -219,7 +219,7 @@ final class ProxyHandler extends ChannelDuplexHandler implements Downstream {
         RouteStage.releaseSlots(x);
         x.answeredLocally = true;
         x.status = r.status().code();
-        x.responseBytes = "HEAD".equals(x.method) ? 0 : r.content().readableBytes(); // a HEAD's answer sends none
+        x.responseBytes = x.head() ? 0 : r.content().readableBytes(); // a HEAD's answer sends none
         boolean closeAfter = close || !x.clientKeepAlive || server.draining() || x.closeAfterResponse || (x.hasBody && !x.complete);
         LocalResponses.decorate(r, x, closeAfter);
         // The gateway's own answers are compressed only when a route answers by itself (its page).

@@ -64,7 +64,7 @@ final class ResponseCompressor extends HttpContentCompressor {
      */
     static void use(Channel ch, CompressionConfig c, Exchange x, HttpResponse r) {
         ch.attr(ROUTE).set(c);
-        if (c != null && "HEAD".equals(x.method) && x.request != null) {
+        if (c != null && x.head() && x.request != null) {
             StreamCompressor.compressedHead(c, r, StreamCompressor.acceptEncoding(x.request.headers()));
         }
     }

@@ -12,7 +12,6 @@ import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
-import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.AsciiString;
@@ -83,7 +82,7 @@ final class RouteExtras {
 
         /** The answer for {@code x}, with the route's response rules applied (no body for HEAD). */
         FullHttpResponse response(Exchange x, Rules rules) {
-            boolean head = HttpMethod.HEAD.equals(x.request.method());
+            boolean head = x.head();
             FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status,
                     head ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(body));
             HttpHeaders h = r.headers();

@@ -40,9 +40,9 @@ final class StreamCompressor {
      * or null when it is sent as it is, or when the request was a HEAD, whose head says what a
      * GET's would and which has no body to compress.
      */
-    static StreamCompressor begin(CompressionConfig c, HttpResponse r, String method, String acceptEncoding) {
-        String encoding = compressedHead(c, r, acceptEncoding);
-        if (encoding == null || "HEAD".equals(method)) {
+    static StreamCompressor begin(Exchange x, HttpResponse r) {
+        String encoding = compressedHead(x.compression, r, acceptEncoding(x.request.headers()));
+        if (encoding == null || x.head()) {
             return null;
         }
         return new StreamCompressor(new EmbeddedChannel(encoding.equals("br")
@@ -56,10 +56,9 @@ final class StreamCompressor {
      * whose head is still the one a GET would get (RFC 9110 9.3.2). Takes over {@code r}'s content.
      */
     static ByteBuf localAnswer(Exchange x, FullHttpResponse r, ByteBufAllocator alloc) {
-        StreamCompressor page = x.rejected == null && x.request != null
-                ? begin(x.compression, r, x.method, acceptEncoding(x.request.headers())) : null;
+        StreamCompressor page = x.rejected == null && x.request != null ? begin(x, r) : null;
         ByteBuf body = page != null ? page.finish(r.content(), alloc) : r.content();
-        if ("HEAD".equals(x.method)) {
+        if (x.head()) {
             body.release();
             return Unpooled.EMPTY_BUFFER;
         }
